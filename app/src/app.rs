@@ -1,0 +1,55 @@
+//! The HTML shell and the route table: one line per page.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+
+use crate::components::layout::Layout;
+use crate::pages::{board::BoardPage, experiment::ExperimentPage, new_experiment::NewExperimentPage, not_found::NotFound};
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser: this marks the page as hydrated, for people's scripts
+    // and for the browser tests, which must not click before the wasm is listening.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Stylesheet id="leptos" href="/pkg/verdict.css" />
+        <Title formatter=|t: String| if t.is_empty() { "Verdict".to_string() } else { format!("{t} · Verdict") } />
+        <Router>
+            <Layout>
+                // Async: the page resolves before the first byte, so a missing experiment gets a
+                // real 404 status and pages read completely before hydration.
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=BoardPage ssr=SsrMode::Async />
+                    <Route path=path!("/experiments/new") view=NewExperimentPage ssr=SsrMode::Async />
+                    <Route path=path!("/experiments/:key") view=ExperimentPage ssr=SsrMode::Async />
+                </Routes>
+            </Layout>
+        </Router>
+    }
+}

@@ -1,0 +1,290 @@
+//! The brief form. The draft lives in the browser; the sample-size calculator and the ready
+//! checklist recompute from it on every keystroke without a server round trip.
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+
+use super::calculator::Calculator;
+use super::fields::{NumberField, TextField};
+use super::format::pct_input;
+use crate::domain::brief::{Arm, Brief, MetricSpec};
+use crate::domain::experiment::FieldError;
+use crate::domain::metric::{Correction, Direction, Engine, MetricKind};
+
+type Setter<T> = fn(&mut Brief, T);
+
+/// Editable brief. `on_save` receives the draft; the page does the server call and reports back
+/// through `status` (a message) so unsaved edits are never thrown away.
+#[component]
+pub fn BriefEditor(
+    draft: RwSignal<Brief>,
+    on_save: Callback<Brief>,
+    saving: Signal<bool>,
+    #[prop(into)] status: Signal<Option<Result<String, String>>>,
+) -> impl IntoView {
+    let problems = Memo::new(move |_| draft.with(Brief::validate));
+    let show_errors = RwSignal::new(false);
+    let err = move |field: &'static str| {
+        Signal::derive(move || {
+            show_errors.get().then(|| problems.with(|p| p.iter().find(|e| e.field == field).map(|e| e.message.clone()))).flatten()
+        })
+    };
+    let num = move |f: Setter<Option<f64>>| Callback::new(move |v: Option<f64>| draft.update(|b| f(b, v)));
+    let text = move |f: Setter<String>| Callback::new(move |v: String| draft.update(|b| f(b, v)));
+    let b = draft.get_untracked();
+    let primary_kind = Memo::new(move |_| draft.with(|b| b.primary.kind));
+    let secondary_len = Memo::new(move |_| draft.with(|b| b.secondary.len()));
+    let arms_len = Memo::new(move |_| draft.with(|b| b.arms.len()));
+
+    view! {
+        <form class="brief-editor" on:submit=move |ev| {
+            ev.prevent_default();
+            show_errors.set(true);
+            on_save.run(draft.get_untracked());
+        }>
+            <fieldset>
+                <legend>"Hypothesis"</legend>
+                <p class="sentence" data-testid="hypothesis-sentence">{move || draft.with(Brief::hypothesis_sentence)}</p>
+                <div class="grid two">
+                    <TextField label="Changing (what)" name="hypothesis.change" initial=b.hypothesis.change.clone() placeholder="the checkout" on_text=text(|b, v| b.hypothesis.change = v) error=err("hypothesis.change") />
+                    <TextField label="Because (why)" name="hypothesis.because" initial=b.hypothesis.because.clone() placeholder="each step loses buyers" on_text=text(|b, v| b.hypothesis.because = v) error=err("hypothesis.because") />
+                    <TextField label="From (A)" name="hypothesis.from" initial=b.hypothesis.from.clone() placeholder="three steps" on_text=text(|b, v| b.hypothesis.from = v) error=err("hypothesis.from") />
+                    <TextField label="To (B)" name="hypothesis.to" initial=b.hypothesis.to.clone() placeholder="one page" on_text=text(|b, v| b.hypothesis.to = v) error=err("hypothesis.to") />
+                </div>
+            </fieldset>
+
+            <fieldset>
+                <legend>"Primary metric (exactly one)"</legend>
+                <MetricRow at="primary" initial=b.primary.clone() draft slot=Slot::Primary show_errors problems />
+            </fieldset>
+
+            <fieldset>
+                <legend>"Guardrail metrics (2 or 3)"</legend>
+                {move || {
+                    let n = secondary_len.get();
+                    let rows = (0..n).map(|i| {
+                        let initial = draft.with_untracked(|b| b.secondary[i].clone());
+                        view! {
+                            <div class="metric-item">
+                                <MetricRow at=format!("secondary[{i}]") initial draft slot=Slot::Secondary(i) show_errors problems />
+                                <button type="button" class="small ghost" on:click=move |_| draft.update(|b| { b.secondary.remove(i); })>"Remove"</button>
+                            </div>
+                        }
+                    }).collect_view();
+                    view! {
+                        {rows}
+                        {(n < 3).then(|| view! {
+                            <button type="button" class="small" on:click=move |_| draft.update(|b| b.secondary.push(MetricSpec::default()))>"Add a guardrail metric"</button>
+                        })}
+                    }
+                }}
+                {move || err("secondary").get().map(|e| view! { <small class="field-error">{e}</small> })}
+            </fieldset>
+
+            <fieldset>
+                <legend>"Baseline and effect"</legend>
+                <div class="grid three">
+                    {move || match primary_kind.get() {
+                        MetricKind::Proportion => view! {
+                            <NumberField label="Baseline conversion rate" name="baseline_rate" suffix="%" scale=0.01 initial=pct_input(draft.with_untracked(|b| b.baseline_rate)) on_value=num(|b, v| b.baseline_rate = v) error=err("baseline_rate") hint="today's rate of the primary metric" />
+                        }.into_any(),
+                        MetricKind::Mean => view! {
+                            <NumberField label="Baseline mean" name="baseline_mean" initial=opt(draft.with_untracked(|b| b.baseline_mean)) on_value=num(|b, v| b.baseline_mean = v) error=err("baseline_mean") />
+                            <NumberField label="Standard deviation" name="baseline_sd" initial=opt(draft.with_untracked(|b| b.baseline_sd)) on_value=num(|b, v| b.baseline_sd = v) error=err("baseline_sd") />
+                        }.into_any(),
+                    }}
+                    <NumberField label="Minimum detectable effect" name="mde" suffix="% relative" scale=0.01 initial=pct_input(b.mde) on_value=num(|b, v| b.mde = v) error=err("mde") hint="the smallest lift worth detecting" />
+                    <NumberField label="Significance (alpha)" name="alpha" initial=b.alpha.to_string() on_value=num(|b, v| b.alpha = v.unwrap_or(f64::NAN)) error=err("alpha") />
+                    <NumberField label="Power" name="power" initial=b.power.to_string() on_value=num(|b, v| b.power = v.unwrap_or(f64::NAN)) error=err("power") />
+                    <NumberField label="Expected daily traffic" name="daily_traffic" suffix="users/day" initial=b.daily_traffic.map(|t| t.to_string()).unwrap_or_default() on_value=num(|b, v| b.daily_traffic = v.filter(|v| *v >= 0.0).map(|v| v.round() as u64)) error=err("daily_traffic") hint="all arms together" />
+                    <NumberField label="Conversion window" name="window_days" suffix="days" initial=b.window_days.to_string() on_value=num(|b, v| b.window_days = v.map(|v| v.round().clamp(0.0, 10_000.0) as u32).unwrap_or(0)) error=err("window_days") />
+                </div>
+            </fieldset>
+
+            <fieldset>
+                <legend>"Arms (control first)"</legend>
+                {move || {
+                    let n = arms_len.get();
+                    (0..n).map(|i| {
+                        let arm = draft.with_untracked(|b| b.arms[i].clone());
+                        let name_err = move || show_errors.get().then(|| problems.with(|p| find(p, &format!("arms[{i}].name")))).flatten();
+                        view! {
+                            <div class="arm-row">
+                                <label class="field"><span class="label">{if i == 0 { "Control arm".to_string() } else { format!("Treatment {i}") }}</span>
+                                    <input type="text" name=format!("arms[{i}].name") value=arm.name on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| b.arms[i].name = v) } />
+                                    {move || name_err().map(|e| view! { <small class="field-error">{e}</small> })}
+                                </label>
+                                <NumberField label="Weight" name="arm_weight" suffix="%" scale=0.01 initial=pct_input(Some(arm.weight)) on_value=Callback::new(move |v: Option<f64>| draft.update(|b| b.arms[i].weight = v.unwrap_or(0.0))) error=Signal::derive(|| None) />
+                                {(i >= 2).then(|| view! { <button type="button" class="small ghost" on:click=move |_| draft.update(|b| { b.arms.remove(i); })>"Remove"</button> })}
+                            </div>
+                        }
+                    }).collect_view()
+                }}
+                <button type="button" class="small" on:click=move |_| draft.update(|b| { b.arms.push(Arm { name: String::new(), weight: 0.0 }); })>"Add a treatment arm"</button>
+                <button type="button" class="small ghost" on:click=move |_| draft.update(|b| { let w = 1.0 / b.arms.len() as f64; b.arms.iter_mut().for_each(|a| a.weight = w); })>"Split evenly"</button>
+                {move || err("arms").get().map(|e| view! { <small class="field-error">{e}</small> })}
+            </fieldset>
+
+            <fieldset>
+                <legend>"Dates"</legend>
+                <div class="grid three">
+                    <DateField label="Planned start" name="planned_start" value=Signal::derive(move || draft.with(|b| b.planned_start)) on_date=Callback::new(move |d| draft.update(|b| b.planned_start = d)) error=err("planned_start") />
+                    <DateField label="Planned end" name="planned_end" value=Signal::derive(move || draft.with(|b| b.planned_end)) on_date=Callback::new(move |d| draft.update(|b| b.planned_end = d)) error=err("planned_end") />
+                </div>
+            </fieldset>
+
+            <Calculator brief=draft.into() on_use_end=Callback::new(move |d| draft.update(|b| b.planned_end = Some(d))) />
+
+            <fieldset>
+                <legend>"Decision rule (pre-registered)"</legend>
+                <div class="grid three">
+                    <NumberField label="Minimum lift to ship" name="rule.min_lift" suffix="%" scale=0.01 initial=pct_input(b.rule.min_lift) on_value=num(|b, v| b.rule.min_lift = v) error=err("rule.min_lift") hint="primary metric, relative" />
+                    <NumberField label="Largest tolerated guardrail drop" name="rule.max_guardrail_drop" suffix="%" scale=0.01 initial=pct_input(b.rule.max_guardrail_drop) on_value=num(|b, v| b.rule.max_guardrail_drop = v) error=err("rule.max_guardrail_drop") hint="relative, any guardrail" />
+                    <label class="field"><span class="label">"Engine"</span>
+                        <select name="rule.engine" on:change=move |ev| if let Some(e) = Engine::from_slug(&event_target_value(&ev)) { draft.update(|b| b.rule.engine = e) }>
+                            {Engine::ALL.iter().map(|e| view! { <option value=e.slug() selected=*e == b.rule.engine>{e.label()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <label class="field"><span class="label">"Multiple-testing correction"</span>
+                        <select name="rule.correction" on:change=move |ev| if let Some(c) = Correction::from_slug(&event_target_value(&ev)) { draft.update(|b| b.rule.correction = c) }>
+                            {Correction::ALL.iter().map(|c| view! { <option value=c.slug() selected=*c == b.rule.correction>{c.label()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                </div>
+            </fieldset>
+
+            <fieldset>
+                <legend>"Links and notes"</legend>
+                <div class="grid two">
+                    <TextField label="Design doc" name="design_doc" initial=b.design_doc.clone() placeholder="https://…" on_text=text(|b, v| b.design_doc = v) error=Signal::derive(|| None) />
+                    <TextField label="Ticket" name="ticket" initial=b.ticket.clone() placeholder="https://…" on_text=text(|b, v| b.ticket = v) error=Signal::derive(|| None) />
+                </div>
+                <label class="field"><span class="label">"Notes (Markdown)"</span>
+                    <textarea name="notes" rows="4" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| b.notes = v) }>{b.notes.clone()}</textarea>
+                </label>
+            </fieldset>
+
+            <div class="save-bar">
+                <button type="submit" class="primary" disabled=move || saving.get()>{move || if saving.get() { "Saving…" } else { "Save brief" }}</button>
+                {move || status.get().map(|s| match s {
+                    Ok(m) => view! { <span class="saved" role="status">{m}</span> }.into_any(),
+                    Err(m) => view! { <p class="conflict" role="alert">{m}</p> }.into_any(),
+                })}
+            </div>
+            <Checklist problems=problems.into() />
+        </form>
+    }
+}
+
+/// Which metric of the brief a row edits.
+#[derive(Clone, Copy)]
+enum Slot {
+    Primary,
+    Secondary(usize),
+}
+
+impl Slot {
+    fn of(self, b: &mut Brief) -> &mut MetricSpec {
+        match self {
+            Slot::Primary => &mut b.primary,
+            Slot::Secondary(i) => &mut b.secondary[i],
+        }
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|v| v.to_string()).unwrap_or_default()
+}
+
+fn find(problems: &[FieldError], field: &str) -> Option<String> {
+    problems.iter().find(|e| e.field == field).map(|e| e.message.clone())
+}
+
+/// What still stands between this brief and "ready".
+#[component]
+fn Checklist(problems: Signal<Vec<FieldError>>) -> impl IntoView {
+    view! {
+        <aside class="checklist" data-testid="checklist">
+            {move || {
+                let p = problems.get();
+                if p.is_empty() {
+                    view! { <p class="ok">"The brief is complete: it can be marked ready."</p> }.into_any()
+                } else {
+                    view! {
+                        <p>{format!("{} item{} before it can be marked ready:", p.len(), if p.len() == 1 { "" } else { "s" })}</p>
+                        <ul>{p.into_iter().map(|e| view! { <li>{e.message}</li> }).collect_view()}</ul>
+                    }.into_any()
+                }
+            }}
+        </aside>
+    }
+}
+
+#[component]
+fn MetricRow(
+    #[prop(into)] at: String,
+    initial: MetricSpec,
+    draft: RwSignal<Brief>,
+    slot: Slot,
+    show_errors: RwSignal<bool>,
+    problems: Memo<Vec<FieldError>>,
+) -> impl IntoView {
+    let kind = RwSignal::new(initial.kind);
+    let field_err = {
+        let at = at.clone();
+        move |f: &str| {
+            let field = format!("{at}.{f}");
+            move || show_errors.get().then(|| problems.with(|p| find(p, &field))).flatten()
+        }
+    };
+    let name_err = field_err("name");
+    let event_err = field_err("event");
+    let prop_err = field_err("value_property");
+    view! {
+        <div class="grid metric">
+            <label class="field"><span class="label">"Name"</span>
+                <input type="text" name=format!("{at}.name") value=initial.name placeholder="purchase rate" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| slot.of(b).name = v) } />
+                {move || name_err().map(|e| view! { <small class="field-error">{e}</small> })}
+            </label>
+            <label class="field"><span class="label">"Event"</span>
+                <input type="text" name=format!("{at}.event") value=initial.event placeholder="purchase_completed" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| slot.of(b).event = v) } />
+                {move || event_err().map(|e| view! { <small class="field-error">{e}</small> })}
+            </label>
+            <label class="field"><span class="label">"Kind"</span>
+                <select name=format!("{at}.kind") on:change=move |ev| if let Some(k) = MetricKind::from_slug(&event_target_value(&ev)) { kind.set(k); draft.update(|b| slot.of(b).kind = k) }>
+                    {MetricKind::ALL.iter().map(|k| view! { <option value=k.slug() selected=*k == initial.kind>{k.label()}</option> }).collect_view()}
+                </select>
+            </label>
+            <label class="field"><span class="label">"Direction"</span>
+                <select name=format!("{at}.direction") on:change=move |ev| if let Some(d) = Direction::from_slug(&event_target_value(&ev)) { draft.update(|b| slot.of(b).direction = d) }>
+                    {Direction::ALL.iter().map(|d| view! { <option value=d.slug() selected=*d == initial.direction>{d.label()}</option> }).collect_view()}
+                </select>
+            </label>
+            <Show when=move || kind.get() == MetricKind::Mean>
+                <label class="field"><span class="label">"Value property"</span>
+                    <input type="text" name="value_property" value=initial.value_property.clone() placeholder="amount" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| slot.of(b).value_property = v) } />
+                    {move || prop_err().map(|e| view! { <small class="field-error">{e}</small> })}
+                </label>
+            </Show>
+        </div>
+    }
+}
+
+#[component]
+fn DateField(
+    label: &'static str,
+    name: &'static str,
+    value: Signal<Option<NaiveDate>>,
+    on_date: Callback<Option<NaiveDate>>,
+    #[prop(into)] error: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <label class="field" class:invalid=move || error.get().is_some()>
+            <span class="label">{label}</span>
+            <input type="date" name=name
+                prop:value=move || value.get().map(|d| d.to_string()).unwrap_or_default()
+                on:input=move |ev| on_date.run(NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d").ok()) />
+            {move || error.get().map(|e| view! { <small class="field-error">{e}</small> })}
+        </label>
+    }
+}

@@ -1,0 +1,16 @@
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <A href="/" attr:class="brand">"Verdict"</A>
+            <nav>
+                <A href="/">"Board"</A>
+                <A href="/experiments/new">"Propose an experiment"</A>
+            </nav>
+        </header>
+        <main class="page">{children()}</main>
+    }
+}

@@ -1,0 +1,11 @@
+//! Components take plain values as props and make no server calls; pages own the data.
+
+pub mod brief_editor;
+pub mod brief_view;
+pub mod calculator;
+pub mod card;
+pub mod close_form;
+pub mod error_view;
+pub mod fields;
+pub mod format;
+pub mod layout;

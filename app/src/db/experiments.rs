@@ -1,0 +1,258 @@
+//! Queries for experiments and their status history.
+
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, SqliteConnection, SqlitePool};
+
+use crate::domain::board::BoardFilter;
+use crate::domain::brief::Brief;
+use crate::domain::experiment::{Experiment, ExperimentId, ExperimentKey, NewExperiment};
+use crate::domain::lifecycle::{Status, StatusChange, TransitionPlan};
+use crate::domain::verdict::{Conclusion, Verdict, VerdictKind};
+use crate::error::AppError;
+
+const COLUMNS: &str = "id, key, title, owner, team, surface, tags, status, archived, brief, version, \
+     started_at, ended_at, verdict, verdict_arm, summary, stop_reason, created_at, updated_at";
+
+#[derive(FromRow)]
+struct ExperimentRow {
+    id: i64,
+    key: String,
+    title: String,
+    owner: String,
+    team: String,
+    surface: String,
+    tags: sqlx::types::Json<Vec<String>>,
+    status: Status,
+    archived: bool,
+    brief: String,
+    version: i64,
+    started_at: Option<DateTime<Utc>>,
+    ended_at: Option<DateTime<Utc>>,
+    verdict: Option<VerdictKind>,
+    verdict_arm: Option<String>,
+    summary: Option<String>,
+    stop_reason: Option<String>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl ExperimentRow {
+    fn into_experiment(self) -> Result<Experiment, AppError> {
+        let key = ExperimentKey::parse(&self.key)
+            .map_err(|e| AppError::internal("stored key is invalid", e))?;
+        // Unknown or missing brief fields take their defaults, so old rows survive new fields.
+        let brief: Brief = serde_json::from_str(&self.brief)
+            .map_err(|e| AppError::internal("stored brief does not parse", e))?;
+        let conclusion = match self.verdict {
+            Some(kind) => Some(Conclusion {
+                verdict: Verdict::from_parts(kind, self.verdict_arm)
+                    .ok_or_else(|| AppError::internal("ship verdict without arm", &self.key))?,
+                summary: self.summary.unwrap_or_default(),
+                stopped_early: self.stop_reason,
+            }),
+            None => None,
+        };
+        Ok(Experiment {
+            id: ExperimentId(self.id),
+            key,
+            title: self.title,
+            owner: self.owner,
+            team: self.team,
+            surface: self.surface,
+            tags: self.tags.0,
+            status: self.status,
+            archived: self.archived,
+            version: self.version,
+            brief,
+            started_at: self.started_at,
+            ended_at: self.ended_at,
+            conclusion,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+fn brief_json(brief: &Brief) -> Result<String, AppError> {
+    serde_json::to_string(brief).map_err(|e| AppError::internal("brief does not serialise", e))
+}
+
+/// Creates a proposal and its first history entry in one transaction.
+pub async fn insert(pool: &SqlitePool, new: &NewExperiment, brief: &Brief, now: DateTime<Utc>) -> Result<Experiment, AppError> {
+    let mut tx = pool.begin().await?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO experiment (key, title, owner, team, surface, tags, brief, created_at, updated_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(new.key.as_str())
+    .bind(&new.title)
+    .bind(&new.owner)
+    .bind(&new.team)
+    .bind(&new.surface)
+    .bind(sqlx::types::Json(&new.tags))
+    .bind(brief_json(brief)?)
+    .bind(now)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    append_history(&mut tx, id, None, Status::Proposed, now, "proposed").await?;
+    let exp = by_key_in(&mut tx, new.key.as_str()).await?;
+    tx.commit().await?;
+    Ok(exp)
+}
+
+async fn append_history(conn: &mut SqliteConnection, id: i64, from: Option<Status>, to: Status, at: DateTime<Utc>, note: &str) -> Result<(), AppError> {
+    sqlx::query("INSERT INTO status_change (experiment_id, from_status, to_status, at, note) VALUES (?, ?, ?, ?, ?)")
+        .bind(id)
+        .bind(from)
+        .bind(to)
+        .bind(at)
+        .bind(note)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+async fn by_key_in(conn: &mut SqliteConnection, key: &str) -> Result<Experiment, AppError> {
+    let row: Option<ExperimentRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM experiment WHERE key = ?"))
+        .bind(key)
+        .fetch_optional(conn)
+        .await?;
+    row.ok_or_else(|| AppError::NotFound(format!("experiment '{key}'")))?.into_experiment()
+}
+
+pub async fn by_key(pool: &SqlitePool, key: &str) -> Result<Experiment, AppError> {
+    let mut conn = pool.acquire().await?;
+    by_key_in(&mut conn, key).await
+}
+
+/// The board's query. Filters are optional; text search looks at key, title and the brief.
+pub async fn list(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<Experiment>, AppError> {
+    let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+    let like = opt(&f.q).map(|q| format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let rows: Vec<ExperimentRow> = sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM experiment \
+         WHERE archived = ? \
+           AND (?2 IS NULL OR team = ?2) \
+           AND (?3 IS NULL OR owner = ?3) \
+           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?4)) \
+           AND (?5 IS NULL OR key LIKE ?5 ESCAPE '\\' OR title LIKE ?5 ESCAPE '\\' OR brief LIKE ?5 ESCAPE '\\') \
+         ORDER BY updated_at DESC, id DESC"
+    ))
+    .bind(f.archived)
+    .bind(opt(&f.team))
+    .bind(opt(&f.owner))
+    .bind(opt(&f.tag).map(|t| t.to_lowercase()))
+    .bind(like)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(ExperimentRow::into_experiment).collect()
+}
+
+/// Distinct teams, owners and tags, for the board's filter menus.
+pub async fn facets(pool: &SqlitePool) -> Result<(Vec<String>, Vec<String>, Vec<String>), AppError> {
+    let teams = sqlx::query_scalar("SELECT DISTINCT team FROM experiment ORDER BY team").fetch_all(pool).await?;
+    let owners = sqlx::query_scalar("SELECT DISTINCT owner FROM experiment ORDER BY owner").fetch_all(pool).await?;
+    let tags = sqlx::query_scalar("SELECT DISTINCT j.value FROM experiment, json_each(experiment.tags) j ORDER BY 1")
+        .fetch_all(pool)
+        .await?;
+    Ok((teams, owners, tags))
+}
+
+/// Saves a brief if nobody changed the experiment since `expected_version` was read and the
+/// brief is still editable. Returns the new version.
+pub async fn save_brief(pool: &SqlitePool, key: &str, expected_version: i64, brief: &Brief, now: DateTime<Utc>) -> Result<i64, AppError> {
+    let updated: Option<i64> = sqlx::query_scalar(
+        "UPDATE experiment SET brief = ?, version = version + 1, updated_at = ? \
+         WHERE key = ? AND version = ? AND status IN ('proposed', 'ready') RETURNING version",
+    )
+    .bind(brief_json(brief)?)
+    .bind(now)
+    .bind(key)
+    .bind(expected_version)
+    .fetch_optional(pool)
+    .await?;
+    match updated {
+        Some(v) => Ok(v),
+        None => {
+            let current = by_key(pool, key).await?;
+            Err(if !current.status.brief_editable() {
+                AppError::Conflict(format!(
+                    "the brief is locked: the experiment is {} (briefs lock at launch)",
+                    current.status.label().to_lowercase()
+                ))
+            } else {
+                AppError::Conflict(format!(
+                    "someone else saved this experiment since you opened it (you edited version {expected_version}, \
+                     it is now version {}). Your edits are still in the form: copy them, reload, and apply them again.",
+                    current.version
+                ))
+            })
+        }
+    }
+}
+
+/// Applies an allowed move: a conditional UPDATE on (status, version) so a move that raced with
+/// another fails instead of applying twice, plus the history row, in one transaction.
+pub async fn apply_transition(pool: &SqlitePool, exp: &Experiment, plan: &TransitionPlan, now: DateTime<Utc>) -> Result<Experiment, AppError> {
+    let mut tx = pool.begin().await?;
+    let conclusion = plan.conclusion.as_ref();
+    let result = sqlx::query(
+        "UPDATE experiment SET status = ?1, version = version + 1, updated_at = ?2, \
+            started_at = coalesce(?3, started_at), ended_at = ?4, verdict = ?5, verdict_arm = ?6, \
+            summary = ?7, stop_reason = ?8 \
+         WHERE id = ?9 AND status = ?10 AND version = ?11",
+    )
+    .bind(plan.to)
+    .bind(now)
+    .bind(plan.started_at)
+    .bind(plan.ended_at)
+    .bind(conclusion.map(|c| c.verdict.kind()))
+    .bind(conclusion.and_then(|c| c.verdict.arm().map(str::to_owned)))
+    .bind(conclusion.map(|c| c.summary.clone()))
+    .bind(conclusion.and_then(|c| c.stopped_early.clone()))
+    .bind(exp.id.0)
+    .bind(plan.from)
+    .bind(exp.version)
+    .execute(&mut *tx)
+    .await?;
+    if result.rows_affected() != 1 {
+        return Err(AppError::Conflict(
+            "this experiment was changed by someone else meanwhile; reload to see its current state".into(),
+        ));
+    }
+    append_history(&mut tx, exp.id.0, Some(plan.from), plan.to, now, &plan.note).await?;
+    let updated = by_key_in(&mut tx, exp.key.as_str()).await?;
+    tx.commit().await?;
+    Ok(updated)
+}
+
+pub async fn history(pool: &SqlitePool, id: ExperimentId) -> Result<Vec<StatusChange>, AppError> {
+    let rows: Vec<(Option<Status>, Status, DateTime<Utc>, String)> = sqlx::query_as(
+        "SELECT from_status, to_status, at, note FROM status_change WHERE experiment_id = ? ORDER BY at, id",
+    )
+    .bind(id.0)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|(from, to, at, note)| StatusChange { from, to, at, note }).collect())
+}
+
+/// Keys of the other running experiments on a surface (overlap warnings).
+pub async fn running_on_surface(pool: &SqlitePool, surface: &str, except: ExperimentId) -> Result<Vec<String>, AppError> {
+    if surface.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(sqlx::query_scalar("SELECT key FROM experiment WHERE status = 'running' AND surface = ? AND id != ? ORDER BY key")
+        .bind(surface)
+        .bind(except.0)
+        .fetch_all(pool)
+        .await?)
+}
+
+pub async fn count(pool: &SqlitePool) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM experiment").fetch_one(pool).await?)
+}
+
+#[cfg(test)]
+#[path = "experiments_tests.rs"]
+mod tests;

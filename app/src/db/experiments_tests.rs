@@ -1,0 +1,128 @@
+use chrono::{Duration, TimeZone, Utc};
+use sqlx::SqlitePool;
+
+use super::*;
+use crate::domain::board::BoardFilter;
+use crate::domain::experiment::{NewExperiment, NewExperimentForm};
+use crate::domain::lifecycle::{plan_transition, ProgramContext, Status, TransitionRequest};
+
+fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap()
+}
+
+fn proposal(title: &str, team: &str) -> NewExperiment {
+    NewExperiment::parse(&NewExperimentForm {
+        title: title.into(),
+        hypothesis: "draft".into(),
+        owner: "Ana".into(),
+        team: team.into(),
+        surface: "checkout".into(),
+        tags: "speed, q4".into(),
+        ..Default::default()
+    })
+    .unwrap()
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn an_inserted_proposal_reads_back_with_its_first_history_entry(pool: SqlitePool) {
+    let exp = insert(&pool, &proposal("One-page checkout", "Checkout"), &Brief::default(), now()).await.unwrap();
+    assert_eq!(exp.status, Status::Proposed);
+    assert_eq!(exp.version, 1);
+    assert_eq!(exp.tags, ["q4", "speed"]);
+    let again = by_key(&pool, "one_page_checkout").await.unwrap();
+    assert_eq!(again, exp);
+    let h = history(&pool, exp.id).await.unwrap();
+    assert_eq!((h.len(), h[0].from, h[0].to), (1, None, Status::Proposed));
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn a_duplicate_key_is_a_conflict_not_a_crash(pool: SqlitePool) {
+    insert(&pool, &proposal("Same", "A"), &Brief::default(), now()).await.unwrap();
+    let err = insert(&pool, &proposal("Same", "B"), &Brief::default(), now()).await.unwrap_err();
+    assert!(matches!(err, AppError::Conflict(m) if m.contains("already taken")));
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn an_unknown_key_is_not_found(pool: SqlitePool) {
+    assert!(matches!(by_key(&pool, "nope").await, Err(AppError::NotFound(_))));
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn saving_from_a_stale_version_is_refused_and_keeps_the_winner(pool: SqlitePool) {
+    let exp = insert(&pool, &proposal("Race", "A"), &Brief::default(), now()).await.unwrap();
+    let mut first = exp.brief.clone();
+    first.hypothesis.change = "first".into();
+    let mut second = exp.brief.clone();
+    second.hypothesis.change = "second".into();
+    assert_eq!(save_brief(&pool, "race", 1, &first, now()).await.unwrap(), 2);
+    let err = save_brief(&pool, "race", 1, &second, now()).await.unwrap_err();
+    assert!(matches!(&err, AppError::Conflict(m) if m.contains("someone else saved")), "{err:?}");
+    assert_eq!(by_key(&pool, "race").await.unwrap().brief.hypothesis.change, "first");
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn the_full_lifecycle_writes_history_and_locks_the_brief(pool: SqlitePool) {
+    let brief = crate::domain::fixtures::complete_brief();
+    let mut exp = insert(&pool, &proposal("Flow", "A"), &brief, now()).await.unwrap();
+    let ctx = ProgramContext::default();
+    for (to, at) in [(Status::Ready, now()), (Status::Running, now())] {
+        let plan = plan_transition(&exp, &TransitionRequest { to: Some(to), ..Default::default() }, at, &ctx).unwrap();
+        exp = apply_transition(&pool, &exp, &plan, at).await.unwrap();
+    }
+    assert_eq!(exp.started_at, Some(now()));
+    let err = save_brief(&pool, "flow", exp.version, &brief, now()).await.unwrap_err();
+    assert!(matches!(&err, AppError::Conflict(m) if m.contains("locked")), "{err:?}");
+
+    let done_at = now() + Duration::days(20);
+    let req = TransitionRequest {
+        to: Some(Status::Done),
+        verdict: Some(crate::domain::verdict::VerdictKind::Ship),
+        ship_arm: "one_page".into(),
+        summary: "won".into(),
+        ..Default::default()
+    };
+    let plan = plan_transition(&exp, &req, done_at, &ctx).unwrap();
+    let done = apply_transition(&pool, &exp, &plan, done_at).await.unwrap();
+    assert_eq!(done.status, Status::Done);
+    assert_eq!(done.conclusion.unwrap().verdict.describe(), "Ship one_page");
+    let h = history(&pool, done.id).await.unwrap();
+    let moves: Vec<_> = h.iter().map(|c| c.to).collect();
+    assert_eq!(moves, [Status::Proposed, Status::Ready, Status::Running, Status::Done]);
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn a_move_that_raced_with_another_fails_instead_of_applying_twice(pool: SqlitePool) {
+    let exp = insert(&pool, &proposal("Twice", "A"), &crate::domain::fixtures::complete_brief(), now()).await.unwrap();
+    let plan = plan_transition(&exp, &TransitionRequest { to: Some(Status::Ready), ..Default::default() }, now(), &ProgramContext::default()).unwrap();
+    apply_transition(&pool, &exp, &plan, now()).await.unwrap();
+    let err = apply_transition(&pool, &exp, &plan, now()).await.unwrap_err();
+    assert!(matches!(err, AppError::Conflict(_)));
+    assert_eq!(history(&pool, exp.id).await.unwrap().len(), 2);
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn the_board_filters_by_team_owner_tag_and_text(pool: SqlitePool) {
+    insert(&pool, &proposal("Checkout copy", "Checkout"), &Brief::default(), now()).await.unwrap();
+    insert(&pool, &proposal("Pricing grid", "Pricing"), &Brief::default(), now()).await.unwrap();
+    let keys = |v: Vec<crate::domain::experiment::Experiment>| v.into_iter().map(|e| e.key.to_string()).collect::<Vec<_>>();
+    let f = |team: &str, tag: &str, q: &str| BoardFilter { team: team.into(), tag: tag.into(), q: q.into(), ..Default::default() };
+    assert_eq!(keys(list(&pool, &f("Pricing", "", "")).await.unwrap()), ["pricing_grid"]);
+    assert_eq!(list(&pool, &f("", "q4", "")).await.unwrap().len(), 2);
+    assert_eq!(keys(list(&pool, &f("", "", "COPY")).await.unwrap()), ["checkout_copy"]);
+    assert!(list(&pool, &f("", "", "100%")).await.unwrap().is_empty(), "% is matched literally");
+    let (teams, owners, tags) = facets(&pool).await.unwrap();
+    assert_eq!((teams.len(), owners.len(), tags), (2, 1, vec!["q4".to_string(), "speed".to_string()]));
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn the_demo_loads_a_program_in_every_state_once(pool: SqlitePool) {
+    let n = super::super::demo::load(&pool, now()).await.unwrap();
+    assert!(n >= 28);
+    let all = list(&pool, &BoardFilter::default()).await.unwrap();
+    for s in Status::ALL {
+        assert!(all.iter().filter(|e| e.status == s).count() >= 4, "{s:?}");
+    }
+    assert!(all.iter().filter(|e| e.status != Status::Proposed).all(|e| e.brief.validate().is_empty()));
+    assert!(all.iter().any(|e| e.is_overdue(now().date_naive())), "some running tests are overdue");
+    assert!(matches!(super::super::demo::load(&pool, now()).await, Err(AppError::Conflict(_))));
+}

@@ -1,0 +1,174 @@
+//! The configuration compiled for the hot loop: which event names matter and in what role, and
+//! which property keys to pick out of a line (each gets a numbered slot).
+
+use std::collections::HashSet;
+
+use super::config::{Config, ConfigError, ValueMetric};
+
+pub(crate) const SLOT_TIME: usize = 0;
+pub(crate) const SLOT_DISTINCT_ID: usize = 1;
+pub(crate) const SLOT_INSERT_ID: usize = 2;
+
+/// What an event name means to this attribution.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) struct Role {
+    pub exposure: bool,
+    /// Index into [`Plan::tracked`] when the event is a metric or carries a value metric.
+    pub tracked: Option<u32>,
+}
+
+/// A conversion-side event: kept per user until the end, because its user's exposure may still
+/// be ahead in the file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Tracked {
+    /// Index into [`Plan::metrics`] when the event is a conversion metric.
+    pub metric: Option<usize>,
+    /// `(index into Plan::values, property slot)`; amounts are stored in this order.
+    pub values: Vec<(usize, usize)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Plan {
+    pub config: Config,
+    /// Metric event names, deduplicated in the order given.
+    pub metrics: Vec<String>,
+    pub values: Vec<ValueMetric>,
+    /// For each value metric, `(tracked event, position among that event's amounts)`.
+    pub value_positions: Vec<(u32, usize)>,
+    pub tracked: Vec<Tracked>,
+    roles: Vec<(Box<[u8]>, Role)>,
+    keys: Vec<Box<[u8]>>,
+    pub experiment_slot: usize,
+    pub variant_slot: usize,
+    filter: HashSet<String>,
+}
+
+impl Plan {
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        config.validate()?;
+        let metrics = dedup(config.metrics.iter().cloned());
+        let values = dedup(config.values.iter().cloned());
+        let mut plan = Plan {
+            metrics,
+            values,
+            value_positions: Vec::new(),
+            tracked: Vec::new(),
+            roles: Vec::new(),
+            keys: ["time", "distinct_id", "$insert_id"]
+                .iter()
+                .map(|k| k.as_bytes().into())
+                .collect(),
+            experiment_slot: 0,
+            variant_slot: 0,
+            filter: config.experiments.iter().cloned().collect(),
+            config,
+        };
+        plan.experiment_slot = plan.slot_for(plan.config.convention.experiment_property());
+        plan.variant_slot = plan.slot_for(plan.config.convention.variant_property());
+        let exposure = plan.config.convention.event().to_owned();
+        plan.role_mut(&exposure).exposure = true;
+        for index in 0..plan.metrics.len() {
+            let tracked = plan.tracked_for(&plan.metrics[index].clone());
+            plan.tracked[tracked as usize].metric = Some(index);
+        }
+        for index in 0..plan.values.len() {
+            let metric = plan.values[index].clone();
+            let slot = plan.slot_for(metric.property());
+            let tracked = plan.tracked_for(metric.event());
+            let amounts = &mut plan.tracked[tracked as usize].values;
+            plan.value_positions.push((tracked, amounts.len()));
+            amounts.push((index, slot));
+        }
+        Ok(plan)
+    }
+
+    /// The role of an event name, compared byte for byte (names are few, so a scan is fastest).
+    pub fn role(&self, event: &[u8]) -> Option<Role> {
+        self.roles
+            .iter()
+            .find(|(name, _)| name.len() == event.len() && **name == *event)
+            .map(|(_, role)| *role)
+    }
+
+    /// The slot of a property key, if attribution reads that property.
+    pub fn slot(&self, key: &[u8]) -> Option<usize> {
+        self.keys
+            .iter()
+            .position(|name| name.len() == key.len() && **name == *key)
+    }
+
+    pub fn slot_count(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Whether exposures to this experiment are counted at all.
+    pub fn wants_experiment(&self, name: &str) -> bool {
+        self.filter.is_empty() || self.filter.contains(name)
+    }
+
+    /// Experiments named in the filter, reported even when no exposure was seen.
+    pub fn requested_experiments(&self) -> impl Iterator<Item = &String> {
+        self.config.experiments.iter()
+    }
+
+    fn slot_for(&mut self, key: &str) -> usize {
+        self.slot(key.as_bytes()).unwrap_or_else(|| {
+            self.keys.push(key.as_bytes().into());
+            self.keys.len() - 1
+        })
+    }
+
+    fn role_mut(&mut self, event: &str) -> &mut Role {
+        let at = match self.roles.iter().position(|(n, _)| **n == *event.as_bytes()) {
+            Some(at) => at,
+            None => {
+                self.roles.push((event.as_bytes().into(), Role::default()));
+                self.roles.len() - 1
+            }
+        };
+        &mut self.roles[at].1
+    }
+
+    fn tracked_for(&mut self, event: &str) -> u32 {
+        if let Some(index) = self.role_mut(event).tracked {
+            return index;
+        }
+        // Config sizes are tiny (a handful of metrics), far below u32::MAX.
+        let index = self.tracked.len() as u32;
+        self.tracked.push(Tracked {
+            metric: None,
+            values: Vec::new(),
+        });
+        self.role_mut(event).tracked = Some(index);
+        index
+    }
+}
+
+fn dedup<T: Clone + Eq + std::hash::Hash>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut seen = HashSet::new();
+    items.filter(|item| seen.insert(item.clone())).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::config::ExposureConvention;
+    use super::*;
+
+    #[test]
+    fn an_event_can_be_metric_and_value_carrier_at_once() {
+        let mut config = Config::new(ExposureConvention::Mixpanel);
+        config.metrics = vec!["purchase".into(), "signup".into(), "purchase".into()];
+        config.values = vec![
+            ValueMetric::new("purchase", "amount").expect("valid"),
+            ValueMetric::new("refund", "amount").expect("valid"),
+        ];
+        let plan = Plan::new(config).expect("valid config");
+        assert_eq!(plan.metrics, ["purchase", "signup"]);
+        let purchase = plan.role(b"purchase").and_then(|r| r.tracked);
+        let refund = plan.role(b"refund").and_then(|r| r.tracked);
+        assert_eq!(plan.value_positions, [(purchase.unwrap_or(9), 0), (refund.unwrap_or(9), 0)]);
+        assert_eq!(plan.role(b"page_view"), None);
+        assert!(plan.role(b"$experiment_started").is_some_and(|r| r.exposure));
+        assert_eq!(plan.slot(b"amount"), Some(5));
+    }
+}

@@ -1,0 +1,121 @@
+//! The board's view of the backlog: filters (kept in the URL) and the card each experiment shows.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::experiment::Experiment;
+use super::lifecycle::Status;
+
+/// Board filters; every field is a URL query parameter so a filtered board can be shared.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct BoardFilter {
+    pub team: String,
+    pub owner: String,
+    pub tag: String,
+    pub q: String,
+    pub archived: bool,
+}
+
+impl BoardFilter {
+    pub fn is_empty(&self) -> bool {
+        self.team.is_empty() && self.owner.is_empty() && self.tag.is_empty() && self.q.is_empty() && !self.archived
+    }
+}
+
+/// How a running experiment stands against its planned end date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Schedule {
+    DaysLeft(i64),
+    EndsToday,
+    Overdue(i64),
+}
+
+impl Schedule {
+    pub fn describe(self) -> String {
+        match self {
+            Schedule::DaysLeft(1) => "1 day left".into(),
+            Schedule::DaysLeft(d) => format!("{d} days left"),
+            Schedule::EndsToday => "ends today".into(),
+            Schedule::Overdue(d) => format!("OVERDUE by {d} day{}", if d == 1 { "" } else { "s" }),
+        }
+    }
+}
+
+/// What a card on the board shows: small, so a board of hundreds stays light.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Card {
+    pub key: String,
+    pub title: String,
+    pub owner: String,
+    pub team: String,
+    pub surface: String,
+    pub tags: Vec<String>,
+    pub status: Status,
+    /// 0.0 to 1.0.
+    pub completeness: f64,
+    pub schedule: Option<Schedule>,
+    pub verdict: Option<String>,
+}
+
+impl Card {
+    pub fn from_experiment(e: &Experiment, today: NaiveDate) -> Self {
+        let schedule = match (e.status, e.days_left(today)) {
+            (Status::Running, Some(d)) if d > 0 => Some(Schedule::DaysLeft(d)),
+            (Status::Running, Some(0)) => Some(Schedule::EndsToday),
+            (Status::Running, Some(d)) => Some(Schedule::Overdue(-d)),
+            _ => None,
+        };
+        Self {
+            key: e.key.to_string(),
+            title: e.title.clone(),
+            owner: e.owner.clone(),
+            team: e.team.clone(),
+            surface: e.surface.clone(),
+            tags: e.tags.clone(),
+            status: e.status,
+            completeness: e.brief.completeness(),
+            schedule,
+            verdict: e.conclusion.as_ref().map(|c| c.verdict.describe()),
+        }
+    }
+}
+
+/// The board: the filtered cards plus what the filter menus offer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Board {
+    pub cards: Vec<Card>,
+    pub teams: Vec<String>,
+    pub owners: Vec<String>,
+    pub tags: Vec<String>,
+    /// Experiments in the whole program, to tell "empty program" from "nothing matches".
+    pub total: i64,
+}
+
+impl Board {
+    pub fn column(&self, status: Status) -> impl Iterator<Item = &Card> {
+        self.cards.iter().filter(move |c| c.status == status)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::fixtures::{complete_brief, date, experiment};
+
+    #[test]
+    fn a_running_card_counts_days_left_and_turns_overdue_after_the_end_date() {
+        let e = experiment(Status::Running, complete_brief()); // ends 2026-11-16
+        assert_eq!(Card::from_experiment(&e, date(2026, 11, 10)).schedule, Some(Schedule::DaysLeft(6)));
+        assert_eq!(Card::from_experiment(&e, date(2026, 11, 16)).schedule, Some(Schedule::EndsToday));
+        let late = Card::from_experiment(&e, date(2026, 11, 19)).schedule.unwrap();
+        assert_eq!(late, Schedule::Overdue(3));
+        assert_eq!(late.describe(), "OVERDUE by 3 days");
+    }
+
+    #[test]
+    fn cards_that_are_not_running_have_no_schedule() {
+        let e = experiment(Status::Ready, complete_brief());
+        assert_eq!(Card::from_experiment(&e, date(2026, 12, 1)).schedule, None);
+    }
+}

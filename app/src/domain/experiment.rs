@@ -1,0 +1,242 @@
+//! The experiment as the backlog knows it: identity, ownership, status, brief and conclusion.
+//! Raw form input becomes a `NewExperiment` exactly once, in `NewExperiment::parse`.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::brief::Brief;
+use super::lifecycle::Status;
+use super::verdict::Conclusion;
+
+/// Database identity of an experiment. i64 on both sides of the wire (never usize: wasm is 32-bit).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct ExperimentId(pub i64);
+
+/// The experiment's key: the name the analytics tool's exposure events carry, so it is a slug
+/// (`pricing_redesign_v2`) that never changes after creation.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(transparent)]
+pub struct ExperimentKey(String);
+
+impl ExperimentKey {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let key = raw.trim();
+        if key.len() < 3 || key.len() > 64 {
+            return Err(format!("must be 3 to 64 characters long (got {})", key.len()));
+        }
+        if !key.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()) {
+            return Err("must start with a lowercase letter or a digit".into());
+        }
+        if let Some(bad) = key
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-'))
+        {
+            return Err(format!(
+                "may only hold lowercase letters, digits, '_' and '-' (found '{bad}')"
+            ));
+        }
+        Ok(Self(key.to_owned()))
+    }
+
+    /// A key suggested from a title: "Pricing redesign v2" -> `pricing_redesign_v2`.
+    pub fn suggest(title: &str) -> String {
+        let mut out = String::new();
+        for c in title.chars().flat_map(char::to_lowercase) {
+            if c.is_ascii_alphanumeric() {
+                out.push(c);
+            } else if !out.is_empty() && !out.ends_with('_') {
+                out.push('_');
+            }
+        }
+        out.trim_end_matches('_').chars().take(64).collect()
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for ExperimentKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Everything the backlog stores about one experiment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Experiment {
+    pub id: ExperimentId,
+    pub key: ExperimentKey,
+    pub title: String,
+    pub owner: String,
+    pub team: String,
+    pub surface: String,
+    pub tags: Vec<String>,
+    pub status: Status,
+    pub archived: bool,
+    /// Optimistic-concurrency counter: every write bumps it, a write from an older version fails.
+    pub version: i64,
+    pub brief: Brief,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub conclusion: Option<Conclusion>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Experiment {
+    /// Whole days until the planned end (negative once it has passed); None without an end date.
+    pub fn days_left(&self, today: NaiveDate) -> Option<i64> {
+        self.brief.planned_end.map(|end| (end - today).num_days())
+    }
+
+    /// Running past the planned end date: the board shows an OVERDUE badge.
+    pub fn is_overdue(&self, today: NaiveDate) -> bool {
+        self.status == Status::Running && self.days_left(today).is_some_and(|d| d < 0)
+    }
+}
+
+/// A proposal as typed into the "new experiment" form: only title, hypothesis draft, owner and
+/// team are required, because proposals are allowed to be rough.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct NewExperimentForm {
+    pub key: String,
+    pub title: String,
+    pub hypothesis: String,
+    pub owner: String,
+    pub team: String,
+    pub surface: String,
+    pub tags: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewExperiment {
+    pub key: ExperimentKey,
+    pub title: String,
+    pub hypothesis: String,
+    pub owner: String,
+    pub team: String,
+    pub surface: String,
+    pub tags: Vec<String>,
+}
+
+/// One problem with one input field, shown next to that field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self { field: field.into(), message: message.into() }
+    }
+}
+
+impl std::fmt::Display for FieldError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+/// Splits "growth, Pricing ,growth" into ["growth", "pricing"]: trimmed, lowercase, unique, sorted.
+pub fn parse_tags(raw: &str) -> Vec<String> {
+    let mut tags: Vec<String> = raw
+        .split(',')
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+        .collect();
+    tags.sort();
+    tags.dedup();
+    tags
+}
+
+impl NewExperiment {
+    pub fn parse(form: &NewExperimentForm) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let mut required = |field: &str, value: &str, label: &str| {
+            let v = value.trim();
+            if v.is_empty() {
+                errors.push(FieldError::new(field, format!("{label} is required")));
+            } else if v.chars().count() > 200 {
+                errors.push(FieldError::new(field, format!("{label} is longer than 200 characters")));
+            }
+            v.to_owned()
+        };
+        let title = required("title", &form.title, "Title");
+        let owner = required("owner", &form.owner, "Owner");
+        let team = required("team", &form.team, "Team");
+        let hypothesis = form.hypothesis.trim().to_owned();
+        if hypothesis.is_empty() {
+            errors.push(FieldError::new("hypothesis", "A hypothesis draft is required"));
+        }
+        let raw_key = if form.key.trim().is_empty() {
+            ExperimentKey::suggest(&title)
+        } else {
+            form.key.clone()
+        };
+        let key = match ExperimentKey::parse(&raw_key) {
+            Ok(k) => Some(k),
+            Err(e) => {
+                errors.push(FieldError::new("key", format!("Key {e}")));
+                None
+            }
+        };
+        match key {
+            Some(key) if errors.is_empty() => Ok(Self {
+                key,
+                title,
+                hypothesis,
+                owner,
+                team,
+                surface: form.surface.trim().to_lowercase(),
+                tags: parse_tags(&form.tags),
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_is_a_lowercase_slug() {
+        assert!(ExperimentKey::parse("pricing_redesign_v2").is_ok());
+        assert!(ExperimentKey::parse("Pricing").unwrap_err().contains("lowercase"));
+        assert!(ExperimentKey::parse("ab").unwrap_err().contains("3 to 64"));
+        assert!(ExperimentKey::parse("has space").unwrap_err().contains("' '"));
+    }
+
+    #[test]
+    fn a_key_is_suggested_from_the_title() {
+        assert_eq!(ExperimentKey::suggest("Pricing redesign v2!"), "pricing_redesign_v2");
+        assert_eq!(ExperimentKey::suggest("  Émoji 🎉 test "), "moji_test");
+    }
+
+    #[test]
+    fn a_proposal_needs_title_hypothesis_owner_and_team_and_reports_each_missing_one() {
+        let errors = NewExperiment::parse(&NewExperimentForm::default()).unwrap_err();
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["title", "owner", "team", "hypothesis", "key"]);
+    }
+
+    #[test]
+    fn a_complete_proposal_parses_with_a_suggested_key_and_clean_tags() {
+        let form = NewExperimentForm {
+            title: "One-page checkout".into(),
+            hypothesis: "fewer steps convert better".into(),
+            owner: "Ana".into(),
+            team: "Checkout".into(),
+            surface: " Checkout ".into(),
+            tags: "speed, Checkout,speed".into(),
+            ..Default::default()
+        };
+        let new = NewExperiment::parse(&form).unwrap();
+        assert_eq!(new.key.as_str(), "one_page_checkout");
+        assert_eq!(new.surface, "checkout");
+        assert_eq!(new.tags, ["checkout", "speed"]);
+    }
+}

@@ -1,0 +1,248 @@
+//! The backlog lifecycle proposed -> ready -> running -> done and the gate on each move.
+//! Gates are pure functions of the experiment, the request and "now", so every rule is unit
+//! tested here and the server only has to load, call `plan_transition`, and write.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::experiment::Experiment;
+use super::verdict::{Conclusion, Verdict, VerdictKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "snake_case"))]
+pub enum Status {
+    Proposed,
+    Ready,
+    Running,
+    Done,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [Status::Proposed, Status::Ready, Status::Running, Status::Done];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Status::Proposed => "proposed",
+            Status::Ready => "ready",
+            Status::Running => "running",
+            Status::Done => "done",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Proposed => "Proposed",
+            Status::Ready => "Ready",
+            Status::Running => "Running",
+            Status::Done => "Done",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|st| st.slug() == s)
+    }
+
+    /// The moves the lifecycle allows from here. Done is final; ready may go back to drafting.
+    pub fn allowed_transitions(self) -> &'static [Status] {
+        match self {
+            Status::Proposed => &[Status::Ready],
+            Status::Ready => &[Status::Running, Status::Proposed],
+            Status::Running => &[Status::Done],
+            Status::Done => &[],
+        }
+    }
+
+    /// The label of the button that makes the move.
+    pub fn action_label(self, to: Status) -> &'static str {
+        match (self, to) {
+            (Status::Proposed, Status::Ready) => "Mark ready",
+            (Status::Ready, Status::Running) => "Launch",
+            (Status::Ready, Status::Proposed) => "Back to drafting",
+            (Status::Running, Status::Done) => "Close with a verdict",
+            _ => "Move",
+        }
+    }
+
+    /// Briefs are editable while drafting; launch locks them.
+    pub fn brief_editable(self) -> bool {
+        matches!(self, Status::Proposed | Status::Ready)
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.label())
+    }
+}
+
+/// A request to move an experiment, as sent by the board, the experiment page or the API.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct TransitionRequest {
+    pub to: Option<Status>,
+    pub note: String,
+    /// Closing only: the verdict kind and, for ship, the arm.
+    pub verdict: Option<VerdictKind>,
+    pub ship_arm: String,
+    pub summary: String,
+    /// Closing before the planned end date only.
+    pub stop_reason: String,
+}
+
+/// What the database must write for an allowed move.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TransitionPlan {
+    pub from: Status,
+    pub to: Status,
+    pub started_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+    pub conclusion: Option<Conclusion>,
+    pub note: String,
+    /// Not refusals: things the person should know (another test on the same surface).
+    pub warnings: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+pub enum TransitionError {
+    #[error("{from} experiments cannot move to {to}")]
+    NotAllowed { from: Status, to: Status },
+    #[error("cannot move to {to}: {}", reasons.join("; "))]
+    Refused { to: Status, reasons: Vec<String> },
+}
+
+/// What the gates need to know about the rest of the program.
+#[derive(Debug, Clone, Default)]
+pub struct ProgramContext {
+    /// Keys of other running experiments on the same surface (for the overlap warning).
+    pub running_on_surface: Vec<String>,
+}
+
+/// Minimum run: at least one full weekly cycle, or weekday/weekend effects bias the result.
+pub const MIN_RUN_DAYS: i64 = 7;
+
+/// Checks the gate for `request.to` and says what to write. Every refusal reason is listed, so a
+/// person can fix them all at once instead of discovering them one by one.
+pub fn plan_transition(
+    exp: &Experiment,
+    request: &TransitionRequest,
+    now: DateTime<Utc>,
+    ctx: &ProgramContext,
+) -> Result<TransitionPlan, TransitionError> {
+    let from = exp.status;
+    let to = request.to.ok_or(TransitionError::Refused {
+        to: from,
+        reasons: vec!["no target status given".into()],
+    })?;
+    if !from.allowed_transitions().contains(&to) {
+        return Err(TransitionError::NotAllowed { from, to });
+    }
+    let mut plan = TransitionPlan {
+        from,
+        to,
+        started_at: None,
+        ended_at: None,
+        conclusion: None,
+        note: request.note.trim().to_owned(),
+        warnings: Vec::new(),
+    };
+    let today = now.date_naive();
+    let reasons = match to {
+        Status::Ready => exp.brief.validate().into_iter().map(|e| e.to_string()).collect(),
+        Status::Proposed => Vec::new(),
+        Status::Running => {
+            let mut reasons: Vec<String> =
+                exp.brief.validate().into_iter().map(|e| e.to_string()).collect();
+            match exp.brief.planned_end {
+                Some(end) if (end - today).num_days() < MIN_RUN_DAYS => reasons.push(format!(
+                    "planned end date {end} is less than {MIN_RUN_DAYS} days after today's start \
+                     ({today}); run at least one full week"
+                )),
+                Some(_) => {}
+                None => {}
+            }
+            if !ctx.running_on_surface.is_empty() {
+                plan.warnings.push(format!(
+                    "{} already running on surface '{}': results may interact",
+                    ctx.running_on_surface.join(", "),
+                    exp.surface
+                ));
+            }
+            plan.started_at = Some(now);
+            reasons
+        }
+        Status::Done => {
+            let (conclusion, reasons) = conclusion_from(exp, request, today);
+            plan.conclusion = conclusion;
+            plan.ended_at = Some(now);
+            reasons
+        }
+    };
+    if reasons.is_empty() {
+        Ok(plan)
+    } else {
+        Err(TransitionError::Refused { to, reasons })
+    }
+}
+
+fn conclusion_from(
+    exp: &Experiment,
+    request: &TransitionRequest,
+    today: NaiveDate,
+) -> (Option<Conclusion>, Vec<String>) {
+    let mut reasons = Vec::new();
+    let verdict = match request.verdict {
+        None => {
+            reasons.push("choose a verdict: ship, don't ship, inconclusive or invalid".into());
+            None
+        }
+        Some(kind) => {
+            let arm = request.ship_arm.trim().to_owned();
+            let treatments: Vec<&str> =
+                exp.brief.arms.iter().skip(1).map(|a| a.name.as_str()).collect();
+            if kind == VerdictKind::Ship && arm.is_empty() {
+                reasons.push("a ship verdict names the arm that ships".into());
+            } else if kind == VerdictKind::Ship && !treatments.contains(&arm.as_str()) {
+                reasons.push(format!(
+                    "'{arm}' is not a treatment arm of this experiment (arms: {})",
+                    treatments.join(", ")
+                ));
+            }
+            Verdict::from_parts(kind, Some(arm))
+        }
+    };
+    let summary = request.summary.trim();
+    if summary.is_empty() {
+        reasons.push("write a summary of the result".into());
+    }
+    let stopped_early = match exp.brief.planned_end {
+        Some(end) if today < end => {
+            let why = request.stop_reason.trim();
+            if why.is_empty() {
+                reasons.push(format!(
+                    "stopping before the planned end date ({end}) needs a reason"
+                ));
+            }
+            Some(why.to_owned())
+        }
+        _ => None,
+    };
+    let conclusion = verdict.filter(|_| reasons.is_empty()).map(|verdict| Conclusion {
+        verdict,
+        summary: summary.to_owned(),
+        stopped_early,
+    });
+    (conclusion, reasons)
+}
+
+#[cfg(test)]
+#[path = "lifecycle_tests.rs"]
+mod tests;
+
+/// One line of an experiment's status history.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StatusChange {
+    pub from: Option<Status>,
+    pub to: Status,
+    pub at: DateTime<Utc>,
+    pub note: String,
+}

@@ -1,0 +1,96 @@
+//! Vocabulary shared by briefs, the statistics engine and the decision rule: what kind of number a
+//! metric is, which way is better, and which engine and correction a test uses. Serialised names
+//! are the stable JSON contract of ../shared/STATISTICS.md section 7.
+
+use serde::{Deserialize, Serialize};
+
+/// A conversion rate (users who did X / users exposed) or a per-user mean (revenue, sessions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricKind {
+    #[default]
+    Proportion,
+    Mean,
+}
+
+/// Which way is better. A bounce rate is a `Decrease` metric: it wins when it goes down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    #[default]
+    Increase,
+    Decrease,
+}
+
+/// The primary metric decides; secondary (guardrail) metrics can only veto.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MetricRole {
+    Primary,
+    Secondary,
+}
+
+/// Which test the decision rule uses; fixed in the brief before launch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Engine {
+    #[default]
+    Frequentist,
+    Sequential,
+    Bayesian,
+}
+
+/// Multiple-testing correction applied within the primary and within the secondary family.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Correction {
+    #[default]
+    Holm,
+    Bonferroni,
+    #[serde(rename = "bh")]
+    BenjaminiHochberg,
+    None,
+}
+
+macro_rules! labels {
+    ($ty:ty { $($variant:ident => $slug:literal, $label:literal),+ $(,)? }) => {
+        impl $ty {
+            pub const ALL: &'static [$ty] = &[$(<$ty>::$variant),+];
+            /// The stable machine name (JSON, form values, database).
+            pub fn slug(self) -> &'static str { match self { $(<$ty>::$variant => $slug),+ } }
+            /// The name people read.
+            pub fn label(self) -> &'static str { match self { $(<$ty>::$variant => $label),+ } }
+            pub fn from_slug(s: &str) -> Option<Self> { match s { $($slug => Some(<$ty>::$variant),)+ _ => None } }
+        }
+    };
+}
+
+labels!(MetricKind { Proportion => "proportion", "Conversion rate", Mean => "mean", "Mean per user" });
+labels!(Direction { Increase => "increase", "Higher is better", Decrease => "decrease", "Lower is better" });
+labels!(Engine { Frequentist => "frequentist", "Fixed horizon", Sequential => "sequential", "Sequential", Bayesian => "bayesian", "Bayesian" });
+labels!(Correction { Holm => "holm", "Holm", Bonferroni => "bonferroni", "Bonferroni", BenjaminiHochberg => "bh", "Benjamini-Hochberg", None => "none", "None" });
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_slug_round_trips_through_json_and_from_slug() {
+        for k in MetricKind::ALL {
+            let json = serde_json::to_string(k).unwrap();
+            assert_eq!(json, format!("\"{}\"", k.slug()));
+            assert_eq!(MetricKind::from_slug(k.slug()), Some(*k));
+        }
+        for c in Correction::ALL {
+            let json = serde_json::to_string(c).unwrap();
+            assert_eq!(json, format!("\"{}\"", c.slug()));
+            assert_eq!(Correction::from_slug(c.slug()), Some(*c));
+        }
+        for e in Engine::ALL {
+            assert_eq!(serde_json::to_string(e).unwrap(), format!("\"{}\"", e.slug()));
+        }
+        for d in Direction::ALL {
+            assert_eq!(serde_json::to_string(d).unwrap(), format!("\"{}\"", d.slug()));
+        }
+    }
+}

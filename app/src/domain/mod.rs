@@ -1,0 +1,15 @@
+//! The domain core: lifecycle, briefs, statistics, the decision rule and attribution, in plain
+//! Rust. Nothing in here knows about HTTP, Leptos or SQL, so it compiles into the wasm bundle (the
+//! brief's live calculator) and is tested by unit tests beside the code.
+
+pub mod board;
+pub mod brief;
+pub mod experiment;
+pub mod lifecycle;
+pub mod metric;
+pub mod plan;
+pub mod stats;
+pub mod verdict;
+
+#[cfg(test)]
+pub(crate) mod fixtures;

@@ -1,0 +1,96 @@
+//! How an experiment ended: the verdict recorded when it moves to done.
+
+use serde::{Deserialize, Serialize};
+
+/// The four outcomes a finished test can have. `Ship` names the arm that ships, because a
+/// three-arm test can ship either treatment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Verdict {
+    Ship { arm: String },
+    DontShip,
+    Inconclusive,
+    /// SRM or broken assignment: the data cannot be trusted either way.
+    Invalid,
+}
+
+/// The machine name of a verdict without its arm: form values and the database column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "snake_case"))]
+pub enum VerdictKind {
+    Ship,
+    DontShip,
+    Inconclusive,
+    Invalid,
+}
+
+impl VerdictKind {
+    pub const ALL: [VerdictKind; 4] = [Self::Ship, Self::DontShip, Self::Inconclusive, Self::Invalid];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Ship => "ship",
+            Self::DontShip => "dont_ship",
+            Self::Inconclusive => "inconclusive",
+            Self::Invalid => "invalid",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Ship => "Ship",
+            Self::DontShip => "Don't ship",
+            Self::Inconclusive => "Inconclusive",
+            Self::Invalid => "Invalid",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.slug() == s)
+    }
+}
+
+impl Verdict {
+    pub fn kind(&self) -> VerdictKind {
+        match self {
+            Verdict::Ship { .. } => VerdictKind::Ship,
+            Verdict::DontShip => VerdictKind::DontShip,
+            Verdict::Inconclusive => VerdictKind::Inconclusive,
+            Verdict::Invalid => VerdictKind::Invalid,
+        }
+    }
+
+    /// Rebuilds a verdict from its stored parts; `None` when a ship verdict lost its arm.
+    pub fn from_parts(kind: VerdictKind, arm: Option<String>) -> Option<Self> {
+        Some(match kind {
+            VerdictKind::Ship => Verdict::Ship { arm: arm.filter(|a| !a.is_empty())? },
+            VerdictKind::DontShip => Verdict::DontShip,
+            VerdictKind::Inconclusive => Verdict::Inconclusive,
+            VerdictKind::Invalid => Verdict::Invalid,
+        })
+    }
+
+    pub fn arm(&self) -> Option<&str> {
+        match self {
+            Verdict::Ship { arm } => Some(arm),
+            _ => None,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        match self {
+            Verdict::Ship { arm } => format!("Ship {arm}"),
+            other => other.kind().label().to_owned(),
+        }
+    }
+}
+
+/// What was decided and why, recorded in the same write that moves the experiment to done.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Conclusion {
+    pub verdict: Verdict,
+    pub summary: String,
+    /// Set when the test was stopped before its planned end date: the reason given.
+    pub stopped_early: Option<String>,
+}

@@ -1,0 +1,79 @@
+//! One error type for every server function and page. Variants carry what the person needs to
+//! fix the problem; internal causes are logged on the server and never sent to the browser.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+use crate::domain::experiment::FieldError;
+use crate::domain::lifecycle::TransitionError;
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
+pub enum AppError {
+    #[error("{0} not found")]
+    NotFound(String),
+    /// Bad input, one entry per field.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; "))]
+    Invalid(Vec<FieldError>),
+    /// A lifecycle gate said no; every reason is listed.
+    #[error("{0}")]
+    Transition(TransitionError),
+    /// Someone else changed the record since it was loaded.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("something went wrong on the server; it has been logged")]
+    Internal,
+    /// The request never reached our code (network, encoding).
+    #[error("could not reach the server: {0}")]
+    Transport(String),
+}
+
+impl AppError {
+    pub fn status_code(&self) -> u16 {
+        match self {
+            AppError::NotFound(_) => 404,
+            AppError::Invalid(_) => 400,
+            AppError::Transition(_) => 422,
+            AppError::Conflict(_) => 409,
+            AppError::Internal | AppError::Transport(_) => 500,
+        }
+    }
+
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        AppError::Invalid(vec![FieldError::new(field, message)])
+    }
+
+    /// Logs an unexpected failure with its cause and returns the opaque `Internal`.
+    #[cfg(feature = "ssr")]
+    pub fn internal(context: &str, cause: impl std::fmt::Display) -> Self {
+        tracing::error!(%cause, "{context}");
+        AppError::Internal
+    }
+}
+
+impl From<TransitionError> for AppError {
+    fn from(e: TransitionError) -> Self {
+        AppError::Transition(e)
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => AppError::NotFound("record".into()),
+            sqlx::Error::Database(db) if db.is_unique_violation() => {
+                AppError::Conflict("that key is already taken by another experiment".into())
+            }
+            other => AppError::internal("database error", other),
+        }
+    }
+}

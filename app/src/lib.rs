@@ -1,0 +1,23 @@
+//! Verdict: the experimentation program's backlog, briefs, results and decisions.
+//!
+//! Layout (dependencies point one way): `domain` (plain Rust, both builds) <- `db` (server only)
+//! <- `api` (server functions) <- `pages` (routed views) -> `components` (props in, no server
+//! calls). `server/` wires the axum router around this library.
+
+pub mod api;
+pub mod app;
+pub mod components;
+#[cfg(feature = "ssr")]
+pub mod db;
+pub mod domain;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod state;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

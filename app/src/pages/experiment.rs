@@ -1,0 +1,173 @@
+//! `/experiments/{key}`: the brief (edit while drafting, read-only once launched), the lifecycle
+//! controls with every gate's reasons, and the status history.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::experiments::{get_experiment, save_brief, transition_experiment, ExperimentDetail};
+use crate::components::brief_editor::BriefEditor;
+use crate::components::brief_view::BriefView;
+use crate::components::close_form::CloseForm;
+use crate::components::error_view::{reasons, ErrorView, Problems};
+use crate::components::format::{date, timestamp};
+use crate::domain::brief::Brief;
+use crate::domain::lifecycle::{Status, TransitionRequest};
+use crate::error::AppError;
+
+#[component]
+pub fn ExperimentPage() -> impl IntoView {
+    let params = use_params_map();
+    let key = Memo::new(move |_| params.read().get("key").unwrap_or_default());
+    let reload = RwSignal::new(0u32);
+    let detail = Resource::new(move || (key.get(), reload.get()), |(k, _)| get_experiment(k));
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok(d) => view! { <Detail detail=d reload /> }.into_any(),
+                    Err(e) => view! { <Title text="Not found" /> <ErrorView error=e /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
+    let ExperimentDetail { experiment: exp, history, notes_html, overlapping } = detail;
+    let key = exp.key.to_string();
+    let status = exp.status;
+    let today = chrono::Utc::now().date_naive();
+
+    // Moves: the outcome (reasons or warnings) is shown beside the controls.
+    let move_result = RwSignal::new(None::<Result<Vec<String>, Vec<String>>>);
+    let mover = {
+        let key = key.clone();
+        Action::new(move |req: &TransitionRequest| {
+            let (key, req) = (key.clone(), req.clone());
+            async move { transition_experiment(key, req).await }
+        })
+    };
+    Effect::new(move |_| match mover.value().get() {
+        Some(Ok(moved)) => {
+            move_result.set(Some(Ok(moved.warnings)));
+            reload.update(|n| *n += 1);
+        }
+        Some(Err(e)) => move_result.set(Some(Err(reasons(&e)))),
+        None => {}
+    });
+    let on_close = Callback::new(move |req: TransitionRequest| {
+        mover.dispatch(req);
+    });
+
+    // Saving: a conflict keeps the draft in the form and says so.
+    let draft = RwSignal::new(exp.brief.clone());
+    let version = RwSignal::new(exp.version);
+    let save_status = RwSignal::new(None::<Result<String, String>>);
+    let saver = {
+        let key = key.clone();
+        Action::new(move |(v, brief): &(i64, Brief)| {
+            let (key, v, brief) = (key.clone(), *v, brief.clone());
+            async move { save_brief(key, v, brief).await }
+        })
+    };
+    Effect::new(move |_| match saver.value().get() {
+        Some(Ok(v)) => {
+            version.set(v);
+            save_status.set(Some(Ok("Saved.".into())));
+        }
+        Some(Err(AppError::Conflict(m))) => save_status.set(Some(Err(format!("Not saved: {m}")))),
+        Some(Err(e)) => save_status.set(Some(Err(format!("Not saved: {e}")))),
+        None => {}
+    });
+    let on_save = Callback::new(move |brief: Brief| {
+        save_status.set(None);
+        saver.dispatch((version.get_untracked(), brief));
+    });
+
+    let buttons = status
+        .allowed_transitions()
+        .iter()
+        .filter(|&&to| to != Status::Done)
+        .map(|&to| {
+            let label = status.action_label(to);
+            view! {
+                <button type="button" class=if to == Status::Proposed { "ghost" } else { "primary" }
+                    on:click=move |_| { mover.dispatch(TransitionRequest { to: Some(to), ..Default::default() }); }>
+                    {label}
+                </button>
+            }
+        })
+        .collect_view();
+    let treatments: Vec<String> = exp.brief.arms.iter().skip(1).map(|a| a.name.clone()).collect();
+    let tags = exp.tags.clone();
+
+    view! {
+        <Title text=exp.title.clone() />
+        <article class="experiment" data-status=status.slug()>
+            <header class="experiment-head">
+                <p class="crumbs"><a href="/">"Board"</a> " / " <code>{key.clone()}</code></p>
+                <h1>{exp.title.clone()}</h1>
+                <p class="meta">
+                    <span class=format!("status status-{}", status.slug()) data-testid="status">{status.label()}</span>
+                    " · owner " {exp.owner.clone()} " · team " {exp.team.clone()}
+                    {(!exp.surface.is_empty()).then(|| view! { " · surface " <span class="surface">{exp.surface.clone()}</span> })}
+                    {tags.into_iter().map(|t| view! { " " <span class="tag">{t}</span> }).collect_view()}
+                </p>
+                <p class="dates">
+                    {exp.started_at.map(|t| format!("Started {}. ", timestamp(t)))}
+                    {exp.brief.planned_end.map(|d| format!("Planned end {}. ", date(d)))}
+                    {exp.ended_at.map(|t| format!("Ended {}.", timestamp(t)))}
+                </p>
+                {(!overlapping.is_empty()).then(|| view! {
+                    <p class="warning">{format!("Also running on this surface: {}", overlapping.join(", "))}</p>
+                })}
+            </header>
+
+            <section class="lifecycle" aria-label="Status">
+                <div class="buttons">{buttons}</div>
+                {move || move_result.get().map(|r| match r {
+                    Err(reasons) => view! { <div class="refusal" role="alert"><strong>"Not moved:"</strong><Problems items=reasons /></div> }.into_any(),
+                    Ok(warnings) if !warnings.is_empty() => view! { <div class="warning" role="status"><Problems items=warnings /></div> }.into_any(),
+                    Ok(_) => ().into_any(),
+                })}
+                {(status == Status::Running).then(|| view! {
+                    <CloseForm treatments=treatments.clone() planned_end=exp.brief.planned_end today on_close />
+                })}
+                {exp.conclusion.clone().map(|c| view! {
+                    <div class="conclusion" data-testid="conclusion">
+                        <h3>"Verdict: " {c.verdict.describe()}</h3>
+                        <p>{c.summary.clone()}</p>
+                        {c.stopped_early.map(|why| view! { <p class="badge overdue">"Stopped early: " {why}</p> })}
+                    </div>
+                })}
+            </section>
+
+            <section class="brief">
+                <h2>"Brief"</h2>
+                {if status.brief_editable() {
+                    view! { <BriefEditor draft on_save saving=saver.pending().into() status=save_status /> }.into_any()
+                } else {
+                    view! {
+                        <p class="locked">"Locked at launch: the brief can no longer be edited, so the decision rule stays the one agreed before the data came in."</p>
+                        <BriefView brief=exp.brief.clone() notes_html=notes_html.clone() />
+                    }.into_any()
+                }}
+            </section>
+
+            <section class="history">
+                <h2>"History"</h2>
+                <ol>
+                    {history.into_iter().map(|h| view! {
+                        <li>
+                            <time>{timestamp(h.at)}</time> " "
+                            {match h.from { Some(f) => format!("{} → {}", f.label(), h.to.label()), None => format!("created as {}", h.to.label().to_lowercase()) }}
+                            {(!h.note.is_empty()).then(|| format!(" — {}", h.note))}
+                        </li>
+                    }).collect_view()}
+                </ol>
+            </section>
+        </article>
+    }
+}

@@ -1,0 +1,51 @@
+import { Page, expect } from '@playwright/test';
+
+/** Opens a page and waits until the wasm has hydrated it (the app marks <body>). */
+export async function open(page: Page, path: string) {
+  await page.goto(path);
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+}
+
+export function uniqueTitle(prefix: string) {
+  return `${prefix} ${Date.now().toString(36)}${Math.floor(Math.random() * 1e4)}`;
+}
+
+/** Proposes an experiment through the form and lands on its page; returns its key. */
+export async function propose(page: Page, title: string, team = 'Checkout', surface = 'checkout') {
+  await open(page, '/experiments/new');
+  await page.getByLabel('Title').fill(title);
+  await page.getByLabel('Hypothesis (draft)').fill('one page converts better');
+  await page.getByLabel('Owner').fill('Ana Souza');
+  await page.getByLabel('Team').fill(team);
+  await page.getByLabel('Surface').fill(surface);
+  await page.getByRole('button', { name: 'Propose' }).click();
+  await page.waitForURL(/\/experiments\/[a-z0-9_-]+$/);
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  return page.url().split('/').pop()!;
+}
+
+/** Fills every field of the brief with a valid plan (10% baseline, +5%, 10,000 users a day). */
+export async function completeBrief(page: Page) {
+  await page.getByLabel('Changing (what)').fill('the checkout');
+  await page.getByLabel('From (A)').fill('three steps');
+  await page.getByLabel('To (B)').fill('one page');
+  await page.getByLabel('Because (why)').fill('every step loses buyers');
+  const primary = page.locator('fieldset', { hasText: 'Primary metric' });
+  await primary.getByLabel('Name').fill('purchase');
+  await primary.getByLabel('Event').fill('purchase_completed');
+  const guardrails = page.locator('fieldset', { hasText: 'Guardrail metrics' });
+  for (const [i, name] of ['refunds', 'support_tickets'].entries()) {
+    await guardrails.getByRole('button', { name: 'Add a guardrail metric' }).click();
+    await guardrails.locator(`input[name="secondary[${i}].name"]`).fill(name);
+    await guardrails.locator(`input[name="secondary[${i}].event"]`).fill(name);
+  }
+  await page.getByLabel('Baseline conversion rate').fill('10');
+  await page.getByLabel('Minimum detectable effect').fill('5');
+  await page.getByLabel('Expected daily traffic').fill('10000');
+  const today = new Date();
+  const iso = (d: Date) => d.toISOString().slice(0, 10);
+  await page.getByLabel('Planned start').fill(iso(today));
+  await page.getByLabel('Planned end').fill(iso(new Date(today.getTime() + 14 * 86400_000)));
+  await page.getByLabel('Minimum lift to ship').fill('2');
+  await page.getByLabel('Largest tolerated guardrail drop').fill('1');
+}

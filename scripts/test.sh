@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Sets everything up and runs every test: formatting, lints, unit + database + HTTP tests, and
+# the browser tests against the real server on 127.0.0.1 with throwaway SQLite files.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+source scripts/env.sh
+step() { printf '\n== test: %s (%s)\n' "$*" "$(date +%T)"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "unit, database and HTTP tests"
+cargo test --workspace
+
+step "build the app (server + wasm)"
+cargo leptos build
+
+step "browser tests"
+rm -rf end2end/.data && mkdir -p end2end/.data
+(cd end2end && npx playwright test)
+
+step "all tests passed"

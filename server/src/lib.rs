@@ -1,0 +1,42 @@
+//! The axum application around the `app` library: the router is built here so tests run exactly
+//! the app that `main` serves.
+
+pub mod api_v1;
+pub mod config;
+
+use app::app::{shell, App};
+use app::state::AppState;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::*;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::SqlitePool;
+use tower_http::trace::TraceLayer;
+
+/// Connects, migrates (failing loudly), and returns the pool.
+pub async fn open_database(config: &config::Config) -> anyhow::Result<SqlitePool> {
+    config.ensure_database_dir()?;
+    let pool = app::db::connect(&config.database_url)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot open the database: {e}"))?;
+    app::db::MIGRATOR
+        .run(&pool)
+        .await
+        .map_err(|e| anyhow::anyhow!("database migrations failed, refusing to start: {e}"))?;
+    Ok(pool)
+}
+
+pub fn router(leptos_options: LeptosOptions, pool: SqlitePool) -> Router {
+    let state = AppState { leptos_options, pool };
+    let routes = generate_route_list(App);
+    Router::new()
+        .route("/healthz", get(|| async { "ok" }))
+        .nest("/api/v1", api_v1::routes())
+        .leptos_routes(&state, routes, {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}

@@ -1,0 +1,56 @@
+//! `verdict`: serve the app (default), load the demo program, or attribute exports.
+
+use clap::{Parser, Subcommand};
+use leptos::prelude::get_configuration;
+use server::config::Config;
+
+#[derive(Parser)]
+#[command(name = "verdict", version, about = "Verdict: the A/B-experimentation program's backlog and decisions")]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web app (the default). DATABASE_URL and LEPTOS_SITE_ADDR configure it.
+    Serve,
+    /// Load the demo program (about thirty experiments) into an empty database.
+    Demo,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .init();
+    let cli = Cli::parse();
+    let config = Config::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(config).await,
+        Command::Demo => {
+            let pool = server::open_database(&config).await?;
+            let n = app::db::demo::load(&pool, chrono::Utc::now()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("loaded {n} demo experiments");
+            Ok(())
+        }
+    }
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    let mut leptos_options = get_configuration(None)?.leptos_options;
+    if let Some(addr) = config.site_addr {
+        leptos_options.site_addr = addr;
+    }
+    let addr = leptos_options.site_addr;
+    let pool = server::open_database(&config).await?;
+    let app = server::router(leptos_options, pool);
+    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    tracing::info!("listening on http://{addr}");
+    axum::serve(listener, app.into_make_service())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
