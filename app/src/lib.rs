@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Verdict: the experimentation program's backlog, briefs, results and decisions.
 //!
 //! Layout (dependencies point one way): `domain` (plain Rust, both builds) <- `db` (server only)

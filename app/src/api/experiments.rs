@@ -30,7 +30,7 @@ pub struct Moved {
     pub warnings: Vec<String>,
 }
 
-#[server(input = Json)]
+#[server(input = Json, endpoint = "get_board")]
 pub async fn get_board(filter: BoardFilter) -> Result<Board, AppError> {
     use crate::db::experiments as db;
     use crate::domain::board::Card;
@@ -47,7 +47,7 @@ pub async fn get_board(filter: BoardFilter) -> Result<Board, AppError> {
     })
 }
 
-#[server(input = Json)]
+#[server(input = Json, endpoint = "get_experiment")]
 pub async fn get_experiment(key: String) -> Result<ExperimentDetail, AppError> {
     use crate::db::experiments as db;
     let pool = crate::state::pool()?;
@@ -58,7 +58,7 @@ pub async fn get_experiment(key: String) -> Result<ExperimentDetail, AppError> {
     Ok(ExperimentDetail { experiment, history, notes_html, overlapping })
 }
 
-#[server(input = Json)]
+#[server(input = Json, endpoint = "create_experiment")]
 pub async fn create_experiment(form: NewExperimentForm) -> Result<String, AppError> {
     use crate::domain::experiment::NewExperiment;
     let pool = crate::state::pool()?;
@@ -69,7 +69,7 @@ pub async fn create_experiment(form: NewExperimentForm) -> Result<String, AppErr
 }
 
 /// Saves the brief edited from `version`; a stale version is a conflict, never an overwrite.
-#[server(input = Json)]
+#[server(input = Json, endpoint = "save_brief")]
 pub async fn save_brief(key: String, version: i64, brief: Brief) -> Result<i64, AppError> {
     let pool = crate::state::pool()?;
     if brief.notes.len() > 20_000 {
@@ -78,7 +78,7 @@ pub async fn save_brief(key: String, version: i64, brief: Brief) -> Result<i64, 
     crate::db::experiments::save_brief(&pool, &key, version, &brief, chrono::Utc::now()).await
 }
 
-#[server(input = Json)]
+#[server(input = Json, endpoint = "transition_experiment")]
 pub async fn transition_experiment(key: String, request: TransitionRequest) -> Result<Moved, AppError> {
     use crate::db::experiments as db;
     use crate::domain::lifecycle::{plan_transition, ProgramContext};
@@ -91,7 +91,7 @@ pub async fn transition_experiment(key: String, request: TransitionRequest) -> R
     Ok(Moved { key: moved.key.to_string(), status: moved.status, version: moved.version, warnings: plan.warnings })
 }
 
-#[server(input = Json)]
+#[server(input = Json, endpoint = "load_demo")]
 pub async fn load_demo() -> Result<usize, AppError> {
     let pool = crate::state::pool()?;
     crate::db::demo::load(&pool, chrono::Utc::now()).await

@@ -114,7 +114,7 @@ pub fn BriefEditor(
                                     <input type="text" name=format!("arms[{i}].name") value=arm.name on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| b.arms[i].name = v) } />
                                     {move || name_err().map(|e| view! { <small class="field-error">{e}</small> })}
                                 </label>
-                                <NumberField label="Weight" name="arm_weight" suffix="%" scale=0.01 initial=pct_input(Some(arm.weight)) on_value=Callback::new(move |v: Option<f64>| draft.update(|b| b.arms[i].weight = v.unwrap_or(0.0))) error=Signal::derive(|| None) />
+                                <NumberField label="Weight" name="arm_weight" suffix="%" scale=0.01 initial=pct_input(Some(arm.weight)) on_value=Callback::new(move |v: Option<f64>| draft.update(|b| b.arms[i].weight = v.unwrap_or(0.0))) error=Signal::derive(|| None::<String>) />
                                 {(i >= 2).then(|| view! { <button type="button" class="small ghost" on:click=move |_| draft.update(|b| { b.arms.remove(i); })>"Remove"</button> })}
                             </div>
                         }
@@ -156,8 +156,8 @@ pub fn BriefEditor(
             <fieldset>
                 <legend>"Links and notes"</legend>
                 <div class="grid two">
-                    <TextField label="Design doc" name="design_doc" initial=b.design_doc.clone() placeholder="https://…" on_text=text(|b, v| b.design_doc = v) error=Signal::derive(|| None) />
-                    <TextField label="Ticket" name="ticket" initial=b.ticket.clone() placeholder="https://…" on_text=text(|b, v| b.ticket = v) error=Signal::derive(|| None) />
+                    <TextField label="Design doc" name="design_doc" initial=b.design_doc.clone() placeholder="https://…" on_text=text(|b, v| b.design_doc = v) error=Signal::derive(|| None::<String>) />
+                    <TextField label="Ticket" name="ticket" initial=b.ticket.clone() placeholder="https://…" on_text=text(|b, v| b.ticket = v) error=Signal::derive(|| None::<String>) />
                 </div>
                 <label class="field"><span class="label">"Notes (Markdown)"</span>
                     <textarea name="notes" rows="4" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| b.notes = v) }>{b.notes.clone()}</textarea>
@@ -234,7 +234,7 @@ fn MetricRow(
         let at = at.clone();
         move |f: &str| {
             let field = format!("{at}.{f}");
-            move || show_errors.get().then(|| problems.with(|p| find(p, &field))).flatten()
+            Signal::derive(move || show_errors.get().then(|| problems.with(|p| find(p, &field))).flatten())
         }
     };
     let name_err = field_err("name");
@@ -244,11 +244,11 @@ fn MetricRow(
         <div class="grid metric">
             <label class="field"><span class="label">"Name"</span>
                 <input type="text" name=format!("{at}.name") value=initial.name placeholder="purchase rate" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| slot.of(b).name = v) } />
-                {move || name_err().map(|e| view! { <small class="field-error">{e}</small> })}
+                {move || name_err.get().map(|e| view! { <small class="field-error">{e}</small> })}
             </label>
             <label class="field"><span class="label">"Event"</span>
                 <input type="text" name=format!("{at}.event") value=initial.event placeholder="purchase_completed" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| slot.of(b).event = v) } />
-                {move || event_err().map(|e| view! { <small class="field-error">{e}</small> })}
+                {move || event_err.get().map(|e| view! { <small class="field-error">{e}</small> })}
             </label>
             <label class="field"><span class="label">"Kind"</span>
                 <select name=format!("{at}.kind") on:change=move |ev| if let Some(k) = MetricKind::from_slug(&event_target_value(&ev)) { kind.set(k); draft.update(|b| slot.of(b).kind = k) }>
@@ -263,7 +263,7 @@ fn MetricRow(
             <Show when=move || kind.get() == MetricKind::Mean>
                 <label class="field"><span class="label">"Value property"</span>
                     <input type="text" name="value_property" value=initial.value_property.clone() placeholder="amount" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| slot.of(b).value_property = v) } />
-                    {move || prop_err().map(|e| view! { <small class="field-error">{e}</small> })}
+                    {move || prop_err.get().map(|e| view! { <small class="field-error">{e}</small> })}
                 </label>
             </Show>
         </div>

@@ -21,7 +21,7 @@ pub fn BriefView(brief: Brief, notes_html: String) -> impl IntoView {
         },
     };
     let opt_pct = |v: Option<f64>| v.map(pct).unwrap_or_else(|| "—".into());
-    let opt_date = |d| d.map(date).unwrap_or_else(|| "—".into());
+    let opt_date = |d: Option<chrono::NaiveDate>| d.map(date).unwrap_or_else(|| "—".into());
     let arms = brief.arms.iter().map(|a| format!("{} ({})", a.name, pct(a.weight))).collect::<Vec<_>>().join(", ");
     let plan_line = match plan(&brief) {
         Ok(p) => format!(

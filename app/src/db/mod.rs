@@ -4,6 +4,7 @@
 
 pub mod demo;
 pub mod experiments;
+pub mod results;
 
 use std::str::FromStr;
 use std::time::Duration;

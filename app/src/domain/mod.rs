@@ -8,6 +8,7 @@ pub mod experiment;
 pub mod lifecycle;
 pub mod metric;
 pub mod plan;
+pub mod results;
 pub mod stats;
 pub mod verdict;
 

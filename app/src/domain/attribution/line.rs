@@ -19,27 +19,26 @@ pub(crate) struct Fields {
 /// `properties` keys that have a slot in `plan`. A valid line that is not an object leaves
 /// `event` empty.
 pub(crate) fn scan(line: &[u8], plan: &Plan, fields: &mut Fields) -> Result<(), Invalid> {
-    fields.event = None;
-    fields.slots.clear();
-    fields.slots.resize(plan.slot_count(), None);
+    let Fields { event, slots } = fields;
+    *event = None;
+    slots.clear();
+    slots.resize(plan.slot_count(), None);
     std::str::from_utf8(line).map_err(|_| Invalid)?;
     let mut cursor = Cursor::new(line);
     cursor.skip_ws();
     if cursor.peek() == Some(b'{') {
         cursor.object(|key, bytes, cursor| {
             if key_is(bytes, key, b"event") {
-                fields.event = Some(cursor.value(1)?);
+                *event = Some(cursor.value(1)?);
             } else if key_is(bytes, key, b"properties") {
                 cursor.skip_ws();
                 if cursor.peek() != Some(b'{') {
                     return cursor.value(1).map(drop);
                 }
-                cursor.object(|key, bytes, cursor| {
-                    let value = cursor.value(2)?;
+                cursor.members(1, |bytes, key, value| {
                     if let Some(slot) = slot_of(bytes, key, plan) {
-                        fields.slots[slot] = Some(value);
+                        slots[slot] = Some(value);
                     }
-                    Ok(())
                 })?;
             } else {
                 cursor.value(1)?;
@@ -66,6 +65,7 @@ fn key_is(line: &[u8], key: Span, name: &[u8]) -> bool {
     }
 }
 
+#[inline]
 fn slot_of(line: &[u8], key: Span, plan: &Plan) -> Option<usize> {
     match key.kind {
         Kind::String { escaped: true } => {
@@ -122,9 +122,10 @@ pub(crate) fn leading_event(line: &[u8]) -> Option<&[u8]> {
 /// Cheap completeness test for lines whose event attribution does not use.
 ///
 /// Such a line can't change a count, so it is not parsed; it only has to look like a complete
-/// event (closing brace, a numeric `time`, a non-empty `distinct_id`) so that truncated or
+/// event (balanced braces, a numeric `time`, a non-empty `distinct_id`) so that truncated or
 /// incomplete lines still count towards the skipped-line rule. A line that fails this test gets
 /// the full parse, which decides; so this can only miss deep syntax errors inside ignored lines.
+#[derive(Debug, Clone)]
 pub(crate) struct QuickCheck {
     time: Finder<'static>,
     distinct_id: Finder<'static>,
@@ -139,7 +140,7 @@ impl QuickCheck {
     }
 
     pub fn looks_complete(&self, line: &[u8]) -> bool {
-        if line.last() != Some(&b'}') {
+        if line.last() != Some(&b'}') || !balanced(line) {
             return false;
         }
         let after = |finder: &Finder<'_>| {
@@ -155,6 +156,16 @@ impl QuickCheck {
             && after(&self.distinct_id)
                 .is_some_and(|v| v.first() != Some(&b'n') && !v.starts_with(b"\"\""))
     }
+}
+
+/// Whether `{` and `}` occur equally often: a truncated line almost never passes. Braces inside
+/// strings can only make a good line fail, which sends it to the full parse.
+fn balanced(line: &[u8]) -> bool {
+    let mut depth = 0i64;
+    for at in memchr::memchr2_iter(b'{', b'}', line) {
+        depth += if line[at] == b'{' { 1 } else { -1 };
+    }
+    depth == 0
 }
 
 #[cfg(test)]
@@ -194,7 +205,7 @@ mod tests {
     #[test]
     fn times_are_whole_seconds() {
         let line = br#"[1714521600, 1714521600.9, -1.5, "1714521600", 1e3]"#;
-        let spans = [(1, 11, Kind::Number), (13, 25, Kind::Number), (27, 31, Kind::Number)];
+        let spans = [(1u32, 11u32, Kind::Number), (13, 25, Kind::Number), (27, 31, Kind::Number)];
         let got: Vec<_> = spans
             .iter()
             .map(|&(start, end, kind)| unix_seconds(line, Span { start, end, kind }))

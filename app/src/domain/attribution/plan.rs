@@ -38,6 +38,8 @@ pub(crate) struct Plan {
     pub tracked: Vec<Tracked>,
     roles: Vec<(Box<[u8]>, Role)>,
     keys: Vec<Box<[u8]>>,
+    /// Bit `n` is set when a wanted key is `n` bytes long (keys of 64+ bytes are always looked up).
+    key_lengths: u64,
     pub experiment_slot: usize,
     pub variant_slot: usize,
     filter: HashSet<String>,
@@ -58,15 +60,16 @@ impl Plan {
                 .iter()
                 .map(|k| k.as_bytes().into())
                 .collect(),
+            key_lengths: 0,
             experiment_slot: 0,
             variant_slot: 0,
             filter: config.experiments.iter().cloned().collect(),
             config,
         };
-        plan.experiment_slot = plan.slot_for(plan.config.convention.experiment_property());
-        plan.variant_slot = plan.slot_for(plan.config.convention.variant_property());
-        let exposure = plan.config.convention.event().to_owned();
-        plan.role_mut(&exposure).exposure = true;
+        let convention = plan.config.convention.clone();
+        plan.experiment_slot = plan.slot_for(convention.experiment_property());
+        plan.variant_slot = plan.slot_for(convention.variant_property());
+        plan.role_mut(convention.event()).exposure = true;
         for index in 0..plan.metrics.len() {
             let tracked = plan.tracked_for(&plan.metrics[index].clone());
             plan.tracked[tracked as usize].metric = Some(index);
@@ -79,6 +82,11 @@ impl Plan {
             plan.value_positions.push((tracked, amounts.len()));
             amounts.push((index, slot));
         }
+        plan.key_lengths = plan
+            .keys
+            .iter()
+            .filter(|key| key.len() < 64)
+            .fold(0, |bits, key| bits | 1 << key.len());
         Ok(plan)
     }
 
@@ -91,7 +99,12 @@ impl Plan {
     }
 
     /// The slot of a property key, if attribution reads that property.
+    #[inline]
     pub fn slot(&self, key: &[u8]) -> Option<usize> {
+        // Most keys of a line are not wanted; their length alone usually says so.
+        if key.len() < 64 && self.key_lengths & (1 << key.len()) == 0 {
+            return None;
+        }
         self.keys
             .iter()
             .position(|name| name.len() == key.len() && **name == *key)

@@ -52,7 +52,7 @@ impl Report {
     }
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExperimentCounts {
     /// Users exposed to two or more arms: excluded from every arm.
     pub multi_arm_users: u64,

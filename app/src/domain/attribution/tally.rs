@@ -1,26 +1,30 @@
 //! The state kept while lines stream by: one entry per (experiment, exposed user) and one
 //! compact record per metric event. Nothing here grows with noise events or file size.
+//!
+//! A user's exposures hang off the user as a short linked list in one vector (users are in one
+//! to a few experiments) rather than in a hash map keyed by (experiment, user): no table to
+//! rehash, 24 bytes per entry, and the end of the run walks users in order without sorting.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::amount::{Amount, Precision};
 use super::interner::{Full, Interner};
+use super::parser::Sink;
+use super::plan::Plan;
 
 /// A user's exposures to one experiment, folded: earliest time, and whether arms disagreed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Exposure {
     pub t0: i64,
+    pub experiment: u32,
     pub arm: u32,
+    /// The user's next exposure entry, or [`END`].
+    next: u32,
     pub multi: bool,
 }
 
-impl Exposure {
-    fn absorb(&mut self, other: Exposure) {
-        self.multi |= other.multi || other.arm != self.arm;
-        self.t0 = self.t0.min(other.t0);
-    }
-}
+/// End of a user's exposure list.
+const END: u32 = u32::MAX;
 
 /// One metric event, 32 bytes. `insert_id` is a 64-bit hash of `$insert_id` (0 = absent, never
 /// a duplicate): two events of the same user, event and second are told apart by it, and a
@@ -44,9 +48,17 @@ pub(crate) struct Names {
     index: HashMap<String, u32>,
 }
 
+/// Up to this many names, a scan beats hashing every lookup (exports have a few experiments).
+const NAMES_SCANNED: usize = 16;
+
 impl Names {
     pub fn id(&mut self, name: &str) -> u32 {
-        if let Some(&id) = self.index.get(name) {
+        let found = if self.list.len() <= NAMES_SCANNED {
+            self.list.iter().position(|known| known == name).map(|i| i as u32)
+        } else {
+            self.index.get(name).copied()
+        };
+        if let Some(id) = found {
             return id;
         }
         // Experiment and arm names are bounded by exposures, far below u32::MAX.
@@ -62,56 +74,84 @@ pub(crate) struct Tally {
     pub users: Interner,
     pub experiments: Names,
     pub arms: Names,
-    /// Keyed by `experiment << 32 | user`.
-    pub exposures: HashMap<u64, Exposure, BuildHasherDefault<IdHasher>>,
+    /// Per user, the first of their exposure entries in `exposures`, or [`END`].
+    heads: Vec<u32>,
+    exposures: Vec<Exposure>,
     pub conversions: Vec<Conversion>,
     pub amounts: Vec<Amount>,
     /// Per value metric: the scale its sums need.
     pub precision: Vec<Precision>,
-    /// Set when the user interner ran out of ids; the run then fails at the end.
+    /// Per tracked event, the value metric of each of its amounts.
+    amount_metrics: Vec<Vec<usize>>,
+    /// Set when ids ran out (over 4 billion users or exposures); the run then fails at the end.
     pub full: bool,
 }
 
 impl Tally {
-    pub fn new(value_metrics: usize) -> Self {
+    pub fn new(plan: &Plan) -> Self {
         Self {
-            precision: vec![Precision::default(); value_metrics],
+            precision: vec![Precision::default(); plan.values.len()],
+            amount_metrics: plan
+                .tracked
+                .iter()
+                .map(|tracked| tracked.values.iter().map(|&(metric, _)| metric).collect())
+                .collect(),
             ..Self::default()
         }
     }
 
     pub fn user(&mut self, distinct_id: &[u8]) -> Result<u32, Full> {
         let user = self.users.intern(distinct_id);
-        self.full |= user.is_err();
+        match user {
+            Ok(index) if index as usize == self.heads.len() => self.heads.push(END),
+            Ok(_) => {}
+            Err(Full) => self.full = true,
+        }
         user
     }
 
-    pub fn expose(&mut self, experiment: &str, arm: &str, user: u32, time: i64) {
-        let key = u64::from(self.experiments.id(experiment)) << 32 | u64::from(user);
-        let seen = Exposure {
-            t0: time,
-            arm: self.arms.id(arm),
-            multi: false,
+    /// Folds one exposure into the user's entry for that experiment.
+    pub fn expose(&mut self, user: u32, experiment: u32, arm: u32, t0: i64, multi: bool) {
+        let mut at = self.heads[user as usize];
+        while at != END {
+            let known = &mut self.exposures[at as usize];
+            if known.experiment == experiment {
+                known.multi |= multi || known.arm != arm;
+                known.t0 = known.t0.min(t0);
+                return;
+            }
+            at = known.next;
+        }
+        let Ok(index) = u32::try_from(self.exposures.len()) else {
+            self.full = true;
+            return;
         };
-        self.exposures
-            .entry(key)
-            .and_modify(|known| known.absorb(seen))
-            .or_insert(seen);
+        if index == END {
+            self.full = true;
+            return;
+        }
+        self.exposures.push(Exposure {
+            t0,
+            experiment,
+            arm,
+            next: self.heads[user as usize],
+            multi,
+        });
+        self.heads[user as usize] = index;
     }
 
-    pub fn convert(&mut self, conversion: Conversion) {
-        self.conversions.push(conversion);
+    /// The user's folded exposures, one per experiment.
+    pub fn exposures_of(&self, user: u32) -> impl Iterator<Item = &Exposure> {
+        let mut at = self.heads.get(user as usize).copied().unwrap_or(END);
+        std::iter::from_fn(move || {
+            let exposure = self.exposures.get(at as usize)?;
+            at = exposure.next;
+            Some(exposure)
+        })
     }
 
     /// Merges `later` into `self`, translating its user, experiment and arm ids.
     pub fn merge(&mut self, later: Tally) {
-        let mut users = Vec::with_capacity(later.users.len());
-        for index in 0..later.users.len() as u32 {
-            match self.user(later.users.get(index)) {
-                Ok(user) => users.push(user),
-                Err(Full) => return,
-            }
-        }
         let experiments: Vec<u32> = later
             .experiments
             .list
@@ -119,17 +159,19 @@ impl Tally {
             .map(|n| self.experiments.id(n))
             .collect();
         let arms: Vec<u32> = later.arms.list.iter().map(|n| self.arms.id(n)).collect();
-        for (key, exposure) in later.exposures {
-            let experiment = experiments[(key >> 32) as usize];
-            let user = users[(key & u64::from(u32::MAX)) as usize];
-            let exposure = Exposure {
-                arm: arms[exposure.arm as usize],
-                ..exposure
+        let mut users = Vec::with_capacity(later.users.len());
+        for index in 0..later.users.len() as u32 {
+            let Ok(user) = self.user(later.users.get(index)) else {
+                return;
             };
-            self.exposures
-                .entry(u64::from(experiment) << 32 | u64::from(user))
-                .and_modify(|known| known.absorb(exposure))
-                .or_insert(exposure);
+            users.push(user);
+            for exposure in later.exposures_of(index) {
+                let (experiment, arm) = (
+                    experiments[exposure.experiment as usize],
+                    arms[exposure.arm as usize],
+                );
+                self.expose(user, experiment, arm, exposure.t0, exposure.multi);
+            }
         }
         let base = self.amounts.len() as u64;
         self.amounts.extend(later.amounts);
@@ -150,70 +192,88 @@ impl Tally {
     }
 }
 
-/// Hasher for internal integer keys (never attacker-chosen: they are dense ids we assigned):
-/// murmur3's 64-bit finaliser, much cheaper than SipHash.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn finish(&self) -> u64 {
-        let mut h = self.0;
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xff51_afd7_ed55_8ccd);
-        h ^= h >> 33;
-        h = h.wrapping_mul(0xc4ce_b9fe_1a85_ec53);
-        h ^ (h >> 33)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)) ^ (self.0 >> 56);
+impl Sink for Tally {
+    fn exposure(&mut self, user: &[u8], time: i64, experiment: &str, arm: &str) {
+        if let Ok(user) = self.user(user) {
+            let (experiment, arm) = (self.experiments.id(experiment), self.arms.id(arm));
+            self.expose(user, experiment, arm, time, false);
         }
     }
 
-    fn write_u64(&mut self, n: u64) {
-        self.0 ^= n;
+    fn conversion(
+        &mut self,
+        user: &[u8],
+        time: i64,
+        tracked: u32,
+        insert_id: u64,
+        amounts: &[Amount],
+    ) {
+        let Ok(user) = self.user(user) else {
+            return;
+        };
+        let amounts_at = if amounts.is_empty() {
+            NO_AMOUNTS
+        } else {
+            self.amounts.len() as u64
+        };
+        let metrics = &self.amount_metrics[tracked as usize];
+        for (&metric, &amount) in metrics.iter().zip(amounts) {
+            self.precision[metric].include(amount);
+        }
+        self.amounts.extend_from_slice(amounts);
+        self.conversions.push(Conversion {
+            user,
+            event: tracked,
+            time,
+            insert_id,
+            amounts_at,
+        });
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::config::{Config, ExposureConvention};
     use super::*;
 
-    fn only_exposure(tally: &Tally) -> Exposure {
-        *tally.exposures.values().next().expect("one exposure")
+    fn plan() -> Plan {
+        let mut config = Config::new(ExposureConvention::Mixpanel);
+        config.metrics = vec!["purchase".into()];
+        Plan::new(config).expect("valid config")
+    }
+
+    fn only_exposure(tally: &Tally, user: &[u8]) -> Exposure {
+        let user = (0..tally.users.len() as u32)
+            .find(|&u| tally.users.get(u) == user)
+            .expect("known user");
+        let all: Vec<&Exposure> = tally.exposures_of(user).collect();
+        assert_eq!(all.len(), 1);
+        *all[0]
     }
 
     #[test]
     fn the_earliest_exposure_wins_whatever_the_order() {
-        let mut tally = Tally::new(0);
+        let mut tally = Tally::new(&plan());
+        for time in [500, 100, 300] {
+            tally.exposure(b"u1", time, "exp", "treatment");
+        }
+        tally.exposure(b"u1", 50, "other", "control");
         let user = tally.user(b"u1").expect("room");
-        tally.expose("exp", "treatment", user, 500);
-        tally.expose("exp", "treatment", user, 100);
-        tally.expose("exp", "treatment", user, 300);
-        let exposure = only_exposure(&tally);
-        assert_eq!((exposure.t0, exposure.multi), (100, false));
+        let mut folded: Vec<(i64, bool)> = tally.exposures_of(user).map(|e| (e.t0, e.multi)).collect();
+        folded.sort();
+        assert_eq!(folded, [(50, false), (100, false)]);
     }
 
     #[test]
     fn merging_translates_ids_and_detects_arms_split_across_parts() {
-        let mut early = Tally::new(0);
-        let a = early.user(b"a").expect("room");
-        early.expose("exp", "control", a, 50);
-        let mut late = Tally::new(0);
-        let b = late.user(b"b").expect("room");
-        let a_late = late.user(b"a").expect("room");
-        late.expose("exp", "treatment", a_late, 10);
-        late.convert(Conversion {
-            user: b,
-            event: 0,
-            time: 7,
-            insert_id: 1,
-            amounts_at: NO_AMOUNTS,
-        });
+        let mut early = Tally::new(&plan());
+        early.exposure(b"a", 50, "exp", "control");
+        let mut late = Tally::new(&plan());
+        late.conversion(b"b", 7, 0, 1, &[]);
+        late.exposure(b"a", 10, "exp", "treatment");
         early.merge(late);
         assert_eq!(early.users.len(), 2);
-        let exposure = only_exposure(&early);
+        let exposure = only_exposure(&early, b"a");
         assert_eq!((exposure.t0, exposure.multi), (10, true));
         assert_eq!(early.users.get(early.conversions[0].user), b"b");
     }

@@ -1,0 +1,81 @@
+//! Queries for results snapshots.
+
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, SqlitePool};
+
+use crate::domain::experiment::ExperimentId;
+use crate::domain::results::{Counts, Snapshot, Source};
+use crate::error::AppError;
+
+#[derive(FromRow)]
+struct SnapshotRow {
+    id: i64,
+    taken_at: DateTime<Utc>,
+    source: Source,
+    counts: sqlx::types::Json<Counts>,
+    lines: i64,
+    skipped_lines: i64,
+}
+
+impl SnapshotRow {
+    fn into_snapshot(self) -> Snapshot {
+        Snapshot {
+            id: self.id,
+            taken_at: self.taken_at,
+            source: self.source,
+            counts: self.counts.0,
+            lines: self.lines.max(0) as u64,
+            skipped_lines: self.skipped_lines.max(0) as u64,
+        }
+    }
+}
+
+pub async fn insert(pool: &SqlitePool, experiment: ExperimentId, source: Source, counts: &Counts, lines: u64, skipped: u64, at: DateTime<Utc>) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO snapshot (experiment_id, taken_at, source, counts, lines, skipped_lines) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    )
+    .bind(experiment.0)
+    .bind(at)
+    .bind(source)
+    .bind(sqlx::types::Json(counts))
+    .bind(lines as i64)
+    .bind(skipped as i64)
+    .fetch_one(pool)
+    .await?)
+}
+
+/// All snapshots of an experiment, oldest first (the lift-over-time chart reads them in order).
+pub async fn list(pool: &SqlitePool, experiment: ExperimentId) -> Result<Vec<Snapshot>, AppError> {
+    let rows: Vec<SnapshotRow> = sqlx::query_as(
+        "SELECT id, taken_at, source, counts, lines, skipped_lines FROM snapshot WHERE experiment_id = ? ORDER BY taken_at, id",
+    )
+    .bind(experiment.0)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(SnapshotRow::into_snapshot).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::results::{ArmCount, MetricCounts, Observed};
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn snapshots_round_trip_in_time_order(pool: SqlitePool) {
+        let new = crate::domain::experiment::NewExperiment::parse(&crate::domain::experiment::NewExperimentForm {
+            title: "Snap".into(), hypothesis: "h".into(), owner: "o".into(), team: "t".into(), ..Default::default()
+        }).unwrap();
+        let exp = crate::db::experiments::insert(&pool, &new, &Default::default(), Utc::now()).await.unwrap();
+        let counts = Counts {
+            arms: vec![ArmCount { name: "control".into(), users: 10 }],
+            metrics: vec![MetricCounts { metric: "m".into(), values: vec![Observed::Mean { n: 10, sum: 2.5, sum_squares: 9.0 }] }],
+        };
+        let t0 = Utc::now();
+        insert(&pool, exp.id, Source::Manual, &counts, 0, 0, t0 + chrono::Duration::seconds(5)).await.unwrap();
+        insert(&pool, exp.id, Source::Mixpanel, &counts, 100, 1, t0).await.unwrap();
+        let all = list(&pool, exp.id).await.unwrap();
+        assert_eq!(all.iter().map(|s| s.source).collect::<Vec<_>>(), [Source::Mixpanel, Source::Manual]);
+        assert_eq!(all[1].counts, counts);
+        assert_eq!((all[0].lines, all[0].skipped_lines), (100, 1));
+    }
+}

@@ -1,0 +1,179 @@
+//! The incremental front door: feed bytes, lines or parsed blocks, watch progress, finish into
+//! a [`Report`].
+
+use std::sync::Arc;
+
+use super::config::{Config, ConfigError};
+use super::parser::{BlockParser, ParsedBlock, MAX_LINE_BYTES};
+use super::plan::Plan;
+use super::report::{AttributionError, Report, SkipReason, SkippedLines};
+use super::summary::summarize;
+use super::tally::Tally;
+
+/// How far a run has got, for progress bars.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Progress {
+    pub bytes: u64,
+    pub lines: u64,
+    /// Valid lines whose event is an exposure or a metric event.
+    pub events: u64,
+    pub skipped: u64,
+}
+
+/// Streaming attribution over newline-delimited event exports.
+///
+/// Single-threaded use: [`feed_chunk`](Self::feed_chunk) (any chunking; a line split across
+/// chunks is completed by the next) or [`feed_line`](Self::feed_line), then
+/// [`finish`](Self::finish). To parse on several threads, hand each a
+/// [`block_parser`](Self::block_parser), give them consecutive line-aligned blocks, and
+/// [`absorb`](Self::absorb) the results here in input order.
+#[derive(Debug)]
+pub struct Attributor {
+    parser: BlockParser,
+    tally: Tally,
+    pending: Vec<u8>,
+    /// Set while discarding the rest of an over-long line that spans chunks.
+    overlong: bool,
+    progress: Progress,
+    skipped: SkippedLines,
+}
+
+impl Attributor {
+    pub fn new(config: Config) -> Result<Self, ConfigError> {
+        let plan = Arc::new(Plan::new(config)?);
+        Ok(Self {
+            tally: Tally::new(&plan),
+            parser: BlockParser::new(plan),
+            pending: Vec::new(),
+            overlong: false,
+            progress: Progress::default(),
+            skipped: SkippedLines::default(),
+        })
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.parser.plan().config
+    }
+
+    pub fn progress(&self) -> Progress {
+        Progress {
+            skipped: self.skipped.count,
+            ..self.progress
+        }
+    }
+
+    /// A parser for other threads; its blocks can only be absorbed by this attributor's kin
+    /// (same configuration).
+    pub fn block_parser(&self) -> BlockParser {
+        self.parser.clone()
+    }
+
+    /// Feeds the next bytes of the input; a line split across chunks is completed by the next.
+    pub fn feed_chunk(&mut self, chunk: &[u8]) {
+        self.progress.bytes += chunk.len() as u64;
+        let mut rest = chunk;
+        if !self.pending.is_empty() || self.overlong {
+            let Some(newline) = memchr::memchr(b'\n', rest) else {
+                self.hold(rest);
+                return;
+            };
+            self.hold(&rest[..newline]);
+            self.end_input();
+            rest = &rest[newline + 1..];
+        }
+        while let Some(newline) = memchr::memchr(b'\n', rest) {
+            self.process(&rest[..newline]);
+            rest = &rest[newline + 1..];
+        }
+        self.hold(rest);
+    }
+
+    /// Feeds one complete line (without its newline).
+    pub fn feed_line(&mut self, line: &[u8]) {
+        self.end_input();
+        self.progress.bytes += line.len() as u64 + 1;
+        self.process(line);
+    }
+
+    /// Ends one input (a file): a last line without newline still counts. Needed only before
+    /// feeding another input, as [`finish`](Self::finish) ends the last one.
+    pub fn end_input(&mut self) {
+        if self.overlong {
+            self.overlong = false;
+            self.progress.lines += 1;
+            self.skipped.record(self.progress.lines, SkipReason::TooLong);
+        } else if !self.pending.is_empty() {
+            let line = std::mem::take(&mut self.pending);
+            self.process(&line);
+            self.pending = line;
+            self.pending.clear();
+        }
+    }
+
+    /// Adds a block parsed by a [`BlockParser`] from this attributor; blocks must arrive in
+    /// input order, after any partial line fed here was ended.
+    pub fn absorb(&mut self, block: ParsedBlock) -> Result<(), AttributionError> {
+        if !Arc::ptr_eq(&block.plan, self.parser.plan()) && *block.plan != **self.parser.plan() {
+            return Err(AttributionError::ConfigMismatch);
+        }
+        self.end_input();
+        block.replay(&mut self.tally);
+        self.skipped.append(block.skipped, self.progress.lines);
+        self.progress.bytes += block.bytes;
+        self.progress.lines += block.lines;
+        self.progress.events += block.events;
+        Ok(())
+    }
+
+    /// Adds the counts of `later`, which must have read the input that directly follows ours
+    /// (its line numbers are shifted by our line count), with the same configuration. For
+    /// combining runs made separately; threads share one attributor through
+    /// [`absorb`](Self::absorb), which keeps each user once.
+    pub fn merge(&mut self, mut later: Attributor) -> Result<(), AttributionError> {
+        if *later.parser.plan() != *self.parser.plan() {
+            return Err(AttributionError::ConfigMismatch);
+        }
+        self.end_input();
+        later.end_input();
+        self.skipped.append(later.skipped, self.progress.lines);
+        self.progress.bytes += later.progress.bytes;
+        self.progress.lines += later.progress.lines;
+        self.progress.events += later.progress.events;
+        self.tally.merge(later.tally);
+        Ok(())
+    }
+
+    /// Ends the input and computes the counts.
+    pub fn finish(mut self) -> Result<Report, AttributionError> {
+        self.end_input();
+        if self.tally.full {
+            return Err(AttributionError::TooManyUsers);
+        }
+        let summary = summarize(self.tally, self.parser.plan());
+        Ok(Report {
+            lines: self.progress.lines,
+            bytes: self.progress.bytes,
+            events: self.progress.events,
+            duplicates: summary.duplicates,
+            skipped: self.skipped,
+            experiments: summary.experiments,
+        })
+    }
+
+    fn hold(&mut self, partial: &[u8]) {
+        if self.overlong || self.pending.len() + partial.len() > MAX_LINE_BYTES {
+            self.overlong = true;
+            self.pending.clear();
+        } else {
+            self.pending.extend_from_slice(partial);
+        }
+    }
+
+    fn process(&mut self, line: &[u8]) {
+        self.progress.lines += 1;
+        match self.parser.line(line, &mut self.tally) {
+            Ok(relevant) => self.progress.events += u64::from(relevant),
+            Err(reason) => self.skipped.record(self.progress.lines, reason),
+        }
+    }
+}

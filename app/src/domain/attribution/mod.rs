@@ -1,0 +1,65 @@
+//! Attribution: from a raw event export (newline-delimited JSON, as Mixpanel's Raw Event Export
+//! API returns it) to per-experiment, per-arm exposure and conversion counts.
+//!
+//! # Rules (the same for every source)
+//! - A user's exposure to an experiment is their first exposure event for it (minimum time,
+//!   wherever it appears in the file), within the run's dates when those are given. Users
+//!   exposed to two or more arms are excluded from every arm and counted as multi-arm users.
+//! - Metric events are deduplicated on Mixpanel's key (event, distinct_id, time, `$insert_id`);
+//!   an event without `$insert_id` is never a duplicate.
+//! - A user converts on a metric when one of its events has `t0 <= t < t0 + window`.
+//! - Value metrics: per exposed user, the sum of a numeric property over the counted events
+//!   (0 for users without any; a missing or non-numeric property adds 0), reported per arm as
+//!   n, sum and sum of squares, exactly when the values are plain decimals.
+//! - Lines that are not valid JSON or lack `event`, a numeric `properties.time` or
+//!   `properties.distinct_id` are skipped and counted, keeping the first line numbers; the
+//!   caller applies the 1% rule with [`Report::check_skipped`].
+//!
+//! # Memory: why state is per user and per metric event, never per line
+//! Exports are grouped by day, unsorted inside a day, and late events land days later, so a
+//! user's conversion may be read before the exposure it belongs to. A single pass (the only
+//! kind a stream allows) therefore keeps:
+//! - one folded entry per (experiment, exposed user): earliest time, arm, multi-arm flag;
+//! - one 32-byte record per metric event (user, event, time, a 64-bit hash of `$insert_id`,
+//!   and the value amounts when the event carries a value metric), since until the end it is
+//!   unknown whether, and when, that user will be exposed;
+//! - each distinct_id once, in a byte arena.
+//!
+//! Noise events (most of a file) leave no trace, and deduplication needs no global set of
+//! insert ids: duplicates are found at the end by sorting each user's few metric events. So
+//! memory grows with the users and metric events in the input, never with its size; a Mixpanel
+//! pull filtered to the exposure and metric events holds nothing else.
+//!
+//! # Speed
+//! Lines are not parsed into a DOM. The event name is read from the line's usual
+//! `{"event":"…"` prefix; lines whose event attribution ignores only get a cheap completeness
+//! check, and the others a single validating scan that picks out the needed properties
+//! (see `json.rs`, `line.rs`). The type has no threads or IO, so it also compiles for wasm;
+//! callers parallelise by feeding consecutive parts to separate [`Attributor`]s and merging.
+
+mod amount;
+mod attributor;
+mod config;
+mod interner;
+mod json;
+mod line;
+mod parser;
+mod plan;
+mod report;
+mod summary;
+mod tally;
+
+#[cfg(test)]
+mod tests;
+
+pub use amount::{Decimal, Quantity};
+pub use attributor::{Attributor, Progress};
+pub use parser::{BlockParser, ParsedBlock};
+pub use config::{
+    Config, ConfigError, ExposureConvention, TimeRange, ValueMetric, Window, DEFAULT_WINDOW_DAYS,
+};
+pub use report::{
+    describe_lines, ArmCounts, AttributionError, ExperimentCounts, Report, SkipReason,
+    SkippedLine, SkippedLines, TooManySkippedLines, ValueSums, MAX_SKIPPED_RATIO,
+    SKIPPED_LINES_KEPT,
+};

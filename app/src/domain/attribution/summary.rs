@@ -1,0 +1,141 @@
+//! The end of a run: deduplicate metric events, then walk each exposed user's events once and
+//! count them against the user's window.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::amount::{Amount, ArmTotals, UserTotal};
+use super::plan::Plan;
+use super::report::{ArmCounts, ExperimentCounts, ValueSums};
+use super::tally::{Conversion, Tally, NO_AMOUNTS};
+
+/// What [`summarize`] found: the duplicate count and the per-experiment counts.
+pub(crate) struct Summary {
+    pub duplicates: u64,
+    pub experiments: BTreeMap<String, ExperimentCounts>,
+}
+
+#[derive(Debug, Clone)]
+struct ArmAcc {
+    exposed: u64,
+    converted: Vec<u64>,
+    values: Vec<ArmTotals>,
+}
+
+pub(crate) fn summarize(mut tally: Tally, plan: &Plan) -> Summary {
+    let duplicates = dedup(&mut tally.conversions);
+    let mut multi = vec![0u64; tally.experiments.list.len()];
+    let mut arms: HashMap<(u32, u32), ArmAcc> = HashMap::new();
+    let conversions = &tally.conversions;
+    let mut next = 0;
+    // Users in id order, conversions sorted by user: one merge-like walk over both.
+    for user in 0..tally.users.len() as u32 {
+        let mut exposures = tally.exposures_of(user).peekable();
+        if exposures.peek().is_none() {
+            continue;
+        }
+        next += conversions[next..].partition_point(|c| c.user < user);
+        let end = next + conversions[next..].partition_point(|c| c.user == user);
+        let events = &conversions[next..end];
+        for exposure in exposures {
+            if exposure.multi {
+                multi[exposure.experiment as usize] += 1;
+                continue;
+            }
+            let acc = arms
+                .entry((exposure.experiment, exposure.arm))
+                .or_insert_with(|| ArmAcc {
+                    exposed: 0,
+                    converted: vec![0; plan.metrics.len()],
+                    values: vec![ArmTotals::default(); plan.values.len()],
+                });
+            count_user(acc, exposure.t0, events, &tally, plan);
+        }
+    }
+
+    let mut experiments: BTreeMap<String, ExperimentCounts> = plan
+        .requested_experiments()
+        .map(|name| (name.clone(), ExperimentCounts::default()))
+        .collect();
+    for (id, name) in tally.experiments.list.iter().enumerate() {
+        experiments.entry(name.clone()).or_default().multi_arm_users = multi[id];
+    }
+    for ((experiment, arm), acc) in arms {
+        let name = &tally.experiments.list[experiment as usize];
+        let counts = ArmCounts {
+            exposed: acc.exposed,
+            converted: plan.metrics.iter().cloned().zip(acc.converted).collect(),
+            values: plan
+                .values
+                .iter()
+                .zip(acc.values)
+                .enumerate()
+                .map(|(index, (metric, totals))| {
+                    let (n, sum, sum_squares) = totals.finish(tally.precision[index]);
+                    let sums = ValueSums {
+                        n,
+                        sum,
+                        sum_squares,
+                    };
+                    (metric.to_string(), sums)
+                })
+                .collect(),
+        };
+        experiments
+            .entry(name.clone())
+            .or_default()
+            .arms
+            .insert(tally.arms.list[arm as usize].clone(), counts);
+    }
+    Summary {
+        duplicates,
+        experiments,
+    }
+}
+
+/// Sorts events by (user, event, time, `$insert_id`) and drops repeats; returns how many.
+fn dedup(conversions: &mut Vec<Conversion>) -> u64 {
+    conversions.sort_unstable_by_key(|c| (c.user, c.event, c.time, c.insert_id, c.amounts_at));
+    let before = conversions.len();
+    conversions.dedup_by(|later, earlier| {
+        later.insert_id != 0
+            && (later.user, later.event, later.time, later.insert_id)
+                == (earlier.user, earlier.event, earlier.time, earlier.insert_id)
+    });
+    (before - conversions.len()) as u64
+}
+
+/// Adds one exposed user to an arm: `events` are the user's, sorted by (event, time).
+fn count_user(acc: &mut ArmAcc, t0: i64, events: &[Conversion], tally: &Tally, plan: &Plan) {
+    acc.exposed += 1;
+    let window_end = t0.saturating_add(plan.config.window.as_seconds());
+    let mut totals: Vec<UserTotal> = tally
+        .precision
+        .iter()
+        .map(|&precision| UserTotal::new(precision))
+        .collect();
+    for same_event in events.chunk_by(|a, b| a.event == b.event) {
+        let from = same_event.partition_point(|c| c.time < t0);
+        let to = same_event.partition_point(|c| c.time < window_end);
+        let in_window = &same_event[from..to.max(from)];
+        if in_window.is_empty() {
+            continue;
+        }
+        let tracked = &plan.tracked[same_event[0].event as usize];
+        if let Some(metric) = tracked.metric {
+            acc.converted[metric] += 1;
+        }
+        for (position, &(value_metric, _slot)) in tracked.values.iter().enumerate() {
+            for event in in_window {
+                let amount = if event.amounts_at == NO_AMOUNTS {
+                    Amount::ZERO
+                } else {
+                    tally.amounts[event.amounts_at as usize + position]
+                };
+                totals[value_metric].add(amount, tally.precision[value_metric]);
+            }
+        }
+    }
+    for (arm_total, user_total) in acc.values.iter_mut().zip(totals) {
+        arm_total.add_user(user_total);
+    }
+}

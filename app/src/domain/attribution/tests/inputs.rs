@@ -1,0 +1,157 @@
+//! Dirty input: broken lines, escapes, odd chunking, parallel parts.
+
+use super::*;
+use crate::domain::attribution::{SkipReason, SkippedLine};
+
+fn skipped(report: &Report) -> Vec<(u64, SkipReason)> {
+    report
+        .skipped
+        .first
+        .iter()
+        .map(|s| (s.line, s.reason))
+        .collect()
+}
+
+#[test]
+fn malformed_and_incomplete_lines_are_skipped_with_their_line_numbers() {
+    let good = exposure("exp", "a", T0, "u1");
+    let lines = [
+        good.clone(),
+        good[..good.len() - 5].to_owned(),
+        r#"{"event":"page_view","properties":{"time":1714521600}}"#.to_owned(),
+        r#"{"event":"$experiment_started","properties":{"distinct_id":"u2"}}"#.to_owned(),
+        r#"{"event":"purchase_completed","properties":{"time":"1714521600","distinct_id":"u2"}}"#
+            .to_owned(),
+        r#"{"properties":{"time":1714521600,"distinct_id":"u2"}}"#.to_owned(),
+        "not json at all".to_owned(),
+        r#"{"event":"$experiment_started","properties":{"time":1,"distinct_id":null}}"#.to_owned(),
+        String::new(),
+        good,
+    ];
+    let report = run(config(&["purchase_completed"], &[]), &lines);
+    assert_eq!(report.lines, 10);
+    assert_eq!(report.skipped.count, 7);
+    assert_eq!(
+        skipped(&report),
+        [
+            (2, SkipReason::InvalidJson),
+            (3, SkipReason::MissingDistinctId),
+            (4, SkipReason::MissingTime),
+            (5, SkipReason::MissingTime),
+            (6, SkipReason::MissingEvent),
+        ]
+    );
+    assert_eq!(arm(&report, "exp", "a").exposed, 1);
+}
+
+#[test]
+fn escaped_and_non_ascii_names_match_their_plain_spelling() {
+    let escaped = r#"{"event":"$experiment_started","properties":{"time":1714521600,"distinct_id":"caf\u00e9","Experiment name":"Pricing \"Page\" \u2013 Annual","Variant name":"Z\u00fcrich"}}"#;
+    let plain = exposure(r#"Pricing \"Page\" – Annual"#, "Zürich", T0 + 5, "café");
+    let conversion = r#"{"event":"purchase\u005fcompleted","properties":{"distinct_id":"café","time":1714521601}}"#;
+    let lines = [escaped.to_owned(), plain, conversion.to_owned()];
+    let report = run(config(&["purchase_completed"], &[]), &lines);
+    let zurich = arm(&report, "Pricing \"Page\" – Annual", "Zürich");
+    assert_eq!((zurich.exposed, zurich.converted["purchase_completed"]), (1, 1));
+    assert_eq!(report.skipped.count, 0);
+}
+
+#[test]
+fn lines_split_anywhere_across_chunks_give_the_same_report() {
+    let lines = [
+        exposure("exp", "a", T0, "u1"),
+        purchase(T0 + 1, "u1", "p1", "3.5"),
+        "garbage".to_owned(),
+        exposure("exp", "b", T0, "u2"),
+    ];
+    let text = lines.join("\r\n") + "\r\n";
+    let whole = run(
+        config(&["purchase_completed"], &["purchase_completed:amount"]),
+        &[text.clone()],
+    );
+    for size in [1, 7, 64] {
+        let mut attributor = Attributor::new(config(
+            &["purchase_completed"],
+            &["purchase_completed:amount"],
+        ))
+        .expect("valid config");
+        text.as_bytes()
+            .chunks(size)
+            .for_each(|chunk| attributor.feed_chunk(chunk));
+        let progress = attributor.progress();
+        assert_eq!((progress.bytes, progress.lines), (text.len() as u64, 4));
+        assert_eq!((progress.events, progress.skipped), (3, 1));
+        let report = attributor.finish().expect("finishes");
+        assert_eq!(report, whole, "chunk size {size}");
+    }
+    assert_eq!(skipped(&whole), [(3, SkipReason::InvalidJson)]);
+}
+
+#[test]
+fn merged_consecutive_parts_equal_one_pass_including_line_numbers() {
+    let lines = [
+        purchase(T0 + 1, "u1", "p1", "2"),
+        "{broken".to_owned(),
+        exposure("exp", "a", T0, "u1"),
+        exposure("exp", "b", T0, "u2"),
+        "{broken".to_owned(),
+        exposure("exp", "a", T0 + 5, "u2"),
+        purchase(T0 + 1, "u1", "p1", "2"),
+    ];
+    let config = config(&["purchase_completed"], &["purchase_completed:amount"]);
+    let one_pass = run(config.clone(), &lines);
+    let mut first = Attributor::new(config.clone()).expect("valid config");
+    for line in &lines[..3] {
+        first.feed_line(line.as_bytes());
+    }
+    let mut second = Attributor::new(config).expect("valid config");
+    for line in &lines[3..] {
+        second.feed_line(line.as_bytes());
+    }
+    first.merge(second).expect("same config");
+    let merged = first.finish().expect("finishes");
+    assert_eq!(merged.experiments, one_pass.experiments);
+    assert_eq!(merged.skipped, one_pass.skipped);
+    assert_eq!(merged.duplicates, 1);
+    assert_eq!(
+        merged.skipped.first[1],
+        SkippedLine {
+            line: 5,
+            reason: SkipReason::InvalidJson
+        }
+    );
+    assert_eq!(merged.experiments["exp"].multi_arm_users, 1);
+}
+
+#[test]
+fn merging_attributors_with_different_configs_is_refused() {
+    let mut first = Attributor::new(config(&["a"], &[])).expect("valid config");
+    let second = Attributor::new(config(&["b"], &[])).expect("valid config");
+    assert!(first.merge(second).is_err());
+}
+
+#[test]
+fn an_endless_line_is_skipped_without_buffering_it() {
+    let mut attributor = Attributor::new(config(&[], &[])).expect("valid config");
+    let block = vec![b'x'; 1 << 20];
+    for _ in 0..9 {
+        attributor.feed_chunk(&block);
+    }
+    attributor.feed_chunk(b"\n");
+    attributor.feed_chunk(exposure("exp", "a", T0, "u1").as_bytes());
+    let report = attributor.finish().expect("finishes");
+    assert_eq!(skipped(&report), [(1, SkipReason::TooLong)]);
+    assert_eq!(arm(&report, "exp", "a").exposed, 1);
+}
+
+#[test]
+fn numeric_ids_and_other_key_orders_are_read_by_the_full_parser() {
+    let lines = [
+        r#"{ "properties": { "Variant name": "a", "distinct_id": 42, "time": 1714521600.7, "Experiment name": "exp" }, "event": "$experiment_started" }"#,
+        r#"{"event": "purchase_completed", "properties": {"time": 1714521601, "distinct_id": 42, "$insert_id": 7}}"#,
+    ];
+    let lines: Vec<String> = lines.iter().map(|l| l.to_string()).collect();
+    let report = run(config(&["purchase_completed"], &[]), &lines);
+    let a = arm(&report, "exp", "a");
+    assert_eq!((a.exposed, a.converted["purchase_completed"]), (1, 1));
+}

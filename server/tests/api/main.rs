@@ -1,0 +1,5 @@
+//! HTTP tests: the real router around a fresh SQLite file per test, driven with `oneshot`.
+
+mod helpers;
+mod pages;
+mod server_fns;
