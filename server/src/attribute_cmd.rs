@@ -4,15 +4,13 @@
 //! [--convention mixpanel|optimizely|amplitude] --metric EVENT [--metric EVENT ...]
 //! [--value EVENT:PROPERTY ...] [--window-days 14]` prints one JSON object on stdout; errors go
 //! to stderr with a non-zero exit. Inputs are plain or gzip (sniffed from the magic bytes), or
-//! `-` for stdin. A plain file is cut into blocks that worker threads read and parse while this
-//! thread tallies them in order; a stream (gzip, stdin) is read by one thread and attributed by
-//! another.
+//! `-` for stdin. One thread reads, worker threads parse line-aligned blocks, and the calling
+//! thread tallies them in order (see [`attribute_reader`]).
 
 use std::fmt::Write as _;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read};
 use std::num::NonZeroUsize;
-use std::path::Path;
 use std::sync::mpsc;
 use std::thread;
 
@@ -24,9 +22,9 @@ use attribution::{
 };
 
 /// Big enough to amortise syscalls, small enough to stay in a core's cache while parsed.
-const BLOCK_BYTES: usize = 2 << 20;
-/// Below this a plain file is read by one thread: starting more costs more than it saves.
-const PARALLEL_MIN_BYTES: u64 = 32 << 20;
+const BLOCK_BYTES: usize = 1 << 20;
+/// How much of one line the reader holds before handing it over unsplit.
+const MAX_CARRY: usize = 16 << 20;
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 #[derive(clap::Args, Debug)]
@@ -105,7 +103,11 @@ pub fn run(args: &AttributeArgs) -> anyhow::Result<()> {
 }
 
 fn config(args: &AttributeArgs) -> anyhow::Result<Config> {
-    let convention = match (&args.exposure_event, &args.experiment_property, &args.variant_property) {
+    let convention = match (
+        &args.exposure_event,
+        &args.experiment_property,
+        &args.variant_property,
+    ) {
         (Some(event), Some(experiment), Some(variant)) => ExposureConvention::Custom {
             event: event.clone(),
             experiment_property: experiment.clone(),
@@ -128,73 +130,126 @@ fn config(args: &AttributeArgs) -> anyhow::Result<Config> {
 /// Feeds one input to `attributor`.
 fn attribute_input(name: &str, attributor: &mut Attributor, threads: usize) -> anyhow::Result<()> {
     if name == "-" {
-        return attribute_stream(io::stdin(), attributor).context("reading stdin");
+        return attribute_reader(io::stdin(), attributor, threads).context("reading stdin");
     }
-    let path = Path::new(name);
-    let mut file =
-        File::open(path).with_context(|| format!("cannot open export file `{name}`"))?;
-    let mut magic = Vec::with_capacity(2);
-    (&mut file)
-        .take(2)
-        .read_to_end(&mut magic)
-        .with_context(|| format!("cannot read `{name}`"))?;
-    let metadata = file
-        .metadata()
-        .with_context(|| format!("cannot read `{name}`"))?;
-    let result = if metadata.is_file()
-        && magic != GZIP_MAGIC
-        && threads > 1
-        && metadata.len() >= PARALLEL_MIN_BYTES
-    {
-        attribute_parallel(path, metadata.len(), attributor, threads)
-    } else {
-        attribute_stream(io::Cursor::new(magic).chain(file), attributor)
-    };
-    result.with_context(|| format!("reading `{name}`"))
+    let file = File::open(name).with_context(|| format!("cannot open export file `{name}`"))?;
+    attribute_reader(file, attributor, threads).with_context(|| format!("reading `{name}`"))
 }
 
-/// A stream (gzip or plain, told apart by its first bytes): one thread reads and
-/// decompresses, the calling thread attributes.
-fn attribute_stream(mut reader: impl Read + Send, attributor: &mut Attributor) -> anyhow::Result<()> {
+/// The pipeline: a reader thread reads (and gunzips, when the first bytes say gzip) the input
+/// sequentially, which keeps the kernel's read-ahead happy, and cuts it into line-aligned
+/// blocks; `threads` workers parse blocks round-robin; this thread absorbs the parsed blocks
+/// in input order, so one tally holds every user once and line numbers stay the file's.
+fn attribute_reader(
+    mut input: impl Read + Send,
+    attributor: &mut Attributor,
+    threads: usize,
+) -> anyhow::Result<()> {
     let mut magic = Vec::with_capacity(2);
-    (&mut reader).take(2).read_to_end(&mut magic)?;
+    (&mut input).take(2).read_to_end(&mut magic)?;
     let gzip = magic == GZIP_MAGIC;
-    let reader = io::Cursor::new(magic).chain(reader);
-    let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(2);
+    let input = io::Cursor::new(magic).chain(input);
+    let threads = threads.max(1);
     let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
     thread::scope(|scope| -> anyhow::Result<()> {
+        let mut to_workers = Vec::with_capacity(threads);
+        let mut from_workers = Vec::with_capacity(threads);
+        for _ in 0..threads {
+            let (block_tx, block_rx) = mpsc::sync_channel::<Block>(2);
+            let (parsed_tx, parsed_rx) = mpsc::sync_channel(2);
+            let mut parser = attributor.block_parser();
+            let empty_tx = empty_tx.clone();
+            scope.spawn(move || {
+                for block in block_rx {
+                    if parsed_tx.send(parser.parse(&block.bytes[..block.len])).is_err() {
+                        return;
+                    }
+                    // The reader may be done; then the buffer is simply dropped.
+                    let _ = empty_tx.send(block.bytes);
+                }
+            });
+            to_workers.push(block_tx);
+            from_workers.push(parsed_rx);
+        }
+        drop(empty_tx);
         let reading = scope.spawn(move || -> io::Result<()> {
-            let mut reader: Box<dyn Read + Send> = if gzip {
+            let mut input: Box<dyn Read + Send> = if gzip {
                 Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(
                     BLOCK_BYTES,
-                    reader,
+                    input,
                 )))
             } else {
-                Box::new(reader)
+                Box::new(input)
             };
-            loop {
-                let mut buffer = empty_rx.try_recv().unwrap_or_else(|_| vec![0; BLOCK_BYTES]);
-                let filled = fill(&mut reader, &mut buffer)?;
-                if filled == 0 {
-                    return Ok(());
-                }
-                buffer.truncate(filled);
-                if full_tx.send(buffer).is_err() {
-                    return Ok(());
-                }
-            }
+            split_into_blocks(&mut input, &to_workers, &empty_rx)
         });
-        for mut buffer in full_rx {
-            attributor.feed_chunk(&buffer);
-            buffer.resize(BLOCK_BYTES, 0);
-            // The reader may have finished; a buffer it no longer takes is simply dropped.
-            let _ = empty_tx.send(buffer);
+        'blocks: for worker in (0..threads).cycle() {
+            match from_workers[worker].recv() {
+                Ok(parsed) => attributor.absorb(parsed)?,
+                // Blocks go out round-robin: the first worker without one means no more.
+                Err(_) => break 'blocks,
+            }
         }
+        drop(from_workers);
         match reading.join() {
             Ok(result) => Ok(result?),
             Err(_) => bail!("the reading thread panicked"),
         }
     })
+}
+
+/// A buffer and how much of it holds data. Buffers keep their length between uses so they are
+/// never zeroed again: the whole input passes through a handful of them.
+struct Block {
+    bytes: Vec<u8>,
+    len: usize,
+}
+
+/// Reads `input` into blocks of about [`BLOCK_BYTES`] that end at a newline (the rest of the
+/// last line moves to the next block) and deals them to the workers in turn.
+fn split_into_blocks(
+    input: &mut impl Read,
+    workers: &[mpsc::SyncSender<Block>],
+    empty: &mpsc::Receiver<Vec<u8>>,
+) -> io::Result<()> {
+    let mut carry: Vec<u8> = Vec::new();
+    let mut next = 0;
+    loop {
+        let mut bytes = empty.try_recv().unwrap_or_default();
+        let start = carry.len();
+        if bytes.len() < start + BLOCK_BYTES {
+            bytes.resize(start + BLOCK_BYTES, 0);
+        }
+        bytes[..start].copy_from_slice(&carry);
+        carry.clear();
+        let read = fill(input, &mut bytes[start..start + BLOCK_BYTES])?;
+        let mut len = start + read;
+        let ended = read < BLOCK_BYTES;
+        if !ended {
+            match bytes[..len].iter().rposition(|&b| b == b'\n') {
+                Some(newline) => {
+                    carry.extend_from_slice(&bytes[newline + 1..len]);
+                    len = newline + 1;
+                }
+                // No line ends in this block: read on, up to a bound past which the line is
+                // handed over as it is (the parser counts it as too long).
+                None if len < MAX_CARRY => {
+                    carry.extend_from_slice(&bytes[..len]);
+                    continue;
+                }
+                None => {}
+            }
+        }
+        if len > 0 {
+            if workers[next].send(Block { bytes, len }).is_err() {
+                return Ok(());
+            }
+            next = (next + 1) % workers.len();
+        }
+        if ended {
+            return Ok(());
+        }
+    }
 }
 
 /// Reads until `buffer` is full or the input ends; returns the bytes read.
@@ -209,87 +264,6 @@ fn fill(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
         }
     }
     Ok(filled)
-}
-
-/// A plain file cut into fixed-size blocks; worker `k` reads and parses blocks `k`, `k + n`,
-/// … and the calling thread absorbs them in file order, so one tally holds every user once
-/// and line numbers stay those of the file.
-fn attribute_parallel(
-    path: &Path,
-    size: u64,
-    attributor: &mut Attributor,
-    threads: usize,
-) -> anyhow::Result<()> {
-    let blocks = size.div_ceil(BLOCK_BYTES as u64);
-    thread::scope(|scope| -> anyhow::Result<()> {
-        let mut parsed = Vec::with_capacity(threads);
-        for worker in 0..threads as u64 {
-            let (tx, rx) = mpsc::sync_channel(2);
-            parsed.push(rx);
-            let mut parser = attributor.block_parser();
-            scope.spawn(move || {
-                let mut file = match File::open(path) {
-                    Ok(file) => file,
-                    Err(e) => return drop(tx.send(Err(e))),
-                };
-                let mut buffer = Vec::with_capacity(BLOCK_BYTES + (64 << 10));
-                for block in (worker..blocks).step_by(threads) {
-                    let result = read_block(&mut file, block, size, &mut buffer)
-                        .map(|lines| parser.parse(lines));
-                    let failed = result.is_err();
-                    if tx.send(result).is_err() || failed {
-                        return;
-                    }
-                }
-            });
-        }
-        for block in 0..blocks {
-            let worker = &parsed[(block % threads as u64) as usize];
-            let parsed_block = worker
-                .recv()
-                .map_err(|_| anyhow::anyhow!("a worker thread stopped early"))??;
-            attributor.absorb(parsed_block)?;
-        }
-        Ok(())
-    })
-}
-
-/// Block `index` holds the lines that start in `[index * BLOCK_BYTES, (index + 1) *
-/// BLOCK_BYTES)`: it skips the line already begun before its start and reads past its end to
-/// finish its last line. Returns those whole lines.
-fn read_block<'b>(
-    file: &mut File,
-    index: u64,
-    size: u64,
-    buffer: &'b mut Vec<u8>,
-) -> io::Result<&'b [u8]> {
-    let block = BLOCK_BYTES as u64;
-    let from = (index * block).saturating_sub(1);
-    let to = ((index + 1) * block).min(size);
-    file.seek(SeekFrom::Start(from))?;
-    buffer.clear();
-    (&mut *file).take(to - from).read_to_end(buffer)?;
-    let mut position = from + buffer.len() as u64;
-    while position < size && buffer.last() != Some(&b'\n') {
-        let seen = buffer.len();
-        let n = (&mut *file).take(64 << 10).read_to_end(buffer)?;
-        if n == 0 {
-            break;
-        }
-        position += n as u64;
-        if let Some(newline) = buffer[seen..].iter().position(|&b| b == b'\n') {
-            buffer.truncate(seen + newline + 1);
-        }
-    }
-    let start = if index == 0 {
-        0
-    } else {
-        buffer
-            .iter()
-            .position(|&b| b == b'\n')
-            .map_or(buffer.len(), |newline| newline + 1)
-    };
-    Ok(&buffer[start..])
 }
 
 /// Turns line numbers over all inputs into `file:line (reason)`.
@@ -410,5 +384,170 @@ fn number(quantity: attribution::Quantity) -> String {
     match quantity {
         attribution::Quantity::Approx(value) if !value.is_finite() => "null".to_owned(),
         other => other.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::Write;
+    use std::path::{Path, PathBuf};
+
+    use super::*;
+
+    /// The committed 20k-event export (gzip) and its true counts, from the app crate.
+    fn testdata() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../app/src/domain/attribution/testdata/events_20k.jsonl.gz")
+    }
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("verdict-attribute-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        dir.join(name)
+    }
+
+    fn plain_export() -> Vec<u8> {
+        let mut text = Vec::new();
+        let file = File::open(testdata()).expect("testdata present");
+        flate2::read::GzDecoder::new(file)
+            .read_to_end(&mut text)
+            .expect("testdata is gzip");
+        text
+    }
+
+    fn args(files: &[&Path]) -> AttributeArgs {
+        AttributeArgs {
+            files: files.iter().map(|f| f.display().to_string()).collect(),
+            experiments: Vec::new(),
+            convention: Convention::Mixpanel,
+            exposure_event: None,
+            experiment_property: None,
+            variant_property: None,
+            metrics: vec!["signup_completed".into(), "purchase_completed".into()],
+            values: vec![ValueMetric::parse("purchase_completed:amount").expect("valid")],
+            window_days: 14,
+            threads: None,
+        }
+    }
+
+    fn report_for(path: &Path, threads: usize) -> Report {
+        let mut attributor =
+            Attributor::new(config(&args(&[path])).expect("config")).expect("valid config");
+        attribute_input(&path.display().to_string(), &mut attributor, threads).expect("reads");
+        attributor.finish().expect("finishes")
+    }
+
+    #[test]
+    fn gzip_is_recognised_by_its_bytes_and_counts_like_plain_text() {
+        let plain = scratch("export.jsonl");
+        std::fs::write(&plain, plain_export()).expect("write plain");
+        let gz_without_extension = scratch("export.data");
+        std::fs::copy(testdata(), &gz_without_extension).expect("copy gzip");
+        let from_plain = report_for(&plain, 1);
+        let from_gzip = report_for(&gz_without_extension, 1);
+        assert_eq!(from_gzip.experiments, from_plain.experiments);
+        assert_eq!(from_gzip.skipped, from_plain.skipped);
+        assert_eq!(from_plain.lines, 20_000);
+    }
+
+    #[test]
+    fn parallel_blocks_count_exactly_like_one_stream() {
+        // 12 MB: a dozen blocks, so lines straddle block boundaries.
+        let plain = scratch("parallel.jsonl");
+        let text = plain_export();
+        std::fs::write(&plain, &text).expect("write plain");
+        let mut one_stream =
+            Attributor::new(config(&args(&[&plain])).expect("config")).expect("valid config");
+        one_stream.feed_chunk(&text);
+        let streamed = one_stream.finish().expect("finishes");
+        for threads in [2, 3, 5] {
+            let parallel = report_for(&plain, threads);
+            assert_eq!(parallel, streamed, "{threads} threads");
+        }
+    }
+
+    #[test]
+    fn a_file_without_final_newline_and_with_crlf_loses_no_line() {
+        let path = scratch("crlf.jsonl");
+        let mut file = File::create(&path).expect("create");
+        let exposure = r#"{"event":"$experiment_started","properties":{"time":1714521600,"distinct_id":"u1","Experiment name":"e","Variant name":"a"}}"#;
+        write!(file, "{exposure}\r\n{{broken\r\n{exposure}").expect("write");
+        drop(file);
+        let report = report_for(&path, 1);
+        assert_eq!((report.lines, report.skipped.count), (3, 1));
+        assert_eq!(report.experiments["e"].arms["a"].exposed, 1);
+    }
+
+    #[test]
+    fn a_line_longer_than_a_block_stays_one_line() {
+        let path = scratch("long-line.jsonl");
+        let exposure = r#"{"event":"$experiment_started","properties":{"time":1714521600,"distinct_id":"u1","Experiment name":"e","Variant name":"a"}}"#;
+        let long = format!(
+            r#"{{"event":"page_view","properties":{{"time":1,"distinct_id":"u2","blob":"{}"}}}}"#,
+            "x".repeat(3 * BLOCK_BYTES)
+        );
+        std::fs::write(&path, format!("{exposure}\n{long}\n{{broken\n{exposure}\n")).expect("write");
+        let report = report_for(&path, 2);
+        assert_eq!((report.lines, report.skipped.count), (4, 1));
+        assert_eq!(report.skipped.first[0].line, 3);
+    }
+
+    #[test]
+    fn the_json_has_the_contract_shape_and_exact_sums() {
+        let report = report_for(&testdata(), 2);
+        let json: serde_json::Value =
+            serde_json::from_str(&render(&report)).expect("render writes valid JSON");
+        assert_eq!(json["lines"], 20_000);
+        assert_eq!(json["skipped_lines"], report.skipped.count);
+        assert_eq!(json["duplicates"], report.duplicates);
+        let experiment = &json["experiments"]["onboarding_checklist_v2"];
+        assert!(experiment["multi_arm_users"].is_u64());
+        let control = &experiment["arms"]["control"];
+        assert!(control["exposed"].as_u64().is_some_and(|n| n > 0));
+        assert!(control["converted"]["purchase_completed"].is_u64());
+        let revenue = &control["values"]["purchase_completed.amount"];
+        let sum = report.experiments["onboarding_checklist_v2"].arms["control"].values
+            ["purchase_completed.amount"]
+            .sum;
+        assert_eq!(revenue["sum"].to_string(), sum.to_string());
+    }
+
+    #[test]
+    fn skipped_lines_are_located_in_their_own_file() {
+        let skipped = [
+            attribution::SkippedLine {
+                line: 3,
+                reason: attribution::SkipReason::InvalidJson,
+            },
+            attribution::SkippedLine {
+                line: 12,
+                reason: attribution::SkipReason::MissingTime,
+            },
+        ];
+        let inputs = [("a.jsonl", 10), ("b.jsonl.gz", 5)];
+        assert_eq!(
+            locate(&skipped, &inputs),
+            "a.jsonl:3 (not valid JSON), b.jsonl.gz:2 (no numeric properties.time)"
+        );
+    }
+
+    #[test]
+    fn more_than_one_percent_of_bad_lines_fails_naming_count_and_lines() {
+        let path = scratch("mostly-bad.jsonl");
+        let good = r#"{"event":"page_view","properties":{"time":1,"distinct_id":"u"}}"#;
+        std::fs::write(&path, format!("{good}\n{{\"event\":\n{good}\n")).expect("write");
+        let message = format!("{:#}", run(&args(&[&path])).expect_err("33% is too many"));
+        assert!(message.contains("1 of 3 lines (33.33%)"), "{message}");
+        assert!(
+            message.contains("mostly-bad.jsonl:2 (not valid JSON)"),
+            "{message}"
+        );
+    }
+
+    #[test]
+    fn a_missing_file_is_named_in_the_error() {
+        let error =
+            run(&args(&[Path::new("/no/such/export.jsonl")])).expect_err("missing file fails");
+        assert!(format!("{error:#}").contains("/no/such/export.jsonl"));
     }
 }

@@ -2,6 +2,7 @@
 //! the app that `main` serves.
 
 pub mod api_v1;
+pub mod attribute_cmd;
 pub mod config;
 
 use app::app::{shell, App};

@@ -17,16 +17,26 @@ enum Command {
     Serve,
     /// Load the demo program (about thirty experiments) into an empty database.
     Demo,
+    /// Count exposures and conversions per experiment and arm in raw event exports (plain or
+    /// .gz, or - for stdin) and print one JSON object.
+    Attribute(server::attribute_cmd::AttributeArgs),
 }
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // Logs go to stderr: stdout belongs to command output (`verdict attribute` prints JSON).
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
         .init();
     let cli = Cli::parse();
+    if let Some(Command::Attribute(args)) = &cli.command {
+        // No database, no server: a pure command for analysts and scripts.
+        return server::attribute_cmd::run(args);
+    }
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
+        Command::Attribute(_) => unreachable!("handled above"),
         Command::Serve => serve(config).await,
         Command::Demo => {
             let pool = server::open_database(&config).await?;

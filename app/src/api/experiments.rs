@@ -91,6 +91,12 @@ pub async fn transition_experiment(key: String, request: TransitionRequest) -> R
     Ok(Moved { key: moved.key.to_string(), status: moved.status, version: moved.version, warnings: plan.warnings })
 }
 
+#[server(input = Json, endpoint = "archive_experiment")]
+pub async fn archive_experiment(key: String, archived: bool) -> Result<(), AppError> {
+    let pool = crate::state::pool()?;
+    crate::db::experiments::set_archived(&pool, &key, archived, chrono::Utc::now()).await
+}
+
 #[server(input = Json, endpoint = "load_demo")]
 pub async fn load_demo() -> Result<usize, AppError> {
     let pool = crate::state::pool()?;

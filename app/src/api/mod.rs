@@ -2,5 +2,6 @@
 //! the domain and `db`, and maps errors to `AppError`; no rules live here.
 
 pub mod experiments;
+pub mod results;
 #[cfg(feature = "ssr")]
 pub mod markdown;

@@ -55,7 +55,7 @@ pub fn BriefEditor(
 
             <fieldset>
                 <legend>"Primary metric (exactly one)"</legend>
-                <MetricRow at="primary" initial=b.primary.clone() draft slot=Slot::Primary show_errors problems />
+                <MetricRow at="primary" initial=b.primary.clone() draft which=Slot::Primary show_errors problems />
             </fieldset>
 
             <fieldset>
@@ -66,7 +66,7 @@ pub fn BriefEditor(
                         let initial = draft.with_untracked(|b| b.secondary[i].clone());
                         view! {
                             <div class="metric-item">
-                                <MetricRow at=format!("secondary[{i}]") initial draft slot=Slot::Secondary(i) show_errors problems />
+                                <MetricRow at=format!("secondary[{i}]") initial draft which=Slot::Secondary(i) show_errors problems />
                                 <button type="button" class="small ghost" on:click=move |_| draft.update(|b| { b.secondary.remove(i); })>"Remove"</button>
                             </div>
                         }
@@ -225,7 +225,7 @@ fn MetricRow(
     #[prop(into)] at: String,
     initial: MetricSpec,
     draft: RwSignal<Brief>,
-    slot: Slot,
+    which: Slot,
     show_errors: RwSignal<bool>,
     problems: Memo<Vec<FieldError>>,
 ) -> impl IntoView {
@@ -243,26 +243,26 @@ fn MetricRow(
     view! {
         <div class="grid metric">
             <label class="field"><span class="label">"Name"</span>
-                <input type="text" name=format!("{at}.name") value=initial.name placeholder="purchase rate" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| slot.of(b).name = v) } />
+                <input type="text" name=format!("{at}.name") value=initial.name placeholder="purchase rate" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| which.of(b).name = v) } />
                 {move || name_err.get().map(|e| view! { <small class="field-error">{e}</small> })}
             </label>
             <label class="field"><span class="label">"Event"</span>
-                <input type="text" name=format!("{at}.event") value=initial.event placeholder="purchase_completed" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| slot.of(b).event = v) } />
+                <input type="text" name=format!("{at}.event") value=initial.event placeholder="purchase_completed" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| which.of(b).event = v) } />
                 {move || event_err.get().map(|e| view! { <small class="field-error">{e}</small> })}
             </label>
             <label class="field"><span class="label">"Kind"</span>
-                <select name=format!("{at}.kind") on:change=move |ev| if let Some(k) = MetricKind::from_slug(&event_target_value(&ev)) { kind.set(k); draft.update(|b| slot.of(b).kind = k) }>
+                <select name=format!("{at}.kind") on:change=move |ev| if let Some(k) = MetricKind::from_slug(&event_target_value(&ev)) { kind.set(k); draft.update(|b| which.of(b).kind = k) }>
                     {MetricKind::ALL.iter().map(|k| view! { <option value=k.slug() selected=*k == initial.kind>{k.label()}</option> }).collect_view()}
                 </select>
             </label>
             <label class="field"><span class="label">"Direction"</span>
-                <select name=format!("{at}.direction") on:change=move |ev| if let Some(d) = Direction::from_slug(&event_target_value(&ev)) { draft.update(|b| slot.of(b).direction = d) }>
+                <select name=format!("{at}.direction") on:change=move |ev| if let Some(d) = Direction::from_slug(&event_target_value(&ev)) { draft.update(|b| which.of(b).direction = d) }>
                     {Direction::ALL.iter().map(|d| view! { <option value=d.slug() selected=*d == initial.direction>{d.label()}</option> }).collect_view()}
                 </select>
             </label>
             <Show when=move || kind.get() == MetricKind::Mean>
                 <label class="field"><span class="label">"Value property"</span>
-                    <input type="text" name="value_property" value=initial.value_property.clone() placeholder="amount" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| slot.of(b).value_property = v) } />
+                    <input type="text" name="value_property" value=initial.value_property.clone() placeholder="amount" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| which.of(b).value_property = v) } />
                     {move || prop_err.get().map(|e| view! { <small class="field-error">{e}</small> })}
                 </label>
             </Show>
@@ -282,6 +282,7 @@ fn DateField(
         <label class="field" class:invalid=move || error.get().is_some()>
             <span class="label">{label}</span>
             <input type="date" name=name
+                value=value.get_untracked().map(|d| d.to_string()).unwrap_or_default()
                 prop:value=move || value.get().map(|d| d.to_string()).unwrap_or_default()
                 on:input=move |ev| on_date.run(NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d").ok()) />
             {move || error.get().map(|e| view! { <small class="field-error">{e}</small> })}

@@ -8,4 +8,7 @@ pub mod close_form;
 pub mod error_view;
 pub mod fields;
 pub mod format;
+pub mod interval_plot;
 pub mod layout;
+pub mod manual_entry;
+pub mod results_panel;

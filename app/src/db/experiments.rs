@@ -227,6 +227,23 @@ pub async fn apply_transition(pool: &SqlitePool, exp: &Experiment, plan: &Transi
     Ok(updated)
 }
 
+/// Archives (or restores) a finished experiment: it leaves the board but keeps its history.
+pub async fn set_archived(pool: &SqlitePool, key: &str, archived: bool, now: DateTime<Utc>) -> Result<(), AppError> {
+    let done = sqlx::query(
+        "UPDATE experiment SET archived = ?, version = version + 1, updated_at = ? WHERE key = ? AND status = 'done'",
+    )
+    .bind(archived)
+    .bind(now)
+    .bind(key)
+    .execute(pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        let current = by_key(pool, key).await?;
+        return Err(AppError::invalid("archived", format!("only done experiments can be archived; this one is {}", current.status.label().to_lowercase())));
+    }
+    Ok(())
+}
+
 pub async fn history(pool: &SqlitePool, id: ExperimentId) -> Result<Vec<StatusChange>, AppError> {
     let rows: Vec<(Option<Status>, Status, DateTime<Utc>, String)> = sqlx::query_as(
         "SELECT from_status, to_status, at, note FROM status_change WHERE experiment_id = ? ORDER BY at, id",

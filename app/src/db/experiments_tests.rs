@@ -126,3 +126,15 @@ async fn the_demo_loads_a_program_in_every_state_once(pool: SqlitePool) {
     assert!(all.iter().any(|e| e.is_overdue(now().date_naive())), "some running tests are overdue");
     assert!(matches!(super::super::demo::load(&pool, now()).await, Err(AppError::Conflict(_))));
 }
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn only_done_experiments_can_be_archived_and_archived_ones_leave_the_board(pool: SqlitePool) {
+    super::super::demo::load(&pool, now()).await.unwrap();
+    let err = set_archived(&pool, "one_page_checkout", true, now()).await.unwrap_err();
+    assert!(err.to_string().contains("only done experiments"), "{err}");
+    set_archived(&pool, "guest_checkout_default", true, now()).await.unwrap();
+    let board = list(&pool, &BoardFilter::default()).await.unwrap();
+    assert!(board.iter().all(|e| e.key.as_str() != "guest_checkout_default"));
+    let archived = list(&pool, &BoardFilter { archived: true, ..Default::default() }).await.unwrap();
+    assert_eq!(archived.len(), 1);
+}

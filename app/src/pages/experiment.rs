@@ -5,12 +5,16 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::experiments::{get_experiment, save_brief, transition_experiment, ExperimentDetail};
+use crate::api::experiments::{archive_experiment, get_experiment, save_brief, transition_experiment, ExperimentDetail};
 use crate::components::brief_editor::BriefEditor;
 use crate::components::brief_view::BriefView;
 use crate::components::close_form::CloseForm;
 use crate::components::error_view::{reasons, ErrorView, Problems};
 use crate::components::format::{date, timestamp};
+use crate::components::manual_entry::ManualEntry;
+use crate::components::results_panel::ResultsPanel;
+use crate::api::results::{get_results, record_results};
+use crate::domain::results::Counts;
 use crate::domain::brief::Brief;
 use crate::domain::lifecycle::{Status, TransitionRequest};
 use crate::error::AppError;
@@ -100,6 +104,19 @@ fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
             }
         })
         .collect_view();
+    let archived = exp.archived;
+    let archiver = {
+        let key = key.clone();
+        Action::new(move |to: &bool| {
+            let (key, to) = (key.clone(), *to);
+            async move { archive_experiment(key, to).await }
+        })
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(())) = archiver.value().get() {
+            reload.update(|n| *n += 1);
+        }
+    });
     let treatments: Vec<String> = exp.brief.arms.iter().skip(1).map(|a| a.name.clone()).collect();
     let tags = exp.tags.clone();
 
@@ -126,7 +143,15 @@ fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
             </header>
 
             <section class="lifecycle" aria-label="Status">
-                <div class="buttons">{buttons}</div>
+                <div class="buttons">
+                    {buttons}
+                    {(status == Status::Done).then(|| view! {
+                        <button type="button" class="ghost" on:click=move |_| { archiver.dispatch(!archived); }>
+                            {if archived { "Restore to the board" } else { "Archive" }}
+                        </button>
+                    })}
+                    {archived.then(|| view! { <span class="badge">"Archived"</span> })}
+                </div>
                 {move || move_result.get().map(|r| match r {
                     Err(reasons) => view! { <div class="refusal" role="alert"><strong>"Not moved:"</strong><Problems items=reasons /></div> }.into_any(),
                     Ok(warnings) if !warnings.is_empty() => view! { <div class="warning" role="status"><Problems items=warnings /></div> }.into_any(),
@@ -143,6 +168,8 @@ fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
                     </div>
                 })}
             </section>
+
+            {matches!(status, Status::Running | Status::Done).then(|| view! { <Results key=key.clone() /> })}
 
             <section class="brief">
                 <h2>"Brief"</h2>
@@ -169,5 +196,54 @@ fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
                 </ol>
             </section>
         </article>
+    }
+}
+
+/// The results section: its own resource, so recording counts refreshes only this part.
+#[component]
+fn Results(key: String) -> impl IntoView {
+    let version = RwSignal::new(0u32);
+    let results = {
+        let key = key.clone();
+        Resource::new(move || version.get(), move |_| get_results(key.clone()))
+    };
+    let problems = RwSignal::new(Vec::<String>::new());
+    let recorder = Action::new(move |(key, counts): &(String, Counts)| {
+        let (key, counts) = (key.clone(), counts.clone());
+        async move { record_results(key, counts).await }
+    });
+    Effect::new(move |_| match recorder.value().get() {
+        Some(Ok(())) => {
+            problems.set(Vec::new());
+            version.update(|v| *v += 1);
+        }
+        Some(Err(e)) => problems.set(reasons(&e)),
+        None => {}
+    });
+    view! {
+        <section class="results" aria-label="Results">
+            <h2>"Results"</h2>
+            <Transition fallback=|| view! { <p class="loading">"Loading results…"</p> }>
+                {move || {
+                    let key = key.clone();
+                    Suspend::new(async move {
+                        match results.await {
+                            Ok(view) => {
+                                let brief = view.brief.clone();
+                                let on_submit = Callback::new(move |counts: Counts| { recorder.dispatch((key.clone(), counts)); });
+                                view! {
+                                    <ResultsPanel view />
+                                    <details class="entry">
+                                        <summary>"Type in results by hand"</summary>
+                                        <ManualEntry brief on_submit problems />
+                                    </details>
+                                }.into_any()
+                            }
+                            Err(e) => view! { <Problems items=reasons(&e) /> }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
     }
 }

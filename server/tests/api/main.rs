@@ -3,3 +3,4 @@
 mod helpers;
 mod pages;
 mod server_fns;
+mod stats_api;

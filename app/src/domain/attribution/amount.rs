@@ -273,7 +273,11 @@ mod tests {
 
     #[test]
     fn sums_mix_scales_exactly() {
-        let amounts = [Amount::parse(b"0.1"), Amount::parse(b"0.25"), Amount::parse(b"3")];
+        let amounts = [
+            Amount::parse(b"0.1"),
+            Amount::parse(b"0.25"),
+            Amount::parse(b"3"),
+        ];
         let mut precision = Precision::default();
         amounts.iter().for_each(|&a| precision.include(a));
         let mut user = UserTotal::new(precision);

@@ -101,7 +101,8 @@ impl Attributor {
         if self.overlong {
             self.overlong = false;
             self.progress.lines += 1;
-            self.skipped.record(self.progress.lines, SkipReason::TooLong);
+            self.skipped
+                .record(self.progress.lines, SkipReason::TooLong);
         } else if !self.pending.is_empty() {
             let line = std::mem::take(&mut self.pending);
             self.process(&line);

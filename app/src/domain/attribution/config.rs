@@ -23,7 +23,9 @@ pub enum ConfigError {
     WindowOutOfRange(u32),
     #[error("the conversion window must be longer than zero seconds, got {0}")]
     NonPositiveWindow(i64),
-    #[error("the run's date range is empty: it starts at {start} and ends at {end} (unix seconds)")]
+    #[error(
+        "the run's date range is empty: it starts at {start} and ends at {end} (unix seconds)"
+    )]
     EmptyRunRange { start: i64, end: i64 },
     #[error("{0} names must not be empty")]
     EmptyName(&'static str),

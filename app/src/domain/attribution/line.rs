@@ -5,8 +5,9 @@ use std::borrow::Cow;
 
 use memchr::memmem::Finder;
 
-use super::json::{unescape, Cursor, Invalid, Kind, Span};
+use super::json::{Cursor, Invalid, Kind, Span};
 use super::plan::Plan;
+use super::strings::unescape;
 
 /// The spans of the values one line carries for attribution.
 #[derive(Debug, Clone, Default)]
@@ -23,7 +24,6 @@ pub(crate) fn scan(line: &[u8], plan: &Plan, fields: &mut Fields) -> Result<(), 
     *event = None;
     slots.clear();
     slots.resize(plan.slot_count(), None);
-    std::str::from_utf8(line).map_err(|_| Invalid)?;
     let mut cursor = Cursor::new(line);
     cursor.skip_ws();
     if cursor.peek() == Some(b'{') {
@@ -105,15 +105,14 @@ pub(crate) fn unix_seconds(line: &[u8], span: Span) -> Option<i64> {
     (floored.abs() < 4.6e18).then_some(floored as i64)
 }
 
+const PREFIX: &[u8] = b"{\"event\":\"";
+
 /// The event name of a line in the export's usual layout, `{"event":"NAME",…`, when NAME has no
 /// escapes: then its raw bytes are its value, and noise lines are dismissed without a parse.
 pub(crate) fn leading_event(line: &[u8]) -> Option<&[u8]> {
-    const PREFIX: &[u8] = b"{\"event\":";
-    let rest = line.strip_prefix(PREFIX)?;
-    let rest = match rest.first() {
-        Some(b'"') => &rest[1..],
-        Some(b' ') => rest.strip_prefix(b" \"")?,
-        _ => return None,
+    let rest = match line.strip_prefix(PREFIX) {
+        Some(rest) => rest,
+        None => line.strip_prefix(b"{\"event\": \"")?,
     };
     let end = memchr::memchr2(b'"', b'\\', rest)?;
     (rest[end] == b'"').then(|| &rest[..end])
@@ -122,9 +121,10 @@ pub(crate) fn leading_event(line: &[u8]) -> Option<&[u8]> {
 /// Cheap completeness test for lines whose event attribution does not use.
 ///
 /// Such a line can't change a count, so it is not parsed; it only has to look like a complete
-/// event (balanced braces, a numeric `time`, a non-empty `distinct_id`) so that truncated or
-/// incomplete lines still count towards the skipped-line rule. A line that fails this test gets
-/// the full parse, which decides; so this can only miss deep syntax errors inside ignored lines.
+/// event (a numeric `time`, a non-empty `distinct_id`, and closed: ending in `}}` in Mixpanel's
+/// own layout, else with balanced braces) so that truncated or incomplete lines still count
+/// towards the skipped-line rule. A line that fails this test gets the full parse, which
+/// decides; so this can only miss syntax errors inside ignored lines, never count a good one.
 #[derive(Debug, Clone)]
 pub(crate) struct QuickCheck {
     time: Finder<'static>,
@@ -140,6 +140,9 @@ impl QuickCheck {
     }
 
     pub fn looks_complete(&self, line: &[u8]) -> bool {
+        if let Some(complete) = canonical_head(line) {
+            return complete && line.ends_with(b"}}");
+        }
         if line.last() != Some(&b'}') || !balanced(line) {
             return false;
         }
@@ -156,6 +159,18 @@ impl QuickCheck {
             && after(&self.distinct_id)
                 .is_some_and(|v| v.first() != Some(&b'n') && !v.starts_with(b"\"\""))
     }
+}
+
+/// Mixpanel writes `{"event":"…","properties":{"time":…,"distinct_id":…` in this order; when
+/// a line starts so, the two fields are checked in place (a search costs more than the rest of
+/// the check). `None` when the line is laid out otherwise.
+fn canonical_head(line: &[u8]) -> Option<bool> {
+    let rest = line.get(PREFIX.len()..)?;
+    let name_end = memchr::memchr(b'"', rest)?;
+    let rest = rest[name_end + 1..].strip_prefix(b",\"properties\":{\"time\":")?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    let id = rest[digits..].strip_prefix(b",\"distinct_id\":")?;
+    Some(digits > 0 && id.first() != Some(&b'n') && !id.starts_with(b"\"\""))
 }
 
 /// Whether `{` and `}` occur equally often: a truncated line almost never passes. Braces inside
@@ -186,7 +201,10 @@ mod tests {
         let mut fields = Fields::default();
         assert_eq!(scan(line, &plan, &mut fields), Ok(()));
         let event = fields.event.map(|s| text(line, s));
-        assert_eq!(event, Some(Some(Cow::Borrowed(&b"$experiment_started"[..]))));
+        assert_eq!(
+            event,
+            Some(Some(Cow::Borrowed(&b"$experiment_started"[..])))
+        );
         let name = fields.slots[plan.experiment_slot].and_then(|s| text(line, s));
         assert_eq!(name.as_deref(), Some(&b"Pricing \"A\""[..]));
         let time = fields.slots[super::super::plan::SLOT_TIME];
@@ -196,8 +214,14 @@ mod tests {
     #[test]
     fn scan_rejects_invalid_utf8_and_trailing_garbage() {
         let mut fields = Fields::default();
-        assert_eq!(scan(b"{\"event\":\"\xff\"}", &plan(), &mut fields), Err(Invalid));
-        assert_eq!(scan(b"{\"event\":\"a\"} x", &plan(), &mut fields), Err(Invalid));
+        assert_eq!(
+            scan(b"{\"event\":\"\xff\"}", &plan(), &mut fields),
+            Err(Invalid)
+        );
+        assert_eq!(
+            scan(b"{\"event\":\"a\"} x", &plan(), &mut fields),
+            Err(Invalid)
+        );
         assert_eq!(scan(b"[1,2]", &plan(), &mut fields), Ok(()));
         assert_eq!(fields.event, None);
     }
@@ -205,7 +229,11 @@ mod tests {
     #[test]
     fn times_are_whole_seconds() {
         let line = br#"[1714521600, 1714521600.9, -1.5, "1714521600", 1e3]"#;
-        let spans = [(1u32, 11u32, Kind::Number), (13, 25, Kind::Number), (27, 31, Kind::Number)];
+        let spans = [
+            (1u32, 11u32, Kind::Number),
+            (13, 25, Kind::Number),
+            (27, 31, Kind::Number),
+        ];
         let got: Vec<_> = spans
             .iter()
             .map(|&(start, end, kind)| unix_seconds(line, Span { start, end, kind }))
@@ -240,11 +268,18 @@ mod tests {
         assert!(check.looks_complete(good));
         assert!(!check.looks_complete(&good[..good.len() - 1]));
         assert!(!check.looks_complete(br#"{"event":"v","properties":{"time":1}}"#));
-        assert!(!check.looks_complete(
-            br#"{"event":"v","properties":{"time":1,"distinct_id":null}}"#
-        ));
-        assert!(!check.looks_complete(
-            br#"{"event":"v","properties":{"time":"1","distinct_id":"u"}}"#
-        ));
+        assert!(
+            !check.looks_complete(br#"{"event":"v","properties":{"time":1,"distinct_id":null}}"#)
+        );
+        assert!(
+            !check.looks_complete(br#"{"event":"v","properties":{"time":"1","distinct_id":"u"}}"#)
+        );
+        for other_layout in [
+            &br#"{"event":"v","properties":{"distinct_id":"u","time":1}}"#[..],
+            br#"{"event": "v", "properties": {"time": 1, "distinct_id": "u"}}"#,
+        ] {
+            assert!(check.looks_complete(other_layout));
+        }
+        assert!(!check.looks_complete(br#"{"event":"v","properties":{"time":1,"distinct_id":""}}"#));
     }
 }

@@ -5,7 +5,6 @@
 //! into a compact [`ParsedBlock`], while a single [`Attributor`](super::Attributor) absorbs the
 //! blocks in input order. One tally means each user is stored once, whatever the thread count.
 
-use std::borrow::Cow;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::Hasher;
 use std::sync::Arc;
@@ -18,7 +17,8 @@ use super::report::{SkipReason, SkippedLines};
 
 /// Where parsed events go: straight into the tally, or into a [`ParsedBlock`].
 pub(crate) trait Sink {
-    fn exposure(&mut self, user: &[u8], time: i64, experiment: &str, arm: &str);
+    /// `experiment` and `arm` are valid UTF-8 (the scanner checked every string).
+    fn exposure(&mut self, user: &[u8], time: i64, experiment: &[u8], arm: &[u8]);
     /// `insert_id` is a hash of `$insert_id`, 0 when absent; `amounts` follow the order of
     /// the event's value metrics in the plan.
     fn conversion(
@@ -137,13 +137,11 @@ impl BlockParser {
         if self.plan.config.run.is_some_and(|run| !run.contains(time)) {
             return;
         }
-        let name = |slot: usize| match self.fields.slots[slot].and_then(|span| text(line, span))? {
-            Cow::Borrowed(bytes) => std::str::from_utf8(bytes).ok().map(Cow::Borrowed),
-            Cow::Owned(bytes) => String::from_utf8(bytes).ok().map(Cow::Owned),
-        };
-        let (Some(experiment), Some(arm)) =
-            (name(self.plan.experiment_slot), name(self.plan.variant_slot))
-        else {
+        let name = |slot: usize| self.fields.slots[slot].and_then(|span| text(line, span));
+        let (Some(experiment), Some(arm)) = (
+            name(self.plan.experiment_slot),
+            name(self.plan.variant_slot),
+        ) else {
             return;
         };
         if self.plan.wants_experiment(&experiment) {
@@ -233,10 +231,9 @@ impl ParsedBlock {
 
     /// Plays the block's events into `sink`.
     pub(crate) fn replay(&self, sink: &mut impl Sink) {
-        let name = |span| std::str::from_utf8(self.get(span)).unwrap_or_default();
         for record in &self.exposures {
-            let user = self.get(record.user);
-            sink.exposure(user, record.time, name(record.experiment), name(record.arm));
+            let (user, experiment) = (self.get(record.user), self.get(record.experiment));
+            sink.exposure(user, record.time, experiment, self.get(record.arm));
         }
         let mut amounts = self.amounts.as_slice();
         for record in &self.conversions {
@@ -249,12 +246,12 @@ impl ParsedBlock {
 }
 
 impl Sink for ParsedBlock {
-    fn exposure(&mut self, user: &[u8], time: i64, experiment: &str, arm: &str) {
+    fn exposure(&mut self, user: &[u8], time: i64, experiment: &[u8], arm: &[u8]) {
         let record = ExposureRecord {
             time,
             user: self.keep(user),
-            experiment: self.keep(experiment.as_bytes()),
-            arm: self.keep(arm.as_bytes()),
+            experiment: self.keep(experiment),
+            arm: self.keep(arm),
         };
         self.exposures.push(record);
     }

@@ -42,7 +42,7 @@ pub(crate) struct Plan {
     key_lengths: u64,
     pub experiment_slot: usize,
     pub variant_slot: usize,
-    filter: HashSet<String>,
+    filter: HashSet<Vec<u8>>,
 }
 
 impl Plan {
@@ -63,7 +63,11 @@ impl Plan {
             key_lengths: 0,
             experiment_slot: 0,
             variant_slot: 0,
-            filter: config.experiments.iter().cloned().collect(),
+            filter: config
+                .experiments
+                .iter()
+                .map(|e| e.as_bytes().to_vec())
+                .collect(),
             config,
         };
         let convention = plan.config.convention.clone();
@@ -115,7 +119,7 @@ impl Plan {
     }
 
     /// Whether exposures to this experiment are counted at all.
-    pub fn wants_experiment(&self, name: &str) -> bool {
+    pub fn wants_experiment(&self, name: &[u8]) -> bool {
         self.filter.is_empty() || self.filter.contains(name)
     }
 
@@ -132,7 +136,11 @@ impl Plan {
     }
 
     fn role_mut(&mut self, event: &str) -> &mut Role {
-        let at = match self.roles.iter().position(|(n, _)| **n == *event.as_bytes()) {
+        let at = match self
+            .roles
+            .iter()
+            .position(|(n, _)| **n == *event.as_bytes())
+        {
             Some(at) => at,
             None => {
                 self.roles.push((event.as_bytes().into(), Role::default()));
@@ -179,9 +187,14 @@ mod tests {
         assert_eq!(plan.metrics, ["purchase", "signup"]);
         let purchase = plan.role(b"purchase").and_then(|r| r.tracked);
         let refund = plan.role(b"refund").and_then(|r| r.tracked);
-        assert_eq!(plan.value_positions, [(purchase.unwrap_or(9), 0), (refund.unwrap_or(9), 0)]);
+        assert_eq!(
+            plan.value_positions,
+            [(purchase.unwrap_or(9), 0), (refund.unwrap_or(9), 0)]
+        );
         assert_eq!(plan.role(b"page_view"), None);
-        assert!(plan.role(b"$experiment_started").is_some_and(|r| r.exposure));
+        assert!(plan
+            .role(b"$experiment_started")
+            .is_some_and(|r| r.exposure));
         assert_eq!(plan.slot(b"amount"), Some(5));
     }
 }

@@ -127,11 +127,16 @@ impl SkippedLines {
     pub(crate) fn append(&mut self, later: SkippedLines, lines: u64) {
         self.count += later.count;
         let room = SKIPPED_LINES_KEPT.saturating_sub(self.first.len());
-        self.first
-            .extend(later.first.into_iter().take(room).map(|skipped| SkippedLine {
-                line: skipped.line + lines,
-                ..skipped
-            }));
+        self.first.extend(
+            later
+                .first
+                .into_iter()
+                .take(room)
+                .map(|skipped| SkippedLine {
+                    line: skipped.line + lines,
+                    ..skipped
+                }),
+        );
     }
 }
 
@@ -198,7 +203,10 @@ mod tests {
             .expect_err("11 of 1000 is above 1%");
         let message = error.to_string();
         assert!(message.starts_with("11 of 1000 lines (1.10%)"), "{message}");
-        assert!(message.contains("3 (not valid JSON), 13 (not valid JSON)"), "{message}");
+        assert!(
+            message.contains("3 (not valid JSON), 13 (not valid JSON)"),
+            "{message}"
+        );
         assert_eq!(error.first.len(), SKIPPED_LINES_KEPT);
         assert_eq!(report(0, 0).skipped_ratio(), 0.0);
     }

@@ -56,11 +56,12 @@ pub(crate) fn summarize(mut tally: Tally, plan: &Plan) -> Summary {
         .requested_experiments()
         .map(|name| (name.clone(), ExperimentCounts::default()))
         .collect();
-    for (id, name) in tally.experiments.list.iter().enumerate() {
-        experiments.entry(name.clone()).or_default().multi_arm_users = multi[id];
+    for (id, &count) in multi.iter().enumerate() {
+        let name = tally.experiments.name(id as u32);
+        experiments.entry(name).or_default().multi_arm_users = count;
     }
     for ((experiment, arm), acc) in arms {
-        let name = &tally.experiments.list[experiment as usize];
+        let name = tally.experiments.name(experiment);
         let counts = ArmCounts {
             exposed: acc.exposed,
             converted: plan.metrics.iter().cloned().zip(acc.converted).collect(),
@@ -81,10 +82,10 @@ pub(crate) fn summarize(mut tally: Tally, plan: &Plan) -> Summary {
                 .collect(),
         };
         experiments
-            .entry(name.clone())
+            .entry(name)
             .or_default()
             .arms
-            .insert(tally.arms.list[arm as usize].clone(), counts);
+            .insert(tally.arms.name(arm), counts);
     }
     Summary {
         duplicates,

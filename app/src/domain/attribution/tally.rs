@@ -41,20 +41,24 @@ pub(crate) struct Conversion {
 
 pub(crate) const NO_AMOUNTS: u64 = u64::MAX;
 
-/// Names (experiments, arms) to dense ids.
+/// Names (experiments, arms) to dense ids. Kept as the bytes read (valid UTF-8), so the hot
+/// path never re-validates them.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Names {
-    pub list: Vec<String>,
-    index: HashMap<String, u32>,
+    pub list: Vec<Vec<u8>>,
+    index: HashMap<Vec<u8>, u32>,
 }
 
 /// Up to this many names, a scan beats hashing every lookup (exports have a few experiments).
 const NAMES_SCANNED: usize = 16;
 
 impl Names {
-    pub fn id(&mut self, name: &str) -> u32 {
+    pub fn id(&mut self, name: &[u8]) -> u32 {
         let found = if self.list.len() <= NAMES_SCANNED {
-            self.list.iter().position(|known| known == name).map(|i| i as u32)
+            self.list
+                .iter()
+                .position(|known| known[..] == *name)
+                .map(|i| i as u32)
         } else {
             self.index.get(name).copied()
         };
@@ -63,9 +67,13 @@ impl Names {
         }
         // Experiment and arm names are bounded by exposures, far below u32::MAX.
         let id = self.list.len() as u32;
-        self.list.push(name.to_owned());
-        self.index.insert(name.to_owned(), id);
+        self.list.push(name.to_vec());
+        self.index.insert(name.to_vec(), id);
         id
+    }
+
+    pub fn name(&self, id: u32) -> String {
+        String::from_utf8_lossy(&self.list[id as usize]).into_owned()
     }
 }
 
@@ -160,8 +168,8 @@ impl Tally {
             .collect();
         let arms: Vec<u32> = later.arms.list.iter().map(|n| self.arms.id(n)).collect();
         let mut users = Vec::with_capacity(later.users.len());
-        for index in 0..later.users.len() as u32 {
-            let Ok(user) = self.user(later.users.get(index)) else {
+        for (index, key) in later.users.iter() {
+            let Ok(user) = self.user(key) else {
                 return;
             };
             users.push(user);
@@ -193,7 +201,7 @@ impl Tally {
 }
 
 impl Sink for Tally {
-    fn exposure(&mut self, user: &[u8], time: i64, experiment: &str, arm: &str) {
+    fn exposure(&mut self, user: &[u8], time: i64, experiment: &[u8], arm: &[u8]) {
         if let Ok(user) = self.user(user) {
             let (experiment, arm) = (self.experiments.id(experiment), self.arms.id(arm));
             self.expose(user, experiment, arm, time, false);
@@ -242,10 +250,13 @@ mod tests {
         Plan::new(config).expect("valid config")
     }
 
+    fn index_of(tally: &Tally, user: &[u8]) -> u32 {
+        let found = tally.users.iter().find(|&(_, key)| key == user);
+        found.expect("known user").0
+    }
+
     fn only_exposure(tally: &Tally, user: &[u8]) -> Exposure {
-        let user = (0..tally.users.len() as u32)
-            .find(|&u| tally.users.get(u) == user)
-            .expect("known user");
+        let user = index_of(tally, user);
         let all: Vec<&Exposure> = tally.exposures_of(user).collect();
         assert_eq!(all.len(), 1);
         *all[0]
@@ -255,11 +266,12 @@ mod tests {
     fn the_earliest_exposure_wins_whatever_the_order() {
         let mut tally = Tally::new(&plan());
         for time in [500, 100, 300] {
-            tally.exposure(b"u1", time, "exp", "treatment");
+            tally.exposure(b"u1", time, b"exp", b"treatment");
         }
-        tally.exposure(b"u1", 50, "other", "control");
+        tally.exposure(b"u1", 50, b"other", b"control");
         let user = tally.user(b"u1").expect("room");
-        let mut folded: Vec<(i64, bool)> = tally.exposures_of(user).map(|e| (e.t0, e.multi)).collect();
+        let mut folded: Vec<(i64, bool)> =
+            tally.exposures_of(user).map(|e| (e.t0, e.multi)).collect();
         folded.sort();
         assert_eq!(folded, [(50, false), (100, false)]);
     }
@@ -267,14 +279,14 @@ mod tests {
     #[test]
     fn merging_translates_ids_and_detects_arms_split_across_parts() {
         let mut early = Tally::new(&plan());
-        early.exposure(b"a", 50, "exp", "control");
+        early.exposure(b"a", 50, b"exp", b"control");
         let mut late = Tally::new(&plan());
         late.conversion(b"b", 7, 0, 1, &[]);
-        late.exposure(b"a", 10, "exp", "treatment");
+        late.exposure(b"a", 10, b"exp", b"treatment");
         early.merge(late);
         assert_eq!(early.users.len(), 2);
         let exposure = only_exposure(&early, b"a");
         assert_eq!((exposure.t0, exposure.multi), (10, true));
-        assert_eq!(early.users.get(early.conversions[0].user), b"b");
+        assert_eq!(early.conversions[0].user, index_of(&early, b"b"));
     }
 }

@@ -16,7 +16,10 @@ pub struct StatsInputError {
 
 impl StatsInputError {
     pub(crate) fn new(field: impl Into<String>, problem: InputProblem) -> Self {
-        Self { field: field.into(), problem }
+        Self {
+            field: field.into(),
+            problem,
+        }
     }
 }
 
@@ -35,7 +38,7 @@ pub enum InputProblem {
     Zero,
     #[error("{conversions} conversions is more than n = {n}")]
     ConversionsAboveN { conversions: i64, n: i64 },
-    #[error("need at least 2 ({what}), got {got}")]
+    #[error("need at least 2 {what}, got {got}")]
     TooFew { what: &'static str, got: i64 },
     #[error("no arm named \"{0}\" in arms")]
     UnknownArm(String),
@@ -46,7 +49,10 @@ pub enum InputProblem {
     #[error("must not be empty")]
     Empty,
     #[error("a {expected} metric needs {shape}")]
-    WrongShape { expected: &'static str, shape: &'static str },
+    WrongShape {
+        expected: &'static str,
+        shape: &'static str,
+    },
     #[error("{sum_squares} is less than sum^2/n = {floor}, which no real data can give")]
     ImpossibleSumSquares { sum_squares: f64, floor: f64 },
     #[error("must be 0 when n = 0, got {0}")]

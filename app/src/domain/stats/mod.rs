@@ -23,10 +23,13 @@ mod sample_size;
 mod sequential;
 mod srm;
 mod summary;
+mod validate;
 mod welch;
 
 #[cfg(test)]
 mod property_tests;
+#[cfg(test)]
+mod reference_table;
 #[cfg(test)]
 mod reference_tests;
 
@@ -36,10 +39,13 @@ pub use correction::adjust;
 pub use error::{InputProblem, StatsInputError};
 pub use no_result::{Degenerate, NoResult};
 pub use params::{Alpha, Prior, Tuning};
-pub use request::{AnalyzeRequest, ArmInput, ArmValues, MeanValues, MetricInput, PriorInput, ProportionValues};
+pub use request::{
+    AnalyzeRequest, ArmInput, ArmValues, MeanValues, MetricInput, PriorInput, ProportionValues,
+};
 pub use response::{AnalyzeResponse, ArmStats, Comparison, Estimate, Evidence, MetricResult};
 pub use sample_size::{
-    achieved_power, sample_size, try_achieved_power, SampleSizeBaseline, SampleSizeRequest, SampleSizeResponse,
+    achieved_power, sample_size, try_achieved_power, SampleSizeBaseline, SampleSizeRequest,
+    SampleSizeResponse,
 };
 pub use sequential::{sequential, Sequential};
 pub use srm::{srm, Srm, SrmStatus};

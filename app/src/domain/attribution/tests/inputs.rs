@@ -52,7 +52,10 @@ fn escaped_and_non_ascii_names_match_their_plain_spelling() {
     let lines = [escaped.to_owned(), plain, conversion.to_owned()];
     let report = run(config(&["purchase_completed"], &[]), &lines);
     let zurich = arm(&report, "Pricing \"Page\" – Annual", "Zürich");
-    assert_eq!((zurich.exposed, zurich.converted["purchase_completed"]), (1, 1));
+    assert_eq!(
+        (zurich.exposed, zurich.converted["purchase_completed"]),
+        (1, 1)
+    );
     assert_eq!(report.skipped.count, 0);
 }
 
@@ -124,6 +127,38 @@ fn merged_consecutive_parts_equal_one_pass_including_line_numbers() {
 }
 
 #[test]
+fn blocks_parsed_elsewhere_and_absorbed_in_order_equal_one_pass() {
+    let lines = [
+        purchase(T0 + 1, "u1", "p1", "2"),
+        "{broken".to_owned(),
+        exposure("exp", "a", T0, "u1"),
+        exposure("exp", "b", T0, "u2"),
+        "{broken".to_owned(),
+        purchase(T0 + 1, "u1", "p1", "2"),
+    ];
+    let config = config(&["purchase_completed"], &["purchase_completed:amount"]);
+    let one_pass = run(config.clone(), &lines);
+    let mut attributor = Attributor::new(config).expect("valid config");
+    let mut parser = attributor.block_parser();
+    let first = parser.parse((lines[..2].join("\n") + "\n").as_bytes());
+    let second = parser.parse(lines[2..].join("\n").as_bytes());
+    assert_eq!((first.lines(), second.lines()), (2, 4));
+    attributor.absorb(first).expect("same config");
+    attributor.absorb(second).expect("same config");
+    let progress = attributor.progress();
+    assert_eq!((progress.lines, progress.events, progress.skipped), (6, 4, 2));
+    assert_eq!(attributor.finish().expect("finishes"), one_pass);
+}
+
+#[test]
+fn a_block_from_another_configuration_is_refused() {
+    let attributor = Attributor::new(config(&["a"], &[])).expect("valid config");
+    let mut other = Attributor::new(config(&["b"], &[])).expect("valid config");
+    let block = attributor.block_parser().parse(b"{}\n");
+    assert!(other.absorb(block).is_err());
+}
+
+#[test]
 fn merging_attributors_with_different_configs_is_refused() {
     let mut first = Attributor::new(config(&["a"], &[])).expect("valid config");
     let second = Attributor::new(config(&["b"], &[])).expect("valid config");
@@ -154,4 +189,34 @@ fn numeric_ids_and_other_key_orders_are_read_by_the_full_parser() {
     let report = run(config(&["purchase_completed"], &[]), &lines);
     let a = arm(&report, "exp", "a");
     assert_eq!((a.exposed, a.converted["purchase_completed"]), (1, 1));
+}
+
+proptest::proptest! {
+    #[test]
+    fn any_chunking_and_any_split_give_the_same_report(size in 1usize..300, cut in 0usize..8) {
+        let lines = [
+            exposure("exp", "a", T0, "u1"),
+            purchase(T0 + 1, "u1", "p1", "3.5"),
+            "{\"event\":\"x\"".to_owned(),
+            exposure("exp", "b", T0 + 9, "u2"),
+            purchase(T0 + 3, "u2", "p2", "1.25"),
+            exposure("exp", "b", T0, "u2"),
+            purchase(T0 + 3, "u2", "p2", "1.25"),
+            String::new(),
+        ];
+        let config = config(&["purchase_completed"], &["purchase_completed:amount"]);
+        let whole = run(config.clone(), &lines);
+        let mut chunked = Attributor::new(config.clone()).expect("valid config");
+        let text = lines.join("\n");
+        text.as_bytes().chunks(size).for_each(|chunk| chunked.feed_chunk(chunk));
+        proptest::prop_assert_eq!(&chunked.finish().expect("finishes"), &whole);
+        let mut first = Attributor::new(config.clone()).expect("valid config");
+        let mut second = Attributor::new(config).expect("valid config");
+        lines[..cut].iter().for_each(|line| first.feed_line(line.as_bytes()));
+        lines[cut..].iter().for_each(|line| second.feed_line(line.as_bytes()));
+        first.merge(second).expect("same config");
+        let merged = first.finish().expect("finishes");
+        proptest::prop_assert_eq!(&merged.experiments, &whole.experiments);
+        proptest::prop_assert_eq!(&merged.skipped, &whole.skipped);
+    }
 }

@@ -18,7 +18,13 @@ pub(super) fn event(name: &str, time: i64, user: &str, insert_id: &str, extra: &
 
 pub(super) fn exposure(experiment: &str, arm: &str, time: i64, user: &str) -> String {
     let extra = format!(r#","Experiment name":"{experiment}","Variant name":"{arm}""#);
-    event("$experiment_started", time, user, &format!("x{time}{user}"), &extra)
+    event(
+        "$experiment_started",
+        time,
+        user,
+        &format!("x{time}{user}"),
+        &extra,
+    )
 }
 
 pub(super) fn purchase(time: i64, user: &str, insert_id: &str, amount: &str) -> String {

@@ -67,7 +67,12 @@ fn events_without_insert_id_are_never_duplicates() {
 #[test]
 fn the_window_is_half_open_from_the_first_exposure() {
     let window = 14 * DAY;
-    let offsets = [("at_t0", 0), ("before", -1), ("last_second", window - 1), ("at_end", window)];
+    let offsets = [
+        ("at_t0", 0),
+        ("before", -1),
+        ("last_second", window - 1),
+        ("at_end", window),
+    ];
     let mut lines = Vec::new();
     for (user, offset) in offsets {
         lines.push(exposure("exp", "a", T0, user));
@@ -97,7 +102,10 @@ fn a_conversion_read_before_its_exposure_counts_if_inside_the_window() {
         purchase(T0 - 60, "late", "p0", "1"),
         exposure("exp", "a", T0, "late"),
     ];
-    let report = run(config(&["purchase_completed"], &["purchase_completed:amount"]), &lines);
+    let report = run(
+        config(&["purchase_completed"], &["purchase_completed:amount"]),
+        &lines,
+    );
     let a = arm(&report, "exp", "a");
     assert_eq!(a.converted["purchase_completed"], 1);
     assert_eq!(a.values["purchase_completed.amount"].sum.to_string(), "1");
@@ -111,7 +119,13 @@ fn value_sums_include_users_without_events_as_zero() {
         exposure("exp", "a", T0, "no_amount"),
         purchase(T0 + 1, "buyer", "p1", "19.99"),
         purchase(T0 + 2, "buyer", "p2", "5.01"),
-        event("purchase_completed", T0 + 3, "no_amount", "p3", r#","currency":"USD""#),
+        event(
+            "purchase_completed",
+            T0 + 3,
+            "no_amount",
+            "p3",
+            r#","currency":"USD""#,
+        ),
     ];
     let report = run(
         config(&["purchase_completed"], &["purchase_completed:amount"]),
@@ -167,9 +181,27 @@ fn each_convention_reads_its_own_event_and_properties() {
 #[test]
 fn exposures_without_a_variant_are_ignored_but_not_skipped() {
     let lines = [
-        event("$experiment_started", T0, "u1", "e1", r#","Experiment name":"exp","Variant name":null"#),
-        event("$experiment_started", T0, "u2", "e2", r#","Experiment name":"exp""#),
-        event("$experiment_started", T0, "u3", "e3", r#","Variant name":"a""#),
+        event(
+            "$experiment_started",
+            T0,
+            "u1",
+            "e1",
+            r#","Experiment name":"exp","Variant name":null"#,
+        ),
+        event(
+            "$experiment_started",
+            T0,
+            "u2",
+            "e2",
+            r#","Experiment name":"exp""#,
+        ),
+        event(
+            "$experiment_started",
+            T0,
+            "u3",
+            "e3",
+            r#","Variant name":"a""#,
+        ),
         exposure("exp", "a", T0, "u4"),
     ];
     let report = run(config(&[], &[]), &lines);
@@ -179,7 +211,10 @@ fn exposures_without_a_variant_are_ignored_but_not_skipped() {
 
 #[test]
 fn the_experiment_filter_reports_only_named_experiments_even_unseen_ones() {
-    let lines = [exposure("exp", "a", T0, "u1"), exposure("other", "a", T0, "u1")];
+    let lines = [
+        exposure("exp", "a", T0, "u1"),
+        exposure("other", "a", T0, "u1"),
+    ];
     let mut config = config(&["purchase_completed"], &[]);
     config.experiments = vec!["exp".into(), "not_started".into()];
     let report = run(config, &lines);

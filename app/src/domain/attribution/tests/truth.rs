@@ -41,7 +41,11 @@ fn assert_matches_truth(report: &Report) {
         assert_eq!(counts.arms.len(), variants.len(), "{name}");
         for (variant, want) in variants {
             let got = arm(report, name, variant);
-            assert_eq!(got.exposed, want["exposed"].as_u64().expect("n"), "{name}/{variant}");
+            assert_eq!(
+                got.exposed,
+                want["exposed"].as_u64().expect("n"),
+                "{name}/{variant}"
+            );
             for metric in ["signup_completed", "purchase_completed"] {
                 let want = want["converted"][metric].as_u64().expect("n");
                 assert_eq!(got.converted[metric], want, "{name}/{variant} {metric}");
@@ -51,7 +55,11 @@ fn assert_matches_truth(report: &Report) {
             let cents = i128::from(want["revenue_cents_sum"].as_i64().expect("cents"));
             let squares = i128::from(want["revenue_cents_sumsq"].as_i64().expect("cents^2"));
             assert_eq!(units_at(revenue.sum, 2), cents, "{name}/{variant} sum");
-            assert_eq!(units_at(revenue.sum_squares, 4), squares, "{name}/{variant} sumsq");
+            assert_eq!(
+                units_at(revenue.sum_squares, 4),
+                squares,
+                "{name}/{variant} sumsq"
+            );
         }
     }
 }
@@ -65,10 +73,15 @@ fn a_generated_export_gives_exactly_the_true_counts() {
         .for_each(|chunk| attributor.feed_chunk(chunk));
     let report = attributor.finish().expect("finishes");
     let truth: Value = serde_json::from_str(TRUTH).expect("truth is JSON");
-    assert_eq!(report.lines, truth["stats"]["lines_total"].as_u64().expect("n"));
+    assert_eq!(
+        report.lines,
+        truth["stats"]["lines_total"].as_u64().expect("n")
+    );
     assert_eq!(
         report.skipped.count,
-        truth["stats"]["lines_missing_distinct_id"].as_u64().expect("n")
+        truth["stats"]["lines_missing_distinct_id"]
+            .as_u64()
+            .expect("n")
     );
     assert!(report.duplicates > 0);
     assert_matches_truth(&report);
@@ -86,7 +99,9 @@ fn a_generated_export_split_in_three_and_merged_gives_the_true_counts() {
     });
     let mut whole = parts[0].take().expect("first part");
     for part in parts.iter_mut().skip(1) {
-        whole.merge(part.take().expect("part")).expect("same config");
+        whole
+            .merge(part.take().expect("part"))
+            .expect("same config");
     }
     let report = whole.finish().expect("finishes");
     assert_matches_truth(&report);

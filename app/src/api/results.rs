@@ -1,0 +1,111 @@
+//! Server functions for results: the analysis of the latest snapshot (with the no-peeking rule
+//! applied on the server, so hidden numbers never reach the browser) and hand-typed counts.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use server_fn::codec::Json;
+
+use crate::domain::brief::Brief;
+use crate::domain::decision::Decision;
+use crate::domain::lifecycle::Status;
+use crate::domain::results::{Counts, Snapshot};
+use crate::domain::stats::AnalyzeResponse;
+use crate::error::AppError;
+
+/// The primary metric's lift at one snapshot, for the lift-over-time chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LiftPoint {
+    pub at: DateTime<Utc>,
+    pub arm: String,
+    pub lift: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultsView {
+    pub key: String,
+    pub status: Status,
+    pub brief: Brief,
+    pub latest: Option<Snapshot>,
+    /// Err: the latest counts could not be analysed, in words.
+    pub analysis: Option<Result<AnalyzeResponse, String>>,
+    pub decision: Option<Decision>,
+    /// Set while the primary result is hidden (fixed-horizon or Bayesian test before its end).
+    pub blind_until: Option<NaiveDate>,
+    pub lift_history: Vec<LiftPoint>,
+}
+
+#[server(input = Json, endpoint = "get_results")]
+pub async fn get_results(key: String) -> Result<ResultsView, AppError> {
+    let pool = crate::state::pool()?;
+    let exp = crate::db::experiments::by_key(&pool, &key).await?;
+    let snapshots = crate::db::results::list(&pool, exp.id).await?;
+    Ok(ssr::view(exp, snapshots, Utc::now().date_naive()))
+}
+
+#[server(input = Json, endpoint = "record_results")]
+pub async fn record_results(key: String, counts: Counts) -> Result<(), AppError> {
+    use crate::domain::lifecycle::Status;
+    let pool = crate::state::pool()?;
+    let exp = crate::db::experiments::by_key(&pool, &key).await?;
+    if !matches!(exp.status, Status::Running | Status::Done) {
+        return Err(AppError::invalid("status", "results are recorded for running or finished experiments"));
+    }
+    let problems = counts.validate(&exp.brief);
+    if !problems.is_empty() {
+        return Err(AppError::Invalid(problems));
+    }
+    crate::db::results::insert(&pool, exp.id, crate::domain::results::Source::Manual, &counts, 0, 0, Utc::now()).await?;
+    Ok(())
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::*;
+    use crate::domain::analysis::analyze;
+    use crate::domain::decision::decide;
+    use crate::domain::experiment::Experiment;
+    use crate::domain::metric::{Engine, MetricRole};
+    use crate::domain::plan::plan;
+
+    /// Builds the results view; while blind, the primary metric's comparisons are removed here.
+    pub fn view(exp: Experiment, snapshots: Vec<Snapshot>, today: NaiveDate) -> ResultsView {
+        let brief = exp.brief.clone();
+        let blind_until = match (brief.rule.engine, brief.planned_end, exp.status) {
+            (Engine::Sequential, _, _) => None,
+            (_, Some(end), Status::Running) if today < end => Some(end),
+            _ => None,
+        };
+        let required = plan(&brief).ok().map(|p| p.n_per_arm);
+        let mut lift_history = Vec::new();
+        if blind_until.is_none() {
+            for s in &snapshots {
+                if let Ok(a) = analyze(&brief, &s.counts) {
+                    if let Some(m) = a.metrics.iter().find(|m| m.role == MetricRole::Primary) {
+                        for c in &m.comparisons {
+                            if let Some(e) = c.estimate() {
+                                lift_history.push(LiftPoint { at: s.taken_at, arm: c.arm.clone(), lift: e.lift_relative, low: e.ci_low, high: e.ci_high });
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let latest = snapshots.into_iter().last();
+        let mut analysis = latest.as_ref().map(|s| analyze(&brief, &s.counts));
+        let decision = match (&analysis, blind_until) {
+            (Some(Ok(a)), None) => Some(decide(&brief, a, required, today)),
+            _ => None,
+        };
+        if blind_until.is_some() {
+            if let Some(Ok(a)) = analysis.as_mut() {
+                for m in a.metrics.iter_mut().filter(|m| m.role == MetricRole::Primary) {
+                    m.comparisons.clear();
+                }
+            }
+        }
+        ResultsView { key: exp.key.to_string(), status: exp.status, brief, latest, analysis, decision, blind_until, lift_history }
+    }
+}

@@ -1,0 +1,90 @@
+//! Typing results in by hand: users per arm, then per metric and arm either conversions or
+//! n / mean / standard deviation. Parsed on submit; every bad cell is named.
+
+use leptos::prelude::*;
+
+use super::fields::parse_number;
+use crate::domain::brief::Brief;
+use crate::domain::metric::MetricKind;
+use crate::domain::results::{ArmCount, Counts, MetricCounts, Observed};
+
+/// Cells are addressed as "users/<arm>", "<metric>/<arm>/conversions", "<metric>/<arm>/mean", …
+fn cell(parts: &[&str]) -> String {
+    parts.join("/")
+}
+
+#[component]
+pub fn ManualEntry(brief: Brief, on_submit: Callback<Counts>, #[prop(into)] problems: Signal<Vec<String>>) -> impl IntoView {
+    let cells = RwSignal::new(std::collections::HashMap::<String, String>::new());
+    let local_errors = RwSignal::new(Vec::<String>::new());
+    let arms: Vec<String> = brief.arm_names();
+    let metrics: Vec<(String, MetricKind)> =
+        std::iter::once(&brief.primary).chain(brief.secondary.iter()).map(|m| (m.name.clone(), m.kind)).collect();
+    let input = move |key: String, label: String| {
+        view! {
+            <input type="text" inputmode="decimal" aria-label=label name=key.clone()
+                on:input=move |ev| { let v = event_target_value(&ev); cells.update(|c| { c.insert(key.clone(), v); }) } />
+        }
+    };
+    let submit = {
+        let (arms, metrics) = (arms.clone(), metrics.clone());
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let c = cells.get_untracked();
+            let mut errors = Vec::new();
+            let mut num = |key: String, label: String| -> f64 {
+                match parse_number(c.get(&key).map(String::as_str).unwrap_or("")) {
+                    Ok(Some(v)) if v >= 0.0 => v,
+                    Ok(Some(_)) => { errors.push(format!("{label}: cannot be negative")); 0.0 }
+                    Ok(None) => { errors.push(format!("{label}: required")); 0.0 }
+                    Err(e) => { errors.push(format!("{label}: {e}")); 0.0 }
+                }
+            };
+            let arm_counts: Vec<ArmCount> = arms.iter().map(|a| ArmCount { name: a.clone(), users: num(cell(&["users", a]), format!("users in {a}")).round() as u64 }).collect();
+            let metric_counts = metrics.iter().map(|(m, kind)| MetricCounts {
+                metric: m.clone(),
+                values: arm_counts.iter().map(|a| match kind {
+                    MetricKind::Proportion => Observed::Proportion { conversions: num(cell(&[m, &a.name, "conversions"]), format!("{m} conversions in {}", a.name)).round() as u64 },
+                    MetricKind::Mean => Observed::from_mean_sd(
+                        a.users,
+                        num(cell(&[m, &a.name, "mean"]), format!("{m} mean in {}", a.name)),
+                        num(cell(&[m, &a.name, "sd"]), format!("{m} sd in {}", a.name)),
+                    ),
+                }).collect(),
+            }).collect();
+            local_errors.set(errors.clone());
+            if errors.is_empty() {
+                on_submit.run(Counts { arms: arm_counts, metrics: metric_counts });
+            }
+        }
+    };
+    view! {
+        <form class="manual-entry" on:submit=submit>
+            <h3>"Type in results"</h3>
+            <table>
+                <thead><tr><th></th>{arms.iter().map(|a| view! { <th>{a.clone()}</th> }).collect_view()}</tr></thead>
+                <tbody>
+                    <tr><th>"Users exposed"</th>{arms.iter().map(|a| view! { <td>{input(cell(&["users", a]), format!("users in {a}"))}</td> }).collect_view()}</tr>
+                    {metrics.iter().map(|(m, kind)| match kind {
+                        MetricKind::Proportion => view! {
+                            <tr><th>{format!("{m}: conversions")}</th>
+                                {arms.iter().map(|a| view! { <td>{input(cell(&[m, a, "conversions"]), format!("{m} conversions in {a}"))}</td> }).collect_view()}</tr>
+                        }.into_any(),
+                        MetricKind::Mean => view! {
+                            <tr><th>{format!("{m}: mean per user")}</th>
+                                {arms.iter().map(|a| view! { <td>{input(cell(&[m, a, "mean"]), format!("{m} mean in {a}"))}</td> }).collect_view()}</tr>
+                            <tr><th>{format!("{m}: standard deviation")}</th>
+                                {arms.iter().map(|a| view! { <td>{input(cell(&[m, a, "sd"]), format!("{m} sd in {a}"))}</td> }).collect_view()}</tr>
+                        }.into_any(),
+                    }).collect_view()}
+                </tbody>
+            </table>
+            {move || {
+                let mut all = local_errors.get();
+                all.extend(problems.get());
+                (!all.is_empty()).then(|| view! { <ul class="problems" role="alert">{all.into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}</ul> })
+            }}
+            <button type="submit" class="primary">"Record results"</button>
+        </form>
+    }
+}

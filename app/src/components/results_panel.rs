@@ -1,0 +1,149 @@
+//! The results view: SRM banner, per-metric tables with interval plots and sentences, the decision
+//! rule's conditions, and the lift over snapshots. Plain values in; no server calls.
+
+use leptos::prelude::*;
+
+use super::format::{int, pct, timestamp};
+use super::interval_plot::IntervalPlot;
+use crate::api::results::ResultsView;
+use crate::domain::analysis::{p_value, sentence, signed_pct};
+use crate::domain::metric::{Direction, MetricKind, MetricRole};
+use crate::domain::stats::{AnalyzeResponse, Evidence, MetricResult, SrmStatus};
+
+#[component]
+pub fn ResultsPanel(view: ResultsView) -> impl IntoView {
+    let Some(snapshot) = view.latest.clone() else {
+        return view! { <p class="muted">"No results yet. Type in counts below, or pull them from the analytics tool."</p> }.into_any();
+    };
+    let header = format!("Latest reading: {} ({}).", timestamp(snapshot.taken_at), snapshot.source.label());
+    let body = match view.analysis.clone() {
+        None => ().into_any(),
+        Some(Err(why)) => view! { <p class="refusal" role="alert">{format!("These counts cannot be analysed: {why}")}</p> }.into_any(),
+        Some(Ok(analysis)) => view! { <Analysis analysis view=view.clone() /> }.into_any(),
+    };
+    view! {
+        <p class="muted">{header}</p>
+        {view.blind_until.map(|d| view! {
+            <div class="blind" data-testid="blind">
+                <strong>{format!("Blind until {d}.")}</strong>
+                " The primary metric's lift and p-value stay hidden until the planned end date, because looking early and stopping on a good day inflates false positives. Guardrails and the sample-ratio check stay visible as safety checks."
+            </div>
+        })}
+        {body}
+    }
+    .into_any()
+}
+
+#[component]
+fn Analysis(analysis: AnalyzeResponse, view: ResultsView) -> impl IntoView {
+    let srm = analysis.srm.clone();
+    let (class, text) = match srm.status {
+        SrmStatus::Healthy => ("srm healthy", format!("Sample ratio OK (p = {}).", p_value(srm.p_value))),
+        SrmStatus::Unhealthy => ("srm unhealthy", format!(
+            "Sample ratio mismatch: the arms' sizes do not match the planned split (chi-square p = {}). Assignment is broken; this test cannot be trusted, whatever its lift.",
+            p_value(srm.p_value)
+        )),
+        SrmStatus::NotEnoughTraffic => ("srm waiting", "Too few users to check the sample ratio yet.".to_string()),
+    };
+    let control = view.brief.arms.first().map(|a| a.name.clone()).unwrap_or_default();
+    let alpha = view.brief.alpha;
+    let engine = view.brief.rule.engine;
+    let metrics = analysis.metrics.into_iter().map(|m| view! { <MetricTable metric=m control=control.clone() alpha engine blind=view.blind_until.is_some() /> }).collect_view();
+    view! {
+        <div class=class role=if srm.status == SrmStatus::Unhealthy { "alert" } else { "status" } data-testid="srm-banner">{text}</div>
+        {view.decision.clone().map(|d| view! {
+            <section class="decision" data-testid="decision">
+                <h3>"Computed verdict: " {d.verdict.describe()}</h3>
+                <p>{d.headline}</p>
+                <ul class="conditions">
+                    {d.conditions.into_iter().map(|c| view! {
+                        <li class=if c.met { "met" } else { "unmet" }>
+                            <span class="mark">{if c.met { "met" } else { "not met" }}</span>
+                            " " <strong>{c.name}</strong> ": " {c.detail}
+                        </li>
+                    }).collect_view()}
+                </ul>
+            </section>
+        })}
+        {metrics}
+        {(view.lift_history.len() > 1).then(|| view! { <LiftHistory points=view.lift_history.clone() /> })}
+    }
+}
+
+#[component]
+fn MetricTable(metric: MetricResult, control: String, alpha: f64, engine: crate::domain::metric::Engine, blind: bool) -> impl IntoView {
+    let role = match metric.role {
+        MetricRole::Primary => "Primary",
+        MetricRole::Secondary => "Guardrail",
+    };
+    let better_up = metric.direction == Direction::Increase;
+    let value = |mean: Option<f64>| match (metric.kind, mean) {
+        (_, None) => "—".to_string(),
+        (MetricKind::Proportion, Some(m)) => pct(m),
+        (MetricKind::Mean, Some(m)) => format!("{m:.4}"),
+    };
+    let arms = metric.arms.iter().map(|a| view! { <tr><td>{a.name.clone()}</td><td class="num">{int(a.n)}</td><td class="num">{value(a.mean)}</td></tr> }).collect_view();
+    let scale = metric.comparisons.iter().filter_map(|c| c.estimate()).map(|e| e.ci_low.abs().max(e.ci_high.abs())).fold(0.0, f64::max);
+    let hidden = blind && metric.role == MetricRole::Primary;
+    let comparisons = metric.comparisons.iter().map(|c| {
+        let line = sentence(&metric, c, &control, alpha, engine);
+        match c.estimate() {
+            None => view! { <tr><td>{c.arm.clone()}</td><td colspan="3" class="no-result">{line}</td></tr> }.into_any(),
+            Some(e) => {
+                let evidence = match e.evidence {
+                    Evidence::PValue { raw, adjusted } => format!("p = {} (adjusted {})", p_value(raw), p_value(adjusted)),
+                    Evidence::Posterior { chance_to_win, risk_control, risk_treatment } => format!(
+                        "chance to win {:.1}%, risk {} / {}", chance_to_win * 100.0, signed_pct(risk_control).trim_start_matches('+'), signed_pct(risk_treatment).trim_start_matches('+')
+                    ),
+                };
+                view! {
+                    <tr>
+                        <td>{c.arm.clone()}</td>
+                        <td class="num">{signed_pct(e.lift_relative)}</td>
+                        <td><IntervalPlot low=e.ci_low estimate=e.lift_relative high=e.ci_high better_when_positive=better_up scale /></td>
+                        <td>{evidence}</td>
+                    </tr>
+                    <tr class="sentence-row"><td colspan="4" data-testid="sentence">{line}</td></tr>
+                }.into_any()
+            }
+        }
+    }).collect_view();
+    view! {
+        <section class="metric-result" data-metric=metric.name.clone()>
+            <h3>{format!("{role}: {}", metric.name)} <small class="muted">{format!(" ({}, {})", metric.kind.label().to_lowercase(), metric.direction.label().to_lowercase())}</small></h3>
+            <table class="arms">
+                <thead><tr><th>"Arm"</th><th class="num">"n"</th><th class="num">{if metric.kind == MetricKind::Proportion { "Rate" } else { "Mean" }}</th></tr></thead>
+                <tbody>{arms}</tbody>
+            </table>
+            {if hidden {
+                view! { <p class="muted">"Lift hidden until the planned end date."</p> }.into_any()
+            } else {
+                view! {
+                    <table class="comparisons">
+                        <thead><tr><th>"vs " {control.clone()}</th><th class="num">"Lift"</th><th>"Interval"</th><th>"Evidence"</th></tr></thead>
+                        <tbody>{comparisons}</tbody>
+                    </table>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// The primary lift with its interval at each snapshot, oldest first.
+#[component]
+fn LiftHistory(points: Vec<crate::api::results::LiftPoint>) -> impl IntoView {
+    let scale = points.iter().map(|p| p.low.abs().max(p.high.abs())).fold(0.0, f64::max);
+    view! {
+        <section class="lift-history">
+            <h3>"Primary lift over snapshots"</h3>
+            <table>
+                <tbody>
+                    {points.into_iter().map(|p| view! {
+                        <tr><td>{timestamp(p.at)}</td><td>{p.arm}</td><td class="num">{signed_pct(p.lift)}</td>
+                            <td><IntervalPlot low=p.low estimate=p.lift high=p.high better_when_positive=true scale /></td></tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+}

@@ -1,0 +1,148 @@
+//! The pre-registered decision rule, applied to the latest analysis. Every condition is reported
+//! as met or not met with its numbers, so the verdict can be checked by anyone in the review.
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use super::analysis::{p_value, signed_pct};
+use super::brief::Brief;
+use super::metric::{Engine, MetricRole};
+use super::stats::{self, AnalyzeResponse, Evidence, SrmStatus};
+use super::verdict::Verdict;
+
+/// One line of the rule: what was checked, whether it holds, and the numbers behind it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Condition {
+    pub name: String,
+    pub met: bool,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decision {
+    pub verdict: Verdict,
+    /// Why, in one line ("rerun or extend: the primary metric is not significant").
+    pub headline: String,
+    pub conditions: Vec<Condition>,
+}
+
+/// Applies the brief's rule. `required_n` is the plan's users per arm; `today` decides whether
+/// the planned end date has been reached.
+pub fn decide(brief: &Brief, analysis: &AnalyzeResponse, required_n: Option<u64>, today: NaiveDate) -> Decision {
+    let mut conditions = Vec::new();
+    let alpha = brief.alpha;
+
+    let srm_ok = analysis.srm.status == SrmStatus::Healthy;
+    conditions.push(Condition {
+        name: "Sample ratio matches the planned split".into(),
+        met: srm_ok,
+        detail: match analysis.srm.status {
+            SrmStatus::Healthy => format!("p = {} (healthy)", p_value(analysis.srm.p_value)),
+            SrmStatus::Unhealthy => format!("p = {}: assignment is broken, the data cannot be trusted", p_value(analysis.srm.p_value)),
+            SrmStatus::NotEnoughTraffic => "not enough users yet to check".into(),
+        },
+    });
+
+    let primary = analysis.metrics.iter().find(|m| m.role == MetricRole::Primary);
+    let smallest_arm = primary.map(|m| m.arms.iter().map(|a| a.n).min().unwrap_or(0)).unwrap_or(0);
+    let sample_ok = required_n.is_some_and(|n| smallest_arm >= n);
+    conditions.push(Condition {
+        name: "Every arm reached the required sample size".into(),
+        met: sample_ok,
+        detail: match required_n {
+            Some(n) => format!("smallest arm has {smallest_arm} of {n} users"),
+            None => "the brief's sample size cannot be computed".into(),
+        },
+    });
+
+    let sequential = brief.rule.engine == Engine::Sequential;
+    let end_ok = sequential || brief.planned_end.is_some_and(|end| today >= end);
+    conditions.push(Condition {
+        name: "Planned end date reached (or sequential test)".into(),
+        met: end_ok,
+        detail: match (sequential, brief.planned_end) {
+            (true, _) => "sequential test: safe to decide at any look".into(),
+            (false, Some(end)) => format!("planned end {end}, today {today}"),
+            (false, None) => "no planned end date".into(),
+        },
+    });
+
+    // The best treatment on the primary metric: it must beat the minimum lift with evidence.
+    let min_lift = brief.rule.min_lift.unwrap_or(0.0);
+    let direction = brief.primary.direction;
+    let mut best: Option<(String, f64, bool)> = None; // (arm, lift, wins)
+    let mut primary_detail = "no primary metric result".to_string();
+    let mut any_significant_loss = false;
+    if let Some(m) = primary {
+        let mut details = Vec::new();
+        for c in &m.comparisons {
+            let Some(e) = c.estimate() else {
+                details.push(format!("{}: no result", c.arm));
+                continue;
+            };
+            // Direction-aware lift: positive is good for the team.
+            let good_lift = if stats::is_better(direction, 1.0) { e.lift_relative } else { -e.lift_relative };
+            let (evidence_ok, evidence) = match e.evidence {
+                Evidence::PValue { adjusted, .. } => (adjusted < alpha, format!("adjusted p = {}", p_value(adjusted))),
+                Evidence::Posterior { chance_to_win, .. } => (chance_to_win >= 1.0 - alpha, format!("chance to win {:.1}%", chance_to_win * 100.0)),
+            };
+            if evidence_ok && good_lift < 0.0 {
+                any_significant_loss = true;
+            }
+            let wins = evidence_ok && good_lift >= min_lift && good_lift > 0.0;
+            details.push(format!("{}: lift {} ({evidence})", c.arm, signed_pct(e.lift_relative)));
+            if best.as_ref().is_none_or(|(_, l, w)| (wins, good_lift) > (*w, *l)) {
+                best = Some((c.arm.clone(), good_lift, wins));
+            }
+        }
+        primary_detail = details.join("; ");
+    }
+    let primary_ok = best.as_ref().is_some_and(|(_, _, wins)| *wins);
+    conditions.push(Condition {
+        name: format!("Primary metric beats the minimum lift of {}", signed_pct(min_lift)),
+        met: primary_ok,
+        detail: primary_detail,
+    });
+
+    // Guardrails, for the best arm: none may be worse than the tolerated drop.
+    let max_drop = brief.rule.max_guardrail_drop.unwrap_or(0.0);
+    let mut broken = Vec::new();
+    let mut checked = Vec::new();
+    if let Some((arm, _, _)) = &best {
+        for m in analysis.metrics.iter().filter(|m| m.role == MetricRole::Secondary) {
+            let Some(e) = m.comparisons.iter().find(|c| &c.arm == arm).and_then(|c| c.estimate()) else { continue };
+            let bad_change = if stats::is_worse(m.direction, e.lift_relative) { e.lift_relative.abs() } else { 0.0 };
+            checked.push(format!("{} {}", m.name, signed_pct(e.lift_relative)));
+            if bad_change > max_drop {
+                broken.push(format!("{} moved {} the wrong way", m.name, signed_pct(e.lift_relative)));
+            }
+        }
+    }
+    let guardrails_ok = broken.is_empty();
+    conditions.push(Condition {
+        name: format!("No guardrail worse by more than {}", signed_pct(max_drop).trim_start_matches('+')),
+        met: guardrails_ok,
+        detail: if broken.is_empty() { if checked.is_empty() { "no guardrail results".into() } else { checked.join("; ") } } else { broken.join("; ") },
+    });
+
+    let complete = sample_ok && end_ok;
+    let (verdict, headline) = if analysis.srm.status == SrmStatus::Unhealthy {
+        (Verdict::Invalid, "invalid: sample ratio mismatch, fix the assignment and rerun".to_string())
+    } else if complete && srm_ok && primary_ok && guardrails_ok {
+        let arm = best.map(|b| b.0).unwrap_or_default();
+        (Verdict::Ship { arm: arm.clone() }, format!("ship {arm}: every condition of the rule is met"))
+    } else if complete && (!guardrails_ok || any_significant_loss) {
+        (Verdict::DontShip, "don't ship: the change hurts a metric the team protects".to_string())
+    } else if complete && best.as_ref().is_some_and(|(_, l, _)| *l < min_lift) && primary.is_some_and(|m| m.comparisons.iter().any(|c| c.estimate().is_some_and(|e| matches!(e.evidence, Evidence::PValue { adjusted, .. } if adjusted < alpha)))) {
+        (Verdict::DontShip, "don't ship: the effect is real but smaller than the minimum worth shipping".to_string())
+    } else if complete {
+        (Verdict::Inconclusive, "inconclusive: rerun or extend, the primary metric did not show a clear effect".to_string())
+    } else {
+        (Verdict::Inconclusive, "not decided yet: keep running until every condition can be judged".to_string())
+    };
+    Decision { verdict, headline, conditions }
+}
+
+#[cfg(test)]
+#[path = "decision_tests.rs"]
+mod tests;
