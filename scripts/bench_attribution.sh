@@ -47,7 +47,7 @@ if [[ ! -f "$DATA" || ! -f "$TRUTH" ]]; then
     echo "== generating $EVENTS events into $DATA"
     python3 "$GENERATOR" --events "$EVENTS" --out "$DATA" --seed 42
 fi
-echo "== data: $(du -h "$DATA" | cut -f1) in $DATA"
+echo "== data: $(du -hL "$DATA" | cut -f1) in $DATA"
 
 # 3. The verdict binary.
 if [[ -z "${VERDICT_BIN:-}" ]]; then

@@ -25,7 +25,7 @@ test('a proposal goes from proposed to done in the browser and stays done after 
 
   // Closing before the planned end needs a verdict, a summary and a reason.
   await page.getByRole('button', { name: 'Close experiment' }).click();
-  await expect(page.getByRole('alert').filter({ hasText: 'choose a verdict' })).toBeVisible();
+  await expect(page.locator('.lifecycle .refusal')).toContainText('choose a verdict');
   await page.getByLabel('Ship', { exact: true }).check();
   await page.getByLabel('Summary').fill('One page lifted purchases by 6%.');
   await page.getByLabel(/Reason for stopping/).fill('clear winner, guardrails flat');

@@ -11,6 +11,7 @@ use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{self, Read};
 use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 use std::thread;
 
@@ -31,7 +32,7 @@ const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 pub struct AttributeArgs {
     /// Export file (newline-delimited JSON, plain or gzip); `-` reads stdin. Repeatable.
     #[arg(long = "file", value_name = "F", required = true)]
-    pub files: Vec<String>,
+    pub files: Vec<PathBuf>,
     /// Experiment to report (repeatable); without it, every experiment found is reported.
     #[arg(long = "experiment", value_name = "NAME")]
     pub experiments: Vec<String>,
@@ -56,7 +57,7 @@ pub struct AttributeArgs {
     /// Conversion window after the first exposure, in days (half-open).
     #[arg(long, value_name = "DAYS", default_value_t = attribution::DEFAULT_WINDOW_DAYS)]
     pub window_days: u32,
-    /// Threads for plain files (default: every core).
+    /// Parsing threads (default: one per core); one more thread reads.
     #[arg(long, value_name = "N")]
     pub threads: Option<NonZeroUsize>,
 }
@@ -78,12 +79,15 @@ pub fn run(args: &AttributeArgs) -> anyhow::Result<()> {
         .threads
         .or_else(|| thread::available_parallelism().ok())
         .map_or(1, NonZeroUsize::get);
-    let mut inputs: Vec<(&str, u64)> = Vec::new();
+    let mut inputs: Vec<(String, u64)> = Vec::new();
     for file in &args.files {
         let before = attributor.progress().lines;
         attribute_input(file, &mut attributor, threads)?;
         attributor.end_input();
-        inputs.push((file, attributor.progress().lines - before));
+        inputs.push((
+            file.display().to_string(),
+            attributor.progress().lines - before,
+        ));
     }
     let report = attributor.finish()?;
     if let Err(too_many) = report.check_skipped(MAX_SKIPPED_RATIO) {
@@ -127,12 +131,13 @@ fn config(args: &AttributeArgs) -> anyhow::Result<Config> {
     Ok(config)
 }
 
-/// Feeds one input to `attributor`.
-fn attribute_input(name: &str, attributor: &mut Attributor, threads: usize) -> anyhow::Result<()> {
-    if name == "-" {
+/// Feeds one input (`-` is stdin) to `attributor`.
+fn attribute_input(path: &Path, attributor: &mut Attributor, threads: usize) -> anyhow::Result<()> {
+    if path == Path::new("-") {
         return attribute_reader(io::stdin(), attributor, threads).context("reading stdin");
     }
-    let file = File::open(name).with_context(|| format!("cannot open export file `{name}`"))?;
+    let name = path.display();
+    let file = File::open(path).with_context(|| format!("cannot open export file `{name}`"))?;
     attribute_reader(file, attributor, threads).with_context(|| format!("reading `{name}`"))
 }
 
@@ -161,7 +166,10 @@ fn attribute_reader(
             let empty_tx = empty_tx.clone();
             scope.spawn(move || {
                 for block in block_rx {
-                    if parsed_tx.send(parser.parse(&block.bytes[..block.len])).is_err() {
+                    if parsed_tx
+                        .send(parser.parse(&block.bytes[..block.len]))
+                        .is_err()
+                    {
                         return;
                     }
                     // The reader may be done; then the buffer is simply dropped.
@@ -174,10 +182,9 @@ fn attribute_reader(
         drop(empty_tx);
         let reading = scope.spawn(move || -> io::Result<()> {
             let mut input: Box<dyn Read + Send> = if gzip {
-                Box::new(flate2::read::MultiGzDecoder::new(io::BufReader::with_capacity(
-                    BLOCK_BYTES,
-                    input,
-                )))
+                Box::new(flate2::read::MultiGzDecoder::new(
+                    io::BufReader::with_capacity(BLOCK_BYTES, input),
+                ))
             } else {
                 Box::new(input)
             };
@@ -267,7 +274,7 @@ fn fill(reader: &mut impl Read, buffer: &mut [u8]) -> io::Result<usize> {
 }
 
 /// Turns line numbers over all inputs into `file:line (reason)`.
-fn locate(skipped: &[attribution::SkippedLine], inputs: &[(&str, u64)]) -> String {
+fn locate(skipped: &[attribution::SkippedLine], inputs: &[(String, u64)]) -> String {
     let place = |line: u64| {
         let mut before = 0;
         for (name, lines) in inputs {
@@ -286,7 +293,7 @@ fn locate(skipped: &[attribution::SkippedLine], inputs: &[(&str, u64)]) -> Strin
 }
 
 /// Notes on stderr that do not fail the run but deserve a look.
-fn warn(report: &Report, inputs: &[(&str, u64)]) {
+fn warn(report: &Report, inputs: &[(String, u64)]) {
     if report.skipped.count > 0 {
         eprintln!(
             "note: skipped {} malformed or incomplete line(s), first at {}",
@@ -390,7 +397,6 @@ fn number(quantity: attribution::Quantity) -> String {
 #[cfg(test)]
 mod tests {
     use std::io::Write;
-    use std::path::{Path, PathBuf};
 
     use super::*;
 
@@ -417,7 +423,7 @@ mod tests {
 
     fn args(files: &[&Path]) -> AttributeArgs {
         AttributeArgs {
-            files: files.iter().map(|f| f.display().to_string()).collect(),
+            files: files.iter().map(|f| f.to_path_buf()).collect(),
             experiments: Vec::new(),
             convention: Convention::Mixpanel,
             exposure_event: None,
@@ -433,7 +439,7 @@ mod tests {
     fn report_for(path: &Path, threads: usize) -> Report {
         let mut attributor =
             Attributor::new(config(&args(&[path])).expect("config")).expect("valid config");
-        attribute_input(&path.display().to_string(), &mut attributor, threads).expect("reads");
+        attribute_input(path, &mut attributor, threads).expect("reads");
         attributor.finish().expect("finishes")
     }
 
@@ -486,7 +492,8 @@ mod tests {
             r#"{{"event":"page_view","properties":{{"time":1,"distinct_id":"u2","blob":"{}"}}}}"#,
             "x".repeat(3 * BLOCK_BYTES)
         );
-        std::fs::write(&path, format!("{exposure}\n{long}\n{{broken\n{exposure}\n")).expect("write");
+        std::fs::write(&path, format!("{exposure}\n{long}\n{{broken\n{exposure}\n"))
+            .expect("write");
         let report = report_for(&path, 2);
         assert_eq!((report.lines, report.skipped.count), (4, 1));
         assert_eq!(report.skipped.first[0].line, 3);
@@ -524,7 +531,7 @@ mod tests {
                 reason: attribution::SkipReason::MissingTime,
             },
         ];
-        let inputs = [("a.jsonl", 10), ("b.jsonl.gz", 5)];
+        let inputs = [("a.jsonl".to_owned(), 10), ("b.jsonl.gz".to_owned(), 5)];
         assert_eq!(
             locate(&skipped, &inputs),
             "a.jsonl:3 (not valid JSON), b.jsonl.gz:2 (no numeric properties.time)"

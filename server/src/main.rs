@@ -48,6 +48,11 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
+    // cargo-leptos bakes the bundle's name in at build time, but a binary that plain `cargo`
+    // rebuilt (tests do) has none; the name is fixed in Cargo.toml, so supply it.
+    if std::env::var_os("LEPTOS_OUTPUT_NAME").is_none() {
+        std::env::set_var("LEPTOS_OUTPUT_NAME", "verdict");
+    }
     let mut leptos_options = get_configuration(None)?.leptos_options;
     if let Some(addr) = config.site_addr {
         leptos_options.site_addr = addr;

@@ -39,26 +39,32 @@ pub struct ResultsView {
 
 #[server(input = Json, endpoint = "get_results")]
 pub async fn get_results(key: String) -> Result<ResultsView, AppError> {
-    let pool = crate::state::pool()?;
-    let exp = crate::db::experiments::by_key(&pool, &key).await?;
-    let snapshots = crate::db::results::list(&pool, exp.id).await?;
-    Ok(ssr::view(exp, snapshots, Utc::now().date_naive()))
+    crate::api::with_status(async move {
+        let pool = crate::state::pool()?;
+        let exp = crate::db::experiments::by_key(&pool, &key).await?;
+        let snapshots = crate::db::results::list(&pool, exp.id).await?;
+        Ok(ssr::view(exp, snapshots, Utc::now().date_naive()))
+    }
+    .await)
 }
 
 #[server(input = Json, endpoint = "record_results")]
 pub async fn record_results(key: String, counts: Counts) -> Result<(), AppError> {
-    use crate::domain::lifecycle::Status;
-    let pool = crate::state::pool()?;
-    let exp = crate::db::experiments::by_key(&pool, &key).await?;
-    if !matches!(exp.status, Status::Running | Status::Done) {
-        return Err(AppError::invalid("status", "results are recorded for running or finished experiments"));
+    crate::api::with_status(async move {
+        use crate::domain::lifecycle::Status;
+        let pool = crate::state::pool()?;
+        let exp = crate::db::experiments::by_key(&pool, &key).await?;
+        if !matches!(exp.status, Status::Running | Status::Done) {
+            return Err(AppError::invalid("status", "results are recorded for running or finished experiments"));
+        }
+        let problems = counts.validate(&exp.brief);
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        crate::db::results::insert(&pool, exp.id, crate::domain::results::Source::Manual, &counts, 0, 0, Utc::now()).await?;
+        Ok(())
     }
-    let problems = counts.validate(&exp.brief);
-    if !problems.is_empty() {
-        return Err(AppError::Invalid(problems));
-    }
-    crate::db::results::insert(&pool, exp.id, crate::domain::results::Source::Manual, &counts, 0, 0, Utc::now()).await?;
-    Ok(())
+    .await)
 }
 
 #[cfg(feature = "ssr")]

@@ -153,7 +153,7 @@ fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
                     {archived.then(|| view! { <span class="badge">"Archived"</span> })}
                 </div>
                 {move || move_result.get().map(|r| match r {
-                    Err(reasons) => view! { <div class="refusal" role="alert"><strong>"Not moved:"</strong><Problems items=reasons /></div> }.into_any(),
+                    Err(reasons) => view! { <div class="refusal"><strong>"Not moved:"</strong><Problems items=reasons /></div> }.into_any(),
                     Ok(warnings) if !warnings.is_empty() => view! { <div class="warning" role="status"><Problems items=warnings /></div> }.into_any(),
                     Ok(_) => ().into_any(),
                 })}

@@ -42,12 +42,22 @@
 //! user stored once). Nothing here starts threads or does IO, so it also compiles for wasm.
 //!
 //! # Using it
-//! ```ignore
+//! ```
+//! use app::domain::attribution::{Attributor, Config, ExposureConvention, MAX_SKIPPED_RATIO};
+//!
+//! let mut config = Config::new(ExposureConvention::Mixpanel);
+//! config.metrics = vec!["purchase_completed".into()];
 //! let mut attributor = Attributor::new(config)?;
-//! attributor.feed_chunk(bytes);            // any chunking; or feed_line, or absorb(block)
-//! let Progress { bytes, lines, events, .. } = attributor.progress();
+//! // Any chunking: a line split across chunks is completed by the next one.
+//! attributor.feed_chunk(br#"{"event":"$experiment_started","properties":{"time":1714521600,"#);
+//! attributor.feed_chunk(br#""distinct_id":"u1","Experiment name":"e","Variant name":"a"}}"#);
+//! attributor.feed_chunk(b"\n");
+//! let progress = attributor.progress(); // bytes, lines, events, skipped: for a progress bar
+//! assert_eq!((progress.lines, progress.events), (1, 1));
 //! let report = attributor.finish()?;
 //! report.check_skipped(MAX_SKIPPED_RATIO)?; // the brief's 1% rule
+//! assert_eq!(report.experiments["e"].arms["a"].exposed, 1);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
 mod amount;

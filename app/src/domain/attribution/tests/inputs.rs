@@ -146,7 +146,10 @@ fn blocks_parsed_elsewhere_and_absorbed_in_order_equal_one_pass() {
     attributor.absorb(first).expect("same config");
     attributor.absorb(second).expect("same config");
     let progress = attributor.progress();
-    assert_eq!((progress.lines, progress.events, progress.skipped), (6, 4, 2));
+    assert_eq!(
+        (progress.lines, progress.events, progress.skipped),
+        (6, 4, 2)
+    );
     assert_eq!(attributor.finish().expect("finishes"), one_pass);
 }
 
