@@ -13,16 +13,49 @@ fn cell(parts: &[&str]) -> String {
     parts.join("/")
 }
 
+/// The cells a reading fills in: users, conversions, and mean / sd recovered from the sums.
+fn prefill(c: &Counts) -> std::collections::HashMap<String, String> {
+    let mut cells = std::collections::HashMap::new();
+    for a in &c.arms {
+        cells.insert(cell(&["users", &a.name]), a.users.to_string());
+    }
+    for m in &c.metrics {
+        for (a, v) in c.arms.iter().zip(&m.values) {
+            match *v {
+                Observed::Proportion { conversions } => {
+                    cells.insert(cell(&[&m.metric, &a.name, "conversions"]), conversions.to_string());
+                }
+                Observed::Mean { n, sum, sum_squares } if n > 1 => {
+                    let nf = n as f64;
+                    let mean = sum / nf;
+                    let sd = ((sum_squares - sum * sum / nf) / (nf - 1.0)).max(0.0).sqrt();
+                    cells.insert(cell(&[&m.metric, &a.name, "mean"]), format!("{mean}"));
+                    cells.insert(cell(&[&m.metric, &a.name, "sd"]), format!("{sd}"));
+                }
+                Observed::Mean { .. } => {}
+            }
+        }
+    }
+    cells
+}
+
 #[component]
-pub fn ManualEntry(brief: Brief, on_submit: Callback<Counts>, #[prop(into)] problems: Signal<Vec<String>>) -> impl IntoView {
-    let cells = RwSignal::new(std::collections::HashMap::<String, String>::new());
+pub fn ManualEntry(
+    brief: Brief,
+    /// The latest reading, so a new one starts from it instead of from blanks.
+    initial: Option<Counts>,
+    on_submit: Callback<Counts>,
+    #[prop(into)] problems: Signal<Vec<String>>,
+) -> impl IntoView {
+    let cells = RwSignal::new(initial.map(|c| prefill(&c)).unwrap_or_default());
     let local_errors = RwSignal::new(Vec::<String>::new());
     let arms: Vec<String> = brief.arm_names();
     let metrics: Vec<(String, MetricKind)> =
         std::iter::once(&brief.primary).chain(brief.secondary.iter()).map(|m| (m.name.clone(), m.kind)).collect();
     let input = move |key: String, label: String| {
+        let value = cells.with_untracked(|c| c.get(&key).cloned().unwrap_or_default());
         view! {
-            <input type="text" inputmode="decimal" aria-label=label name=key.clone()
+            <input type="text" inputmode="decimal" aria-label=label name=key.clone() value=value
                 on:input=move |ev| { let v = event_target_value(&ev); cells.update(|c| { c.insert(key.clone(), v); }) } />
         }
     };

@@ -230,12 +230,14 @@ fn Results(key: String) -> impl IntoView {
                         match results.await {
                             Ok(view) => {
                                 let brief = view.brief.clone();
+                                let initial_open = view.latest.is_none();
+                                let initial = view.latest.as_ref().map(|s| s.counts.clone());
                                 let on_submit = Callback::new(move |counts: Counts| { recorder.dispatch((key.clone(), counts)); });
                                 view! {
                                     <ResultsPanel view />
-                                    <details class="entry">
+                                    <details class="entry" open=initial_open>
                                         <summary>"Type in results by hand"</summary>
-                                        <ManualEntry brief on_submit problems />
+                                        <ManualEntry brief initial on_submit problems />
                                     </details>
                                 }.into_any()
                             }
