@@ -79,12 +79,16 @@ VERDICT_CMD="$VERDICT_BIN attribute --file $DATA ${METRICS[*]}"
 # 4. Answers and peak memory (one run each under /usr/bin/time -v).
 measure() { # name command...
     local name=$1; shift
-    /usr/bin/time -v "$@" > "$BENCH_DIR/$name.json" 2> "$BENCH_DIR/$name.time"
+    if ! /usr/bin/time -v "$@" > "$BENCH_DIR/$name.json" 2> "$BENCH_DIR/$name.time"; then
+        echo "$name failed:" >&2
+        cat "$BENCH_DIR/$name.time" >&2
+        return 1
+    fi
     awk -F': ' '/Maximum resident set size/ {print $2}' "$BENCH_DIR/$name.time"
 }
 echo "== answers and peak RSS"
-DUCKDB_RSS_KB=$(measure duckdb $DUCKDB_CMD)
-VERDICT_RSS_KB=$(measure verdict $VERDICT_CMD)
+DUCKDB_RSS_KB=$(measure duckdb $DUCKDB_CMD) || exit 1
+VERDICT_RSS_KB=$(measure verdict $VERDICT_CMD) || exit 1
 
 # 5. Wall time: hyperfine when installed (apt-get install -y hyperfine), else /usr/bin/time.
 echo "== wall time, $RUNS runs each"

@@ -14,7 +14,7 @@ step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
 step "unit, database and HTTP tests"
-cargo test --workspace
+cargo test --workspace --all-targets
 
 step "build the app (server + wasm)"
 cargo leptos build

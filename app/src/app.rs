@@ -6,7 +6,10 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
 use crate::components::layout::Layout;
-use crate::pages::{board::BoardPage, experiment::ExperimentPage, new_experiment::NewExperimentPage, not_found::NotFound};
+use crate::pages::{
+    board::BoardPage, experiment::ExperimentPage, new_experiment::NewExperimentPage,
+    not_found::NotFound,
+};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {

@@ -34,10 +34,14 @@ fn parse<T: DeserializeOwned>(body: &Bytes) -> Result<T, BadRequest> {
 
 async fn sample_size(body: Bytes) -> Result<Json<stats::SampleSizeResponse>, BadRequest> {
     let request: stats::SampleSizeRequest = parse(&body)?;
-    stats::sample_size(&request).map(Json).map_err(|e| BadRequest(e.to_string()))
+    stats::sample_size(&request)
+        .map(Json)
+        .map_err(|e| BadRequest(e.to_string()))
 }
 
 async fn analyze(body: Bytes) -> Result<Json<stats::AnalyzeResponse>, BadRequest> {
     let request: stats::AnalyzeRequest = parse(&body)?;
-    stats::analyze(&request).map(Json).map_err(|e| BadRequest(e.to_string()))
+    stats::analyze(&request)
+        .map(Json)
+        .map_err(|e| BadRequest(e.to_string()))
 }

@@ -13,7 +13,10 @@ pub struct Config {
 impl std::fmt::Debug for Config {
     // A database URL can carry credentials in other backends; keep it out of logs.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Config").field("database_url", &"<set>").field("site_addr", &self.site_addr).finish()
+        f.debug_struct("Config")
+            .field("database_url", &"<set>")
+            .field("site_addr", &self.site_addr)
+            .finish()
     }
 }
 
@@ -21,23 +24,37 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite:data/verdict.db";
 
 impl Config {
     pub fn from_env() -> anyhow::Result<Self> {
-        let database_url = std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.into());
+        let database_url =
+            std::env::var("DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.into());
         let site_addr = match std::env::var("LEPTOS_SITE_ADDR") {
-            Ok(s) => Some(s.parse().map_err(|e| anyhow::anyhow!("LEPTOS_SITE_ADDR '{s}' is not host:port: {e}"))?),
+            Ok(s) => Some(
+                s.parse()
+                    .map_err(|e| anyhow::anyhow!("LEPTOS_SITE_ADDR '{s}' is not host:port: {e}"))?,
+            ),
             Err(_) => None,
         };
-        Ok(Self { database_url, site_addr })
+        Ok(Self {
+            database_url,
+            site_addr,
+        })
     }
 
     /// Creates the folder of a file database: SQLite creates the file but not its directory.
     pub fn ensure_database_dir(&self) -> anyhow::Result<()> {
-        let path = self.database_url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+        let path = self
+            .database_url
+            .trim_start_matches("sqlite://")
+            .trim_start_matches("sqlite:");
         let path = path.split('?').next().unwrap_or("");
         if path.is_empty() || path == ":memory:" {
             return Ok(());
         }
-        if let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
+        if let Some(dir) = std::path::Path::new(path)
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
         }
         Ok(())
     }

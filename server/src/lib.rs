@@ -28,7 +28,10 @@ pub async fn open_database(config: &config::Config) -> anyhow::Result<SqlitePool
 }
 
 pub fn router(leptos_options: LeptosOptions, pool: SqlitePool) -> Router {
-    let state = AppState { leptos_options, pool };
+    let state = AppState {
+        leptos_options,
+        pool,
+    };
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))

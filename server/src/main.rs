@@ -5,7 +5,11 @@ use leptos::prelude::get_configuration;
 use server::config::Config;
 
 #[derive(Parser)]
-#[command(name = "verdict", version, about = "Verdict: the A/B-experimentation program's backlog and decisions")]
+#[command(
+    name = "verdict",
+    version,
+    about = "Verdict: the A/B-experimentation program's backlog and decisions"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -27,7 +31,10 @@ async fn main() -> anyhow::Result<()> {
     // Logs go to stderr: stdout belongs to command output (`verdict attribute` prints JSON).
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
         .init();
     let cli = Cli::parse();
     if let Some(Command::Attribute(args)) = &cli.command {
@@ -40,7 +47,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => serve(config).await,
         Command::Demo => {
             let pool = server::open_database(&config).await?;
-            let n = app::db::demo::load(&pool, chrono::Utc::now()).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let n = app::db::demo::load(&pool, chrono::Utc::now())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("loaded {n} demo experiments");
             Ok(())
         }
@@ -60,7 +69,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = leptos_options.site_addr;
     let pool = server::open_database(&config).await?;
     let app = server::router(leptos_options, pool);
-    let listener = tokio::net::TcpListener::bind(addr).await.map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
     axum::serve(listener, app.into_make_service())
         .with_graceful_shutdown(async {

@@ -32,94 +32,138 @@ pub struct Moved {
 
 #[server(input = Json, endpoint = "get_board")]
 pub async fn get_board(filter: BoardFilter) -> Result<Board, AppError> {
-    crate::api::with_status(async move {
-        use crate::db::experiments as db;
-        use crate::domain::board::Card;
-        let pool = crate::state::pool()?;
-        let today = chrono::Utc::now().date_naive();
-        let experiments = db::list(&pool, &filter).await?;
-        let (teams, owners, tags) = db::facets(&pool).await?;
-        Ok(Board {
-            cards: experiments.iter().map(|e| Card::from_experiment(e, today)).collect(),
-            teams,
-            owners,
-            tags,
-            total: db::count(&pool).await?,
-        })
-    }
-    .await)
+    crate::api::with_status(
+        async move {
+            use crate::db::experiments as db;
+            use crate::domain::board::Card;
+            let pool = crate::state::pool()?;
+            let today = chrono::Utc::now().date_naive();
+            let experiments = db::list(&pool, &filter).await?;
+            let (teams, owners, tags) = db::facets(&pool).await?;
+            Ok(Board {
+                cards: experiments
+                    .iter()
+                    .map(|e| Card::from_experiment(e, today))
+                    .collect(),
+                teams,
+                owners,
+                tags,
+                total: db::count(&pool).await?,
+            })
+        }
+        .await,
+    )
 }
 
 #[server(input = Json, endpoint = "get_experiment")]
 pub async fn get_experiment(key: String) -> Result<ExperimentDetail, AppError> {
-    crate::api::with_status(async move {
-        use crate::db::experiments as db;
-        let pool = crate::state::pool()?;
-        let experiment = db::by_key(&pool, &key).await?;
-        let history = db::history(&pool, experiment.id).await?;
-        let overlapping = db::running_on_surface(&pool, &experiment.surface, experiment.id).await?;
-        let notes_html = super::markdown::render(&experiment.brief.notes);
-        Ok(ExperimentDetail { experiment, history, notes_html, overlapping })
-    }
-    .await)
+    crate::api::with_status(
+        async move {
+            use crate::db::experiments as db;
+            let pool = crate::state::pool()?;
+            let experiment = db::by_key(&pool, &key).await?;
+            let history = db::history(&pool, experiment.id).await?;
+            let overlapping =
+                db::running_on_surface(&pool, &experiment.surface, experiment.id).await?;
+            let notes_html = super::markdown::render(&experiment.brief.notes);
+            Ok(ExperimentDetail {
+                experiment,
+                history,
+                notes_html,
+                overlapping,
+            })
+        }
+        .await,
+    )
 }
 
 #[server(input = Json, endpoint = "create_experiment")]
 pub async fn create_experiment(form: NewExperimentForm) -> Result<String, AppError> {
-    crate::api::with_status(async move {
-        use crate::domain::experiment::NewExperiment;
-        let pool = crate::state::pool()?;
-        let new = NewExperiment::parse(&form).map_err(AppError::Invalid)?;
-        let brief = Brief { hypothesis: crate::domain::brief::Hypothesis { draft: new.hypothesis.clone(), ..Default::default() }, ..Default::default() };
-        let exp = crate::db::experiments::insert(&pool, &new, &brief, chrono::Utc::now()).await?;
-        Ok(exp.key.to_string())
-    }
-    .await)
+    crate::api::with_status(
+        async move {
+            use crate::domain::experiment::NewExperiment;
+            let pool = crate::state::pool()?;
+            let new = NewExperiment::parse(&form).map_err(AppError::Invalid)?;
+            let brief = Brief {
+                hypothesis: crate::domain::brief::Hypothesis {
+                    draft: new.hypothesis.clone(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            };
+            let exp =
+                crate::db::experiments::insert(&pool, &new, &brief, chrono::Utc::now()).await?;
+            Ok(exp.key.to_string())
+        }
+        .await,
+    )
 }
 
 /// Saves the brief edited from `version`; a stale version is a conflict, never an overwrite.
 #[server(input = Json, endpoint = "save_brief")]
 pub async fn save_brief(key: String, version: i64, brief: Brief) -> Result<i64, AppError> {
-    crate::api::with_status(async move {
-        let pool = crate::state::pool()?;
-        if brief.notes.len() > 20_000 {
-            return Err(AppError::invalid("notes", "notes are limited to 20,000 characters"));
+    crate::api::with_status(
+        async move {
+            let pool = crate::state::pool()?;
+            if brief.notes.len() > 20_000 {
+                return Err(AppError::invalid(
+                    "notes",
+                    "notes are limited to 20,000 characters",
+                ));
+            }
+            crate::db::experiments::save_brief(&pool, &key, version, &brief, chrono::Utc::now())
+                .await
         }
-        crate::db::experiments::save_brief(&pool, &key, version, &brief, chrono::Utc::now()).await
-    }
-    .await)
+        .await,
+    )
 }
 
 #[server(input = Json, endpoint = "transition_experiment")]
-pub async fn transition_experiment(key: String, request: TransitionRequest) -> Result<Moved, AppError> {
-    crate::api::with_status(async move {
-        use crate::db::experiments as db;
-        use crate::domain::lifecycle::{plan_transition, ProgramContext};
-        let pool = crate::state::pool()?;
-        let exp = db::by_key(&pool, &key).await?;
-        let ctx = ProgramContext { running_on_surface: db::running_on_surface(&pool, &exp.surface, exp.id).await? };
-        let now = chrono::Utc::now();
-        let plan = plan_transition(&exp, &request, now, &ctx)?;
-        let moved = db::apply_transition(&pool, &exp, &plan, now).await?;
-        Ok(Moved { key: moved.key.to_string(), status: moved.status, version: moved.version, warnings: plan.warnings })
-    }
-    .await)
+pub async fn transition_experiment(
+    key: String,
+    request: TransitionRequest,
+) -> Result<Moved, AppError> {
+    crate::api::with_status(
+        async move {
+            use crate::db::experiments as db;
+            use crate::domain::lifecycle::{plan_transition, ProgramContext};
+            let pool = crate::state::pool()?;
+            let exp = db::by_key(&pool, &key).await?;
+            let ctx = ProgramContext {
+                running_on_surface: db::running_on_surface(&pool, &exp.surface, exp.id).await?,
+            };
+            let now = chrono::Utc::now();
+            let plan = plan_transition(&exp, &request, now, &ctx)?;
+            let moved = db::apply_transition(&pool, &exp, &plan, now).await?;
+            Ok(Moved {
+                key: moved.key.to_string(),
+                status: moved.status,
+                version: moved.version,
+                warnings: plan.warnings,
+            })
+        }
+        .await,
+    )
 }
 
 #[server(input = Json, endpoint = "archive_experiment")]
 pub async fn archive_experiment(key: String, archived: bool) -> Result<(), AppError> {
-    crate::api::with_status(async move {
-        let pool = crate::state::pool()?;
-        crate::db::experiments::set_archived(&pool, &key, archived, chrono::Utc::now()).await
-    }
-    .await)
+    crate::api::with_status(
+        async move {
+            let pool = crate::state::pool()?;
+            crate::db::experiments::set_archived(&pool, &key, archived, chrono::Utc::now()).await
+        }
+        .await,
+    )
 }
 
 #[server(input = Json, endpoint = "load_demo")]
 pub async fn load_demo() -> Result<usize, AppError> {
-    crate::api::with_status(async move {
-        let pool = crate::state::pool()?;
-        crate::db::demo::load(&pool, chrono::Utc::now()).await
-    }
-    .await)
+    crate::api::with_status(
+        async move {
+            let pool = crate::state::pool()?;
+            crate::db::demo::load(&pool, chrono::Utc::now()).await
+        }
+        .await,
+    )
 }

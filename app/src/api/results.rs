@@ -39,32 +39,48 @@ pub struct ResultsView {
 
 #[server(input = Json, endpoint = "get_results")]
 pub async fn get_results(key: String) -> Result<ResultsView, AppError> {
-    crate::api::with_status(async move {
-        let pool = crate::state::pool()?;
-        let exp = crate::db::experiments::by_key(&pool, &key).await?;
-        let snapshots = crate::db::results::list(&pool, exp.id).await?;
-        Ok(ssr::view(exp, snapshots, Utc::now().date_naive()))
-    }
-    .await)
+    crate::api::with_status(
+        async move {
+            let pool = crate::state::pool()?;
+            let exp = crate::db::experiments::by_key(&pool, &key).await?;
+            let snapshots = crate::db::results::list(&pool, exp.id).await?;
+            Ok(ssr::view(exp, snapshots, Utc::now().date_naive()))
+        }
+        .await,
+    )
 }
 
 #[server(input = Json, endpoint = "record_results")]
 pub async fn record_results(key: String, counts: Counts) -> Result<(), AppError> {
-    crate::api::with_status(async move {
-        use crate::domain::lifecycle::Status;
-        let pool = crate::state::pool()?;
-        let exp = crate::db::experiments::by_key(&pool, &key).await?;
-        if !matches!(exp.status, Status::Running | Status::Done) {
-            return Err(AppError::invalid("status", "results are recorded for running or finished experiments"));
+    crate::api::with_status(
+        async move {
+            use crate::domain::lifecycle::Status;
+            let pool = crate::state::pool()?;
+            let exp = crate::db::experiments::by_key(&pool, &key).await?;
+            if !matches!(exp.status, Status::Running | Status::Done) {
+                return Err(AppError::invalid(
+                    "status",
+                    "results are recorded for running or finished experiments",
+                ));
+            }
+            let problems = counts.validate(&exp.brief);
+            if !problems.is_empty() {
+                return Err(AppError::Invalid(problems));
+            }
+            crate::db::results::insert(
+                &pool,
+                exp.id,
+                crate::domain::results::Source::Manual,
+                &counts,
+                0,
+                0,
+                Utc::now(),
+            )
+            .await?;
+            Ok(())
         }
-        let problems = counts.validate(&exp.brief);
-        if !problems.is_empty() {
-            return Err(AppError::Invalid(problems));
-        }
-        crate::db::results::insert(&pool, exp.id, crate::domain::results::Source::Manual, &counts, 0, 0, Utc::now()).await?;
-        Ok(())
-    }
-    .await)
+        .await,
+    )
 }
 
 #[cfg(feature = "ssr")]
@@ -92,7 +108,13 @@ pub mod ssr {
                     if let Some(m) = a.metrics.iter().find(|m| m.role == MetricRole::Primary) {
                         for c in &m.comparisons {
                             if let Some(e) = c.estimate() {
-                                lift_history.push(LiftPoint { at: s.taken_at, arm: c.arm.clone(), lift: e.lift_relative, low: e.ci_low, high: e.ci_high });
+                                lift_history.push(LiftPoint {
+                                    at: s.taken_at,
+                                    arm: c.arm.clone(),
+                                    lift: e.lift_relative,
+                                    low: e.ci_low,
+                                    high: e.ci_high,
+                                });
                             }
                         }
                     }
@@ -107,11 +129,24 @@ pub mod ssr {
         };
         if blind_until.is_some() {
             if let Some(Ok(a)) = analysis.as_mut() {
-                for m in a.metrics.iter_mut().filter(|m| m.role == MetricRole::Primary) {
+                for m in a
+                    .metrics
+                    .iter_mut()
+                    .filter(|m| m.role == MetricRole::Primary)
+                {
                     m.comparisons.clear();
                 }
             }
         }
-        ResultsView { key: exp.key.to_string(), status: exp.status, brief, latest, analysis, decision, blind_until, lift_history }
+        ResultsView {
+            key: exp.key.to_string(),
+            status: exp.status,
+            brief,
+            latest,
+            analysis,
+            decision,
+            blind_until,
+            lift_history,
+        }
     }
 }

@@ -26,10 +26,21 @@ pub fn BriefEditor(
     let show_errors = RwSignal::new(false);
     let err = move |field: &'static str| {
         Signal::derive(move || {
-            show_errors.get().then(|| problems.with(|p| p.iter().find(|e| e.field == field).map(|e| e.message.clone()))).flatten()
+            show_errors
+                .get()
+                .then(|| {
+                    problems.with(|p| {
+                        p.iter()
+                            .find(|e| e.field == field)
+                            .map(|e| e.message.clone())
+                    })
+                })
+                .flatten()
         })
     };
-    let num = move |f: Setter<Option<f64>>| Callback::new(move |v: Option<f64>| draft.update(|b| f(b, v)));
+    let num = move |f: Setter<Option<f64>>| {
+        Callback::new(move |v: Option<f64>| draft.update(|b| f(b, v)))
+    };
     let text = move |f: Setter<String>| Callback::new(move |v: String| draft.update(|b| f(b, v)));
     let b = draft.get_untracked();
     let primary_kind = Memo::new(move |_| draft.with(|b| b.primary.kind));
@@ -197,7 +208,10 @@ fn opt(v: Option<f64>) -> String {
 }
 
 fn find(problems: &[FieldError], field: &str) -> Option<String> {
-    problems.iter().find(|e| e.field == field).map(|e| e.message.clone())
+    problems
+        .iter()
+        .find(|e| e.field == field)
+        .map(|e| e.message.clone())
 }
 
 /// What still stands between this brief and "ready".
@@ -234,7 +248,12 @@ fn MetricRow(
         let at = at.clone();
         move |f: &str| {
             let field = format!("{at}.{f}");
-            Signal::derive(move || show_errors.get().then(|| problems.with(|p| find(p, &field))).flatten())
+            Signal::derive(move || {
+                show_errors
+                    .get()
+                    .then(|| problems.with(|p| find(p, &field)))
+                    .flatten()
+            })
         }
     };
     let name_err = field_err("name");

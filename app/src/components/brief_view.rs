@@ -10,8 +10,19 @@ use crate::domain::plan::plan;
 #[component]
 pub fn BriefView(brief: Brief, notes_html: String) -> impl IntoView {
     let metric = |m: &MetricSpec| {
-        let extra = if m.kind == MetricKind::Mean { format!(", sum of {}", m.value_property) } else { String::new() };
-        format!("{} (event {}, {}{}, {})", m.name, m.event, m.kind.label().to_lowercase(), extra, m.direction.label().to_lowercase())
+        let extra = if m.kind == MetricKind::Mean {
+            format!(", sum of {}", m.value_property)
+        } else {
+            String::new()
+        };
+        format!(
+            "{} (event {}, {}{}, {})",
+            m.name,
+            m.event,
+            m.kind.label().to_lowercase(),
+            extra,
+            m.direction.label().to_lowercase()
+        )
     };
     let baseline = match brief.primary.kind {
         MetricKind::Proportion => brief.baseline_rate.map(pct).unwrap_or_else(|| "—".into()),
@@ -22,13 +33,20 @@ pub fn BriefView(brief: Brief, notes_html: String) -> impl IntoView {
     };
     let opt_pct = |v: Option<f64>| v.map(pct).unwrap_or_else(|| "—".into());
     let opt_date = |d: Option<chrono::NaiveDate>| d.map(date).unwrap_or_else(|| "—".into());
-    let arms = brief.arms.iter().map(|a| format!("{} ({})", a.name, pct(a.weight))).collect::<Vec<_>>().join(", ");
+    let arms = brief
+        .arms
+        .iter()
+        .map(|a| format!("{} ({})", a.name, pct(a.weight)))
+        .collect::<Vec<_>>()
+        .join(", ");
     let plan_line = match plan(&brief) {
         Ok(p) => format!(
             "{} users per arm, {} in total{}",
             int(p.n_per_arm),
             int(p.total_users),
-            p.recommended_days.map(|d| format!("; {d} days recommended")).unwrap_or_default()
+            p.recommended_days
+                .map(|d| format!("; {d} days recommended"))
+                .unwrap_or_default()
         ),
         Err(e) => format!("not computable: {e}"),
     };

@@ -17,7 +17,11 @@ pub fn BoardCard(
     let href = format!("/experiments/{}", card.key);
     let pct = (card.completeness * 100.0).round() as u32;
     let schedule = card.schedule.map(|s| {
-        let class = if matches!(s, Schedule::Overdue(_)) { "badge overdue" } else { "badge" };
+        let class = if matches!(s, Schedule::Overdue(_)) {
+            "badge overdue"
+        } else {
+            "badge"
+        };
         view! { <span class=class>{s.describe()}</span> }
     });
     let moves = card.status.allowed_transitions().iter().map(|&to| {

@@ -83,7 +83,9 @@ mod tests {
     fn numbers_parse_with_dot_or_comma_and_blank_is_none() {
         assert_eq!(parse_number(" 5,5 "), Ok(Some(5.5)));
         assert_eq!(parse_number(""), Ok(None));
-        assert!(parse_number("5%").unwrap_err().contains("'5%' is not a number"));
+        assert!(parse_number("5%")
+            .unwrap_err()
+            .contains("'5%' is not a number"));
         assert!(parse_number("inf").is_err());
     }
 }

@@ -7,7 +7,7 @@ pub fn int(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -24,7 +24,9 @@ pub fn pct(fraction: f64) -> String {
 
 /// A fraction as the number typed into a percent field: 0.05 -> "5".
 pub fn pct_input(fraction: Option<f64>) -> String {
-    fraction.map(|f| pct(f).trim_end_matches('%').to_owned()).unwrap_or_default()
+    fraction
+        .map(|f| pct(f).trim_end_matches('%').to_owned())
+        .unwrap_or_default()
 }
 
 pub fn date(d: NaiveDate) -> String {

@@ -6,15 +6,39 @@ use leptos::prelude::*;
 use crate::domain::analysis::signed_pct;
 
 #[component]
-pub fn IntervalPlot(low: f64, estimate: f64, high: f64, better_when_positive: bool, #[prop(default = 0.0)] scale: f64) -> impl IntoView {
+pub fn IntervalPlot(
+    low: f64,
+    estimate: f64,
+    high: f64,
+    better_when_positive: bool,
+    #[prop(default = 0.0)] scale: f64,
+) -> impl IntoView {
     const W: f64 = 240.0;
     const H: f64 = 28.0;
     // Symmetric around zero, so the zero line is always in the middle and plots line up.
-    let extent = [low.abs(), high.abs(), scale, 0.01].into_iter().fold(0.0_f64, f64::max) * 1.15;
+    let extent = [low.abs(), high.abs(), scale, 0.01]
+        .into_iter()
+        .fold(0.0_f64, f64::max)
+        * 1.15;
     let x = |v: f64| W / 2.0 + v / extent * (W / 2.0 - 4.0);
-    let (good, bad) = if better_when_positive { (low > 0.0, high < 0.0) } else { (high < 0.0, low > 0.0) };
-    let class = if good { "interval better" } else if bad { "interval worse" } else { "interval neutral" };
-    let label = format!("lift {} (interval {} to {})", signed_pct(estimate), signed_pct(low), signed_pct(high));
+    let (good, bad) = if better_when_positive {
+        (low > 0.0, high < 0.0)
+    } else {
+        (high < 0.0, low > 0.0)
+    };
+    let class = if good {
+        "interval better"
+    } else if bad {
+        "interval worse"
+    } else {
+        "interval neutral"
+    };
+    let label = format!(
+        "lift {} (interval {} to {})",
+        signed_pct(estimate),
+        signed_pct(low),
+        signed_pct(high)
+    );
     let title = label.clone();
     view! {
         <svg class=class viewBox=format!("0 0 {W} {H}") width=W height=H role="img" aria-label=label data-testid="interval-plot">

@@ -23,12 +23,21 @@ fn prefill(c: &Counts) -> std::collections::HashMap<String, String> {
         for (a, v) in c.arms.iter().zip(&m.values) {
             match *v {
                 Observed::Proportion { conversions } => {
-                    cells.insert(cell(&[&m.metric, &a.name, "conversions"]), conversions.to_string());
+                    cells.insert(
+                        cell(&[&m.metric, &a.name, "conversions"]),
+                        conversions.to_string(),
+                    );
                 }
-                Observed::Mean { n, sum, sum_squares } if n > 1 => {
+                Observed::Mean {
+                    n,
+                    sum,
+                    sum_squares,
+                } if n > 1 => {
                     let nf = n as f64;
                     let mean = sum / nf;
-                    let sd = ((sum_squares - sum * sum / nf) / (nf - 1.0)).max(0.0).sqrt();
+                    let sd = ((sum_squares - sum * sum / nf) / (nf - 1.0))
+                        .max(0.0)
+                        .sqrt();
                     cells.insert(cell(&[&m.metric, &a.name, "mean"]), format!("{mean}"));
                     cells.insert(cell(&[&m.metric, &a.name, "sd"]), format!("{sd}"));
                 }
@@ -50,8 +59,10 @@ pub fn ManualEntry(
     let cells = RwSignal::new(initial.map(|c| prefill(&c)).unwrap_or_default());
     let local_errors = RwSignal::new(Vec::<String>::new());
     let arms: Vec<String> = brief.arm_names();
-    let metrics: Vec<(String, MetricKind)> =
-        std::iter::once(&brief.primary).chain(brief.secondary.iter()).map(|m| (m.name.clone(), m.kind)).collect();
+    let metrics: Vec<(String, MetricKind)> = std::iter::once(&brief.primary)
+        .chain(brief.secondary.iter())
+        .map(|m| (m.name.clone(), m.kind))
+        .collect();
     let input = move |key: String, label: String| {
         let value = cells.with_untracked(|c| c.get(&key).cloned().unwrap_or_default());
         view! {
@@ -68,26 +79,59 @@ pub fn ManualEntry(
             let mut num = |key: String, label: String| -> f64 {
                 match parse_number(c.get(&key).map(String::as_str).unwrap_or("")) {
                     Ok(Some(v)) if v >= 0.0 => v,
-                    Ok(Some(_)) => { errors.push(format!("{label}: cannot be negative")); 0.0 }
-                    Ok(None) => { errors.push(format!("{label}: required")); 0.0 }
-                    Err(e) => { errors.push(format!("{label}: {e}")); 0.0 }
+                    Ok(Some(_)) => {
+                        errors.push(format!("{label}: cannot be negative"));
+                        0.0
+                    }
+                    Ok(None) => {
+                        errors.push(format!("{label}: required"));
+                        0.0
+                    }
+                    Err(e) => {
+                        errors.push(format!("{label}: {e}"));
+                        0.0
+                    }
                 }
             };
-            let arm_counts: Vec<ArmCount> = arms.iter().map(|a| ArmCount { name: a.clone(), users: num(cell(&["users", a]), format!("users in {a}")).round() as u64 }).collect();
-            let metric_counts = metrics.iter().map(|(m, kind)| MetricCounts {
-                metric: m.clone(),
-                values: arm_counts.iter().map(|a| match kind {
-                    MetricKind::Proportion => Observed::Proportion { conversions: num(cell(&[m, &a.name, "conversions"]), format!("{m} conversions in {}", a.name)).round() as u64 },
-                    MetricKind::Mean => Observed::from_mean_sd(
-                        a.users,
-                        num(cell(&[m, &a.name, "mean"]), format!("{m} mean in {}", a.name)),
-                        num(cell(&[m, &a.name, "sd"]), format!("{m} sd in {}", a.name)),
-                    ),
-                }).collect(),
-            }).collect();
+            let arm_counts: Vec<ArmCount> = arms
+                .iter()
+                .map(|a| ArmCount {
+                    name: a.clone(),
+                    users: num(cell(&["users", a]), format!("users in {a}")).round() as u64,
+                })
+                .collect();
+            let metric_counts = metrics
+                .iter()
+                .map(|(m, kind)| MetricCounts {
+                    metric: m.clone(),
+                    values: arm_counts
+                        .iter()
+                        .map(|a| match kind {
+                            MetricKind::Proportion => Observed::Proportion {
+                                conversions: num(
+                                    cell(&[m, &a.name, "conversions"]),
+                                    format!("{m} conversions in {}", a.name),
+                                )
+                                .round() as u64,
+                            },
+                            MetricKind::Mean => Observed::from_mean_sd(
+                                a.users,
+                                num(
+                                    cell(&[m, &a.name, "mean"]),
+                                    format!("{m} mean in {}", a.name),
+                                ),
+                                num(cell(&[m, &a.name, "sd"]), format!("{m} sd in {}", a.name)),
+                            ),
+                        })
+                        .collect(),
+                })
+                .collect();
             local_errors.set(errors.clone());
             if errors.is_empty() {
-                on_submit.run(Counts { arms: arm_counts, metrics: metric_counts });
+                on_submit.run(Counts {
+                    arms: arm_counts,
+                    metrics: metric_counts,
+                });
             }
         }
     };

@@ -15,7 +15,11 @@ pub fn ResultsPanel(view: ResultsView) -> impl IntoView {
     let Some(snapshot) = view.latest.clone() else {
         return view! { <p class="muted">"No results yet. Type in counts below, or pull them from the analytics tool."</p> }.into_any();
     };
-    let header = format!("Latest reading: {} ({}).", timestamp(snapshot.taken_at), snapshot.source.label());
+    let header = format!(
+        "Latest reading: {} ({}).",
+        timestamp(snapshot.taken_at),
+        snapshot.source.label()
+    );
     let body = match view.analysis.clone() {
         None => ().into_any(),
         Some(Err(why)) => view! { <p class="refusal" role="alert">{format!("These counts cannot be analysed: {why}")}</p> }.into_any(),
@@ -36,7 +40,7 @@ pub fn ResultsPanel(view: ResultsView) -> impl IntoView {
 
 #[component]
 fn Analysis(analysis: AnalyzeResponse, view: ResultsView) -> impl IntoView {
-    let srm = analysis.srm.clone();
+    let srm = analysis.srm;
     let (class, text) = match srm.status {
         SrmStatus::Healthy => ("srm healthy", format!("Sample ratio OK (p = {}).", p_value(srm.p_value))),
         SrmStatus::Unhealthy => ("srm unhealthy", format!(
@@ -45,7 +49,12 @@ fn Analysis(analysis: AnalyzeResponse, view: ResultsView) -> impl IntoView {
         )),
         SrmStatus::NotEnoughTraffic => ("srm waiting", "Too few users to check the sample ratio yet.".to_string()),
     };
-    let control = view.brief.arms.first().map(|a| a.name.clone()).unwrap_or_default();
+    let control = view
+        .brief
+        .arms
+        .first()
+        .map(|a| a.name.clone())
+        .unwrap_or_default();
     let alpha = view.brief.alpha;
     let engine = view.brief.rule.engine;
     let metrics = analysis.metrics.into_iter().map(|m| view! { <MetricTable metric=m control=control.clone() alpha engine blind=view.blind_until.is_some() /> }).collect_view();
@@ -71,7 +80,13 @@ fn Analysis(analysis: AnalyzeResponse, view: ResultsView) -> impl IntoView {
 }
 
 #[component]
-fn MetricTable(metric: MetricResult, control: String, alpha: f64, engine: crate::domain::metric::Engine, blind: bool) -> impl IntoView {
+fn MetricTable(
+    metric: MetricResult,
+    control: String,
+    alpha: f64,
+    engine: crate::domain::metric::Engine,
+    blind: bool,
+) -> impl IntoView {
     let role = match metric.role {
         MetricRole::Primary => "Primary",
         MetricRole::Secondary => "Guardrail",
@@ -83,7 +98,12 @@ fn MetricTable(metric: MetricResult, control: String, alpha: f64, engine: crate:
         (MetricKind::Mean, Some(m)) => format!("{m:.4}"),
     };
     let arms = metric.arms.iter().map(|a| view! { <tr><td>{a.name.clone()}</td><td class="num">{int(a.n)}</td><td class="num">{value(a.mean)}</td></tr> }).collect_view();
-    let scale = metric.comparisons.iter().filter_map(|c| c.estimate()).map(|e| e.ci_low.abs().max(e.ci_high.abs())).fold(0.0, f64::max);
+    let scale = metric
+        .comparisons
+        .iter()
+        .filter_map(|c| c.estimate())
+        .map(|e| e.ci_low.abs().max(e.ci_high.abs()))
+        .fold(0.0, f64::max);
     let hidden = blind && metric.role == MetricRole::Primary;
     let comparisons = metric.comparisons.iter().map(|c| {
         let line = sentence(&metric, c, &control, alpha, engine);
@@ -132,7 +152,10 @@ fn MetricTable(metric: MetricResult, control: String, alpha: f64, engine: crate:
 /// The primary lift with its interval at each snapshot, oldest first.
 #[component]
 fn LiftHistory(points: Vec<crate::api::results::LiftPoint>) -> impl IntoView {
-    let scale = points.iter().map(|p| p.low.abs().max(p.high.abs())).fold(0.0, f64::max);
+    let scale = points
+        .iter()
+        .map(|p| p.low.abs().max(p.high.abs()))
+        .fold(0.0, f64::max);
     view! {
         <section class="lift-history">
             <h3>"Primary lift over snapshots"</h3>

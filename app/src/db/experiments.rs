@@ -10,7 +10,8 @@ use crate::domain::lifecycle::{Status, StatusChange, TransitionPlan};
 use crate::domain::verdict::{Conclusion, Verdict, VerdictKind};
 use crate::error::AppError;
 
-const COLUMNS: &str = "id, key, title, owner, team, surface, tags, status, archived, brief, version, \
+const COLUMNS: &str =
+    "id, key, title, owner, team, surface, tags, status, archived, brief, version, \
      started_at, ended_at, verdict, verdict_arm, summary, stop_reason, created_at, updated_at";
 
 #[derive(FromRow)]
@@ -78,7 +79,12 @@ fn brief_json(brief: &Brief) -> Result<String, AppError> {
 }
 
 /// Creates a proposal and its first history entry in one transaction.
-pub async fn insert(pool: &SqlitePool, new: &NewExperiment, brief: &Brief, now: DateTime<Utc>) -> Result<Experiment, AppError> {
+pub async fn insert(
+    pool: &SqlitePool,
+    new: &NewExperiment,
+    brief: &Brief,
+    now: DateTime<Utc>,
+) -> Result<Experiment, AppError> {
     let mut tx = pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO experiment (key, title, owner, team, surface, tags, brief, created_at, updated_at) \
@@ -101,7 +107,14 @@ pub async fn insert(pool: &SqlitePool, new: &NewExperiment, brief: &Brief, now: 
     Ok(exp)
 }
 
-async fn append_history(conn: &mut SqliteConnection, id: i64, from: Option<Status>, to: Status, at: DateTime<Utc>, note: &str) -> Result<(), AppError> {
+async fn append_history(
+    conn: &mut SqliteConnection,
+    id: i64,
+    from: Option<Status>,
+    to: Status,
+    at: DateTime<Utc>,
+    note: &str,
+) -> Result<(), AppError> {
     sqlx::query("INSERT INTO status_change (experiment_id, from_status, to_status, at, note) VALUES (?, ?, ?, ?, ?)")
         .bind(id)
         .bind(from)
@@ -114,11 +127,13 @@ async fn append_history(conn: &mut SqliteConnection, id: i64, from: Option<Statu
 }
 
 async fn by_key_in(conn: &mut SqliteConnection, key: &str) -> Result<Experiment, AppError> {
-    let row: Option<ExperimentRow> = sqlx::query_as(&format!("SELECT {COLUMNS} FROM experiment WHERE key = ?"))
-        .bind(key)
-        .fetch_optional(conn)
-        .await?;
-    row.ok_or_else(|| AppError::NotFound(format!("experiment '{key}'")))?.into_experiment()
+    let row: Option<ExperimentRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM experiment WHERE key = ?"))
+            .bind(key)
+            .fetch_optional(conn)
+            .await?;
+    row.ok_or_else(|| AppError::NotFound(format!("experiment '{key}'")))?
+        .into_experiment()
 }
 
 pub async fn by_key(pool: &SqlitePool, key: &str) -> Result<Experiment, AppError> {
@@ -129,7 +144,14 @@ pub async fn by_key(pool: &SqlitePool, key: &str) -> Result<Experiment, AppError
 /// The board's query. Filters are optional; text search looks at key, title and the brief.
 pub async fn list(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<Experiment>, AppError> {
     let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    let like = opt(&f.q).map(|q| format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")));
+    let like = opt(&f.q).map(|q| {
+        format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        )
+    });
     let rows: Vec<ExperimentRow> = sqlx::query_as(&format!(
         "SELECT {COLUMNS} FROM experiment \
          WHERE archived = ? \
@@ -146,22 +168,38 @@ pub async fn list(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<Experiment>,
     .bind(like)
     .fetch_all(pool)
     .await?;
-    rows.into_iter().map(ExperimentRow::into_experiment).collect()
+    rows.into_iter()
+        .map(ExperimentRow::into_experiment)
+        .collect()
 }
 
 /// Distinct teams, owners and tags, for the board's filter menus.
-pub async fn facets(pool: &SqlitePool) -> Result<(Vec<String>, Vec<String>, Vec<String>), AppError> {
-    let teams = sqlx::query_scalar("SELECT DISTINCT team FROM experiment ORDER BY team").fetch_all(pool).await?;
-    let owners = sqlx::query_scalar("SELECT DISTINCT owner FROM experiment ORDER BY owner").fetch_all(pool).await?;
-    let tags = sqlx::query_scalar("SELECT DISTINCT j.value FROM experiment, json_each(experiment.tags) j ORDER BY 1")
+pub async fn facets(
+    pool: &SqlitePool,
+) -> Result<(Vec<String>, Vec<String>, Vec<String>), AppError> {
+    let teams = sqlx::query_scalar("SELECT DISTINCT team FROM experiment ORDER BY team")
         .fetch_all(pool)
         .await?;
+    let owners = sqlx::query_scalar("SELECT DISTINCT owner FROM experiment ORDER BY owner")
+        .fetch_all(pool)
+        .await?;
+    let tags = sqlx::query_scalar(
+        "SELECT DISTINCT j.value FROM experiment, json_each(experiment.tags) j ORDER BY 1",
+    )
+    .fetch_all(pool)
+    .await?;
     Ok((teams, owners, tags))
 }
 
 /// Saves a brief if nobody changed the experiment since `expected_version` was read and the
 /// brief is still editable. Returns the new version.
-pub async fn save_brief(pool: &SqlitePool, key: &str, expected_version: i64, brief: &Brief, now: DateTime<Utc>) -> Result<i64, AppError> {
+pub async fn save_brief(
+    pool: &SqlitePool,
+    key: &str,
+    expected_version: i64,
+    brief: &Brief,
+    now: DateTime<Utc>,
+) -> Result<i64, AppError> {
     let updated: Option<i64> = sqlx::query_scalar(
         "UPDATE experiment SET brief = ?, version = version + 1, updated_at = ? \
          WHERE key = ? AND version = ? AND status IN ('proposed', 'ready') RETURNING version",
@@ -194,7 +232,12 @@ pub async fn save_brief(pool: &SqlitePool, key: &str, expected_version: i64, bri
 
 /// Applies an allowed move: a conditional UPDATE on (status, version) so a move that raced with
 /// another fails instead of applying twice, plus the history row, in one transaction.
-pub async fn apply_transition(pool: &SqlitePool, exp: &Experiment, plan: &TransitionPlan, now: DateTime<Utc>) -> Result<Experiment, AppError> {
+pub async fn apply_transition(
+    pool: &SqlitePool,
+    exp: &Experiment,
+    plan: &TransitionPlan,
+    now: DateTime<Utc>,
+) -> Result<Experiment, AppError> {
     let mut tx = pool.begin().await?;
     let conclusion = plan.conclusion.as_ref();
     let result = sqlx::query(
@@ -228,7 +271,12 @@ pub async fn apply_transition(pool: &SqlitePool, exp: &Experiment, plan: &Transi
 }
 
 /// Archives (or restores) a finished experiment: it leaves the board but keeps its history.
-pub async fn set_archived(pool: &SqlitePool, key: &str, archived: bool, now: DateTime<Utc>) -> Result<(), AppError> {
+pub async fn set_archived(
+    pool: &SqlitePool,
+    key: &str,
+    archived: bool,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let done = sqlx::query(
         "UPDATE experiment SET archived = ?, version = version + 1, updated_at = ? WHERE key = ? AND status = 'done'",
     )
@@ -239,7 +287,13 @@ pub async fn set_archived(pool: &SqlitePool, key: &str, archived: bool, now: Dat
     .await?;
     if done.rows_affected() == 0 {
         let current = by_key(pool, key).await?;
-        return Err(AppError::invalid("archived", format!("only done experiments can be archived; this one is {}", current.status.label().to_lowercase())));
+        return Err(AppError::invalid(
+            "archived",
+            format!(
+                "only done experiments can be archived; this one is {}",
+                current.status.label().to_lowercase()
+            ),
+        ));
     }
     Ok(())
 }
@@ -251,11 +305,18 @@ pub async fn history(pool: &SqlitePool, id: ExperimentId) -> Result<Vec<StatusCh
     .bind(id.0)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(|(from, to, at, note)| StatusChange { from, to, at, note }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(from, to, at, note)| StatusChange { from, to, at, note })
+        .collect())
 }
 
 /// Keys of the other running experiments on a surface (overlap warnings).
-pub async fn running_on_surface(pool: &SqlitePool, surface: &str, except: ExperimentId) -> Result<Vec<String>, AppError> {
+pub async fn running_on_surface(
+    pool: &SqlitePool,
+    surface: &str,
+    except: ExperimentId,
+) -> Result<Vec<String>, AppError> {
     if surface.is_empty() {
         return Ok(Vec::new());
     }
@@ -267,7 +328,9 @@ pub async fn running_on_surface(pool: &SqlitePool, surface: &str, except: Experi
 }
 
 pub async fn count(pool: &SqlitePool) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar("SELECT count(*) FROM experiment").fetch_one(pool).await?)
+    Ok(sqlx::query_scalar("SELECT count(*) FROM experiment")
+        .fetch_one(pool)
+        .await?)
 }
 
 #[cfg(test)]

@@ -25,7 +25,14 @@ fn proposal(title: &str, team: &str) -> NewExperiment {
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn an_inserted_proposal_reads_back_with_its_first_history_entry(pool: SqlitePool) {
-    let exp = insert(&pool, &proposal("One-page checkout", "Checkout"), &Brief::default(), now()).await.unwrap();
+    let exp = insert(
+        &pool,
+        &proposal("One-page checkout", "Checkout"),
+        &Brief::default(),
+        now(),
+    )
+    .await
+    .unwrap();
     assert_eq!(exp.status, Status::Proposed);
     assert_eq!(exp.version, 1);
     assert_eq!(exp.tags, ["q4", "speed"]);
@@ -37,41 +44,77 @@ async fn an_inserted_proposal_reads_back_with_its_first_history_entry(pool: Sqli
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn a_duplicate_key_is_a_conflict_not_a_crash(pool: SqlitePool) {
-    insert(&pool, &proposal("Same", "A"), &Brief::default(), now()).await.unwrap();
-    let err = insert(&pool, &proposal("Same", "B"), &Brief::default(), now()).await.unwrap_err();
+    insert(&pool, &proposal("Same", "A"), &Brief::default(), now())
+        .await
+        .unwrap();
+    let err = insert(&pool, &proposal("Same", "B"), &Brief::default(), now())
+        .await
+        .unwrap_err();
     assert!(matches!(err, AppError::Conflict(m) if m.contains("already taken")));
 }
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn an_unknown_key_is_not_found(pool: SqlitePool) {
-    assert!(matches!(by_key(&pool, "nope").await, Err(AppError::NotFound(_))));
+    assert!(matches!(
+        by_key(&pool, "nope").await,
+        Err(AppError::NotFound(_))
+    ));
 }
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn saving_from_a_stale_version_is_refused_and_keeps_the_winner(pool: SqlitePool) {
-    let exp = insert(&pool, &proposal("Race", "A"), &Brief::default(), now()).await.unwrap();
+    let exp = insert(&pool, &proposal("Race", "A"), &Brief::default(), now())
+        .await
+        .unwrap();
     let mut first = exp.brief.clone();
     first.hypothesis.change = "first".into();
     let mut second = exp.brief.clone();
     second.hypothesis.change = "second".into();
-    assert_eq!(save_brief(&pool, "race", 1, &first, now()).await.unwrap(), 2);
-    let err = save_brief(&pool, "race", 1, &second, now()).await.unwrap_err();
-    assert!(matches!(&err, AppError::Conflict(m) if m.contains("someone else saved")), "{err:?}");
-    assert_eq!(by_key(&pool, "race").await.unwrap().brief.hypothesis.change, "first");
+    assert_eq!(
+        save_brief(&pool, "race", 1, &first, now()).await.unwrap(),
+        2
+    );
+    let err = save_brief(&pool, "race", 1, &second, now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Conflict(m) if m.contains("someone else saved")),
+        "{err:?}"
+    );
+    assert_eq!(
+        by_key(&pool, "race").await.unwrap().brief.hypothesis.change,
+        "first"
+    );
 }
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn the_full_lifecycle_writes_history_and_locks_the_brief(pool: SqlitePool) {
     let brief = crate::domain::fixtures::complete_brief();
-    let mut exp = insert(&pool, &proposal("Flow", "A"), &brief, now()).await.unwrap();
+    let mut exp = insert(&pool, &proposal("Flow", "A"), &brief, now())
+        .await
+        .unwrap();
     let ctx = ProgramContext::default();
     for (to, at) in [(Status::Ready, now()), (Status::Running, now())] {
-        let plan = plan_transition(&exp, &TransitionRequest { to: Some(to), ..Default::default() }, at, &ctx).unwrap();
+        let plan = plan_transition(
+            &exp,
+            &TransitionRequest {
+                to: Some(to),
+                ..Default::default()
+            },
+            at,
+            &ctx,
+        )
+        .unwrap();
         exp = apply_transition(&pool, &exp, &plan, at).await.unwrap();
     }
     assert_eq!(exp.started_at, Some(now()));
-    let err = save_brief(&pool, "flow", exp.version, &brief, now()).await.unwrap_err();
-    assert!(matches!(&err, AppError::Conflict(m) if m.contains("locked")), "{err:?}");
+    let err = save_brief(&pool, "flow", exp.version, &brief, now())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, AppError::Conflict(m) if m.contains("locked")),
+        "{err:?}"
+    );
 
     let done_at = now() + Duration::days(20);
     let req = TransitionRequest {
@@ -87,31 +130,90 @@ async fn the_full_lifecycle_writes_history_and_locks_the_brief(pool: SqlitePool)
     assert_eq!(done.conclusion.unwrap().verdict.describe(), "Ship one_page");
     let h = history(&pool, done.id).await.unwrap();
     let moves: Vec<_> = h.iter().map(|c| c.to).collect();
-    assert_eq!(moves, [Status::Proposed, Status::Ready, Status::Running, Status::Done]);
+    assert_eq!(
+        moves,
+        [
+            Status::Proposed,
+            Status::Ready,
+            Status::Running,
+            Status::Done
+        ]
+    );
 }
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn a_move_that_raced_with_another_fails_instead_of_applying_twice(pool: SqlitePool) {
-    let exp = insert(&pool, &proposal("Twice", "A"), &crate::domain::fixtures::complete_brief(), now()).await.unwrap();
-    let plan = plan_transition(&exp, &TransitionRequest { to: Some(Status::Ready), ..Default::default() }, now(), &ProgramContext::default()).unwrap();
+    let exp = insert(
+        &pool,
+        &proposal("Twice", "A"),
+        &crate::domain::fixtures::complete_brief(),
+        now(),
+    )
+    .await
+    .unwrap();
+    let plan = plan_transition(
+        &exp,
+        &TransitionRequest {
+            to: Some(Status::Ready),
+            ..Default::default()
+        },
+        now(),
+        &ProgramContext::default(),
+    )
+    .unwrap();
     apply_transition(&pool, &exp, &plan, now()).await.unwrap();
-    let err = apply_transition(&pool, &exp, &plan, now()).await.unwrap_err();
+    let err = apply_transition(&pool, &exp, &plan, now())
+        .await
+        .unwrap_err();
     assert!(matches!(err, AppError::Conflict(_)));
     assert_eq!(history(&pool, exp.id).await.unwrap().len(), 2);
 }
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn the_board_filters_by_team_owner_tag_and_text(pool: SqlitePool) {
-    insert(&pool, &proposal("Checkout copy", "Checkout"), &Brief::default(), now()).await.unwrap();
-    insert(&pool, &proposal("Pricing grid", "Pricing"), &Brief::default(), now()).await.unwrap();
-    let keys = |v: Vec<crate::domain::experiment::Experiment>| v.into_iter().map(|e| e.key.to_string()).collect::<Vec<_>>();
-    let f = |team: &str, tag: &str, q: &str| BoardFilter { team: team.into(), tag: tag.into(), q: q.into(), ..Default::default() };
-    assert_eq!(keys(list(&pool, &f("Pricing", "", "")).await.unwrap()), ["pricing_grid"]);
+    insert(
+        &pool,
+        &proposal("Checkout copy", "Checkout"),
+        &Brief::default(),
+        now(),
+    )
+    .await
+    .unwrap();
+    insert(
+        &pool,
+        &proposal("Pricing grid", "Pricing"),
+        &Brief::default(),
+        now(),
+    )
+    .await
+    .unwrap();
+    let keys = |v: Vec<crate::domain::experiment::Experiment>| {
+        v.into_iter().map(|e| e.key.to_string()).collect::<Vec<_>>()
+    };
+    let f = |team: &str, tag: &str, q: &str| BoardFilter {
+        team: team.into(),
+        tag: tag.into(),
+        q: q.into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        keys(list(&pool, &f("Pricing", "", "")).await.unwrap()),
+        ["pricing_grid"]
+    );
     assert_eq!(list(&pool, &f("", "q4", "")).await.unwrap().len(), 2);
-    assert_eq!(keys(list(&pool, &f("", "", "COPY")).await.unwrap()), ["checkout_copy"]);
-    assert!(list(&pool, &f("", "", "100%")).await.unwrap().is_empty(), "% is matched literally");
+    assert_eq!(
+        keys(list(&pool, &f("", "", "COPY")).await.unwrap()),
+        ["checkout_copy"]
+    );
+    assert!(
+        list(&pool, &f("", "", "100%")).await.unwrap().is_empty(),
+        "% is matched literally"
+    );
     let (teams, owners, tags) = facets(&pool).await.unwrap();
-    assert_eq!((teams.len(), owners.len(), tags), (2, 1, vec!["q4".to_string(), "speed".to_string()]));
+    assert_eq!(
+        (teams.len(), owners.len(), tags),
+        (2, 1, vec!["q4".to_string(), "speed".to_string()])
+    );
 }
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
@@ -122,19 +224,42 @@ async fn the_demo_loads_a_program_in_every_state_once(pool: SqlitePool) {
     for s in Status::ALL {
         assert!(all.iter().filter(|e| e.status == s).count() >= 4, "{s:?}");
     }
-    assert!(all.iter().filter(|e| e.status != Status::Proposed).all(|e| e.brief.validate().is_empty()));
-    assert!(all.iter().any(|e| e.is_overdue(now().date_naive())), "some running tests are overdue");
-    assert!(matches!(super::super::demo::load(&pool, now()).await, Err(AppError::Conflict(_))));
+    assert!(all
+        .iter()
+        .filter(|e| e.status != Status::Proposed)
+        .all(|e| e.brief.validate().is_empty()));
+    assert!(
+        all.iter().any(|e| e.is_overdue(now().date_naive())),
+        "some running tests are overdue"
+    );
+    assert!(matches!(
+        super::super::demo::load(&pool, now()).await,
+        Err(AppError::Conflict(_))
+    ));
 }
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn only_done_experiments_can_be_archived_and_archived_ones_leave_the_board(pool: SqlitePool) {
     super::super::demo::load(&pool, now()).await.unwrap();
-    let err = set_archived(&pool, "one_page_checkout", true, now()).await.unwrap_err();
+    let err = set_archived(&pool, "one_page_checkout", true, now())
+        .await
+        .unwrap_err();
     assert!(err.to_string().contains("only done experiments"), "{err}");
-    set_archived(&pool, "guest_checkout_default", true, now()).await.unwrap();
+    set_archived(&pool, "guest_checkout_default", true, now())
+        .await
+        .unwrap();
     let board = list(&pool, &BoardFilter::default()).await.unwrap();
-    assert!(board.iter().all(|e| e.key.as_str() != "guest_checkout_default"));
-    let archived = list(&pool, &BoardFilter { archived: true, ..Default::default() }).await.unwrap();
+    assert!(board
+        .iter()
+        .all(|e| e.key.as_str() != "guest_checkout_default"));
+    let archived = list(
+        &pool,
+        &BoardFilter {
+            archived: true,
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
     assert_eq!(archived.len(), 1);
 }

@@ -30,7 +30,15 @@ impl SnapshotRow {
     }
 }
 
-pub async fn insert(pool: &SqlitePool, experiment: ExperimentId, source: Source, counts: &Counts, lines: u64, skipped: u64, at: DateTime<Utc>) -> Result<i64, AppError> {
+pub async fn insert(
+    pool: &SqlitePool,
+    experiment: ExperimentId,
+    source: Source,
+    counts: &Counts,
+    lines: u64,
+    skipped: u64,
+    at: DateTime<Utc>,
+) -> Result<i64, AppError> {
     Ok(sqlx::query_scalar(
         "INSERT INTO snapshot (experiment_id, taken_at, source, counts, lines, skipped_lines) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
     )
@@ -62,19 +70,53 @@ mod tests {
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn snapshots_round_trip_in_time_order(pool: SqlitePool) {
-        let new = crate::domain::experiment::NewExperiment::parse(&crate::domain::experiment::NewExperimentForm {
-            title: "Snap".into(), hypothesis: "h".into(), owner: "o".into(), team: "t".into(), ..Default::default()
-        }).unwrap();
-        let exp = crate::db::experiments::insert(&pool, &new, &Default::default(), Utc::now()).await.unwrap();
+        let new = crate::domain::experiment::NewExperiment::parse(
+            &crate::domain::experiment::NewExperimentForm {
+                title: "Snap".into(),
+                hypothesis: "h".into(),
+                owner: "o".into(),
+                team: "t".into(),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        let exp = crate::db::experiments::insert(&pool, &new, &Default::default(), Utc::now())
+            .await
+            .unwrap();
         let counts = Counts {
-            arms: vec![ArmCount { name: "control".into(), users: 10 }],
-            metrics: vec![MetricCounts { metric: "m".into(), values: vec![Observed::Mean { n: 10, sum: 2.5, sum_squares: 9.0 }] }],
+            arms: vec![ArmCount {
+                name: "control".into(),
+                users: 10,
+            }],
+            metrics: vec![MetricCounts {
+                metric: "m".into(),
+                values: vec![Observed::Mean {
+                    n: 10,
+                    sum: 2.5,
+                    sum_squares: 9.0,
+                }],
+            }],
         };
         let t0 = Utc::now();
-        insert(&pool, exp.id, Source::Manual, &counts, 0, 0, t0 + chrono::Duration::seconds(5)).await.unwrap();
-        insert(&pool, exp.id, Source::Mixpanel, &counts, 100, 1, t0).await.unwrap();
+        insert(
+            &pool,
+            exp.id,
+            Source::Manual,
+            &counts,
+            0,
+            0,
+            t0 + chrono::Duration::seconds(5),
+        )
+        .await
+        .unwrap();
+        insert(&pool, exp.id, Source::Mixpanel, &counts, 100, 1, t0)
+            .await
+            .unwrap();
         let all = list(&pool, exp.id).await.unwrap();
-        assert_eq!(all.iter().map(|s| s.source).collect::<Vec<_>>(), [Source::Mixpanel, Source::Manual]);
+        assert_eq!(
+            all.iter().map(|s| s.source).collect::<Vec<_>>(),
+            [Source::Mixpanel, Source::Manual]
+        );
         assert_eq!(all[1].counts, counts);
         assert_eq!((all[0].lines, all[0].skipped_lines), (100, 1));
     }

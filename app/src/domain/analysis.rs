@@ -6,7 +6,10 @@ use std::collections::BTreeMap;
 use super::brief::{Brief, MetricSpec};
 use super::metric::{Direction, Engine, MetricKind, MetricRole};
 use super::results::{Counts, Observed};
-use super::stats::{self, AnalyzeRequest, AnalyzeResponse, ArmInput, ArmValues, Comparison, Evidence, MetricInput, MetricResult};
+use super::stats::{
+    self, AnalyzeRequest, AnalyzeResponse, ArmInput, ArmValues, Comparison, Evidence, MetricInput,
+    MetricResult,
+};
 
 /// The engine request a brief's pre-registered settings imply for these counts.
 pub fn request_for(brief: &Brief, counts: &Counts) -> AnalyzeRequest {
@@ -14,9 +17,12 @@ pub fn request_for(brief: &Brief, counts: &Counts) -> AnalyzeRequest {
         .arms
         .iter()
         .zip(&counts.arms)
-        .map(|(planned, observed)| ArmInput::new(observed.name.clone(), observed.users, planned.weight))
+        .map(|(planned, observed)| {
+            ArmInput::new(observed.name.clone(), observed.users, planned.weight)
+        })
         .collect();
-    let specs = std::iter::once((&brief.primary, MetricRole::Primary)).chain(brief.secondary.iter().map(|m| (m, MetricRole::Secondary)));
+    let specs = std::iter::once((&brief.primary, MetricRole::Primary))
+        .chain(brief.secondary.iter().map(|m| (m, MetricRole::Secondary)));
     let metrics = specs
         .zip(&counts.metrics)
         .map(|((spec, role), observed)| metric_input(spec, role, counts, &observed.values))
@@ -28,7 +34,12 @@ pub fn request_for(brief: &Brief, counts: &Counts) -> AnalyzeRequest {
     request
 }
 
-fn metric_input(spec: &MetricSpec, role: MetricRole, counts: &Counts, values: &[Observed]) -> MetricInput {
+fn metric_input(
+    spec: &MetricSpec,
+    role: MetricRole,
+    counts: &Counts,
+    values: &[Observed],
+) -> MetricInput {
     let values: BTreeMap<String, ArmValues> = counts
         .arms
         .iter()
@@ -36,12 +47,22 @@ fn metric_input(spec: &MetricSpec, role: MetricRole, counts: &Counts, values: &[
         .map(|(arm, v)| {
             let value = match v {
                 Observed::Proportion { conversions } => ArmValues::proportion(*conversions),
-                Observed::Mean { n, sum, sum_squares } => ArmValues::mean(*n, *sum, *sum_squares),
+                Observed::Mean {
+                    n,
+                    sum,
+                    sum_squares,
+                } => ArmValues::mean(*n, *sum, *sum_squares),
             };
             (arm.name.clone(), value)
         })
         .collect();
-    MetricInput { name: spec.name.clone(), role, kind: spec.kind, direction: spec.direction, values }
+    MetricInput {
+        name: spec.name.clone(),
+        role,
+        kind: spec.kind,
+        direction: spec.direction,
+        values,
+    }
 }
 
 /// Validates the counts against the brief and runs the engine; Err says what is wrong, in words.
@@ -59,16 +80,31 @@ pub fn signed_pct(v: f64) -> String {
 }
 
 /// One sentence per comparison, direction-aware, in the words a product manager uses.
-pub fn sentence(metric: &MetricResult, comparison: &Comparison, control: &str, alpha: f64, engine: Engine) -> String {
+pub fn sentence(
+    metric: &MetricResult,
+    comparison: &Comparison,
+    control: &str,
+    alpha: f64,
+    engine: Engine,
+) -> String {
     let arm = &comparison.arm;
     let Some(e) = comparison.estimate() else {
-        let why = comparison.no_result().map(|r| r.to_string()).unwrap_or_default();
+        let why = comparison
+            .no_result()
+            .map(|r| r.to_string())
+            .unwrap_or_default();
         return format!("No result for {arm} on {}: {why}.", metric.name);
     };
     let size = format!("{:.1}%", e.lift_relative.abs() * 100.0);
     let verb = match (metric.kind, e.lift_relative >= 0.0) {
-        (MetricKind::Proportion, true) => format!("converts {size} more often than {control} on {}", metric.name),
-        (MetricKind::Proportion, false) => format!("converts {size} less often than {control} on {}", metric.name),
+        (MetricKind::Proportion, true) => format!(
+            "converts {size} more often than {control} on {}",
+            metric.name
+        ),
+        (MetricKind::Proportion, false) => format!(
+            "converts {size} less often than {control} on {}",
+            metric.name
+        ),
         (MetricKind::Mean, true) => format!("has a {size} higher {} than {control}", metric.name),
         (MetricKind::Mean, false) => format!("has a {size} lower {} than {control}", metric.name),
     };
@@ -87,10 +123,16 @@ pub fn sentence(metric: &MetricResult, comparison: &Comparison, control: &str, a
     };
     let evidence = match e.evidence {
         Evidence::PValue { adjusted, .. } => {
-            let significant = if adjusted < alpha { "significant" } else { "not significant" };
+            let significant = if adjusted < alpha {
+                "significant"
+            } else {
+                "not significant"
+            };
             format!("p = {} adjusted, {significant}", p_value(adjusted))
         }
-        Evidence::Posterior { chance_to_win, .. } => format!("{:.1}% chance to be better", chance_to_win * 100.0),
+        Evidence::Posterior { chance_to_win, .. } => {
+            format!("{:.1}% chance to be better", chance_to_win * 100.0)
+        }
     };
     let direction_note = match metric.direction {
         Direction::Decrease => " (lower is better)",
@@ -120,11 +162,46 @@ mod tests {
 
     pub(crate) fn counts(control: u64, treatment: u64, conv_c: u64, conv_t: u64) -> Counts {
         Counts {
-            arms: vec![ArmCount { name: "control".into(), users: control }, ArmCount { name: "one_page".into(), users: treatment }],
+            arms: vec![
+                ArmCount {
+                    name: "control".into(),
+                    users: control,
+                },
+                ArmCount {
+                    name: "one_page".into(),
+                    users: treatment,
+                },
+            ],
             metrics: vec![
-                MetricCounts { metric: "purchase".into(), values: vec![Observed::Proportion { conversions: conv_c }, Observed::Proportion { conversions: conv_t }] },
-                MetricCounts { metric: "revenue".into(), values: vec![Observed::from_mean_sd(control, 2.5, 12.0), Observed::from_mean_sd(treatment, 2.5, 12.0)] },
-                MetricCounts { metric: "refunds".into(), values: vec![Observed::Proportion { conversions: control / 100 }, Observed::Proportion { conversions: treatment / 100 }] },
+                MetricCounts {
+                    metric: "purchase".into(),
+                    values: vec![
+                        Observed::Proportion {
+                            conversions: conv_c,
+                        },
+                        Observed::Proportion {
+                            conversions: conv_t,
+                        },
+                    ],
+                },
+                MetricCounts {
+                    metric: "revenue".into(),
+                    values: vec![
+                        Observed::from_mean_sd(control, 2.5, 12.0),
+                        Observed::from_mean_sd(treatment, 2.5, 12.0),
+                    ],
+                },
+                MetricCounts {
+                    metric: "refunds".into(),
+                    values: vec![
+                        Observed::Proportion {
+                            conversions: control / 100,
+                        },
+                        Observed::Proportion {
+                            conversions: treatment / 100,
+                        },
+                    ],
+                },
             ],
         }
     }
@@ -135,7 +212,12 @@ mod tests {
         let analysis = analyze(&brief, &counts(10_000, 10_000, 1_000, 1_100)).unwrap();
         let m = &analysis.metrics[0];
         let s = sentence(m, &m.comparisons[0], "control", 0.05, Engine::Frequentist);
-        assert!(s.starts_with("one_page converts 10.0% more often than control on purchase (better), 95% CI +"), "{s}");
+        assert!(
+            s.starts_with(
+                "one_page converts 10.0% more often than control on purchase (better), 95% CI +"
+            ),
+            "{s}"
+        );
         assert!(s.contains("significant"), "{s}");
     }
 
@@ -151,6 +233,9 @@ mod tests {
     #[test]
     fn counts_that_do_not_fit_the_brief_are_refused_in_words() {
         let err = analyze(&complete_brief(), &counts(100, 100, 10, 120)).unwrap_err();
-        assert!(err.contains("120 conversions is more than the arm's 100 users"), "{err}");
+        assert!(
+            err.contains("120 conversions is more than the arm's 100 users"),
+            "{err}"
+        );
     }
 }

@@ -19,7 +19,11 @@ pub struct BoardFilter {
 
 impl BoardFilter {
     pub fn is_empty(&self) -> bool {
-        self.team.is_empty() && self.owner.is_empty() && self.tag.is_empty() && self.q.is_empty() && !self.archived
+        self.team.is_empty()
+            && self.owner.is_empty()
+            && self.tag.is_empty()
+            && self.q.is_empty()
+            && !self.archived
     }
 }
 
@@ -106,9 +110,17 @@ mod tests {
     #[test]
     fn a_running_card_counts_days_left_and_turns_overdue_after_the_end_date() {
         let e = experiment(Status::Running, complete_brief()); // ends 2026-11-16
-        assert_eq!(Card::from_experiment(&e, date(2026, 11, 10)).schedule, Some(Schedule::DaysLeft(6)));
-        assert_eq!(Card::from_experiment(&e, date(2026, 11, 16)).schedule, Some(Schedule::EndsToday));
-        let late = Card::from_experiment(&e, date(2026, 11, 19)).schedule.unwrap();
+        assert_eq!(
+            Card::from_experiment(&e, date(2026, 11, 10)).schedule,
+            Some(Schedule::DaysLeft(6))
+        );
+        assert_eq!(
+            Card::from_experiment(&e, date(2026, 11, 16)).schedule,
+            Some(Schedule::EndsToday)
+        );
+        let late = Card::from_experiment(&e, date(2026, 11, 19))
+            .schedule
+            .unwrap();
         assert_eq!(late, Schedule::Overdue(3));
         assert_eq!(late.describe(), "OVERDUE by 3 days");
     }

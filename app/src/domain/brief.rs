@@ -52,7 +52,12 @@ pub struct DecisionRule {
 
 impl Default for DecisionRule {
     fn default() -> Self {
-        Self { min_lift: None, max_guardrail_drop: None, engine: Engine::Frequentist, correction: Correction::Holm }
+        Self {
+            min_lift: None,
+            max_guardrail_drop: None,
+            engine: Engine::Frequentist,
+            correction: Correction::Holm,
+        }
     }
 }
 
@@ -99,8 +104,14 @@ impl Default for Brief {
             alpha: 0.05,
             power: 0.8,
             arms: vec![
-                Arm { name: "control".into(), weight: 0.5 },
-                Arm { name: "treatment".into(), weight: 0.5 },
+                Arm {
+                    name: "control".into(),
+                    weight: 0.5,
+                },
+                Arm {
+                    name: "treatment".into(),
+                    weight: 0.5,
+                },
             ],
             daily_traffic: None,
             window_days: 14,
@@ -116,7 +127,15 @@ impl Default for Brief {
 
 /// The parts of a brief a reviewer checks off; completeness is the share that has no problem.
 pub const SECTIONS: [&str; 9] = [
-    "hypothesis", "primary", "secondary", "baseline", "mde", "arms", "traffic", "dates", "rule",
+    "hypothesis",
+    "primary",
+    "secondary",
+    "baseline",
+    "mde",
+    "arms",
+    "traffic",
+    "dates",
+    "rule",
 ];
 
 fn blank(s: &str) -> bool {
@@ -126,9 +145,18 @@ fn blank(s: &str) -> bool {
 impl Brief {
     /// The hypothesis as one sentence, with the blanks still visible while drafting.
     pub fn hypothesis_sentence(&self) -> String {
-        let part = |s: &str, gap: &str| if blank(s) { gap.to_owned() } else { s.trim().to_owned() };
+        let part = |s: &str, gap: &str| {
+            if blank(s) {
+                gap.to_owned()
+            } else {
+                s.trim().to_owned()
+            }
+        };
         let metric = part(&self.primary.name, "[primary metric]");
-        let z = self.mde.map(|m| format!("{}", round_pct(m * 100.0))).unwrap_or_else(|| "[Z]".into());
+        let z = self
+            .mde
+            .map(|m| format!("{}", round_pct(m * 100.0)))
+            .unwrap_or_else(|| "[Z]".into());
         format!(
             "Changing {} from {} to {} will {} {metric} by at least {z}%, because {}.",
             part(&self.hypothesis.change, "[what]"),
@@ -168,24 +196,40 @@ impl Brief {
             check_metric(&mut e, &format!("secondary[{i}]"), m);
             let clash = !blank(&m.name)
                 && (m.name.trim() == self.primary.name.trim()
-                    || self.secondary[..i].iter().any(|o| o.name.trim() == m.name.trim()));
+                    || self.secondary[..i]
+                        .iter()
+                        .any(|o| o.name.trim() == m.name.trim()));
             if clash {
                 e.push(FieldError::new(
                     format!("secondary[{i}].name"),
-                    format!("metric '{}' is listed twice: each metric has one role", m.name.trim()),
+                    format!(
+                        "metric '{}' is listed twice: each metric has one role",
+                        m.name.trim()
+                    ),
                 ));
             }
         }
         self.check_baseline(&mut e);
         self.check_arms(&mut e);
-        in_open_unit(&mut e, "alpha", "significance level alpha", Some(self.alpha));
+        in_open_unit(
+            &mut e,
+            "alpha",
+            "significance level alpha",
+            Some(self.alpha),
+        );
         in_open_unit(&mut e, "power", "power", Some(self.power));
         match self.daily_traffic {
             Some(t) if t > 0 => {}
-            _ => e.push(FieldError::new("daily_traffic", "expected daily traffic is required (users per day)")),
+            _ => e.push(FieldError::new(
+                "daily_traffic",
+                "expected daily traffic is required (users per day)",
+            )),
         }
         if !(1..=90).contains(&self.window_days) {
-            e.push(FieldError::new("window_days", "conversion window must be 1 to 90 days"));
+            e.push(FieldError::new(
+                "window_days",
+                "conversion window must be 1 to 90 days",
+            ));
         }
         match (self.planned_start, self.planned_end) {
             (Some(s), Some(end)) if end <= s => e.push(FieldError::new(
@@ -194,21 +238,36 @@ impl Brief {
             )),
             (start, end) => {
                 if start.is_none() {
-                    e.push(FieldError::new("planned_start", "planned start date is required"));
+                    e.push(FieldError::new(
+                        "planned_start",
+                        "planned start date is required",
+                    ));
                 }
                 if end.is_none() {
-                    e.push(FieldError::new("planned_end", "planned end date is required"));
+                    e.push(FieldError::new(
+                        "planned_end",
+                        "planned end date is required",
+                    ));
                 }
             }
         }
         match self.rule.min_lift {
             Some(v) if v >= 0.0 && v.is_finite() => {}
-            Some(_) => e.push(FieldError::new("rule.min_lift", "minimum lift cannot be negative")),
-            None => e.push(FieldError::new("rule.min_lift", "decision rule: minimum lift to ship is required")),
+            Some(_) => e.push(FieldError::new(
+                "rule.min_lift",
+                "minimum lift cannot be negative",
+            )),
+            None => e.push(FieldError::new(
+                "rule.min_lift",
+                "decision rule: minimum lift to ship is required",
+            )),
         }
         match self.rule.max_guardrail_drop {
             Some(v) if v >= 0.0 && v.is_finite() => {}
-            Some(_) => e.push(FieldError::new("rule.max_guardrail_drop", "tolerated guardrail drop cannot be negative")),
+            Some(_) => e.push(FieldError::new(
+                "rule.max_guardrail_drop",
+                "tolerated guardrail drop cannot be negative",
+            )),
             None => e.push(FieldError::new(
                 "rule.max_guardrail_drop",
                 "decision rule: largest tolerated guardrail drop is required",
@@ -225,51 +284,100 @@ impl Brief {
                         if p * (1.0 + m) >= 1.0 {
                             e.push(FieldError::new(
                                 "mde",
-                                format!("a {}% lift on a {}% baseline exceeds 100%", round_pct(m * 100.0), round_pct(p * 100.0)),
+                                format!(
+                                    "a {}% lift on a {}% baseline exceeds 100%",
+                                    round_pct(m * 100.0),
+                                    round_pct(p * 100.0)
+                                ),
                             ));
                         }
                     }
                 }
-                Some(_) => e.push(FieldError::new("baseline_rate", "baseline rate must be between 0% and 100% (exclusive)")),
-                None => e.push(FieldError::new("baseline_rate", "baseline conversion rate is required")),
+                Some(_) => e.push(FieldError::new(
+                    "baseline_rate",
+                    "baseline rate must be between 0% and 100% (exclusive)",
+                )),
+                None => e.push(FieldError::new(
+                    "baseline_rate",
+                    "baseline conversion rate is required",
+                )),
             },
             MetricKind::Mean => {
                 match self.baseline_mean {
                     Some(m) if m != 0.0 && m.is_finite() => {}
-                    Some(_) => e.push(FieldError::new("baseline_mean", "baseline mean cannot be 0 (a relative lift of 0 is undefined)")),
-                    None => e.push(FieldError::new("baseline_mean", "baseline mean is required")),
+                    Some(_) => e.push(FieldError::new(
+                        "baseline_mean",
+                        "baseline mean cannot be 0 (a relative lift of 0 is undefined)",
+                    )),
+                    None => e.push(FieldError::new(
+                        "baseline_mean",
+                        "baseline mean is required",
+                    )),
                 }
                 match self.baseline_sd {
                     Some(sd) if sd > 0.0 && sd.is_finite() => {}
-                    Some(_) => e.push(FieldError::new("baseline_sd", "standard deviation must be above 0")),
-                    None => e.push(FieldError::new("baseline_sd", "baseline standard deviation is required")),
+                    Some(_) => e.push(FieldError::new(
+                        "baseline_sd",
+                        "standard deviation must be above 0",
+                    )),
+                    None => e.push(FieldError::new(
+                        "baseline_sd",
+                        "baseline standard deviation is required",
+                    )),
                 }
             }
         }
         match self.mde {
             Some(m) if m > 0.0 && m.is_finite() => {}
-            Some(_) => e.push(FieldError::new("mde", "minimum detectable effect must be above 0%")),
-            None => e.push(FieldError::new("mde", "minimum detectable effect is required")),
+            Some(_) => e.push(FieldError::new(
+                "mde",
+                "minimum detectable effect must be above 0%",
+            )),
+            None => e.push(FieldError::new(
+                "mde",
+                "minimum detectable effect is required",
+            )),
         }
     }
 
     fn check_arms(&self, e: &mut Vec<FieldError>) {
         if self.arms.len() < 2 {
-            e.push(FieldError::new("arms", "a test needs a control and at least one treatment"));
+            e.push(FieldError::new(
+                "arms",
+                "a test needs a control and at least one treatment",
+            ));
         }
         for (i, arm) in self.arms.iter().enumerate() {
             if blank(&arm.name) {
-                e.push(FieldError::new(format!("arms[{i}].name"), "arm name is required (as the analytics tool names the variant)"));
-            } else if self.arms[..i].iter().any(|o| o.name.trim() == arm.name.trim()) {
-                e.push(FieldError::new(format!("arms[{i}].name"), format!("arm '{}' is listed twice", arm.name.trim())));
+                e.push(FieldError::new(
+                    format!("arms[{i}].name"),
+                    "arm name is required (as the analytics tool names the variant)",
+                ));
+            } else if self.arms[..i]
+                .iter()
+                .any(|o| o.name.trim() == arm.name.trim())
+            {
+                e.push(FieldError::new(
+                    format!("arms[{i}].name"),
+                    format!("arm '{}' is listed twice", arm.name.trim()),
+                ));
             }
             if !(arm.weight > 0.0 && arm.weight <= 1.0) {
-                e.push(FieldError::new(format!("arms[{i}].weight"), "weight must be above 0 and at most 1"));
+                e.push(FieldError::new(
+                    format!("arms[{i}].weight"),
+                    "weight must be above 0 and at most 1",
+                ));
             }
         }
         let total: f64 = self.arms.iter().map(|a| a.weight).sum();
         if !self.arms.is_empty() && (total - 1.0).abs() > 1e-6 {
-            e.push(FieldError::new("arms", format!("weights must sum to 100% (they sum to {}%)", round_pct(total * 100.0))));
+            e.push(FieldError::new(
+                "arms",
+                format!(
+                    "weights must sum to 100% (they sum to {}%)",
+                    round_pct(total * 100.0)
+                ),
+            ));
         }
     }
 
@@ -306,12 +414,22 @@ pub fn section_of(field: &str) -> &'static str {
 }
 
 fn check_metric(e: &mut Vec<FieldError>, at: &str, m: &MetricSpec) {
-    let role = if at == "primary" { "primary metric" } else { "guardrail metric" };
+    let role = if at == "primary" {
+        "primary metric"
+    } else {
+        "guardrail metric"
+    };
     if blank(&m.name) {
-        e.push(FieldError::new(format!("{at}.name"), format!("{role}: a name is required")));
+        e.push(FieldError::new(
+            format!("{at}.name"),
+            format!("{role}: a name is required"),
+        ));
     }
     if blank(&m.event) {
-        e.push(FieldError::new(format!("{at}.event"), format!("{role}: the analytics event is required")));
+        e.push(FieldError::new(
+            format!("{at}.event"),
+            format!("{role}: the analytics event is required"),
+        ));
     }
     if m.kind == MetricKind::Mean && blank(&m.value_property) {
         e.push(FieldError::new(
@@ -323,7 +441,10 @@ fn check_metric(e: &mut Vec<FieldError>, at: &str, m: &MetricSpec) {
 
 fn in_open_unit(e: &mut Vec<FieldError>, field: &str, what: &str, v: Option<f64>) {
     if !v.is_some_and(|v| v > 0.0 && v < 1.0) {
-        e.push(FieldError::new(field, format!("{what} must be between 0 and 1 (exclusive)")));
+        e.push(FieldError::new(
+            field,
+            format!("{what} must be between 0 and 1 (exclusive)"),
+        ));
     }
 }
 

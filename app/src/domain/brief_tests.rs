@@ -15,7 +15,10 @@ fn a_complete_brief_has_no_problems_and_is_fully_complete() {
 fn an_empty_brief_is_incomplete_in_every_section_but_arms() {
     let b = Brief::default();
     let c = b.completeness();
-    assert!((c - 1.0 / 9.0).abs() < 1e-9, "only the default arms are complete, got {c}");
+    assert!(
+        (c - 1.0 / 9.0).abs() < 1e-9,
+        "only the default arms are complete, got {c}"
+    );
 }
 
 #[test]
@@ -23,7 +26,9 @@ fn guardrails_must_number_two_or_three() {
     let mut b = complete_brief();
     b.secondary.truncate(1);
     assert!(fields(&b).contains(&"secondary".to_string()));
-    b.secondary = (0..4).map(|i| metric(&format!("g{i}"), MetricKind::Proportion)).collect();
+    b.secondary = (0..4)
+        .map(|i| metric(&format!("g{i}"), MetricKind::Proportion))
+        .collect();
     assert!(fields(&b).contains(&"secondary".to_string()));
 }
 
@@ -40,17 +45,26 @@ fn mean_metrics_need_a_value_property_and_a_baseline_mean_and_sd() {
     b.primary = metric("revenue_per_user", MetricKind::Mean);
     b.primary.value_property.clear();
     b.secondary[0].name = "aov".into();
-    assert_eq!(fields(&b), ["primary.value_property", "baseline_mean", "baseline_sd"]);
+    assert_eq!(
+        fields(&b),
+        ["primary.value_property", "baseline_mean", "baseline_sd"]
+    );
 }
 
 #[test]
 fn arm_weights_must_sum_to_one_and_names_be_unique() {
     let mut b = complete_brief();
     b.arms[1].weight = 0.6;
-    b.arms.push(Arm { name: "control".into(), weight: 0.1 });
+    b.arms.push(Arm {
+        name: "control".into(),
+        weight: 0.1,
+    });
     let f = fields(&b);
     assert!(f.contains(&"arms[2].name".to_string()));
-    assert!(b.validate().iter().any(|e| e.message.contains("sum to 120%")));
+    assert!(b
+        .validate()
+        .iter()
+        .any(|e| e.message.contains("sum to 120%")));
 }
 
 #[test]

@@ -28,7 +28,12 @@ pub struct Decision {
 
 /// Applies the brief's rule. `required_n` is the plan's users per arm; `today` decides whether
 /// the planned end date has been reached.
-pub fn decide(brief: &Brief, analysis: &AnalyzeResponse, required_n: Option<u64>, today: NaiveDate) -> Decision {
+pub fn decide(
+    brief: &Brief,
+    analysis: &AnalyzeResponse,
+    required_n: Option<u64>,
+    today: NaiveDate,
+) -> Decision {
     let mut conditions = Vec::new();
     let alpha = brief.alpha;
 
@@ -38,13 +43,21 @@ pub fn decide(brief: &Brief, analysis: &AnalyzeResponse, required_n: Option<u64>
         met: srm_ok,
         detail: match analysis.srm.status {
             SrmStatus::Healthy => format!("p = {} (healthy)", p_value(analysis.srm.p_value)),
-            SrmStatus::Unhealthy => format!("p = {}: assignment is broken, the data cannot be trusted", p_value(analysis.srm.p_value)),
+            SrmStatus::Unhealthy => format!(
+                "p = {}: assignment is broken, the data cannot be trusted",
+                p_value(analysis.srm.p_value)
+            ),
             SrmStatus::NotEnoughTraffic => "not enough users yet to check".into(),
         },
     });
 
-    let primary = analysis.metrics.iter().find(|m| m.role == MetricRole::Primary);
-    let smallest_arm = primary.map(|m| m.arms.iter().map(|a| a.n).min().unwrap_or(0)).unwrap_or(0);
+    let primary = analysis
+        .metrics
+        .iter()
+        .find(|m| m.role == MetricRole::Primary);
+    let smallest_arm = primary
+        .map(|m| m.arms.iter().map(|a| a.n).min().unwrap_or(0))
+        .unwrap_or(0);
     let sample_ok = required_n.is_some_and(|n| smallest_arm >= n);
     conditions.push(Condition {
         name: "Every arm reached the required sample size".into(),
@@ -81,17 +94,34 @@ pub fn decide(brief: &Brief, analysis: &AnalyzeResponse, required_n: Option<u64>
                 continue;
             };
             // Direction-aware lift: positive is good for the team.
-            let good_lift = if stats::is_better(direction, 1.0) { e.lift_relative } else { -e.lift_relative };
+            let good_lift = if stats::is_better(direction, 1.0) {
+                e.lift_relative
+            } else {
+                -e.lift_relative
+            };
             let (evidence_ok, evidence) = match e.evidence {
-                Evidence::PValue { adjusted, .. } => (adjusted < alpha, format!("adjusted p = {}", p_value(adjusted))),
-                Evidence::Posterior { chance_to_win, .. } => (chance_to_win >= 1.0 - alpha, format!("chance to win {:.1}%", chance_to_win * 100.0)),
+                Evidence::PValue { adjusted, .. } => (
+                    adjusted < alpha,
+                    format!("adjusted p = {}", p_value(adjusted)),
+                ),
+                Evidence::Posterior { chance_to_win, .. } => (
+                    chance_to_win >= 1.0 - alpha,
+                    format!("chance to win {:.1}%", chance_to_win * 100.0),
+                ),
             };
             if evidence_ok && good_lift < 0.0 {
                 any_significant_loss = true;
             }
             let wins = evidence_ok && good_lift >= min_lift && good_lift > 0.0;
-            details.push(format!("{}: lift {} ({evidence})", c.arm, signed_pct(e.lift_relative)));
-            if best.as_ref().is_none_or(|(_, l, w)| (wins, good_lift) > (*w, *l)) {
+            details.push(format!(
+                "{}: lift {} ({evidence})",
+                c.arm,
+                signed_pct(e.lift_relative)
+            ));
+            if best
+                .as_ref()
+                .is_none_or(|(_, l, w)| (wins, good_lift) > (*w, *l))
+            {
                 best = Some((c.arm.clone(), good_lift, wins));
             }
         }
@@ -99,7 +129,10 @@ pub fn decide(brief: &Brief, analysis: &AnalyzeResponse, required_n: Option<u64>
     }
     let primary_ok = best.as_ref().is_some_and(|(_, _, wins)| *wins);
     conditions.push(Condition {
-        name: format!("Primary metric beats the minimum lift of {}", signed_pct(min_lift)),
+        name: format!(
+            "Primary metric beats the minimum lift of {}",
+            signed_pct(min_lift)
+        ),
         met: primary_ok,
         detail: primary_detail,
     });
@@ -109,38 +142,101 @@ pub fn decide(brief: &Brief, analysis: &AnalyzeResponse, required_n: Option<u64>
     let mut broken = Vec::new();
     let mut checked = Vec::new();
     if let Some((arm, _, _)) = &best {
-        for m in analysis.metrics.iter().filter(|m| m.role == MetricRole::Secondary) {
-            let Some(e) = m.comparisons.iter().find(|c| &c.arm == arm).and_then(|c| c.estimate()) else { continue };
-            let bad_change = if stats::is_worse(m.direction, e.lift_relative) { e.lift_relative.abs() } else { 0.0 };
+        for m in analysis
+            .metrics
+            .iter()
+            .filter(|m| m.role == MetricRole::Secondary)
+        {
+            let Some(e) = m
+                .comparisons
+                .iter()
+                .find(|c| &c.arm == arm)
+                .and_then(|c| c.estimate())
+            else {
+                continue;
+            };
+            let bad_change = if stats::is_worse(m.direction, e.lift_relative) {
+                e.lift_relative.abs()
+            } else {
+                0.0
+            };
             checked.push(format!("{} {}", m.name, signed_pct(e.lift_relative)));
             if bad_change > max_drop {
-                broken.push(format!("{} moved {} the wrong way", m.name, signed_pct(e.lift_relative)));
+                broken.push(format!(
+                    "{} moved {} the wrong way",
+                    m.name,
+                    signed_pct(e.lift_relative)
+                ));
             }
         }
     }
     let guardrails_ok = broken.is_empty();
     conditions.push(Condition {
-        name: format!("No guardrail worse by more than {}", signed_pct(max_drop).trim_start_matches('+')),
+        name: format!(
+            "No guardrail worse by more than {}",
+            signed_pct(max_drop).trim_start_matches('+')
+        ),
         met: guardrails_ok,
-        detail: if broken.is_empty() { if checked.is_empty() { "no guardrail results".into() } else { checked.join("; ") } } else { broken.join("; ") },
+        detail: if broken.is_empty() {
+            if checked.is_empty() {
+                "no guardrail results".into()
+            } else {
+                checked.join("; ")
+            }
+        } else {
+            broken.join("; ")
+        },
     });
 
     let complete = sample_ok && end_ok;
     let (verdict, headline) = if analysis.srm.status == SrmStatus::Unhealthy {
-        (Verdict::Invalid, "invalid: sample ratio mismatch, fix the assignment and rerun".to_string())
+        (
+            Verdict::Invalid,
+            "invalid: sample ratio mismatch, fix the assignment and rerun".to_string(),
+        )
     } else if complete && srm_ok && primary_ok && guardrails_ok {
         let arm = best.map(|b| b.0).unwrap_or_default();
-        (Verdict::Ship { arm: arm.clone() }, format!("ship {arm}: every condition of the rule is met"))
+        (
+            Verdict::Ship { arm: arm.clone() },
+            format!("ship {arm}: every condition of the rule is met"),
+        )
     } else if complete && (!guardrails_ok || any_significant_loss) {
-        (Verdict::DontShip, "don't ship: the change hurts a metric the team protects".to_string())
-    } else if complete && best.as_ref().is_some_and(|(_, l, _)| *l < min_lift) && primary.is_some_and(|m| m.comparisons.iter().any(|c| c.estimate().is_some_and(|e| matches!(e.evidence, Evidence::PValue { adjusted, .. } if adjusted < alpha)))) {
-        (Verdict::DontShip, "don't ship: the effect is real but smaller than the minimum worth shipping".to_string())
+        (
+            Verdict::DontShip,
+            "don't ship: the change hurts a metric the team protects".to_string(),
+        )
+    } else if complete
+        && best.as_ref().is_some_and(|(_, l, _)| *l < min_lift)
+        && primary.is_some_and(|m| {
+            m.comparisons.iter().any(|c| {
+                c.estimate().is_some_and(
+                    |e| matches!(e.evidence, Evidence::PValue { adjusted, .. } if adjusted < alpha),
+                )
+            })
+        })
+    {
+        (
+            Verdict::DontShip,
+            "don't ship: the effect is real but smaller than the minimum worth shipping"
+                .to_string(),
+        )
     } else if complete {
-        (Verdict::Inconclusive, "inconclusive: rerun or extend, the primary metric did not show a clear effect".to_string())
+        (
+            Verdict::Inconclusive,
+            "inconclusive: rerun or extend, the primary metric did not show a clear effect"
+                .to_string(),
+        )
     } else {
-        (Verdict::Inconclusive, "not decided yet: keep running until every condition can be judged".to_string())
+        (
+            Verdict::Inconclusive,
+            "not decided yet: keep running until every condition can be judged".to_string(),
+        )
     };
-    Decision { verdict, headline, conditions }
+    Decision {
+        verdict,
+        headline,
+        conditions,
+    }
 }
 
 #[cfg(test)]

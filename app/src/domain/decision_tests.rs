@@ -6,11 +6,38 @@ use crate::domain::results::{ArmCount, Counts, MetricCounts, Observed};
 /// Control and treatment counts for purchase (primary), revenue and refunds (guardrails).
 fn counts(users: [u64; 2], purchases: [u64; 2], refunds: [u64; 2]) -> Counts {
     Counts {
-        arms: vec![ArmCount { name: "control".into(), users: users[0] }, ArmCount { name: "one_page".into(), users: users[1] }],
+        arms: vec![
+            ArmCount {
+                name: "control".into(),
+                users: users[0],
+            },
+            ArmCount {
+                name: "one_page".into(),
+                users: users[1],
+            },
+        ],
         metrics: vec![
-            MetricCounts { metric: "purchase".into(), values: purchases.iter().map(|&c| Observed::Proportion { conversions: c }).collect() },
-            MetricCounts { metric: "revenue".into(), values: users.iter().map(|&n| Observed::from_mean_sd(n, 2.5, 12.0)).collect() },
-            MetricCounts { metric: "refunds".into(), values: refunds.iter().map(|&c| Observed::Proportion { conversions: c }).collect() },
+            MetricCounts {
+                metric: "purchase".into(),
+                values: purchases
+                    .iter()
+                    .map(|&c| Observed::Proportion { conversions: c })
+                    .collect(),
+            },
+            MetricCounts {
+                metric: "revenue".into(),
+                values: users
+                    .iter()
+                    .map(|&n| Observed::from_mean_sd(n, 2.5, 12.0))
+                    .collect(),
+            },
+            MetricCounts {
+                metric: "refunds".into(),
+                values: refunds
+                    .iter()
+                    .map(|&c| Observed::Proportion { conversions: c })
+                    .collect(),
+            },
         ],
     }
 }
@@ -20,7 +47,12 @@ const AFTER_END: (i32, u32, u32) = (2026, 11, 20);
 fn decide_on(c: Counts, today: (i32, u32, u32)) -> Decision {
     let brief = complete_brief(); // 10% baseline, +5% MDE (57,763/arm), min lift +2%, max drop 1%
     let analysis = analyze(&brief, &c).unwrap();
-    decide(&brief, &analysis, Some(57_763), date(today.0, today.1, today.2))
+    decide(
+        &brief,
+        &analysis,
+        Some(57_763),
+        date(today.0, today.1, today.2),
+    )
 }
 
 fn met(d: &Decision) -> Vec<bool> {
@@ -29,14 +61,25 @@ fn met(d: &Decision) -> Vec<bool> {
 
 #[test]
 fn a_clear_winner_after_the_end_date_ships_its_arm() {
-    let d = decide_on(counts([60_000, 60_000], [6_000, 6_600], [600, 600]), AFTER_END);
-    assert_eq!(d.verdict, Verdict::Ship { arm: "one_page".into() });
+    let d = decide_on(
+        counts([60_000, 60_000], [6_000, 6_600], [600, 600]),
+        AFTER_END,
+    );
+    assert_eq!(
+        d.verdict,
+        Verdict::Ship {
+            arm: "one_page".into()
+        }
+    );
     assert_eq!(met(&d), [true; 5]);
 }
 
 #[test]
 fn the_same_winner_before_the_end_date_is_not_decided_yet() {
-    let d = decide_on(counts([60_000, 60_000], [6_000, 6_600], [600, 600]), (2026, 11, 10));
+    let d = decide_on(
+        counts([60_000, 60_000], [6_000, 6_600], [600, 600]),
+        (2026, 11, 10),
+    );
     assert_eq!(d.verdict, Verdict::Inconclusive);
     assert!(d.headline.starts_with("not decided yet"));
     assert!(!d.conditions[2].met);
@@ -44,7 +87,10 @@ fn the_same_winner_before_the_end_date_is_not_decided_yet() {
 
 #[test]
 fn a_sample_ratio_mismatch_is_invalid_whatever_the_lift() {
-    let d = decide_on(counts([60_000, 58_000], [6_000, 6_600], [600, 580]), AFTER_END);
+    let d = decide_on(
+        counts([60_000, 58_000], [6_000, 6_600], [600, 580]),
+        AFTER_END,
+    );
     assert_eq!(d.verdict, Verdict::Invalid);
     assert!(!d.conditions[0].met);
 }
@@ -53,28 +99,46 @@ fn a_sample_ratio_mismatch_is_invalid_whatever_the_lift() {
 fn a_broken_guardrail_means_dont_ship() {
     // Refunds up 20% in the treatment: a decrease-is-better metric moving the wrong way... the
     // fixture's refunds metric is "increase", so a drop is the harm: 600 -> 480.
-    let d = decide_on(counts([60_000, 60_000], [6_000, 6_600], [600, 480]), AFTER_END);
+    let d = decide_on(
+        counts([60_000, 60_000], [6_000, 6_600], [600, 480]),
+        AFTER_END,
+    );
     assert_eq!(d.verdict, Verdict::DontShip);
     assert!(!d.conditions[4].met);
-    assert!(d.conditions[4].detail.contains("refunds moved -20.0% the wrong way"), "{}", d.conditions[4].detail);
+    assert!(
+        d.conditions[4]
+            .detail
+            .contains("refunds moved -20.0% the wrong way"),
+        "{}",
+        d.conditions[4].detail
+    );
 }
 
 #[test]
 fn no_clear_effect_at_the_end_is_inconclusive_rerun_or_extend() {
-    let d = decide_on(counts([60_000, 60_000], [6_000, 6_050], [600, 600]), AFTER_END);
+    let d = decide_on(
+        counts([60_000, 60_000], [6_000, 6_050], [600, 600]),
+        AFTER_END,
+    );
     assert_eq!(d.verdict, Verdict::Inconclusive);
     assert!(d.headline.contains("rerun or extend"));
 }
 
 #[test]
 fn a_significant_loss_on_the_primary_metric_means_dont_ship() {
-    let d = decide_on(counts([60_000, 60_000], [6_600, 6_000], [600, 600]), AFTER_END);
+    let d = decide_on(
+        counts([60_000, 60_000], [6_600, 6_000], [600, 600]),
+        AFTER_END,
+    );
     assert_eq!(d.verdict, Verdict::DontShip);
 }
 
 #[test]
 fn too_few_users_is_never_a_ship_even_after_the_end() {
-    let d = decide_on(counts([20_000, 20_000], [2_000, 2_400], [200, 200]), AFTER_END);
+    let d = decide_on(
+        counts([20_000, 20_000], [2_000, 2_400], [200, 200]),
+        AFTER_END,
+    );
     assert_eq!(d.verdict, Verdict::Inconclusive);
     assert!(!d.conditions[1].met);
     assert!(d.conditions[1].detail.contains("20000 of 57763"));

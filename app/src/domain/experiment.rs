@@ -23,7 +23,10 @@ impl ExperimentKey {
     pub fn parse(raw: &str) -> Result<Self, String> {
         let key = raw.trim();
         if key.len() < 3 || key.len() > 64 {
-            return Err(format!("must be 3 to 64 characters long (got {})", key.len()));
+            return Err(format!(
+                "must be 3 to 64 characters long (got {})",
+                key.len()
+            ));
         }
         if !key.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()) {
             return Err("must start with a lowercase letter or a digit".into());
@@ -130,7 +133,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        Self { field: field.into(), message: message.into() }
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -160,7 +166,10 @@ impl NewExperiment {
             if v.is_empty() {
                 errors.push(FieldError::new(field, format!("{label} is required")));
             } else if v.chars().count() > 200 {
-                errors.push(FieldError::new(field, format!("{label} is longer than 200 characters")));
+                errors.push(FieldError::new(
+                    field,
+                    format!("{label} is longer than 200 characters"),
+                ));
             }
             v.to_owned()
         };
@@ -169,7 +178,10 @@ impl NewExperiment {
         let team = required("team", &form.team, "Team");
         let hypothesis = form.hypothesis.trim().to_owned();
         if hypothesis.is_empty() {
-            errors.push(FieldError::new("hypothesis", "A hypothesis draft is required"));
+            errors.push(FieldError::new(
+                "hypothesis",
+                "A hypothesis draft is required",
+            ));
         }
         let raw_key = if form.key.trim().is_empty() {
             ExperimentKey::suggest(&title)
@@ -205,14 +217,21 @@ mod tests {
     #[test]
     fn a_key_is_a_lowercase_slug() {
         assert!(ExperimentKey::parse("pricing_redesign_v2").is_ok());
-        assert!(ExperimentKey::parse("Pricing").unwrap_err().contains("lowercase"));
+        assert!(ExperimentKey::parse("Pricing")
+            .unwrap_err()
+            .contains("lowercase"));
         assert!(ExperimentKey::parse("ab").unwrap_err().contains("3 to 64"));
-        assert!(ExperimentKey::parse("has space").unwrap_err().contains("' '"));
+        assert!(ExperimentKey::parse("has space")
+            .unwrap_err()
+            .contains("' '"));
     }
 
     #[test]
     fn a_key_is_suggested_from_the_title() {
-        assert_eq!(ExperimentKey::suggest("Pricing redesign v2!"), "pricing_redesign_v2");
+        assert_eq!(
+            ExperimentKey::suggest("Pricing redesign v2!"),
+            "pricing_redesign_v2"
+        );
         assert_eq!(ExperimentKey::suggest("  Émoji 🎉 test "), "moji_test");
     }
 

@@ -21,7 +21,11 @@ pub fn metric(name: &str, kind: MetricKind) -> MetricSpec {
         event: format!("{name}_event"),
         kind,
         direction: Direction::Increase,
-        value_property: if kind == MetricKind::Mean { "amount".into() } else { String::new() },
+        value_property: if kind == MetricKind::Mean {
+            "amount".into()
+        } else {
+            String::new()
+        },
     }
 }
 
@@ -35,14 +39,26 @@ pub fn complete_brief() -> Brief {
             draft: String::new(),
         },
         primary: metric("purchase", MetricKind::Proportion),
-        secondary: vec![metric("revenue", MetricKind::Mean), metric("refunds", MetricKind::Proportion)],
+        secondary: vec![
+            metric("revenue", MetricKind::Mean),
+            metric("refunds", MetricKind::Proportion),
+        ],
         baseline_rate: Some(0.1),
         baseline_mean: None,
         baseline_sd: None,
         mde: Some(0.05),
         alpha: 0.05,
         power: 0.8,
-        arms: vec![Arm { name: "control".into(), weight: 0.5 }, Arm { name: "one_page".into(), weight: 0.5 }],
+        arms: vec![
+            Arm {
+                name: "control".into(),
+                weight: 0.5,
+            },
+            Arm {
+                name: "one_page".into(),
+                weight: 0.5,
+            },
+        ],
         daily_traffic: Some(10_000),
         window_days: 14,
         planned_start: Some(date(2026, 11, 2)),

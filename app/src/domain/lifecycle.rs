@@ -19,7 +19,12 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [Status::Proposed, Status::Ready, Status::Running, Status::Done];
+    pub const ALL: [Status; 4] = [
+        Status::Proposed,
+        Status::Ready,
+        Status::Running,
+        Status::Done,
+    ];
 
     pub fn slug(self) -> &'static str {
         match self {
@@ -147,11 +152,20 @@ pub fn plan_transition(
     };
     let today = now.date_naive();
     let reasons = match to {
-        Status::Ready => exp.brief.validate().into_iter().map(|e| e.to_string()).collect(),
+        Status::Ready => exp
+            .brief
+            .validate()
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect(),
         Status::Proposed => Vec::new(),
         Status::Running => {
-            let mut reasons: Vec<String> =
-                exp.brief.validate().into_iter().map(|e| e.to_string()).collect();
+            let mut reasons: Vec<String> = exp
+                .brief
+                .validate()
+                .into_iter()
+                .map(|e| e.to_string())
+                .collect();
             match exp.brief.planned_end {
                 Some(end) if (end - today).num_days() < MIN_RUN_DAYS => reasons.push(format!(
                     "planned end date {end} is less than {MIN_RUN_DAYS} days after today's start \
@@ -197,8 +211,13 @@ fn conclusion_from(
         }
         Some(kind) => {
             let arm = request.ship_arm.trim().to_owned();
-            let treatments: Vec<&str> =
-                exp.brief.arms.iter().skip(1).map(|a| a.name.as_str()).collect();
+            let treatments: Vec<&str> = exp
+                .brief
+                .arms
+                .iter()
+                .skip(1)
+                .map(|a| a.name.as_str())
+                .collect();
             if kind == VerdictKind::Ship && arm.is_empty() {
                 reasons.push("a ship verdict names the arm that ships".into());
             } else if kind == VerdictKind::Ship && !treatments.contains(&arm.as_str()) {
@@ -226,11 +245,13 @@ fn conclusion_from(
         }
         _ => None,
     };
-    let conclusion = verdict.filter(|_| reasons.is_empty()).map(|verdict| Conclusion {
-        verdict,
-        summary: summary.to_owned(),
-        stopped_early,
-    });
+    let conclusion = verdict
+        .filter(|_| reasons.is_empty())
+        .map(|verdict| Conclusion {
+            verdict,
+            summary: summary.to_owned(),
+            stopped_early,
+        });
     (conclusion, reasons)
 }
 

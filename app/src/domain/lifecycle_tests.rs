@@ -4,7 +4,10 @@ use crate::domain::fixtures::{complete_brief, date, experiment, now};
 use crate::domain::verdict::{Verdict, VerdictKind};
 
 fn to(status: Status) -> TransitionRequest {
-    TransitionRequest { to: Some(status), ..Default::default() }
+    TransitionRequest {
+        to: Some(status),
+        ..Default::default()
+    }
 }
 
 fn closing(kind: VerdictKind, arm: &str) -> TransitionRequest {
@@ -33,39 +36,84 @@ fn only_the_four_forward_moves_and_back_to_drafting_are_allowed() {
             let result = plan_transition(&exp, &to(target), now(), &ctx);
             let allowed = from.allowed_transitions().contains(&target);
             if !allowed {
-                assert_eq!(result, Err(TransitionError::NotAllowed { from, to: target }), "{from:?} -> {target:?}");
+                assert_eq!(
+                    result,
+                    Err(TransitionError::NotAllowed { from, to: target }),
+                    "{from:?} -> {target:?}"
+                );
             }
         }
     }
     assert_eq!(Status::Done.allowed_transitions(), &[] as &[Status]);
-    assert_eq!(Status::Ready.allowed_transitions(), &[Status::Running, Status::Proposed]);
+    assert_eq!(
+        Status::Ready.allowed_transitions(),
+        &[Status::Running, Status::Proposed]
+    );
 }
 
 #[test]
 fn proposed_to_ready_with_a_complete_brief_is_allowed() {
-    let plan = plan_transition(&experiment(Status::Proposed, complete_brief()), &to(Status::Ready), now(), &ProgramContext::default()).unwrap();
+    let plan = plan_transition(
+        &experiment(Status::Proposed, complete_brief()),
+        &to(Status::Ready),
+        now(),
+        &ProgramContext::default(),
+    )
+    .unwrap();
     assert_eq!((plan.from, plan.to), (Status::Proposed, Status::Ready));
 }
 
 #[test]
 fn proposed_to_ready_with_an_empty_brief_lists_every_missing_item() {
-    let err = plan_transition(&experiment(Status::Proposed, Brief::default()), &to(Status::Ready), now(), &ProgramContext::default()).unwrap_err();
+    let err = plan_transition(
+        &experiment(Status::Proposed, Brief::default()),
+        &to(Status::Ready),
+        now(),
+        &ProgramContext::default(),
+    )
+    .unwrap_err();
     let reasons = reasons(err);
-    for needle in ["hypothesis", "primary metric", "guardrail", "baseline", "minimum detectable effect", "daily traffic", "start date", "end date", "minimum lift"] {
-        assert!(reasons.iter().any(|r| r.contains(needle)), "no reason mentions {needle}: {reasons:#?}");
+    for needle in [
+        "hypothesis",
+        "primary metric",
+        "guardrail",
+        "baseline",
+        "minimum detectable effect",
+        "daily traffic",
+        "start date",
+        "end date",
+        "minimum lift",
+    ] {
+        assert!(
+            reasons.iter().any(|r| r.contains(needle)),
+            "no reason mentions {needle}: {reasons:#?}"
+        );
     }
 }
 
 #[test]
 fn ready_back_to_proposed_is_always_allowed() {
-    let plan = plan_transition(&experiment(Status::Ready, Brief::default()), &to(Status::Proposed), now(), &ProgramContext::default());
+    let plan = plan_transition(
+        &experiment(Status::Ready, Brief::default()),
+        &to(Status::Proposed),
+        now(),
+        &ProgramContext::default(),
+    );
     assert!(plan.is_ok());
 }
 
 #[test]
 fn launch_records_the_start_and_warns_about_overlap_without_refusing() {
-    let ctx = ProgramContext { running_on_surface: vec!["checkout_copy".into()] };
-    let plan = plan_transition(&experiment(Status::Ready, complete_brief()), &to(Status::Running), now(), &ctx).unwrap();
+    let ctx = ProgramContext {
+        running_on_surface: vec!["checkout_copy".into()],
+    };
+    let plan = plan_transition(
+        &experiment(Status::Ready, complete_brief()),
+        &to(Status::Running),
+        now(),
+        &ctx,
+    )
+    .unwrap();
     assert_eq!(plan.started_at, Some(now()));
     assert_eq!(plan.warnings.len(), 1);
     assert!(plan.warnings[0].contains("checkout_copy"));
@@ -75,16 +123,37 @@ fn launch_records_the_start_and_warns_about_overlap_without_refusing() {
 fn launch_needs_an_end_date_at_least_seven_days_out() {
     let mut brief = complete_brief();
     brief.planned_end = Some(date(2026, 11, 8)); // six days after "now"
-    let err = plan_transition(&experiment(Status::Ready, brief.clone()), &to(Status::Running), now(), &ProgramContext::default()).unwrap_err();
+    let err = plan_transition(
+        &experiment(Status::Ready, brief.clone()),
+        &to(Status::Running),
+        now(),
+        &ProgramContext::default(),
+    )
+    .unwrap_err();
     assert!(reasons(err)[0].contains("less than 7 days"));
     brief.planned_end = Some(date(2026, 11, 9)); // exactly seven
-    assert!(plan_transition(&experiment(Status::Ready, brief), &to(Status::Running), now(), &ProgramContext::default()).is_ok());
+    assert!(plan_transition(
+        &experiment(Status::Ready, brief),
+        &to(Status::Running),
+        now(),
+        &ProgramContext::default()
+    )
+    .is_ok());
 }
 
 #[test]
 fn closing_needs_a_verdict_and_a_summary() {
     let exp = experiment(Status::Running, complete_brief());
-    let err = plan_transition(&exp, &TransitionRequest { to: Some(Status::Done), ..Default::default() }, now(), &ProgramContext::default()).unwrap_err();
+    let err = plan_transition(
+        &exp,
+        &TransitionRequest {
+            to: Some(Status::Done),
+            ..Default::default()
+        },
+        now(),
+        &ProgramContext::default(),
+    )
+    .unwrap_err();
     let reasons = reasons(err);
     assert!(reasons.iter().any(|r| r.contains("choose a verdict")));
     assert!(reasons.iter().any(|r| r.contains("summary")));
@@ -94,11 +163,28 @@ fn closing_needs_a_verdict_and_a_summary() {
 fn a_ship_verdict_must_name_a_treatment_arm() {
     let mut exp = experiment(Status::Running, complete_brief());
     exp.brief.planned_end = Some(date(2026, 11, 1));
-    let err = plan_transition(&exp, &closing(VerdictKind::Ship, "control"), now(), &ProgramContext::default()).unwrap_err();
+    let err = plan_transition(
+        &exp,
+        &closing(VerdictKind::Ship, "control"),
+        now(),
+        &ProgramContext::default(),
+    )
+    .unwrap_err();
     assert!(reasons(err)[0].contains("not a treatment arm"));
-    let plan = plan_transition(&exp, &closing(VerdictKind::Ship, "one_page"), now(), &ProgramContext::default()).unwrap();
+    let plan = plan_transition(
+        &exp,
+        &closing(VerdictKind::Ship, "one_page"),
+        now(),
+        &ProgramContext::default(),
+    )
+    .unwrap();
     let conclusion = plan.conclusion.unwrap();
-    assert_eq!(conclusion.verdict, Verdict::Ship { arm: "one_page".into() });
+    assert_eq!(
+        conclusion.verdict,
+        Verdict::Ship {
+            arm: "one_page".into()
+        }
+    );
     assert_eq!(conclusion.stopped_early, None);
     assert_eq!(plan.ended_at, Some(now()));
 }
@@ -106,12 +192,21 @@ fn a_ship_verdict_must_name_a_treatment_arm() {
 #[test]
 fn stopping_before_the_planned_end_needs_a_reason_and_is_recorded_as_stopped_early() {
     let exp = experiment(Status::Running, complete_brief()); // ends 2026-11-16, now is 11-02
-    let err = plan_transition(&exp, &closing(VerdictKind::DontShip, ""), now(), &ProgramContext::default()).unwrap_err();
+    let err = plan_transition(
+        &exp,
+        &closing(VerdictKind::DontShip, ""),
+        now(),
+        &ProgramContext::default(),
+    )
+    .unwrap_err();
     assert!(reasons(err)[0].contains("needs a reason"));
     let mut req = closing(VerdictKind::DontShip, "");
     req.stop_reason = "guardrail broke: refunds doubled".into();
     let plan = plan_transition(&exp, &req, now(), &ProgramContext::default()).unwrap();
-    assert_eq!(plan.conclusion.unwrap().stopped_early.as_deref(), Some("guardrail broke: refunds doubled"));
+    assert_eq!(
+        plan.conclusion.unwrap().stopped_early.as_deref(),
+        Some("guardrail broke: refunds doubled")
+    );
 }
 
 #[test]
@@ -125,7 +220,10 @@ fn briefs_are_editable_only_before_launch() {
 #[test]
 fn status_slugs_round_trip_through_json() {
     for s in Status::ALL {
-        assert_eq!(serde_json::to_string(&s).unwrap(), format!("\"{}\"", s.slug()));
+        assert_eq!(
+            serde_json::to_string(&s).unwrap(),
+            format!("\"{}\"", s.slug())
+        );
         assert_eq!(Status::from_slug(s.slug()), Some(s));
     }
 }

@@ -87,10 +87,16 @@ mod tests {
             assert_eq!(Correction::from_slug(c.slug()), Some(*c));
         }
         for e in Engine::ALL {
-            assert_eq!(serde_json::to_string(e).unwrap(), format!("\"{}\"", e.slug()));
+            assert_eq!(
+                serde_json::to_string(e).unwrap(),
+                format!("\"{}\"", e.slug())
+            );
         }
         for d in Direction::ALL {
-            assert_eq!(serde_json::to_string(d).unwrap(), format!("\"{}\"", d.slug()));
+            assert_eq!(
+                serde_json::to_string(d).unwrap(),
+                format!("\"{}\"", d.slug())
+            );
         }
     }
 }

@@ -34,11 +34,15 @@ pub fn request_for(brief: &Brief) -> Result<stats::SampleSizeRequest, String> {
     let mde = brief.mde.ok_or("enter the minimum detectable effect")?;
     let baseline = match brief.primary.kind {
         MetricKind::Proportion => stats::SampleSizeBaseline::Proportion {
-            baseline_rate: brief.baseline_rate.ok_or("enter the baseline conversion rate")?,
+            baseline_rate: brief
+                .baseline_rate
+                .ok_or("enter the baseline conversion rate")?,
         },
         MetricKind::Mean => stats::SampleSizeBaseline::Mean {
             baseline_mean: brief.baseline_mean.ok_or("enter the baseline mean")?,
-            sd: brief.baseline_sd.ok_or("enter the baseline standard deviation")?,
+            sd: brief
+                .baseline_sd
+                .ok_or("enter the baseline standard deviation")?,
         },
     };
     Ok(stats::SampleSizeRequest {
@@ -105,7 +109,11 @@ mod tests {
         b.planned_end = Some(date(2026, 11, 9)); // 7 days -> 35,000 per arm
         let s = plan(&b).unwrap().shortfall.unwrap();
         assert_eq!((s.planned_days, s.n_per_arm_planned), (7, 35_000));
-        assert!(s.achieved_power > 0.5 && s.achieved_power < 0.8, "{}", s.achieved_power);
+        assert!(
+            s.achieved_power > 0.5 && s.achieved_power < 0.8,
+            "{}",
+            s.achieved_power
+        );
     }
 
     #[test]

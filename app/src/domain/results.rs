@@ -43,8 +43,16 @@ impl Observed {
     pub fn from_mean_sd(n: u64, mean: f64, sd: f64) -> Self {
         let nf = n as f64;
         let sum = mean * nf;
-        let sum_squares = if n > 1 { sd * sd * (nf - 1.0) + nf * mean * mean } else { nf * mean * mean };
-        Observed::Mean { n, sum, sum_squares }
+        let sum_squares = if n > 1 {
+            sd * sd * (nf - 1.0) + nf * mean * mean
+        } else {
+            nf * mean * mean
+        };
+        Observed::Mean {
+            n,
+            sum,
+            sum_squares,
+        }
     }
 }
 
@@ -87,42 +95,85 @@ impl Counts {
         let arm_names = brief.arm_names();
         let got: Vec<&str> = self.arms.iter().map(|a| a.name.as_str()).collect();
         if got != arm_names.iter().map(String::as_str).collect::<Vec<_>>() {
-            e.push(FieldError::new("arms", format!("arms must be {} in that order (got {})", arm_names.join(", "), got.join(", "))));
+            e.push(FieldError::new(
+                "arms",
+                format!(
+                    "arms must be {} in that order (got {})",
+                    arm_names.join(", "),
+                    got.join(", ")
+                ),
+            ));
             return e;
         }
         let metrics = std::iter::once(&brief.primary).chain(brief.secondary.iter());
         for (spec, (i, counts)) in metrics.zip(self.metrics.iter().enumerate()) {
             if counts.metric != spec.name {
-                e.push(FieldError::new(format!("metrics[{i}]"), format!("expected metric '{}', got '{}'", spec.name, counts.metric)));
+                e.push(FieldError::new(
+                    format!("metrics[{i}]"),
+                    format!("expected metric '{}', got '{}'", spec.name, counts.metric),
+                ));
                 continue;
             }
             if counts.values.len() != self.arms.len() {
-                e.push(FieldError::new(format!("metrics[{i}]"), format!("'{}' needs one value per arm", spec.name)));
+                e.push(FieldError::new(
+                    format!("metrics[{i}]"),
+                    format!("'{}' needs one value per arm", spec.name),
+                ));
                 continue;
             }
             for (arm, value) in self.arms.iter().zip(&counts.values) {
                 let at = format!("{} / {}", spec.name, arm.name);
                 match (spec.kind, value) {
-                    (MetricKind::Proportion, Observed::Proportion { conversions }) if *conversions > arm.users => e.push(FieldError::new(
-                        at,
-                        format!("{conversions} conversions is more than the arm's {} users", arm.users),
-                    )),
+                    (MetricKind::Proportion, Observed::Proportion { conversions })
+                        if *conversions > arm.users =>
+                    {
+                        e.push(FieldError::new(
+                            at,
+                            format!(
+                                "{conversions} conversions is more than the arm's {} users",
+                                arm.users
+                            ),
+                        ))
+                    }
                     (MetricKind::Proportion, Observed::Proportion { .. }) => {}
-                    (MetricKind::Mean, Observed::Mean { n, sum, sum_squares }) => {
+                    (
+                        MetricKind::Mean,
+                        Observed::Mean {
+                            n,
+                            sum,
+                            sum_squares,
+                        },
+                    ) => {
                         if !(sum.is_finite() && sum_squares.is_finite()) || *sum_squares < 0.0 {
                             e.push(FieldError::new(at.clone(), "sum and sum of squares must be finite, sum of squares not negative"));
                         }
                         if *n > arm.users {
-                            e.push(FieldError::new(at, format!("n = {n} is more than the arm's {} users", arm.users)));
+                            e.push(FieldError::new(
+                                at,
+                                format!("n = {n} is more than the arm's {} users", arm.users),
+                            ));
                         }
                     }
-                    _ => e.push(FieldError::new(at, format!("'{}' is a {} metric", spec.name, spec.kind.label().to_lowercase()))),
+                    _ => e.push(FieldError::new(
+                        at,
+                        format!(
+                            "'{}' is a {} metric",
+                            spec.name,
+                            spec.kind.label().to_lowercase()
+                        ),
+                    )),
                 }
             }
         }
         let expected = 1 + brief.secondary.len();
         if self.metrics.len() != expected {
-            e.push(FieldError::new("metrics", format!("expected {expected} metrics (the primary and each guardrail), got {}", self.metrics.len())));
+            e.push(FieldError::new(
+                "metrics",
+                format!(
+                    "expected {expected} metrics (the primary and each guardrail), got {}",
+                    self.metrics.len()
+                ),
+            ));
         }
         e
     }
@@ -135,11 +186,38 @@ mod tests {
 
     fn counts() -> Counts {
         Counts {
-            arms: vec![ArmCount { name: "control".into(), users: 1000 }, ArmCount { name: "one_page".into(), users: 1000 }],
+            arms: vec![
+                ArmCount {
+                    name: "control".into(),
+                    users: 1000,
+                },
+                ArmCount {
+                    name: "one_page".into(),
+                    users: 1000,
+                },
+            ],
             metrics: vec![
-                MetricCounts { metric: "purchase".into(), values: vec![Observed::Proportion { conversions: 100 }, Observed::Proportion { conversions: 120 }] },
-                MetricCounts { metric: "revenue".into(), values: vec![Observed::from_mean_sd(1000, 2.5, 12.0), Observed::from_mean_sd(1000, 2.6, 12.0)] },
-                MetricCounts { metric: "refunds".into(), values: vec![Observed::Proportion { conversions: 10 }, Observed::Proportion { conversions: 11 }] },
+                MetricCounts {
+                    metric: "purchase".into(),
+                    values: vec![
+                        Observed::Proportion { conversions: 100 },
+                        Observed::Proportion { conversions: 120 },
+                    ],
+                },
+                MetricCounts {
+                    metric: "revenue".into(),
+                    values: vec![
+                        Observed::from_mean_sd(1000, 2.5, 12.0),
+                        Observed::from_mean_sd(1000, 2.6, 12.0),
+                    ],
+                },
+                MetricCounts {
+                    metric: "refunds".into(),
+                    values: vec![
+                        Observed::Proportion { conversions: 10 },
+                        Observed::Proportion { conversions: 11 },
+                    ],
+                },
             ],
         }
     }
@@ -156,19 +234,30 @@ mod tests {
         let e = c.validate(&complete_brief());
         assert_eq!(e.len(), 1);
         assert_eq!(e[0].field, "purchase / one_page");
-        assert!(e[0].message.contains("1001 conversions is more than the arm's 1000 users"));
+        assert!(e[0]
+            .message
+            .contains("1001 conversions is more than the arm's 1000 users"));
     }
 
     #[test]
     fn arms_must_be_the_briefs_arms_in_order() {
         let mut c = counts();
         c.arms.swap(0, 1);
-        assert!(c.validate(&complete_brief())[0].message.contains("control, one_page in that order"));
+        assert!(c.validate(&complete_brief())[0]
+            .message
+            .contains("control, one_page in that order"));
     }
 
     #[test]
     fn mean_and_sd_convert_to_sums_that_give_them_back() {
-        let Observed::Mean { n, sum, sum_squares } = Observed::from_mean_sd(500, 3.0, 2.0) else { panic!() };
+        let Observed::Mean {
+            n,
+            sum,
+            sum_squares,
+        } = Observed::from_mean_sd(500, 3.0, 2.0)
+        else {
+            panic!()
+        };
         let nf = n as f64;
         let mean = sum / nf;
         let var = (sum_squares - sum * sum / nf) / (nf - 1.0);

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Verdict {
-    Ship { arm: String },
+    Ship {
+        arm: String,
+    },
     DontShip,
     Inconclusive,
     /// SRM or broken assignment: the data cannot be trusted either way.
@@ -26,7 +28,12 @@ pub enum VerdictKind {
 }
 
 impl VerdictKind {
-    pub const ALL: [VerdictKind; 4] = [Self::Ship, Self::DontShip, Self::Inconclusive, Self::Invalid];
+    pub const ALL: [VerdictKind; 4] = [
+        Self::Ship,
+        Self::DontShip,
+        Self::Inconclusive,
+        Self::Invalid,
+    ];
 
     pub fn slug(self) -> &'static str {
         match self {
@@ -64,7 +71,9 @@ impl Verdict {
     /// Rebuilds a verdict from its stored parts; `None` when a ship verdict lost its arm.
     pub fn from_parts(kind: VerdictKind, arm: Option<String>) -> Option<Self> {
         Some(match kind {
-            VerdictKind::Ship => Verdict::Ship { arm: arm.filter(|a| !a.is_empty())? },
+            VerdictKind::Ship => Verdict::Ship {
+                arm: arm.filter(|a| !a.is_empty())?,
+            },
             VerdictKind::DontShip => Verdict::DontShip,
             VerdictKind::Inconclusive => Verdict::Inconclusive,
             VerdictKind::Invalid => Verdict::Invalid,

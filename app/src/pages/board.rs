@@ -17,7 +17,13 @@ pub fn BoardPage() -> impl IntoView {
     let filter = Memo::new(move |_| {
         let q = query.read();
         let get = |k: &str| q.get(k).unwrap_or_default();
-        BoardFilter { team: get("team"), owner: get("owner"), tag: get("tag"), q: get("q"), archived: get("archived") == "true" }
+        BoardFilter {
+            team: get("team"),
+            owner: get("owner"),
+            tag: get("tag"),
+            q: get("q"),
+            archived: get("archived") == "true",
+        }
     });
     // (key, refusal reasons) of the last refused move, shown next to that card.
     let refusal = RwSignal::new(None::<(String, Vec<String>)>);
@@ -25,7 +31,10 @@ pub fn BoardPage() -> impl IntoView {
     let mover = Action::new(move |(key, to): &(String, Status)| {
         let (key, to) = (key.clone(), *to);
         async move {
-            let request = TransitionRequest { to: Some(to), ..Default::default() };
+            let request = TransitionRequest {
+                to: Some(to),
+                ..Default::default()
+            };
             (key.clone(), transition_experiment(key, request).await)
         }
     });
@@ -37,7 +46,12 @@ pub fn BoardPage() -> impl IntoView {
                     notice.set(Some(if moved.warnings.is_empty() {
                         format!("{} moved to {}", moved.key, moved.status.label())
                     } else {
-                        format!("{} moved to {}. Warning: {}", moved.key, moved.status.label(), moved.warnings.join("; "))
+                        format!(
+                            "{} moved to {}. Warning: {}",
+                            moved.key,
+                            moved.status.label(),
+                            moved.warnings.join("; ")
+                        )
                     }));
                 }
                 Err(e) => {
@@ -102,7 +116,12 @@ fn BoardView(
         let navigate = navigate.clone();
         let on_drop = move |ev: leptos::ev::DragEvent| {
             ev.prevent_default();
-            let Some(key) = ev.data_transfer().and_then(|dt| dt.get_data("text/plain").ok()) else { return };
+            let Some(key) = ev
+                .data_transfer()
+                .and_then(|dt| dt.get_data("text/plain").ok())
+            else {
+                return;
+            };
             if status == Status::Done {
                 // Closing needs a verdict and a summary: open the close form.
                 navigate(&format!("/experiments/{key}#close"), Default::default());
@@ -142,20 +161,21 @@ fn BoardView(
 
 #[component]
 fn FilterBar(board: Board, filter: BoardFilter) -> impl IntoView {
-    let select = |name: &'static str, label: &'static str, options: Vec<String>, current: String| {
-        view! {
-            <label>
-                {label}
-                <select name=name>
-                    <option value="" selected=current.is_empty()>"All"</option>
-                    {options.into_iter().map(|o| {
-                        let selected = o == current;
-                        view! { <option value=o.clone() selected=selected>{o.clone()}</option> }
-                    }).collect_view()}
-                </select>
-            </label>
-        }
-    };
+    let select =
+        |name: &'static str, label: &'static str, options: Vec<String>, current: String| {
+            view! {
+                <label>
+                    {label}
+                    <select name=name>
+                        <option value="" selected=current.is_empty()>"All"</option>
+                        {options.into_iter().map(|o| {
+                            let selected = o == current;
+                            view! { <option value=o.clone() selected=selected>{o.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            }
+        };
     let active = !filter.is_empty();
     view! {
         <Form method="GET" action="/" attr:class="filters">

@@ -5,7 +5,10 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
-use crate::api::experiments::{archive_experiment, get_experiment, save_brief, transition_experiment, ExperimentDetail};
+use crate::api::experiments::{
+    archive_experiment, get_experiment, save_brief, transition_experiment, ExperimentDetail,
+};
+use crate::api::results::{get_results, record_results};
 use crate::components::brief_editor::BriefEditor;
 use crate::components::brief_view::BriefView;
 use crate::components::close_form::CloseForm;
@@ -13,10 +16,9 @@ use crate::components::error_view::{reasons, ErrorView, Problems};
 use crate::components::format::{date, timestamp};
 use crate::components::manual_entry::ManualEntry;
 use crate::components::results_panel::ResultsPanel;
-use crate::api::results::{get_results, record_results};
-use crate::domain::results::Counts;
 use crate::domain::brief::Brief;
 use crate::domain::lifecycle::{Status, TransitionRequest};
+use crate::domain::results::Counts;
 use crate::error::AppError;
 
 #[component]
@@ -24,7 +26,10 @@ pub fn ExperimentPage() -> impl IntoView {
     let params = use_params_map();
     let key = Memo::new(move |_| params.read().get("key").unwrap_or_default());
     let reload = RwSignal::new(0u32);
-    let detail = Resource::new(move || (key.get(), reload.get()), |(k, _)| get_experiment(k));
+    let detail = Resource::new(
+        move || (key.get(), reload.get()),
+        |(k, _)| get_experiment(k),
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
@@ -39,7 +44,12 @@ pub fn ExperimentPage() -> impl IntoView {
 
 #[component]
 fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
-    let ExperimentDetail { experiment: exp, history, notes_html, overlapping } = detail;
+    let ExperimentDetail {
+        experiment: exp,
+        history,
+        notes_html,
+        overlapping,
+    } = detail;
     let key = exp.key.to_string();
     let status = exp.status;
     let today = chrono::Utc::now().date_naive();
@@ -117,7 +127,13 @@ fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
             reload.update(|n| *n += 1);
         }
     });
-    let treatments: Vec<String> = exp.brief.arms.iter().skip(1).map(|a| a.name.clone()).collect();
+    let treatments: Vec<String> = exp
+        .brief
+        .arms
+        .iter()
+        .skip(1)
+        .map(|a| a.name.clone())
+        .collect();
     let tags = exp.tags.clone();
 
     view! {

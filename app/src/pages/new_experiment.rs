@@ -27,7 +27,10 @@ pub fn NewExperimentPage() -> impl IntoView {
         Some(Err(e)) => vec![e.to_string()],
         _ => Vec::<String>::new(),
     };
-    let field = move |label: &'static str, name: &'static str, set: fn(&mut NewExperimentForm, String), placeholder: &'static str| {
+    let field = move |label: &'static str,
+                      name: &'static str,
+                      set: fn(&mut NewExperimentForm, String),
+                      placeholder: &'static str| {
         view! {
             <label class="field"><span class="label">{label}</span>
                 <input type="text" name=name placeholder=placeholder on:input=move |ev| { let v = event_target_value(&ev); form.update(|f| set(f, v)) } />

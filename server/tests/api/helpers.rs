@@ -12,7 +12,11 @@ pub fn app(pool: SqlitePool) -> Router {
 }
 
 pub async fn get(app: &Router, path: &str) -> (StatusCode, String) {
-    let response = app.clone().oneshot(Request::get(path).body(Body::empty()).unwrap()).await.unwrap();
+    let response = app
+        .clone()
+        .oneshot(Request::get(path).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
     read(response).await
 }
 

@@ -6,7 +6,10 @@ use crate::helpers::{app, call, get};
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn health_answers_ok(pool: SqlitePool) {
-    assert_eq!(get(&app(pool), "/healthz").await, (StatusCode::OK, "ok".into()));
+    assert_eq!(
+        get(&app(pool), "/healthz").await,
+        (StatusCode::OK, "ok".into())
+    );
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
@@ -19,19 +22,31 @@ async fn an_empty_board_offers_the_demo(pool: SqlitePool) {
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn the_board_renders_every_column_with_counts_before_any_script_runs(pool: SqlitePool) {
-    app::db::demo::load(&pool, chrono::Utc::now()).await.unwrap();
+    app::db::demo::load(&pool, chrono::Utc::now())
+        .await
+        .unwrap();
     let (status, html) = get(&app(pool), "/").await;
     assert_eq!(status, StatusCode::OK);
-    for column in ["column-proposed", "column-ready", "column-running", "column-done"] {
+    for column in [
+        "column-proposed",
+        "column-ready",
+        "column-running",
+        "column-done",
+    ] {
         assert!(html.contains(column), "{column}");
     }
-    assert!(html.contains("OVERDUE by"), "overdue running tests carry a badge");
+    assert!(
+        html.contains("OVERDUE by"),
+        "overdue running tests carry a badge"
+    );
     assert!(html.contains("onboarding_checklist_v2"));
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn a_filtered_board_url_renders_only_matching_cards(pool: SqlitePool) {
-    app::db::demo::load(&pool, chrono::Utc::now()).await.unwrap();
+    app::db::demo::load(&pool, chrono::Utc::now())
+        .await
+        .unwrap();
     let (_, html) = get(&app(pool), "/?team=Pricing").await;
     assert!(html.contains("annual_plan_toggle_default"));
     assert!(!html.contains("onboarding_checklist_v2"));
@@ -42,7 +57,11 @@ async fn an_unknown_experiment_is_a_404_page(pool: SqlitePool) {
     let app = app(pool);
     let (status, html) = get(&app, "/experiments/no_such_thing").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
-    assert!(html.contains("experiment &#x27;no_such_thing&#x27; not found") || html.contains("experiment 'no_such_thing' not found"), "{html}");
+    assert!(
+        html.contains("experiment &#x27;no_such_thing&#x27; not found")
+            || html.contains("experiment 'no_such_thing' not found"),
+        "{html}"
+    );
     let (status, _) = get(&app, "/nowhere").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
@@ -54,7 +73,13 @@ async fn an_experiment_page_shows_its_brief_and_history(pool: SqlitePool) {
     assert_eq!(status, StatusCode::OK);
     let (status, html) = get(&app, "/experiments/hero_copy_b_bold_b").await;
     assert_eq!(status, StatusCode::OK);
-    assert!(html.contains("Hero copy &lt;b&gt;bold&lt;/b&gt;"), "typed HTML is shown as text");
+    assert!(
+        html.contains("Hero copy &lt;b&gt;bold&lt;/b&gt;"),
+        "typed HTML is shown as text"
+    );
     assert!(html.contains("created as proposed"));
-    assert!(html.contains("Save brief"), "a proposal's brief is editable");
+    assert!(
+        html.contains("Save brief"),
+        "a proposal's brief is editable"
+    );
 }

@@ -11,11 +11,17 @@ use tower::ServiceExt;
 use crate::helpers::app;
 
 async fn post(pool: SqlitePool, path: &str, body: &str) -> (StatusCode, Value) {
-    let request = Request::post(path).header("content-type", "application/json").body(Body::from(body.to_owned())).unwrap();
+    let request = Request::post(path)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_owned()))
+        .unwrap();
     let response = app(pool).oneshot(request).await.unwrap();
     let status = response.status();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
@@ -23,7 +29,10 @@ async fn sample_size_answers_the_worked_example(pool: SqlitePool) {
     let body = json!({"kind":"proportion","baseline_rate":0.1,"mde_relative":0.05,"alpha":0.05,"power":0.8,"arms":2,"bonferroni":false,"daily_traffic":10000});
     let (status, v) = post(pool, "/api/v1/stats/sample-size", &body.to_string()).await;
     assert_eq!(status, StatusCode::OK, "{v}");
-    assert_eq!(v, json!({"n_per_arm":57763,"total_users":115526,"days_needed":12,"recommended_days":14}));
+    assert_eq!(
+        v,
+        json!({"n_per_arm":57763,"total_users":115526,"days_needed":12,"recommended_days":14})
+    );
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
@@ -31,7 +40,10 @@ async fn sample_size_without_traffic_leaves_out_the_duration(pool: SqlitePool) {
     let body = json!({"kind":"mean","baseline_mean":2.5,"sd":12.0,"mde_relative":0.05,"alpha":0.05,"power":0.8,"arms":2,"bonferroni":false});
     let (status, v) = post(pool, "/api/v1/stats/sample-size", &body.to_string()).await;
     assert_eq!(status, StatusCode::OK, "{v}");
-    assert!(v.get("n_per_arm").is_some() && v.get("days_needed").is_none(), "{v}");
+    assert!(
+        v.get("n_per_arm").is_some() && v.get("days_needed").is_none(),
+        "{v}"
+    );
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
@@ -39,7 +51,10 @@ async fn bad_sample_size_input_is_a_400_naming_the_field(pool: SqlitePool) {
     let body = json!({"kind":"proportion","baseline_rate":1.2,"mde_relative":0.05,"alpha":0.05,"power":0.8,"arms":2,"bonferroni":false});
     let (status, v) = post(pool.clone(), "/api/v1/stats/sample-size", &body.to_string()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert!(v["error"].as_str().unwrap().contains("baseline_rate"), "{v}");
+    assert!(
+        v["error"].as_str().unwrap().contains("baseline_rate"),
+        "{v}"
+    );
     let (status, v) = post(pool, "/api/v1/stats/sample-size", "{not json").await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert!(v["error"].as_str().unwrap().contains("line 1"), "{v}");
@@ -57,7 +72,21 @@ async fn analyze_returns_every_section_7_field(pool: SqlitePool) {
     assert_eq!(status, StatusCode::OK, "{v}");
     assert_eq!(v["srm"]["status"], "healthy");
     let c = &v["metrics"][0]["comparisons"][0];
-    for field in ["arm","lift_relative","ci_low","ci_high","p_value","p_value_adjusted","diff_absolute","diff_ci_low","diff_ci_high","chance_to_win","risk_control","risk_treatment","error"] {
+    for field in [
+        "arm",
+        "lift_relative",
+        "ci_low",
+        "ci_high",
+        "p_value",
+        "p_value_adjusted",
+        "diff_absolute",
+        "diff_ci_low",
+        "diff_ci_high",
+        "chance_to_win",
+        "risk_control",
+        "risk_treatment",
+        "error",
+    ] {
         assert!(c.get(field).is_some(), "missing {field} in {c}");
     }
     assert!((c["lift_relative"].as_f64().unwrap() - 0.1).abs() < 1e-12);

@@ -69,11 +69,10 @@ impl BlockParser {
             conversions: Vec::new(),
             amounts: Vec::new(),
         };
-        let body = block.strip_suffix(b"\n").unwrap_or(block);
         if block.is_empty() {
             return parsed;
         }
-        let mut rest = body;
+        let mut rest = block.strip_suffix(b"\n").unwrap_or(block);
         loop {
             // memchr, not `split`: the newline search touches every byte of the input.
             let (line, next) = match memchr::memchr(b'\n', rest) {

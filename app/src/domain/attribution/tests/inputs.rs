@@ -70,7 +70,7 @@ fn lines_split_anywhere_across_chunks_give_the_same_report() {
     let text = lines.join("\r\n") + "\r\n";
     let whole = run(
         config(&["purchase_completed"], &["purchase_completed:amount"]),
-        &[text.clone()],
+        std::slice::from_ref(&text),
     );
     for size in [1, 7, 64] {
         let mut attributor = Attributor::new(config(
