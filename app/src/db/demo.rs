@@ -596,6 +596,7 @@ fn brief_for(seed: &Seed, today: chrono::NaiveDate) -> Brief {
         ],
         daily_traffic: Some(20_000),
         window_days: 14,
+        exposure: Default::default(),
         planned_start: Some(start_date),
         planned_end: Some(start_date + Duration::days(length)),
         rule: DecisionRule {

@@ -61,6 +61,53 @@ impl Default for DecisionRule {
     }
 }
 
+/// How the analytics tool records that a user saw an arm (chosen per experiment).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Exposure {
+    /// Mixpanel's `$experiment_started` with `Experiment name` / `Variant name`.
+    #[default]
+    Mixpanel,
+    /// Optimizely through Mixpanel: `Experiment Viewed` with `flag_key` / `variation_key`.
+    Optimizely,
+    /// Amplitude's `$exposure` with `flag_key` / `variant`.
+    Amplitude,
+    Custom {
+        event: String,
+        experiment_property: String,
+        variant_property: String,
+    },
+}
+
+impl Exposure {
+    pub fn convention(&self) -> super::attribution::ExposureConvention {
+        use super::attribution::ExposureConvention as C;
+        match self {
+            Exposure::Mixpanel => C::Mixpanel,
+            Exposure::Optimizely => C::Optimizely,
+            Exposure::Amplitude => C::Amplitude,
+            Exposure::Custom {
+                event,
+                experiment_property,
+                variant_property,
+            } => C::Custom {
+                event: event.clone(),
+                experiment_property: experiment_property.clone(),
+                variant_property: variant_property.clone(),
+            },
+        }
+    }
+
+    pub fn label(&self) -> &'static str {
+        match self {
+            Exposure::Mixpanel => "Mixpanel $experiment_started",
+            Exposure::Optimizely => "Optimizely Experiment Viewed",
+            Exposure::Amplitude => "Amplitude $exposure",
+            Exposure::Custom { .. } => "custom event",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct Brief {
@@ -82,6 +129,8 @@ pub struct Brief {
     pub daily_traffic: Option<u64>,
     /// Conversion window after a user's first exposure.
     pub window_days: u32,
+    /// Which exposure events assign users to arms.
+    pub exposure: Exposure,
     pub planned_start: Option<NaiveDate>,
     pub planned_end: Option<NaiveDate>,
     pub rule: DecisionRule,
@@ -115,6 +164,7 @@ impl Default for Brief {
             ],
             daily_traffic: None,
             window_days: 14,
+            exposure: Exposure::Mixpanel,
             planned_start: None,
             planned_end: None,
             rule: DecisionRule::default(),

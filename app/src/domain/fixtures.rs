@@ -61,6 +61,7 @@ pub fn complete_brief() -> Brief {
         ],
         daily_traffic: Some(10_000),
         window_days: 14,
+        exposure: Default::default(),
         planned_start: Some(date(2026, 11, 2)),
         planned_end: Some(date(2026, 11, 16)),
         rule: DecisionRule {

@@ -8,6 +8,7 @@ pub mod board;
 pub mod brief;
 pub mod decision;
 pub mod experiment;
+pub mod import;
 pub mod lifecycle;
 pub mod metric;
 pub mod plan;
