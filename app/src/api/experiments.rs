@@ -19,6 +19,8 @@ pub struct ExperimentDetail {
     pub notes_html: String,
     /// Other running experiments on the same surface.
     pub overlapping: Vec<String>,
+    /// Running only: the decision rule's verdict on the latest results (pre-fills the close form).
+    pub computed_verdict: Option<crate::domain::verdict::Verdict>,
 }
 
 /// The result of an allowed move.
@@ -66,11 +68,17 @@ pub async fn get_experiment(key: String) -> Result<ExperimentDetail, AppError> {
             let overlapping =
                 db::running_on_surface(&pool, &experiment.surface, experiment.id).await?;
             let notes_html = super::markdown::render(&experiment.brief.notes);
+            let computed_verdict = if experiment.status == crate::domain::lifecycle::Status::Running {
+                crate::api::results::ssr::computed_verdict(&pool, &experiment, chrono::Utc::now().date_naive()).await?
+            } else {
+                None
+            };
             Ok(ExperimentDetail {
                 experiment,
                 history,
                 notes_html,
                 overlapping,
+                computed_verdict,
             })
         }
         .await,
@@ -129,10 +137,16 @@ pub async fn transition_experiment(
             use crate::domain::lifecycle::{plan_transition, ProgramContext};
             let pool = crate::state::pool()?;
             let exp = db::by_key(&pool, &key).await?;
+            let now = chrono::Utc::now();
+            let computed_verdict = if request.to == Some(Status::Done) {
+                crate::api::results::ssr::computed_verdict(&pool, &exp, now.date_naive()).await?
+            } else {
+                None
+            };
             let ctx = ProgramContext {
                 running_on_surface: db::running_on_surface(&pool, &exp.surface, exp.id).await?,
+                computed_verdict,
             };
-            let now = chrono::Utc::now();
             let plan = plan_transition(&exp, &request, now, &ctx)?;
             let moved = db::apply_transition(&pool, &exp, &plan, now).await?;
             Ok(Moved {

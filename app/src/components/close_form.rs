@@ -4,17 +4,30 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 
 use crate::domain::lifecycle::{Status, TransitionRequest};
-use crate::domain::verdict::VerdictKind;
+use crate::domain::verdict::{Verdict, VerdictKind};
 
 #[component]
 pub fn CloseForm(
     treatments: Vec<String>,
     planned_end: Option<NaiveDate>,
     today: NaiveDate,
+    /// The decision rule's verdict on the latest results: pre-selected, and choosing another
+    /// one asks for a reason.
+    computed: Option<Verdict>,
     on_close: Callback<TransitionRequest>,
 ) -> impl IntoView {
-    let verdict = RwSignal::new(None::<VerdictKind>);
-    let arm = RwSignal::new(treatments.first().cloned().unwrap_or_default());
+    let verdict = RwSignal::new(computed.as_ref().map(Verdict::kind));
+    let arm = RwSignal::new(
+        computed.as_ref().and_then(|v| v.arm().map(str::to_owned)).or_else(|| treatments.first().cloned()).unwrap_or_default(),
+    );
+    let override_reason = RwSignal::new(String::new());
+    let differs = {
+        let computed = computed.clone();
+        move || match (&computed, verdict.get()) {
+            (Some(c), Some(k)) => Verdict::from_parts(k, Some(arm.get())).as_ref() != Some(c),
+            _ => false,
+        }
+    };
     let summary = RwSignal::new(String::new());
     let stop_reason = RwSignal::new(String::new());
     let early = planned_end.is_some_and(|end| today < end);
@@ -28,13 +41,17 @@ pub fn CloseForm(
                 ship_arm: arm.get_untracked(),
                 summary: summary.get_untracked(),
                 stop_reason: stop_reason.get_untracked(),
+                override_reason: override_reason.get_untracked(),
             });
         }>
             <h3>"Close with a verdict"</h3>
+            {computed.clone().map(|c| view! {
+                <p class="computed" data-testid="computed-verdict">"The decision rule says: " <strong>{c.describe()}</strong>"."</p>
+            })}
             <fieldset class="verdicts">
                 <legend>"Verdict"</legend>
                 {VerdictKind::ALL.into_iter().map(|k| view! {
-                    <label class="radio"><input type="radio" name="verdict" value=k.slug() on:change=move |_| verdict.set(Some(k)) />{k.label()}</label>
+                    <label class="radio"><input type="radio" name="verdict" value=k.slug() checked=verdict.get_untracked() == Some(k) on:change=move |_| verdict.set(Some(k)) />{k.label()}</label>
                 }).collect_view()}
             </fieldset>
             <Show when=move || verdict.get() == Some(VerdictKind::Ship)>
@@ -53,6 +70,12 @@ pub fn CloseForm(
                     <small class="hint">"Recorded as stopped early."</small>
                 </label>
             })}
+            <Show when=differs.clone()>
+                <label class="field"><span class="label">"Reason for overriding the computed verdict"</span>
+                    <textarea name="override_reason" rows="2" on:input=move |ev| override_reason.set(event_target_value(&ev))></textarea>
+                    <small class="hint">"Recorded and shown with the verdict."</small>
+                </label>
+            </Show>
             <button type="submit" class="primary">"Close experiment"</button>
         </form>
     }

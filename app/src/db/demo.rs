@@ -694,5 +694,7 @@ fn demo_conclusion(verdict: &str) -> Conclusion {
         verdict,
         summary: summary.into(),
         stopped_early: None,
+        computed: None,
+        override_reason: None,
     }
 }

@@ -12,7 +12,8 @@ use crate::error::AppError;
 
 const COLUMNS: &str =
     "id, key, title, owner, team, surface, tags, status, archived, brief, version, \
-     started_at, ended_at, verdict, verdict_arm, summary, stop_reason, created_at, updated_at";
+     started_at, ended_at, verdict, verdict_arm, summary, stop_reason, computed_verdict, computed_arm, \
+     override_reason, created_at, updated_at";
 
 #[derive(FromRow)]
 struct ExperimentRow {
@@ -33,6 +34,9 @@ struct ExperimentRow {
     verdict_arm: Option<String>,
     summary: Option<String>,
     stop_reason: Option<String>,
+    computed_verdict: Option<VerdictKind>,
+    computed_arm: Option<String>,
+    override_reason: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -50,6 +54,8 @@ impl ExperimentRow {
                     .ok_or_else(|| AppError::internal("ship verdict without arm", &self.key))?,
                 summary: self.summary.unwrap_or_default(),
                 stopped_early: self.stop_reason,
+                computed: self.computed_verdict.and_then(|k| Verdict::from_parts(k, self.computed_arm)),
+                override_reason: self.override_reason,
             }),
             None => None,
         };
@@ -243,7 +249,7 @@ pub async fn apply_transition(
     let result = sqlx::query(
         "UPDATE experiment SET status = ?1, version = version + 1, updated_at = ?2, \
             started_at = coalesce(?3, started_at), ended_at = ?4, verdict = ?5, verdict_arm = ?6, \
-            summary = ?7, stop_reason = ?8 \
+            summary = ?7, stop_reason = ?8, computed_verdict = ?12, computed_arm = ?13, override_reason = ?14 \
          WHERE id = ?9 AND status = ?10 AND version = ?11",
     )
     .bind(plan.to)
@@ -257,6 +263,9 @@ pub async fn apply_transition(
     .bind(exp.id.0)
     .bind(plan.from)
     .bind(exp.version)
+    .bind(conclusion.and_then(|c| c.computed.as_ref().map(Verdict::kind)))
+    .bind(conclusion.and_then(|c| c.computed.as_ref().and_then(|v| v.arm().map(str::to_owned))))
+    .bind(conclusion.and_then(|c| c.override_reason.clone()))
     .execute(&mut *tx)
     .await?;
     if result.rows_affected() != 1 {

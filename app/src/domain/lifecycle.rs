@@ -92,6 +92,9 @@ pub struct TransitionRequest {
     pub summary: String,
     /// Closing before the planned end date only.
     pub stop_reason: String,
+    /// Closing with a verdict other than the computed one only.
+    #[serde(default)]
+    pub override_reason: String,
 }
 
 /// What the database must write for an allowed move.
@@ -120,6 +123,8 @@ pub enum TransitionError {
 pub struct ProgramContext {
     /// Keys of other running experiments on the same surface (for the overlap warning).
     pub running_on_surface: Vec<String>,
+    /// The decision rule's verdict on the latest results, when there are results.
+    pub computed_verdict: Option<Verdict>,
 }
 
 /// Minimum run: at least one full weekly cycle, or weekday/weekend effects bias the result.
@@ -185,7 +190,7 @@ pub fn plan_transition(
             reasons
         }
         Status::Done => {
-            let (conclusion, reasons) = conclusion_from(exp, request, today);
+            let (conclusion, reasons) = conclusion_from(exp, request, today, ctx.computed_verdict.as_ref());
             plan.conclusion = conclusion;
             plan.ended_at = Some(now);
             reasons
@@ -202,6 +207,7 @@ fn conclusion_from(
     exp: &Experiment,
     request: &TransitionRequest,
     today: NaiveDate,
+    computed: Option<&Verdict>,
 ) -> (Option<Conclusion>, Vec<String>) {
     let mut reasons = Vec::new();
     let verdict = match request.verdict {
@@ -245,12 +251,22 @@ fn conclusion_from(
         }
         _ => None,
     };
+    let override_reason = request.override_reason.trim();
+    let overrides = matches!((&verdict, computed), (Some(v), Some(c)) if v != c);
+    if overrides && override_reason.is_empty() {
+        reasons.push(format!(
+            "the decision rule's verdict is '{}'; choosing another verdict needs a written reason",
+            computed.map(Verdict::describe).unwrap_or_default()
+        ));
+    }
     let conclusion = verdict
         .filter(|_| reasons.is_empty())
         .map(|verdict| Conclusion {
             verdict,
             summary: summary.to_owned(),
             stopped_early,
+            computed: computed.cloned(),
+            override_reason: overrides.then(|| override_reason.to_owned()),
         });
     (conclusion, reasons)
 }

@@ -106,6 +106,7 @@ fn ready_back_to_proposed_is_always_allowed() {
 fn launch_records_the_start_and_warns_about_overlap_without_refusing() {
     let ctx = ProgramContext {
         running_on_surface: vec!["checkout_copy".into()],
+        ..Default::default()
     };
     let plan = plan_transition(
         &experiment(Status::Ready, complete_brief()),
@@ -226,4 +227,21 @@ fn status_slugs_round_trip_through_json() {
         );
         assert_eq!(Status::from_slug(s.slug()), Some(s));
     }
+}
+
+#[test]
+fn closing_against_the_computed_verdict_needs_a_written_reason_which_is_recorded() {
+    let mut exp = experiment(Status::Running, complete_brief());
+    exp.brief.planned_end = Some(date(2026, 11, 1));
+    let ctx = ProgramContext { computed_verdict: Some(Verdict::Inconclusive), ..Default::default() };
+    let err = plan_transition(&exp, &closing(VerdictKind::Ship, "one_page"), now(), &ctx).unwrap_err();
+    assert!(reasons(err)[0].contains("verdict is 'Inconclusive'; choosing another verdict needs a written reason"));
+    let mut req = closing(VerdictKind::Ship, "one_page");
+    req.override_reason = "the lift is strategic".into();
+    let c = plan_transition(&exp, &req, now(), &ctx).unwrap().conclusion.unwrap();
+    assert!(c.overridden());
+    assert_eq!(c.override_reason.as_deref(), Some("the lift is strategic"));
+    // Following the rule needs no reason.
+    let c = plan_transition(&exp, &closing(VerdictKind::Inconclusive, ""), now(), &ctx).unwrap().conclusion.unwrap();
+    assert!(!c.overridden() && c.override_reason.is_none());
 }

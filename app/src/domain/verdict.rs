@@ -102,4 +102,15 @@ pub struct Conclusion {
     pub summary: String,
     /// Set when the test was stopped before its planned end date: the reason given.
     pub stopped_early: Option<String>,
+    /// What the pre-registered rule said when the experiment was closed, if results existed.
+    pub computed: Option<Verdict>,
+    /// Why the team chose a verdict other than the computed one.
+    pub override_reason: Option<String>,
+}
+
+impl Conclusion {
+    /// The decision went against the rule's own verdict.
+    pub fn overridden(&self) -> bool {
+        self.computed.as_ref().is_some_and(|c| *c != self.verdict)
+    }
 }

@@ -49,6 +49,7 @@ fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
         history,
         notes_html,
         overlapping,
+        computed_verdict,
     } = detail;
     let key = exp.key.to_string();
     let status = exp.status;
@@ -174,13 +175,18 @@ fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
                     Ok(_) => ().into_any(),
                 })}
                 {(status == Status::Running).then(|| view! {
-                    <CloseForm treatments=treatments.clone() planned_end=exp.brief.planned_end today on_close />
+                    <CloseForm treatments=treatments.clone() planned_end=exp.brief.planned_end today computed=computed_verdict.clone() on_close />
                 })}
                 {exp.conclusion.clone().map(|c| view! {
                     <div class="conclusion" data-testid="conclusion">
                         <h3>"Verdict: " {c.verdict.describe()}</h3>
                         <p>{c.summary.clone()}</p>
-                        {c.stopped_early.map(|why| view! { <p class="badge overdue">"Stopped early: " {why}</p> })}
+                        {c.stopped_early.clone().map(|why| view! { <p class="badge overdue">"Stopped early: " {why}</p> })}
+                        {c.overridden().then(|| view! {
+                            <p class="override" data-testid="override">
+                                {format!("Overrode the computed verdict ({}): {}", c.computed.as_ref().map(|v| v.describe()).unwrap_or_default(), c.override_reason.clone().unwrap_or_default())}
+                            </p>
+                        })}
                     </div>
                 })}
             </section>
