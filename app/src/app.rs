@@ -51,6 +51,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=BoardPage ssr=SsrMode::Async />
                     <Route path=path!("/experiments/new") view=NewExperimentPage ssr=SsrMode::Async />
                     <Route path=path!("/experiments/:key") view=ExperimentPage ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view=crate::pages::settings::SettingsPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

@@ -13,6 +13,7 @@ pub mod db;
 pub mod domain;
 pub mod error;
 pub mod pages;
+pub mod pull;
 #[cfg(feature = "ssr")]
 pub mod state;
 

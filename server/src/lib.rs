@@ -4,8 +4,10 @@
 pub mod api_v1;
 pub mod attribute_cmd;
 pub mod config;
+pub mod import;
 
 use app::app::{shell, App};
+use app::pull::PullRegistry;
 use app::state::AppState;
 use axum::routing::get;
 use axum::Router;
@@ -28,13 +30,24 @@ pub async fn open_database(config: &config::Config) -> anyhow::Result<SqlitePool
 }
 
 pub fn router(leptos_options: LeptosOptions, pool: SqlitePool) -> Router {
-    let state = AppState {
+    router_with(AppState {
         leptos_options,
         pool,
-    };
+        pulls: PullRegistry::default(),
+    })
+}
+
+/// The router around a given state: `main` shares its pull registry with the schedule, and
+/// tests pass one with short retry delays.
+pub fn router_with(state: AppState) -> Router {
     let routes = generate_route_list(App);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        // Uploads stream through the attributor with bounded memory, so no body-size cap.
+        .route(
+            "/experiments/{key}/import",
+            axum::routing::post(import::import).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
         .nest("/api/v1", api_v1::routes())
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();

@@ -68,7 +68,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let addr = leptos_options.site_addr;
     let pool = server::open_database(&config).await?;
-    let app = server::router(leptos_options, pool);
+    let pulls = app::pull::PullRegistry::default();
+    app::pull::scheduler::spawn(pool.clone(), pulls.clone());
+    let app = server::router_with(app::state::AppState {
+        leptos_options,
+        pool,
+        pulls,
+    });
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;

@@ -4,6 +4,7 @@
 pub mod experiments;
 #[cfg(feature = "ssr")]
 pub mod markdown;
+pub mod pull;
 pub mod results;
 
 /// Sets the HTTP status of a failed server-function call to the error's own (400, 404, 409,

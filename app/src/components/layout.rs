@@ -9,6 +9,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             <nav>
                 <A href="/">"Board"</A>
                 <A href="/experiments/new">"Propose an experiment"</A>
+                <A href="/settings">"Settings"</A>
             </nav>
         </header>
         <main class="page">{children()}</main>

@@ -11,4 +11,6 @@ pub mod format;
 pub mod interval_plot;
 pub mod layout;
 pub mod manual_entry;
+pub mod pull_panel;
 pub mod results_panel;
+pub mod upload_form;

@@ -30,8 +30,10 @@ impl SnapshotRow {
     }
 }
 
-pub async fn insert(
-    pool: &SqlitePool,
+/// Stores one snapshot. Takes a pool or a transaction (`&mut *tx`), so a caller can make the
+/// snapshot part of a larger unit of work.
+pub async fn insert<'e>(
+    db: impl sqlx::SqliteExecutor<'e>,
     experiment: ExperimentId,
     source: Source,
     counts: &Counts,
@@ -48,7 +50,7 @@ pub async fn insert(
     .bind(sqlx::types::Json(counts))
     .bind(lines as i64)
     .bind(skipped as i64)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?)
 }
 

@@ -40,8 +40,8 @@ impl Schedule {
         match self {
             Schedule::DaysLeft(1) => "1 day left".into(),
             Schedule::DaysLeft(d) => format!("{d} days left"),
-            Schedule::EndsToday => "ends today".into(),
-            Schedule::Overdue(d) => format!("OVERDUE by {d} day{}", if d == 1 { "" } else { "s" }),
+            Schedule::EndsToday => "ends today: decision due".into(),
+            Schedule::Overdue(d) => format!("OVERDUE by {d} day{}: decision due", if d == 1 { "" } else { "s" }),
         }
     }
 }
@@ -122,7 +122,7 @@ mod tests {
             .schedule
             .unwrap();
         assert_eq!(late, Schedule::Overdue(3));
-        assert_eq!(late.describe(), "OVERDUE by 3 days");
+        assert_eq!(late.describe(), "OVERDUE by 3 days: decision due");
     }
 
     #[test]

@@ -16,6 +16,7 @@ use crate::components::error_view::{reasons, ErrorView, Problems};
 use crate::components::format::{date, timestamp};
 use crate::components::manual_entry::ManualEntry;
 use crate::components::results_panel::ResultsPanel;
+use crate::components::upload_form::UploadForm;
 use crate::domain::brief::Brief;
 use crate::domain::lifecycle::{Status, TransitionRequest};
 use crate::domain::results::Counts;
@@ -154,6 +155,11 @@ fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
                     {exp.brief.planned_end.map(|d| format!("Planned end {}. ", date(d)))}
                     {exp.ended_at.map(|t| format!("Ended {}.", timestamp(t)))}
                 </p>
+                {(status == Status::Running && exp.brief.planned_end.is_some_and(|end| today >= end)).then(|| view! {
+                    <p class="warning" data-testid="decision-due">
+                        "Decision due: the planned end date has passed. Review the computed verdict and close the experiment."
+                    </p>
+                })}
                 {(!overlapping.is_empty()).then(|| view! {
                     <p class="warning">{format!("Also running on this surface: {}", overlapping.join(", "))}</p>
                 })}
@@ -242,12 +248,19 @@ fn Results(key: String) -> impl IntoView {
         Some(Err(e)) => problems.set(reasons(&e)),
         None => {}
     });
+    // The upload form posts natively and comes back with its outcome in the query string.
+    let query = leptos_router::hooks::use_query_map();
+    let upload_key = key.clone();
     view! {
-        <section class="results" aria-label="Results">
+        <section class="results" id="results" aria-label="Results">
             <h2>"Results"</h2>
+            {move || query.with(|q| q.get("import_error")).map(|e| view! { <p class="refusal" role="alert" data-testid="import-error">{format!("Import failed, nothing was stored: {e}")}</p> })}
+            {move || query.with(|q| q.get("imported")).map(|m| view! { <p class="notice" role="status" data-testid="imported">{m}</p> })}
+            <crate::components::pull_panel::PullPanel key=key.clone() on_done=Callback::new(move |()| version.update(|v| *v += 1)) />
             <Transition fallback=|| view! { <p class="loading">"Loading results…"</p> }>
                 {move || {
                     let key = key.clone();
+                    let upload_key = upload_key.clone();
                     Suspend::new(async move {
                         match results.await {
                             Ok(view) => {
@@ -260,6 +273,10 @@ fn Results(key: String) -> impl IntoView {
                                     <details class="entry" open=initial_open>
                                         <summary>"Type in results by hand"</summary>
                                         <ManualEntry brief initial on_submit problems />
+                                    </details>
+                                    <details class="entry">
+                                        <summary>"Upload an export or a CSV"</summary>
+                                        <UploadForm key=upload_key />
                                     </details>
                                 }.into_any()
                             }

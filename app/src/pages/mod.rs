@@ -4,3 +4,4 @@ pub mod board;
 pub mod experiment;
 pub mod new_experiment;
 pub mod not_found;
+pub mod settings;

@@ -1,0 +1,96 @@
+//! Server functions for Mixpanel pulls: start one, watch it, cancel it, and the workspace's
+//! Mixpanel settings. The secret goes in and never comes back out.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::error::AppError;
+use crate::pull::settings::{SettingsForm, SettingsView};
+use crate::pull::PullInfo;
+
+// `crate::pull::PullStatus` is spelled out: `pull_status` below generates its own `PullStatus`.
+
+/// Starts a pull of the experiment's run from Mixpanel; refused while one runs.
+#[server(input = Json, endpoint = "start_pull")]
+pub async fn start_pull(key: String) -> Result<crate::pull::PullStatus, AppError> {
+    crate::api::with_status(
+        async move {
+            let pool = crate::state::pool()?;
+            let pulls = crate::state::pulls()?;
+            let started =
+                crate::pull::runner::start(&pool, &pulls, &key, crate::pull::Trigger::Manual)
+                    .await?;
+            Ok(started.status)
+        }
+        .await,
+    )
+}
+
+/// The experiment's latest pull since the server started, and whether pulling is set up.
+#[server(input = Json, endpoint = "pull_status")]
+pub async fn pull_status(key: String) -> Result<PullInfo, AppError> {
+    crate::api::with_status(
+        async move {
+            let pool = crate::state::pool()?;
+            let exp = crate::db::experiments::by_key(&pool, &key).await?;
+            let configured = crate::pull::store::load(&pool).await?.is_some();
+            let status = crate::state::pulls()?.status(exp.key.as_str());
+            Ok(PullInfo { configured, status })
+        }
+        .await,
+    )
+}
+
+/// Cancels the experiment's running pull: it stores nothing.
+#[server(input = Json, endpoint = "cancel_pull")]
+pub async fn cancel_pull(key: String) -> Result<(), AppError> {
+    crate::api::with_status(
+        async move {
+            let pool = crate::state::pool()?;
+            let exp = crate::db::experiments::by_key(&pool, &key).await?;
+            if crate::state::pulls()?.cancel(exp.key.as_str()) {
+                Ok(())
+            } else {
+                Err(AppError::Conflict(
+                    "no pull of this experiment is running".into(),
+                ))
+            }
+        }
+        .await,
+    )
+}
+
+#[server(input = Json, endpoint = "get_mixpanel_settings")]
+pub async fn get_mixpanel_settings() -> Result<SettingsView, AppError> {
+    crate::api::with_status(
+        async move {
+            let pool = crate::state::pool()?;
+            Ok(crate::pull::store::load(&pool)
+                .await?
+                .map(|s| s.view())
+                .unwrap_or_default())
+        }
+        .await,
+    )
+}
+
+/// Saves the settings; an empty secret keeps the stored one.
+#[server(input = Json, endpoint = "save_mixpanel_settings")]
+pub async fn save_mixpanel_settings(form: SettingsForm) -> Result<SettingsView, AppError> {
+    crate::api::with_status(
+        async move {
+            use crate::pull::store;
+            let pool = crate::state::pool()?;
+            let stored = store::load(&pool).await?.map(|s| s.secret);
+            let settings = form.parse(stored).map_err(AppError::Invalid)?;
+            store::save(&pool, &settings, chrono::Utc::now()).await?;
+            tracing::info!(
+                project_id = settings.project_id,
+                residency = settings.residency.slug(),
+                "Mixpanel settings saved"
+            );
+            Ok(settings.view())
+        }
+        .await,
+    )
+}

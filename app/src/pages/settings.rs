@@ -1,0 +1,99 @@
+//! `/settings`: the workspace's Mixpanel project, service account, data residency and pull
+//! schedule. The secret is write-only: the page shows whether one is set, never what it is.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::pull::{get_mixpanel_settings, save_mixpanel_settings};
+use crate::components::error_view::{ErrorView, Problems};
+use crate::error::AppError;
+use crate::pull::settings::{Residency, SettingsForm, SettingsView};
+
+#[component]
+pub fn SettingsPage() -> impl IntoView {
+    let settings = Resource::new(|| (), |_| get_mixpanel_settings());
+    view! {
+        <Title text="Settings" />
+        <h1>"Settings"</h1>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match settings.await {
+                    Ok(view) => view! { <MixpanelForm view /> }.into_any(),
+                    Err(e) => view! { <ErrorView error=e /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn MixpanelForm(view: SettingsView) -> impl IntoView {
+    let form = RwSignal::new(SettingsForm::from_view(&view));
+    let secret_set = RwSignal::new(view.secret_set);
+    let save = Action::new(move |f: &SettingsForm| {
+        let f = f.clone();
+        async move { save_mixpanel_settings(f).await }
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            secret_set.set(saved.secret_set);
+            form.update(|f| f.secret.clear());
+        }
+    });
+    let outcome = move || match save.value().get() {
+        Some(Ok(_)) => view! { <p class="muted" role="status">"Saved."</p> }.into_any(),
+        Some(Err(AppError::Invalid(fields))) => {
+            let items: Vec<String> = fields.into_iter().map(|f| f.message).collect();
+            view! { <Problems items /> }.into_any()
+        }
+        Some(Err(e)) => view! { <Problems items=vec![e.to_string()] /> }.into_any(),
+        None => ().into_any(),
+    };
+    let text = move |label: &'static str,
+                     name: &'static str,
+                     get: fn(&SettingsForm) -> String,
+                     set: fn(&mut SettingsForm, String),
+                     hint: &'static str| {
+        view! {
+            <label class="field"><span class="label">{label}</span>
+                <input type="text" name=name value=form.with_untracked(get)
+                    on:input=move |ev| { let v = event_target_value(&ev); form.update(|f| set(f, v)) } />
+                {(!hint.is_empty()).then(|| view! { <small class="hint">{hint}</small> })}
+            </label>
+        }
+    };
+    view! {
+        <section class="settings" aria-label="Mixpanel">
+            <h2>"Mixpanel"</h2>
+            <p class="muted">"Results are pulled from Mixpanel's Raw Event Export API with a service account that can read the project."</p>
+            <form class="mixpanel-settings" on:submit=move |ev| { ev.prevent_default(); save.dispatch(form.get_untracked()); }>
+                <div class="grid two">
+                    {text("Project id", "project_id", |f| f.project_id.clone(), |f, v| f.project_id = v, "")}
+                    {text("Service account user", "username", |f| f.username.clone(), |f, v| f.username = v, "")}
+                </div>
+                <label class="field"><span class="label">"Service account secret"</span>
+                    <input type="password" name="secret" autocomplete="new-password"
+                        prop:value=move || form.with(|f| f.secret.clone())
+                        placeholder=move || if secret_set.get() { "set (leave empty to keep it)" } else { "not set" }
+                        on:input=move |ev| { let v = event_target_value(&ev); form.update(|f| f.secret = v) } />
+                    <small class="hint" data-testid="secret-state">{move || if secret_set.get() { "Secret: set" } else { "Secret: not set" }}</small>
+                </label>
+                <label class="field"><span class="label">"Data residency"</span>
+                    <select name="residency" on:change=move |ev| {
+                        if let Some(r) = Residency::from_slug(&event_target_value(&ev)) { form.update(|f| f.residency = r) }
+                    }>
+                        {Residency::ALL.into_iter().map(|r| view! {
+                            <option value=r.slug() selected=form.with_untracked(|f| f.residency == r)>{format!("{} ({})", r.label(), r.host())}</option>
+                        }).collect_view()}
+                    </select>
+                </label>
+                <div class="grid two">
+                    {text("Base URL override", "base_url", |f| f.base_url.clone(), |f, v| f.base_url = v, "Empty in production; replaces the residency's host.")}
+                    {text("Pull every (hours)", "interval_hours", |f| f.interval_hours.clone(), |f, v| f.interval_hours = v, "Running experiments are pulled on this schedule.")}
+                </div>
+                <button type="submit" class="primary" disabled=move || save.pending().get()>"Save settings"</button>
+                {outcome}
+            </form>
+        </section>
+    }
+}

@@ -1,0 +1,212 @@
+//! One pull from start to stored snapshot. Everything that can refuse a pull is checked before it
+//! starts (experiment, settings, brief), so a started pull fails only on what Mixpanel sends.
+//! A pull stores exactly one snapshot in one transaction, or nothing: a failed, refused or
+//! cancelled pull leaves the previous snapshot as the latest.
+
+use chrono::{NaiveDate, Utc};
+use sqlx::SqlitePool;
+use tokio::task::JoinHandle;
+
+use super::mixpanel::{stream_export, ExportError, ExportRequest};
+use super::registry::{PullHandle, PullRegistry};
+use super::settings::MixpanelSettings;
+use super::{store, PullPhase, PullStatus, Trigger};
+use crate::domain::attribution::{
+    AttributionError, Attributor, Config, TooManySkippedLines, MAX_SKIPPED_RATIO,
+};
+use crate::domain::experiment::Experiment;
+use crate::domain::import::{attribution_config, counts_from_report};
+use crate::domain::lifecycle::Status;
+use crate::domain::results::Source;
+use crate::error::AppError;
+
+/// Why a pull could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("Mixpanel is not set up: add the project and service account under Settings")]
+    NotConfigured,
+    #[error("results are pulled for running or finished experiments")]
+    NotStarted,
+    #[error("a pull of this experiment is already running (started {0}); wait for it or cancel it")]
+    AlreadyRunning(String),
+    #[error("the brief cannot be attributed: {0}")]
+    Brief(String),
+    #[error(transparent)]
+    App(#[from] AppError),
+}
+
+impl From<StartError> for AppError {
+    fn from(e: StartError) -> Self {
+        match e {
+            StartError::App(e) => e,
+            StartError::AlreadyRunning(_) => AppError::Conflict(e.to_string()),
+            other => AppError::invalid("pull", other.to_string()),
+        }
+    }
+}
+
+/// Why a started pull stored nothing.
+#[derive(Debug, thiserror::Error)]
+enum PullError {
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    #[error("refused: {0}; nothing was stored")]
+    Malformed(#[from] TooManySkippedLines),
+    #[error("the export could not be counted: {0}")]
+    Attribution(#[from] AttributionError),
+    #[error("{0}")]
+    Counts(String),
+    #[error("the snapshot could not be saved: {0}")]
+    Store(AppError),
+}
+
+/// A started pull: its first status, and the task to await for its end (the scheduler does).
+pub struct Started {
+    pub status: PullStatus,
+    pub task: JoinHandle<()>,
+}
+
+/// Checks, claims the experiment in the registry, and runs the pull in the background.
+pub async fn start(
+    pool: &SqlitePool,
+    registry: &PullRegistry,
+    key: &str,
+    trigger: Trigger,
+) -> Result<Started, StartError> {
+    let exp = crate::db::experiments::by_key(pool, key).await?;
+    let settings = store::load(pool).await?.ok_or(StartError::NotConfigured)?;
+    let (Some(started), Status::Running | Status::Done) = (exp.started_at, exp.status) else {
+        return Err(StartError::NotStarted);
+    };
+    let from = started.date_naive();
+    let to = exp
+        .ended_at
+        .map_or_else(|| Utc::now().date_naive(), |t| t.date_naive())
+        .max(from);
+    let config = attribution_config(&exp.brief, key, Some((from, to))).map_err(StartError::Brief)?;
+    let handle = registry
+        .begin(key, trigger, (from, to))
+        .map_err(|e| StartError::AlreadyRunning(e.started_at.format("%H:%M:%S UTC").to_string()))?;
+    let status = registry.status(key).ok_or(AppError::Internal)?;
+    tracing::info!(key, ?trigger, %from, %to, "pull started");
+    let job = Job {
+        pool: pool.clone(),
+        exp,
+        settings,
+        config,
+        from,
+        to,
+    };
+    let task = tokio::spawn(async move { job.run(handle).await });
+    Ok(Started { status, task })
+}
+
+struct Job {
+    pool: SqlitePool,
+    exp: Experiment,
+    settings: MixpanelSettings,
+    config: Config,
+    from: NaiveDate,
+    to: NaiveDate,
+}
+
+impl Job {
+    async fn run(self, handle: PullHandle) {
+        let key = handle.key().to_owned();
+        match self.pull(&handle).await {
+            Ok(message) => {
+                tracing::info!(key, "{message}");
+                handle.finish(PullPhase::Succeeded, message);
+            }
+            Err(PullError::Export(ExportError::Cancelled)) => {
+                tracing::info!(key, "pull cancelled");
+                handle.finish(
+                    PullPhase::Cancelled,
+                    "Cancelled: nothing was stored; the previous results stay.".into(),
+                );
+            }
+            Err(e) => {
+                tracing::warn!(key, error = %e, "pull failed");
+                handle.finish(
+                    PullPhase::Failed,
+                    format!("{e}. The previous results stay."),
+                );
+            }
+        }
+    }
+
+    async fn pull(&self, handle: &PullHandle) -> Result<String, PullError> {
+        let key = handle.key();
+        let mut attributor = Attributor::new(self.config.clone())
+            .map_err(|e| PullError::Attribution(e.into()))?;
+        let request = ExportRequest {
+            settings: &self.settings,
+            from: self.from,
+            to: self.to,
+            events: events(&self.config),
+        };
+        let mut cancel = handle.cancel_signal();
+        // Each chunk is attributed as it arrives (microseconds of work per chunk), so memory
+        // holds the users and metric events, never the export.
+        stream_export(
+            &request,
+            handle.retry(),
+            &mut cancel,
+            |wait| handle.note(wait),
+            |chunk| {
+                attributor.feed_chunk(chunk);
+                handle.progress(attributor.progress());
+            },
+        )
+        .await?;
+        let report = attributor.finish()?;
+        handle.progress(crate::domain::attribution::Progress {
+            bytes: report.bytes,
+            lines: report.lines,
+            events: report.events,
+            skipped: report.skipped.count,
+        });
+        report.check_skipped(MAX_SKIPPED_RATIO)?;
+        let brief = &self.exp.brief;
+        let counts = counts_from_report(brief, key, &report).map_err(PullError::Counts)?;
+        let problems = counts.validate(brief);
+        if !problems.is_empty() {
+            let words: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+            return Err(PullError::Counts(words.join("; ")));
+        }
+        // The last moment a cancel can still keep the snapshot out.
+        if handle.is_cancelled() {
+            return Err(ExportError::Cancelled.into());
+        }
+        let mut tx = self.pool.begin().await.map_err(|e| PullError::Store(e.into()))?;
+        crate::db::results::insert(
+            &mut *tx,
+            self.exp.id,
+            Source::Mixpanel,
+            &counts,
+            report.lines,
+            report.skipped.count,
+            Utc::now(),
+        )
+        .await
+        .map_err(PullError::Store)?;
+        tx.commit().await.map_err(|e| PullError::Store(e.into()))?;
+        let users: u64 = counts.arms.iter().map(|a| a.users).sum();
+        Ok(format!(
+            "Stored a snapshot: {users} exposed users from {} lines ({} skipped, {} duplicates).",
+            report.lines, report.skipped.count, report.duplicates
+        ))
+    }
+}
+
+/// The events to ask Mixpanel for: the exposure event and the brief's metric events, nothing else,
+/// which keeps the export (and the API's work) small.
+fn events(config: &Config) -> Vec<String> {
+    let mut events: Vec<String> = std::iter::once(config.convention.event().to_owned())
+        .chain(config.metrics.iter().cloned())
+        .chain(config.values.iter().map(|v| v.event().to_owned()))
+        .collect();
+    events.sort();
+    events.dedup();
+    events
+}

@@ -1,0 +1,86 @@
+//! Pulls every running experiment once per interval while Mixpanel is set up. Pulls run one after
+//! another, never side by side: the export API allows few queries an hour per project.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use sqlx::SqlitePool;
+use tokio::task::JoinHandle;
+
+use super::registry::PullRegistry;
+use super::{runner, store, Trigger};
+
+/// How often the schedule looks for due experiments; the interval itself is in the settings.
+const TICK: Duration = Duration::from_secs(60);
+
+/// Starts the schedule; it runs until the process ends.
+pub fn spawn(pool: SqlitePool, registry: PullRegistry) -> JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = round(&pool, &registry).await {
+                tracing::warn!(error = %e, "scheduled pulls skipped this round");
+            }
+        }
+    })
+}
+
+/// One look: pulls each due experiment, waiting for each pull to end before the next.
+async fn round(pool: &SqlitePool, registry: &PullRegistry) -> Result<(), crate::error::AppError> {
+    let Some(settings) = store::load(pool).await? else {
+        return Ok(());
+    };
+    let interval = chrono::Duration::from_std(settings.interval()).unwrap_or(chrono::Duration::MAX);
+    for exp in store::running(pool).await? {
+        let last_attempt = registry.status(&exp.key).map(|s| s.started_at);
+        if registry.status(&exp.key).is_some_and(|s| s.is_running())
+            || !is_due(Utc::now(), interval, [exp.started_at, exp.last_pull, last_attempt])
+        {
+            continue;
+        }
+        match runner::start(pool, registry, &exp.key, Trigger::Schedule).await {
+            Ok(started) => {
+                let _ = started.task.await;
+            }
+            Err(e) => tracing::warn!(key = exp.key, error = %e, "scheduled pull not started"),
+        }
+    }
+    Ok(())
+}
+
+/// Due once a full interval has passed since the latest of: the start of the run (nothing to
+/// count at launch), the last stored pull, and the last attempt (a failing pull is not retried
+/// every tick, which would spend the API's hourly queries).
+fn is_due(
+    now: DateTime<Utc>,
+    interval: chrono::Duration,
+    since: [Option<DateTime<Utc>>; 3],
+) -> bool {
+    match since.into_iter().flatten().max() {
+        Some(latest) => now - latest >= interval,
+        None => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at(hour: u32) -> Option<DateTime<Utc>> {
+        Some(Utc.with_ymd_and_hms(2026, 11, 2, hour, 0, 0).unwrap())
+    }
+
+    #[test]
+    fn an_experiment_is_due_one_interval_after_its_latest_start_pull_or_attempt() {
+        let six = chrono::Duration::hours(6);
+        let now = at(12).unwrap();
+        assert!(is_due(now, six, [at(6), None, None]), "launched six hours ago");
+        assert!(!is_due(now, six, [at(7), None, None]), "launched five hours ago");
+        assert!(!is_due(now, six, [at(0), at(8), None]), "pulled four hours ago");
+        assert!(!is_due(now, six, [at(0), at(1), at(10)]), "a failed attempt two hours ago");
+        assert!(is_due(now, six, [None, None, None]));
+    }
+}

@@ -1,0 +1,152 @@
+//! Queries behind pulling: the one-row Mixpanel settings, and what the schedule needs to know
+//! about running experiments.
+
+use chrono::{DateTime, Utc};
+use sqlx::{FromRow, SqlitePool};
+
+use super::settings::{MixpanelSettings, Residency, Secret};
+use crate::error::AppError;
+
+#[derive(FromRow)]
+struct SettingsRow {
+    project_id: i64,
+    username: String,
+    secret: String,
+    residency: Residency,
+    base_url: Option<String>,
+    interval_hours: i64,
+}
+
+impl SettingsRow {
+    fn into_settings(self) -> MixpanelSettings {
+        MixpanelSettings {
+            project_id: self.project_id,
+            username: self.username,
+            secret: Secret::new(self.secret),
+            residency: self.residency,
+            base_url: self.base_url,
+            // The column's CHECK keeps it within 1..=168.
+            interval_hours: u32::try_from(self.interval_hours).unwrap_or(1),
+        }
+    }
+}
+
+/// The workspace's settings, or None before anyone saved them.
+#[tracing::instrument(skip_all)]
+pub async fn load(pool: &SqlitePool) -> Result<Option<MixpanelSettings>, AppError> {
+    let row: Option<SettingsRow> = sqlx::query_as(
+        "SELECT project_id, username, secret, residency, base_url, interval_hours FROM mixpanel_source WHERE id = 1",
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(SettingsRow::into_settings))
+}
+
+#[tracing::instrument(skip_all)]
+pub async fn save(
+    pool: &SqlitePool,
+    settings: &MixpanelSettings,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO mixpanel_source (id, project_id, username, secret, residency, base_url, interval_hours, updated_at) \
+         VALUES (1, ?, ?, ?, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET project_id = excluded.project_id, username = excluded.username, \
+         secret = excluded.secret, residency = excluded.residency, base_url = excluded.base_url, \
+         interval_hours = excluded.interval_hours, updated_at = excluded.updated_at",
+    )
+    .bind(settings.project_id)
+    .bind(&settings.username)
+    .bind(settings.secret.expose())
+    .bind(settings.residency)
+    .bind(settings.base_url.as_deref())
+    .bind(i64::from(settings.interval_hours))
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A running experiment as the schedule sees it.
+#[derive(Debug, Clone, FromRow)]
+pub struct ScheduledExperiment {
+    pub key: String,
+    pub started_at: Option<DateTime<Utc>>,
+    /// When its latest Mixpanel snapshot was taken.
+    pub last_pull: Option<DateTime<Utc>>,
+}
+
+/// Running, unarchived experiments with their latest Mixpanel snapshot, oldest pull first.
+#[tracing::instrument(skip_all)]
+pub async fn running(pool: &SqlitePool) -> Result<Vec<ScheduledExperiment>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT e.key AS key, e.started_at AS started_at, MAX(s.taken_at) AS last_pull \
+         FROM experiment e LEFT JOIN snapshot s ON s.experiment_id = e.id AND s.source = 'mixpanel' \
+         WHERE e.status = 'running' AND e.archived = 0 \
+         GROUP BY e.id ORDER BY last_pull IS NOT NULL, last_pull, e.id",
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pull::settings::SettingsForm;
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn settings_round_trip_and_a_second_save_replaces_the_row(pool: SqlitePool) {
+        assert_eq!(load(&pool).await.unwrap(), None);
+        let form = SettingsForm {
+            project_id: "42".into(),
+            username: "sa".into(),
+            secret: "first".into(),
+            residency: Residency::India,
+            base_url: "http://127.0.0.1:9".into(),
+            interval_hours: "2".into(),
+        };
+        let first = form.parse(None).unwrap();
+        save(&pool, &first, Utc::now()).await.unwrap();
+        assert_eq!(load(&pool).await.unwrap(), Some(first.clone()));
+        let second = SettingsForm {
+            secret: "second".into(),
+            base_url: String::new(),
+            ..form
+        }
+        .parse(None)
+        .unwrap();
+        save(&pool, &second, Utc::now()).await.unwrap();
+        let loaded = load(&pool).await.unwrap().unwrap();
+        assert_eq!(loaded.secret.expose(), "second");
+        assert_eq!(loaded.base(), "https://data-in.mixpanel.com");
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM mixpanel_source")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(rows, 1);
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn running_experiments_are_listed_with_their_latest_mixpanel_pull(pool: SqlitePool) {
+        let t = "2026-11-02T09:00:00Z";
+        for (key, status, started) in [
+            ("live_one", "running", Some(t)),
+            ("live_two", "running", Some(t)),
+            ("drafted", "proposed", None),
+        ] {
+            sqlx::query("INSERT INTO experiment (key, title, owner, team, status, started_at, created_at, updated_at) VALUES (?, 't', 'o', 'x', ?, ?, ?, ?)")
+                .bind(key).bind(status).bind(started).bind(t).bind(t)
+                .execute(&pool).await.unwrap();
+        }
+        for (source, at) in [("mixpanel", "2026-11-03T09:00:00Z"), ("manual", "2026-11-04T09:00:00Z")] {
+            sqlx::query("INSERT INTO snapshot (experiment_id, taken_at, source, counts) SELECT id, ?, ?, '{}' FROM experiment WHERE key = 'live_two'")
+                .bind(at).bind(source)
+                .execute(&pool).await.unwrap();
+        }
+        let rows = running(&pool).await.unwrap();
+        let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
+        assert_eq!(keys, ["live_one", "live_two"], "never pulled first, drafts left out");
+        assert_eq!(rows[0].last_pull, None);
+        assert_eq!(rows[1].last_pull.map(|t| t.to_rfc3339()).as_deref(), Some("2026-11-03T09:00:00+00:00"), "manual entries do not count");
+    }
+}
