@@ -30,6 +30,10 @@ test('a proposal goes from proposed to done in the browser and stays done after 
   await page.getByLabel('Summary').fill('One page lifted purchases by 6%.');
   await page.getByLabel(/Reason for stopping/).fill('clear winner, guardrails flat');
   await page.getByRole('button', { name: 'Close experiment' }).click();
+  await expect(page.locator('.lifecycle .refusal')).toContainText("post-mortem's lessons");
+  await page.getByLabel('Lessons (required)').fill('Fewer steps beat reassurance copy.');
+  await page.getByLabel('Next test idea').fill('Remove the coupon field from checkout');
+  await page.getByRole('button', { name: 'Close experiment' }).click();
   await expect(page.getByTestId('status')).toHaveText('Done');
   await expect(page.getByTestId('conclusion')).toContainText('Ship treatment');
 
@@ -37,6 +41,13 @@ test('a proposal goes from proposed to done in the browser and stays done after 
   await expect(page.getByTestId('status')).toHaveText('Done');
   await expect(page.getByTestId('conclusion')).toContainText('Stopped early: clear winner');
   await expect(page.locator('.history li')).toHaveCount(4);
+  await expect(page.getByTestId('post-mortem')).toContainText('Fewer steps beat reassurance copy.');
+
+  // The next test idea becomes a linked proposal in one click.
+  await page.getByRole('button', { name: 'Propose it' }).click();
+  await page.waitForURL(/remove_the_coupon_field_from_checkout/);
+  await expect(page.getByTestId('status')).toHaveText('Proposed');
+  await expect(page.locator('.crumbs')).toContainText(`follows ${key}`);
 
   await open(page, '/');
   const doneColumn = page.locator('section.column-done');

@@ -68,8 +68,14 @@ pub async fn get_experiment(key: String) -> Result<ExperimentDetail, AppError> {
             let overlapping =
                 db::running_on_surface(&pool, &experiment.surface, experiment.id).await?;
             let notes_html = super::markdown::render(&experiment.brief.notes);
-            let computed_verdict = if experiment.status == crate::domain::lifecycle::Status::Running {
-                crate::api::results::ssr::computed_verdict(&pool, &experiment, chrono::Utc::now().date_naive()).await?
+            let computed_verdict = if experiment.status == crate::domain::lifecycle::Status::Running
+            {
+                crate::api::results::ssr::computed_verdict(
+                    &pool,
+                    &experiment,
+                    chrono::Utc::now().date_naive(),
+                )
+                .await?
             } else {
                 None
             };
@@ -177,6 +183,54 @@ pub async fn load_demo() -> Result<usize, AppError> {
         async move {
             let pool = crate::state::pool()?;
             crate::db::demo::load(&pool, chrono::Utc::now()).await
+        }
+        .await,
+    )
+}
+
+/// Turns a done experiment's "next test idea" into a proposal linked to it; returns its key.
+#[server(input = Json, endpoint = "propose_follow_up")]
+pub async fn propose_follow_up(key: String) -> Result<String, AppError> {
+    crate::api::with_status(
+        async move {
+            use crate::domain::experiment::{ExperimentKey, NewExperiment};
+            let pool = crate::state::pool()?;
+            let done = crate::db::experiments::by_key(&pool, &key).await?;
+            let idea = done
+                .conclusion
+                .as_ref()
+                .map(|c| c.post_mortem.next_idea.trim().to_owned())
+                .filter(|i| !i.is_empty())
+                .ok_or_else(|| AppError::invalid("next_idea", "this experiment's post-mortem has no next test idea"))?;
+            let title: String = idea.chars().take(120).collect();
+            // A key from the idea, made unique with a suffix if a proposal already took it.
+            let base: String = ExperimentKey::suggest(&title).chars().take(56).collect();
+            let mut candidate = base.clone();
+            let mut n = 2;
+            while crate::db::experiments::by_key(&pool, &candidate).await.is_ok() {
+                candidate = format!("{base}_{n}");
+                n += 1;
+            }
+            let mut tags = done.tags.clone();
+            tags.push("follow-up".into());
+            tags.sort();
+            tags.dedup();
+            let new = NewExperiment {
+                key: ExperimentKey::parse(&candidate).map_err(|e| AppError::invalid("key", e))?,
+                title,
+                hypothesis: idea.clone(),
+                owner: done.owner.clone(),
+                team: done.team.clone(),
+                surface: done.surface.clone(),
+                tags,
+                follows: Some(done.key.to_string()),
+            };
+            let brief = Brief {
+                hypothesis: crate::domain::brief::Hypothesis { draft: idea, ..Default::default() },
+                ..Default::default()
+            };
+            let created = crate::db::experiments::insert(&pool, &new, &brief, chrono::Utc::now()).await?;
+            Ok(created.key.to_string())
         }
         .await,
     )

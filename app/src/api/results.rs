@@ -93,8 +93,15 @@ pub mod ssr {
     use crate::domain::plan::plan;
 
     /// The rule's verdict on the latest snapshot, for the close form and the override check.
-    pub async fn computed_verdict(pool: &sqlx::SqlitePool, exp: &Experiment, today: NaiveDate) -> Result<Option<crate::domain::verdict::Verdict>, AppError> {
-        let latest = crate::db::results::list(pool, exp.id).await?.into_iter().last();
+    pub async fn computed_verdict(
+        pool: &sqlx::SqlitePool,
+        exp: &Experiment,
+        today: NaiveDate,
+    ) -> Result<Option<crate::domain::verdict::Verdict>, AppError> {
+        let latest = crate::db::results::list(pool, exp.id)
+            .await?
+            .into_iter()
+            .last();
         let required = plan(&exp.brief).ok().map(|p| p.n_per_arm);
         Ok(latest
             .and_then(|s| analyze(&exp.brief, &s.counts).ok())

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use super::calculator::Calculator;
 use super::fields::{NumberField, TextField};
 use super::format::pct_input;
-use crate::domain::brief::{Arm, Brief, MetricSpec};
+use crate::domain::brief::{Arm, Brief, Exposure, MetricSpec};
 use crate::domain::experiment::FieldError;
 use crate::domain::metric::{Correction, Direction, Engine, MetricKind};
 
@@ -114,6 +114,7 @@ pub fn BriefEditor(
 
             <fieldset>
                 <legend>"Arms (control first)"</legend>
+                <ExposureField draft />
                 {move || {
                     let n = arms_len.get();
                     (0..n).map(|i| {
@@ -306,5 +307,70 @@ fn DateField(
                 on:input=move |ev| on_date.run(NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d").ok()) />
             {move || error.get().map(|e| view! { <small class="field-error">{e}</small> })}
         </label>
+    }
+}
+
+/// Which exposure events assign users to arms; the arm names above must match its variant names.
+#[component]
+fn ExposureField(draft: RwSignal<Brief>) -> impl IntoView {
+    let current = draft.with_untracked(|b| b.exposure.clone());
+    let slug = |e: &Exposure| match e {
+        Exposure::Mixpanel => "mixpanel",
+        Exposure::Optimizely => "optimizely",
+        Exposure::Amplitude => "amplitude",
+        Exposure::Custom { .. } => "custom",
+    };
+    let is_custom =
+        Memo::new(move |_| draft.with(|b| matches!(b.exposure, Exposure::Custom { .. })));
+    let custom = move |pick: fn(&mut Exposure) -> Option<&mut String>| {
+        move |ev: leptos::ev::Event| {
+            let v = event_target_value(&ev);
+            draft.update(|b| {
+                if let Some(field) = pick(&mut b.exposure) {
+                    *field = v;
+                }
+            })
+        }
+    };
+    let (event, exp_prop, var_prop) = match &current {
+        Exposure::Custom {
+            event,
+            experiment_property,
+            variant_property,
+        } => (
+            event.clone(),
+            experiment_property.clone(),
+            variant_property.clone(),
+        ),
+        _ => Default::default(),
+    };
+    view! {
+        <div class="grid three">
+            <label class="field"><span class="label">"Exposure events"</span>
+                <select name="exposure" on:change=move |ev| {
+                    let e = match event_target_value(&ev).as_str() {
+                        "optimizely" => Exposure::Optimizely,
+                        "amplitude" => Exposure::Amplitude,
+                        "custom" => Exposure::Custom { event: String::new(), experiment_property: String::new(), variant_property: String::new() },
+                        _ => Exposure::Mixpanel,
+                    };
+                    draft.update(|b| b.exposure = e);
+                }>
+                    {[Exposure::Mixpanel, Exposure::Optimizely, Exposure::Amplitude, Exposure::Custom { event: String::new(), experiment_property: String::new(), variant_property: String::new() }]
+                        .into_iter()
+                        .map(|e| view! { <option value=slug(&e) selected=slug(&e) == slug(&current)>{e.label()}</option> })
+                        .collect_view()}
+                </select>
+                <small class="hint">"the experiment's key must match the experiment-name property"</small>
+            </label>
+            <Show when=move || is_custom.get()>
+                <label class="field"><span class="label">"Custom event"</span>
+                    <input type="text" name="exposure.event" value=event.clone() on:input=custom(|e| match e { Exposure::Custom { event, .. } => Some(event), _ => None }) /></label>
+                <label class="field"><span class="label">"Experiment-name property"</span>
+                    <input type="text" name="exposure.experiment_property" value=exp_prop.clone() on:input=custom(|e| match e { Exposure::Custom { experiment_property, .. } => Some(experiment_property), _ => None }) /></label>
+                <label class="field"><span class="label">"Variant-name property"</span>
+                    <input type="text" name="exposure.variant_property" value=var_prop.clone() on:input=custom(|e| match e { Exposure::Custom { variant_property, .. } => Some(variant_property), _ => None }) /></label>
+            </Show>
+        </div>
     }
 }

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use leptos::prelude::*;
 
 use crate::domain::lifecycle::{Status, TransitionRequest};
-use crate::domain::verdict::{Verdict, VerdictKind};
+use crate::domain::verdict::{PostMortem, Verdict, VerdictKind};
 
 #[component]
 pub fn CloseForm(
@@ -18,9 +18,16 @@ pub fn CloseForm(
 ) -> impl IntoView {
     let verdict = RwSignal::new(computed.as_ref().map(Verdict::kind));
     let arm = RwSignal::new(
-        computed.as_ref().and_then(|v| v.arm().map(str::to_owned)).or_else(|| treatments.first().cloned()).unwrap_or_default(),
+        computed
+            .as_ref()
+            .and_then(|v| v.arm().map(str::to_owned))
+            .or_else(|| treatments.first().cloned())
+            .unwrap_or_default(),
     );
     let override_reason = RwSignal::new(String::new());
+    let lessons = RwSignal::new(String::new());
+    let segment_notes = RwSignal::new(String::new());
+    let next_idea = RwSignal::new(String::new());
     let differs = {
         let computed = computed.clone();
         move || match (&computed, verdict.get()) {
@@ -42,6 +49,11 @@ pub fn CloseForm(
                 summary: summary.get_untracked(),
                 stop_reason: stop_reason.get_untracked(),
                 override_reason: override_reason.get_untracked(),
+                post_mortem: PostMortem {
+                    lessons: lessons.get_untracked(),
+                    segment_notes: segment_notes.get_untracked(),
+                    next_idea: next_idea.get_untracked(),
+                },
             });
         }>
             <h3>"Close with a verdict"</h3>
@@ -70,6 +82,18 @@ pub fn CloseForm(
                     <small class="hint">"Recorded as stopped early."</small>
                 </label>
             })}
+            <fieldset class="post-mortem">
+                <legend>"Post-mortem"</legend>
+                <label class="field"><span class="label">"Lessons (required)"</span>
+                    <textarea name="lessons" rows="3" placeholder="What did we learn, whatever the verdict?" on:input=move |ev| lessons.set(event_target_value(&ev))></textarea>
+                </label>
+                <label class="field"><span class="label">"Segment notes"</span>
+                    <textarea name="segment_notes" rows="2" placeholder="Did any segment behave differently? (say how sure you are)" on:input=move |ev| segment_notes.set(event_target_value(&ev))></textarea>
+                </label>
+                <label class="field"><span class="label">"Next test idea"</span>
+                    <input type="text" name="next_idea" placeholder="One click turns it into a linked proposal" on:input=move |ev| next_idea.set(event_target_value(&ev)) />
+                </label>
+            </fieldset>
             <Show when=differs.clone()>
                 <label class="field"><span class="label">"Reason for overriding the computed verdict"</span>
                     <textarea name="override_reason" rows="2" on:input=move |ev| override_reason.set(event_target_value(&ev))></textarea>

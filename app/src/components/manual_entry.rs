@@ -129,6 +129,7 @@ pub fn ManualEntry(
             local_errors.set(errors.clone());
             if errors.is_empty() {
                 on_submit.run(Counts {
+                    multi_arm_users: 0,
                     arms: arm_counts,
                     metrics: metric_counts,
                 });

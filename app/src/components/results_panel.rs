@@ -25,8 +25,16 @@ pub fn ResultsPanel(view: ResultsView) -> impl IntoView {
         Some(Err(why)) => view! { <p class="refusal" role="alert">{format!("These counts cannot be analysed: {why}")}</p> }.into_any(),
         Some(Ok(analysis)) => view! { <Analysis analysis view=view.clone() /> }.into_any(),
     };
+    let share = snapshot.counts.multi_arm_share();
+    let leak = (share > 0.01).then(|| view! {
+        <p class="warning" role="alert" data-testid="multi-arm">{format!(
+            "{} users ({:.1}% of those exposed) saw more than one arm and were left out: check that assignment is sticky.",
+            snapshot.counts.multi_arm_users, share * 100.0
+        )}</p>
+    });
     view! {
         <p class="muted">{header}</p>
+        {leak}
         {view.blind_until.map(|d| view! {
             <div class="blind" data-testid="blind">
                 <strong>{format!("Blind until {d}.")}</strong>

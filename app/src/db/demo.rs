@@ -9,7 +9,7 @@ use crate::domain::brief::{Arm, Brief, DecisionRule, Hypothesis, MetricSpec};
 use crate::domain::experiment::{ExperimentKey, NewExperiment};
 use crate::domain::lifecycle::{Status, TransitionPlan};
 use crate::domain::metric::{Correction, Direction, Engine, MetricKind};
-use crate::domain::verdict::{Conclusion, Verdict};
+use crate::domain::verdict::{Conclusion, PostMortem, Verdict};
 use crate::error::AppError;
 
 use super::experiments;
@@ -636,6 +636,7 @@ pub async fn load(pool: &SqlitePool, now: DateTime<Utc>) -> Result<usize, AppErr
             team: team.into(),
             surface: surface.into(),
             tags: vec![team.to_lowercase(), surface.replace('_', "-")],
+            follows: None,
         };
         let created = now + Duration::days(start - 14);
         let mut exp = experiments::insert(pool, &new, &brief, created).await?;
@@ -670,24 +671,27 @@ pub async fn load(pool: &SqlitePool, now: DateTime<Utc>) -> Result<usize, AppErr
 }
 
 fn demo_conclusion(verdict: &str) -> Conclusion {
-    let (verdict, summary) = match verdict {
+    // (verdict, summary, lessons): realistic post-mortems so the learnings page has content.
+    let (verdict, summary, lessons) = match verdict {
         "ship" => (
-            Verdict::Ship {
-                arm: "treatment".into(),
-            },
+            Verdict::Ship { arm: "treatment".into() },
             "The treatment beat the minimum lift with guardrails intact.",
+            "Removing friction at the decision point pays; the effect held on mobile and desktop.",
         ),
         "dont_ship" => (
             Verdict::DontShip,
             "No lift on the primary metric; a guardrail moved the wrong way.",
+            "Users valued the old flow's reassurance more than its speed; refunds rose with the change.",
         ),
         "invalid" => (
             Verdict::Invalid,
             "Sample ratio mismatch (p < 0.001): assignment was broken by a redirect.",
+            "Redirect-based assignment loses users unevenly; assign server-side before the redirect.",
         ),
         _ => (
             Verdict::Inconclusive,
             "The interval still spans zero at the planned end; rerun with more traffic.",
+            "Copy changes this small need far more traffic than this surface gets in a month.",
         ),
     };
     Conclusion {
@@ -696,5 +700,6 @@ fn demo_conclusion(verdict: &str) -> Conclusion {
         stopped_early: None,
         computed: None,
         override_reason: None,
+        post_mortem: PostMortem { lessons: lessons.into(), segment_notes: String::new(), next_idea: String::new() },
     }
 }

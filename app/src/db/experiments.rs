@@ -7,13 +7,13 @@ use crate::domain::board::BoardFilter;
 use crate::domain::brief::Brief;
 use crate::domain::experiment::{Experiment, ExperimentId, ExperimentKey, NewExperiment};
 use crate::domain::lifecycle::{Status, StatusChange, TransitionPlan};
-use crate::domain::verdict::{Conclusion, Verdict, VerdictKind};
+use crate::domain::verdict::{Conclusion, PostMortem, Verdict, VerdictKind};
 use crate::error::AppError;
 
 const COLUMNS: &str =
     "id, key, title, owner, team, surface, tags, status, archived, brief, version, \
      started_at, ended_at, verdict, verdict_arm, summary, stop_reason, computed_verdict, computed_arm, \
-     override_reason, created_at, updated_at";
+     override_reason, lessons, segment_notes, next_idea, follows, created_at, updated_at";
 
 #[derive(FromRow)]
 struct ExperimentRow {
@@ -37,6 +37,10 @@ struct ExperimentRow {
     computed_verdict: Option<VerdictKind>,
     computed_arm: Option<String>,
     override_reason: Option<String>,
+    lessons: Option<String>,
+    segment_notes: Option<String>,
+    next_idea: Option<String>,
+    follows: Option<String>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
 }
@@ -54,8 +58,15 @@ impl ExperimentRow {
                     .ok_or_else(|| AppError::internal("ship verdict without arm", &self.key))?,
                 summary: self.summary.unwrap_or_default(),
                 stopped_early: self.stop_reason,
-                computed: self.computed_verdict.and_then(|k| Verdict::from_parts(k, self.computed_arm)),
+                computed: self
+                    .computed_verdict
+                    .and_then(|k| Verdict::from_parts(k, self.computed_arm)),
                 override_reason: self.override_reason,
+                post_mortem: PostMortem {
+                    lessons: self.lessons.unwrap_or_default(),
+                    segment_notes: self.segment_notes.unwrap_or_default(),
+                    next_idea: self.next_idea.unwrap_or_default(),
+                },
             }),
             None => None,
         };
@@ -74,6 +85,7 @@ impl ExperimentRow {
             started_at: self.started_at,
             ended_at: self.ended_at,
             conclusion,
+            follows: self.follows,
             created_at: self.created_at,
             updated_at: self.updated_at,
         })
@@ -93,8 +105,8 @@ pub async fn insert(
 ) -> Result<Experiment, AppError> {
     let mut tx = pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
-        "INSERT INTO experiment (key, title, owner, team, surface, tags, brief, created_at, updated_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        "INSERT INTO experiment (key, title, owner, team, surface, tags, brief, created_at, updated_at, follows) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(new.key.as_str())
     .bind(&new.title)
@@ -105,6 +117,7 @@ pub async fn insert(
     .bind(brief_json(brief)?)
     .bind(now)
     .bind(now)
+    .bind(&new.follows)
     .fetch_one(&mut *tx)
     .await?;
     append_history(&mut tx, id, None, Status::Proposed, now, "proposed").await?;
@@ -249,7 +262,8 @@ pub async fn apply_transition(
     let result = sqlx::query(
         "UPDATE experiment SET status = ?1, version = version + 1, updated_at = ?2, \
             started_at = coalesce(?3, started_at), ended_at = ?4, verdict = ?5, verdict_arm = ?6, \
-            summary = ?7, stop_reason = ?8, computed_verdict = ?12, computed_arm = ?13, override_reason = ?14 \
+            summary = ?7, stop_reason = ?8, computed_verdict = ?12, computed_arm = ?13, override_reason = ?14, \
+            lessons = ?15, segment_notes = ?16, next_idea = ?17 \
          WHERE id = ?9 AND status = ?10 AND version = ?11",
     )
     .bind(plan.to)
@@ -266,6 +280,9 @@ pub async fn apply_transition(
     .bind(conclusion.and_then(|c| c.computed.as_ref().map(Verdict::kind)))
     .bind(conclusion.and_then(|c| c.computed.as_ref().and_then(|v| v.arm().map(str::to_owned))))
     .bind(conclusion.and_then(|c| c.override_reason.clone()))
+    .bind(conclusion.map(|c| c.post_mortem.lessons.clone()))
+    .bind(conclusion.map(|c| c.post_mortem.segment_notes.clone()))
+    .bind(conclusion.map(|c| c.post_mortem.next_idea.clone()))
     .execute(&mut *tx)
     .await?;
     if result.rows_affected() != 1 {

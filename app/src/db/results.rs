@@ -86,6 +86,7 @@ mod tests {
             .await
             .unwrap();
         let counts = Counts {
+            multi_arm_users: 0,
             arms: vec![ArmCount {
                 name: "control".into(),
                 users: 10,

@@ -41,7 +41,10 @@ impl Schedule {
             Schedule::DaysLeft(1) => "1 day left".into(),
             Schedule::DaysLeft(d) => format!("{d} days left"),
             Schedule::EndsToday => "ends today: decision due".into(),
-            Schedule::Overdue(d) => format!("OVERDUE by {d} day{}: decision due", if d == 1 { "" } else { "s" }),
+            Schedule::Overdue(d) => format!(
+                "OVERDUE by {d} day{}: decision due",
+                if d == 1 { "" } else { "s" }
+            ),
         }
     }
 }

@@ -259,6 +259,19 @@ impl Brief {
                 ));
             }
         }
+        if let Exposure::Custom {
+            event,
+            experiment_property,
+            variant_property,
+        } = &self.exposure
+        {
+            if blank(event) || blank(experiment_property) || blank(variant_property) {
+                e.push(FieldError::new(
+                    "arms.exposure",
+                    "a custom exposure needs its event and the experiment- and variant-name properties",
+                ));
+            }
+        }
         self.check_baseline(&mut e);
         self.check_arms(&mut e);
         in_open_unit(

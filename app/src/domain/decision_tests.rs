@@ -6,6 +6,7 @@ use crate::domain::results::{ArmCount, Counts, MetricCounts, Observed};
 /// Control and treatment counts for purchase (primary), revenue and refunds (guardrails).
 fn counts(users: [u64; 2], purchases: [u64; 2], refunds: [u64; 2]) -> Counts {
     Counts {
+        multi_arm_users: 0,
         arms: vec![
             ArmCount {
                 name: "control".into(),

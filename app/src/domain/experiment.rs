@@ -84,6 +84,8 @@ pub struct Experiment {
     pub started_at: Option<DateTime<Utc>>,
     pub ended_at: Option<DateTime<Utc>>,
     pub conclusion: Option<Conclusion>,
+    /// The experiment whose post-mortem proposed this one.
+    pub follows: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -111,6 +113,9 @@ pub struct NewExperimentForm {
     pub team: String,
     pub surface: String,
     pub tags: String,
+    /// Set when proposed from a post-mortem's next test idea.
+    #[serde(default)]
+    pub follows: String,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -122,6 +127,7 @@ pub struct NewExperiment {
     pub team: String,
     pub surface: String,
     pub tags: Vec<String>,
+    pub follows: Option<String>,
 }
 
 /// One problem with one input field, shown next to that field.
@@ -204,6 +210,7 @@ impl NewExperiment {
                 team,
                 surface: form.surface.trim().to_lowercase(),
                 tags: parse_tags(&form.tags),
+                follows: Some(form.follows.trim().to_owned()).filter(|f| !f.is_empty()),
             }),
             _ => Err(errors),
         }

@@ -92,6 +92,7 @@ pub fn experiment(status: Status, brief: Brief) -> Experiment {
         started_at: None,
         ended_at: None,
         conclusion: None,
+        follows: None,
         created_at: now(),
         updated_at: now(),
     }

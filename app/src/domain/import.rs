@@ -115,7 +115,11 @@ pub fn counts_from_report(brief: &Brief, key: &str, report: &Report) -> Result<C
                 .collect(),
         })
         .collect();
-    Ok(Counts { arms, metrics })
+    Ok(Counts {
+        arms,
+        metrics,
+        multi_arm_users: exp.multi_arm_users,
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -243,6 +247,7 @@ pub fn counts_from_csv(brief: &Brief, text: &str) -> Result<Counts, Vec<FieldErr
             })
             .collect(),
         arms,
+        multi_arm_users: 0,
     };
     let problems = counts.validate(brief);
     if problems.is_empty() {

@@ -6,7 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::experiment::Experiment;
-use super::verdict::{Conclusion, Verdict, VerdictKind};
+use super::verdict::{Conclusion, PostMortem, Verdict, VerdictKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
@@ -95,6 +95,9 @@ pub struct TransitionRequest {
     /// Closing with a verdict other than the computed one only.
     #[serde(default)]
     pub override_reason: String,
+    /// Closing only: the post-mortem (lessons are required).
+    #[serde(default)]
+    pub post_mortem: PostMortem,
 }
 
 /// What the database must write for an allowed move.
@@ -190,7 +193,8 @@ pub fn plan_transition(
             reasons
         }
         Status::Done => {
-            let (conclusion, reasons) = conclusion_from(exp, request, today, ctx.computed_verdict.as_ref());
+            let (conclusion, reasons) =
+                conclusion_from(exp, request, today, ctx.computed_verdict.as_ref());
             plan.conclusion = conclusion;
             plan.ended_at = Some(now);
             reasons
@@ -251,6 +255,10 @@ fn conclusion_from(
         }
         _ => None,
     };
+    let pm = &request.post_mortem;
+    if pm.lessons.trim().is_empty() {
+        reasons.push("write the post-mortem's lessons: what did the team learn?".into());
+    }
     let override_reason = request.override_reason.trim();
     let overrides = matches!((&verdict, computed), (Some(v), Some(c)) if v != c);
     if overrides && override_reason.is_empty() {
@@ -267,6 +275,11 @@ fn conclusion_from(
             stopped_early,
             computed: computed.cloned(),
             override_reason: overrides.then(|| override_reason.to_owned()),
+            post_mortem: PostMortem {
+                lessons: pm.lessons.trim().to_owned(),
+                segment_notes: pm.segment_notes.trim().to_owned(),
+                next_idea: pm.next_idea.trim().to_owned(),
+            },
         });
     (conclusion, reasons)
 }

@@ -1,7 +1,7 @@
 use super::*;
 use crate::domain::brief::Brief;
 use crate::domain::fixtures::{complete_brief, date, experiment, now};
-use crate::domain::verdict::{Verdict, VerdictKind};
+use crate::domain::verdict::{PostMortem, Verdict, VerdictKind};
 
 fn to(status: Status) -> TransitionRequest {
     TransitionRequest {
@@ -16,6 +16,7 @@ fn closing(kind: VerdictKind, arm: &str) -> TransitionRequest {
         verdict: Some(kind),
         ship_arm: arm.into(),
         summary: "one page won".into(),
+        post_mortem: PostMortem { lessons: "fewer steps, more buyers".into(), ..Default::default() },
         ..Default::default()
     }
 }
@@ -233,15 +234,40 @@ fn status_slugs_round_trip_through_json() {
 fn closing_against_the_computed_verdict_needs_a_written_reason_which_is_recorded() {
     let mut exp = experiment(Status::Running, complete_brief());
     exp.brief.planned_end = Some(date(2026, 11, 1));
-    let ctx = ProgramContext { computed_verdict: Some(Verdict::Inconclusive), ..Default::default() };
-    let err = plan_transition(&exp, &closing(VerdictKind::Ship, "one_page"), now(), &ctx).unwrap_err();
-    assert!(reasons(err)[0].contains("verdict is 'Inconclusive'; choosing another verdict needs a written reason"));
+    let ctx = ProgramContext {
+        computed_verdict: Some(Verdict::Inconclusive),
+        ..Default::default()
+    };
+    let err =
+        plan_transition(&exp, &closing(VerdictKind::Ship, "one_page"), now(), &ctx).unwrap_err();
+    assert!(reasons(err)[0]
+        .contains("verdict is 'Inconclusive'; choosing another verdict needs a written reason"));
     let mut req = closing(VerdictKind::Ship, "one_page");
     req.override_reason = "the lift is strategic".into();
-    let c = plan_transition(&exp, &req, now(), &ctx).unwrap().conclusion.unwrap();
+    let c = plan_transition(&exp, &req, now(), &ctx)
+        .unwrap()
+        .conclusion
+        .unwrap();
     assert!(c.overridden());
     assert_eq!(c.override_reason.as_deref(), Some("the lift is strategic"));
     // Following the rule needs no reason.
-    let c = plan_transition(&exp, &closing(VerdictKind::Inconclusive, ""), now(), &ctx).unwrap().conclusion.unwrap();
+    let c = plan_transition(&exp, &closing(VerdictKind::Inconclusive, ""), now(), &ctx)
+        .unwrap()
+        .conclusion
+        .unwrap();
     assert!(!c.overridden() && c.override_reason.is_none());
+}
+
+#[test]
+fn closing_needs_a_post_mortem_with_lessons() {
+    let mut exp = experiment(Status::Running, complete_brief());
+    exp.brief.planned_end = Some(date(2026, 11, 1));
+    let mut req = closing(VerdictKind::DontShip, "");
+    req.post_mortem.lessons = "  ".into();
+    let err = plan_transition(&exp, &req, now(), &ProgramContext::default()).unwrap_err();
+    assert!(reasons(err).iter().any(|r| r.contains("post-mortem's lessons")));
+    req.post_mortem = PostMortem { lessons: " users ignore badges ".into(), segment_notes: "mobile flat".into(), next_idea: "try inline trust copy".into() };
+    let c = plan_transition(&exp, &req, now(), &ProgramContext::default()).unwrap().conclusion.unwrap();
+    assert_eq!(c.post_mortem.lessons, "users ignore badges");
+    assert_eq!(c.post_mortem.next_idea, "try inline trust copy");
 }

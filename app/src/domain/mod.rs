@@ -6,15 +6,23 @@ pub mod analysis;
 pub mod attribution;
 pub mod board;
 pub mod brief;
+pub mod cohort;
 pub mod decision;
 pub mod experiment;
 pub mod import;
 pub mod lifecycle;
 pub mod metric;
+pub mod period;
 pub mod plan;
+pub mod program;
+pub mod program_report;
 pub mod results;
+pub mod review;
+pub mod review_markdown;
+pub mod review_record;
 pub mod stats;
 pub mod verdict;
+pub mod win_rate;
 
 #[cfg(test)]
 pub(crate) mod fixtures;

@@ -75,6 +75,21 @@ pub struct MetricCounts {
 pub struct Counts {
     pub arms: Vec<ArmCount>,
     pub metrics: Vec<MetricCounts>,
+    /// Users exposed to two or more arms: left out of every arm (attributed sources only).
+    #[serde(default)]
+    pub multi_arm_users: u64,
+}
+
+impl Counts {
+    /// Share of exposed users who saw more than one arm. Above 1% assignment is leaking.
+    pub fn multi_arm_share(&self) -> f64 {
+        let exposed: u64 = self.arms.iter().map(|a| a.users).sum::<u64>() + self.multi_arm_users;
+        if exposed == 0 {
+            0.0
+        } else {
+            self.multi_arm_users as f64 / exposed as f64
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -186,6 +201,7 @@ mod tests {
 
     fn counts() -> Counts {
         Counts {
+            multi_arm_users: 0,
             arms: vec![
                 ArmCount {
                     name: "control".into(),

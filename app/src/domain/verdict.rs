@@ -106,6 +106,16 @@ pub struct Conclusion {
     pub computed: Option<Verdict>,
     /// Why the team chose a verdict other than the computed one.
     pub override_reason: Option<String>,
+    /// The post-mortem: what the team learned (required), segment notes, and the next idea.
+    #[serde(default)]
+    pub post_mortem: PostMortem,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PostMortem {
+    pub lessons: String,
+    pub segment_notes: String,
+    pub next_idea: String,
 }
 
 impl Conclusion {

@@ -6,7 +6,8 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::experiments::{
-    archive_experiment, get_experiment, save_brief, transition_experiment, ExperimentDetail,
+    archive_experiment, get_experiment, propose_follow_up, save_brief, transition_experiment,
+    ExperimentDetail,
 };
 use crate::api::results::{get_results, record_results};
 use crate::components::brief_editor::BriefEditor;
@@ -129,6 +130,19 @@ fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
             reload.update(|n| *n += 1);
         }
     });
+    let follow_up = {
+        let key = key.clone();
+        Action::new(move |_: &()| {
+            let key = key.clone();
+            async move { propose_follow_up(key).await }
+        })
+    };
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(new_key)) = follow_up.value().get() {
+            navigate(&format!("/experiments/{new_key}"), Default::default());
+        }
+    });
     let treatments: Vec<String> = exp
         .brief
         .arms
@@ -142,7 +156,9 @@ fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
         <Title text=exp.title.clone() />
         <article class="experiment" data-status=status.slug()>
             <header class="experiment-head">
-                <p class="crumbs"><a href="/">"Board"</a> " / " <code>{key.clone()}</code></p>
+                <p class="crumbs"><a href="/">"Board"</a> " / " <code>{key.clone()}</code>
+                    {exp.follows.clone().map(|f| view! { " · follows " <a href=format!("/experiments/{f}")>{f.clone()}</a> })}
+                </p>
                 <h1>{exp.title.clone()}</h1>
                 <p class="meta">
                     <span class=format!("status status-{}", status.slug()) data-testid="status">{status.label()}</span>
@@ -188,6 +204,18 @@ fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
                         <h3>"Verdict: " {c.verdict.describe()}</h3>
                         <p>{c.summary.clone()}</p>
                         {c.stopped_early.clone().map(|why| view! { <p class="badge overdue">"Stopped early: " {why}</p> })}
+                        {(!c.post_mortem.lessons.is_empty()).then(|| view! {
+                            <div class="post-mortem-view" data-testid="post-mortem">
+                                <h4>"Lessons"</h4><p>{c.post_mortem.lessons.clone()}</p>
+                                {(!c.post_mortem.segment_notes.is_empty()).then(|| view! { <h4>"Segment notes"</h4><p>{c.post_mortem.segment_notes.clone()}</p> })}
+                                {(!c.post_mortem.next_idea.is_empty()).then(|| view! {
+                                    <h4>"Next test idea"</h4>
+                                    <p>{c.post_mortem.next_idea.clone()} " "
+                                        <button type="button" class="small" on:click=move |_| { follow_up.dispatch(()); }>"Propose it"</button>
+                                    </p>
+                                })}
+                            </div>
+                        })}
                         {c.overridden().then(|| view! {
                             <p class="override" data-testid="override">
                                 {format!("Overrode the computed verdict ({}): {}", c.computed.as_ref().map(|v| v.describe()).unwrap_or_default(), c.override_reason.clone().unwrap_or_default())}

@@ -151,7 +151,9 @@ impl PullRegistry {
 
     fn lock(&self) -> MutexGuard<'_, HashMap<String, Entry>> {
         // A panic while holding the lock leaves plain counters behind, still safe to read.
-        self.pulls.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.pulls
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn update(&self, key: &str, generation: u64, change: impl FnOnce(&mut Entry)) {

@@ -26,12 +26,18 @@ fn progress_and_outcome_are_kept_and_frozen_once_finished() {
         skipped: 0,
     });
     let running = registry.status("exp").unwrap();
-    assert_eq!((running.phase, running.bytes, running.events), (PullPhase::Running, 10, 1));
+    assert_eq!(
+        (running.phase, running.bytes, running.events),
+        (PullPhase::Running, 10, 1)
+    );
     handle.finish(PullPhase::Failed, "Mixpanel said no".into());
     let failed = registry.status("exp").unwrap();
     assert_eq!(failed.phase, PullPhase::Failed);
     assert_eq!(failed.message.as_deref(), Some("Mixpanel said no"));
-    assert_eq!(registry.status("exp").unwrap().elapsed_ms, failed.elapsed_ms);
+    assert_eq!(
+        registry.status("exp").unwrap().elapsed_ms,
+        failed.elapsed_ms
+    );
 }
 
 #[test]

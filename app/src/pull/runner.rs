@@ -27,7 +27,9 @@ pub enum StartError {
     NotConfigured,
     #[error("results are pulled for running or finished experiments")]
     NotStarted,
-    #[error("a pull of this experiment is already running (started {0}); wait for it or cancel it")]
+    #[error(
+        "a pull of this experiment is already running (started {0}); wait for it or cancel it"
+    )]
     AlreadyRunning(String),
     #[error("the brief cannot be attributed: {0}")]
     Brief(String),
@@ -83,17 +85,23 @@ pub async fn start(
         .ended_at
         .map_or_else(|| Utc::now().date_naive(), |t| t.date_naive())
         .max(from);
-    let config = attribution_config(&exp.brief, key, Some((from, to))).map_err(StartError::Brief)?;
+    // The stored key, not the typed one: it is what the export's exposure events carry.
+    let key = exp.key.to_string();
+    let config =
+        attribution_config(&exp.brief, &key, Some((from, to))).map_err(StartError::Brief)?;
+    let events = events(&config);
+    let attributor = Attributor::new(config).map_err(|e| StartError::Brief(e.to_string()))?;
     let handle = registry
-        .begin(key, trigger, (from, to))
+        .begin(&key, trigger, (from, to))
         .map_err(|e| StartError::AlreadyRunning(e.started_at.format("%H:%M:%S UTC").to_string()))?;
-    let status = registry.status(key).ok_or(AppError::Internal)?;
+    let status = registry.status(&key).ok_or(AppError::Internal)?;
     tracing::info!(key, ?trigger, %from, %to, "pull started");
     let job = Job {
         pool: pool.clone(),
         exp,
         settings,
-        config,
+        attributor,
+        events,
         from,
         to,
     };
@@ -105,7 +113,8 @@ struct Job {
     pool: SqlitePool,
     exp: Experiment,
     settings: MixpanelSettings,
-    config: Config,
+    attributor: Attributor,
+    events: Vec<String>,
     from: NaiveDate,
     to: NaiveDate,
 }
@@ -135,15 +144,14 @@ impl Job {
         }
     }
 
-    async fn pull(&self, handle: &PullHandle) -> Result<String, PullError> {
+    async fn pull(self, handle: &PullHandle) -> Result<String, PullError> {
         let key = handle.key();
-        let mut attributor = Attributor::new(self.config.clone())
-            .map_err(|e| PullError::Attribution(e.into()))?;
+        let mut attributor = self.attributor;
         let request = ExportRequest {
             settings: &self.settings,
             from: self.from,
             to: self.to,
-            events: events(&self.config),
+            events: self.events,
         };
         let mut cancel = handle.cancel_signal();
         // Each chunk is attributed as it arrives (microseconds of work per chunk), so memory
@@ -178,7 +186,11 @@ impl Job {
         if handle.is_cancelled() {
             return Err(ExportError::Cancelled.into());
         }
-        let mut tx = self.pool.begin().await.map_err(|e| PullError::Store(e.into()))?;
+        let mut tx = self
+            .pool
+            .begin()
+            .await
+            .map_err(|e| PullError::Store(e.into()))?;
         crate::db::results::insert(
             &mut *tx,
             self.exp.id,

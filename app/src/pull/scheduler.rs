@@ -36,7 +36,11 @@ async fn round(pool: &SqlitePool, registry: &PullRegistry) -> Result<(), crate::
     for exp in store::running(pool).await? {
         let last_attempt = registry.status(&exp.key).map(|s| s.started_at);
         if registry.status(&exp.key).is_some_and(|s| s.is_running())
-            || !is_due(Utc::now(), interval, [exp.started_at, exp.last_pull, last_attempt])
+            || !is_due(
+                Utc::now(),
+                interval,
+                [exp.started_at, exp.last_pull, last_attempt],
+            )
         {
             continue;
         }
@@ -77,10 +81,22 @@ mod tests {
     fn an_experiment_is_due_one_interval_after_its_latest_start_pull_or_attempt() {
         let six = chrono::Duration::hours(6);
         let now = at(12).unwrap();
-        assert!(is_due(now, six, [at(6), None, None]), "launched six hours ago");
-        assert!(!is_due(now, six, [at(7), None, None]), "launched five hours ago");
-        assert!(!is_due(now, six, [at(0), at(8), None]), "pulled four hours ago");
-        assert!(!is_due(now, six, [at(0), at(1), at(10)]), "a failed attempt two hours ago");
+        assert!(
+            is_due(now, six, [at(6), None, None]),
+            "launched six hours ago"
+        );
+        assert!(
+            !is_due(now, six, [at(7), None, None]),
+            "launched five hours ago"
+        );
+        assert!(
+            !is_due(now, six, [at(0), at(8), None]),
+            "pulled four hours ago"
+        );
+        assert!(
+            !is_due(now, six, [at(0), at(1), at(10)]),
+            "a failed attempt two hours ago"
+        );
         assert!(is_due(now, six, [None, None, None]));
     }
 }

@@ -138,15 +138,26 @@ mod tests {
                 .bind(key).bind(status).bind(started).bind(t).bind(t)
                 .execute(&pool).await.unwrap();
         }
-        for (source, at) in [("mixpanel", "2026-11-03T09:00:00Z"), ("manual", "2026-11-04T09:00:00Z")] {
+        for (source, at) in [
+            ("mixpanel", "2026-11-03T09:00:00Z"),
+            ("manual", "2026-11-04T09:00:00Z"),
+        ] {
             sqlx::query("INSERT INTO snapshot (experiment_id, taken_at, source, counts) SELECT id, ?, ?, '{}' FROM experiment WHERE key = 'live_two'")
                 .bind(at).bind(source)
                 .execute(&pool).await.unwrap();
         }
         let rows = running(&pool).await.unwrap();
         let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
-        assert_eq!(keys, ["live_one", "live_two"], "never pulled first, drafts left out");
+        assert_eq!(
+            keys,
+            ["live_one", "live_two"],
+            "never pulled first, drafts left out"
+        );
         assert_eq!(rows[0].last_pull, None);
-        assert_eq!(rows[1].last_pull.map(|t| t.to_rfc3339()).as_deref(), Some("2026-11-03T09:00:00+00:00"), "manual entries do not count");
+        assert_eq!(
+            rows[1].last_pull.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-11-03T09:00:00+00:00"),
+            "manual entries do not count"
+        );
     }
 }

@@ -14,8 +14,10 @@ use app::domain::results::Observed;
 
 use crate::helpers::app;
 
-const EXPORT_GZ: &[u8] = include_bytes!("../../../app/src/domain/attribution/testdata/events_20k.jsonl.gz");
-const TRUTH: &str = include_str!("../../../app/src/domain/attribution/testdata/events_20k.jsonl.truth.json");
+const EXPORT_GZ: &[u8] =
+    include_bytes!("../../../app/src/domain/attribution/testdata/events_20k.jsonl.gz");
+const TRUTH: &str =
+    include_str!("../../../app/src/domain/attribution/testdata/events_20k.jsonl.truth.json");
 
 /// The generator's `onboarding_checklist_v2`, as a done experiment over the export's dates.
 async fn experiment(pool: &SqlitePool) -> app::domain::experiment::Experiment {
@@ -39,7 +41,9 @@ async fn experiment(pool: &SqlitePool) -> app::domain::experiment::Experiment {
     revenue.kind = MetricKind::Mean;
     revenue.value_property = "amount".into();
     brief.secondary = vec![purchase, revenue];
-    let exp = app::db::experiments::insert(pool, &new, &brief, Utc::now()).await.unwrap();
+    let exp = app::db::experiments::insert(pool, &new, &brief, Utc::now())
+        .await
+        .unwrap();
     // Put it where the export's data is: running from 2024-05-01, done before the export ends.
     sqlx::query("UPDATE experiment SET status = 'done', verdict = 'inconclusive', started_at = ?, ended_at = ? WHERE id = ?")
         .bind(Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap())
@@ -48,7 +52,9 @@ async fn experiment(pool: &SqlitePool) -> app::domain::experiment::Experiment {
         .execute(pool)
         .await
         .unwrap();
-    app::db::experiments::by_key(pool, "onboarding_checklist_v2").await.unwrap()
+    app::db::experiments::by_key(pool, "onboarding_checklist_v2")
+        .await
+        .unwrap()
 }
 
 async fn upload(pool: SqlitePool, format: &str, file: &[u8]) -> String {
@@ -60,12 +66,18 @@ async fn upload(pool: SqlitePool, format: &str, file: &[u8]) -> String {
     body.extend_from_slice(file);
     body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
     let request = Request::post("/experiments/onboarding_checklist_v2/import")
-        .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={boundary}"),
+        )
         .body(Body::from(body))
         .unwrap();
     let response = app(pool).oneshot(request).await.unwrap();
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    response.headers()[header::LOCATION].to_str().unwrap().to_owned()
+    response.headers()[header::LOCATION]
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
@@ -79,13 +91,44 @@ async fn a_gzip_export_is_attributed_to_the_true_counts(pool: SqlitePool) {
     let snapshots = app::db::results::list(&pool, exp.id).await.unwrap();
     let counts = &snapshots[0].counts;
     for (i, arm) in ["control", "treatment"].iter().enumerate() {
-        assert_eq!(counts.arms[i].users, truth[arm]["exposed"].as_u64().unwrap(), "{arm}");
-        assert_eq!(counts.metrics[0].values[i], Observed::Proportion { conversions: truth[arm]["converted"]["signup_completed"].as_u64().unwrap() });
-        assert_eq!(counts.metrics[1].values[i], Observed::Proportion { conversions: truth[arm]["converted"]["purchase_completed"].as_u64().unwrap() });
-        let Observed::Mean { n, sum, sum_squares } = counts.metrics[2].values[i] else { panic!("mean expected") };
+        assert_eq!(
+            counts.arms[i].users,
+            truth[arm]["exposed"].as_u64().unwrap(),
+            "{arm}"
+        );
+        assert_eq!(
+            counts.metrics[0].values[i],
+            Observed::Proportion {
+                conversions: truth[arm]["converted"]["signup_completed"]
+                    .as_u64()
+                    .unwrap()
+            }
+        );
+        assert_eq!(
+            counts.metrics[1].values[i],
+            Observed::Proportion {
+                conversions: truth[arm]["converted"]["purchase_completed"]
+                    .as_u64()
+                    .unwrap()
+            }
+        );
+        let Observed::Mean {
+            n,
+            sum,
+            sum_squares,
+        } = counts.metrics[2].values[i]
+        else {
+            panic!("mean expected")
+        };
         assert_eq!(n, counts.arms[i].users);
-        assert!((sum - truth[arm]["revenue_sum"].as_f64().unwrap()).abs() < 1e-6, "{sum}");
-        assert!((sum_squares - truth[arm]["revenue_sumsq"].as_f64().unwrap()).abs() < 1e-3, "{sum_squares}");
+        assert!(
+            (sum - truth[arm]["revenue_sum"].as_f64().unwrap()).abs() < 1e-6,
+            "{sum}"
+        );
+        assert!(
+            (sum_squares - truth[arm]["revenue_sumsq"].as_f64().unwrap()).abs() < 1e-3,
+            "{sum_squares}"
+        );
     }
 }
 
@@ -99,7 +142,10 @@ async fn a_csv_of_aggregates_is_stored_as_a_snapshot(pool: SqlitePool) {
     let location = upload(pool.clone(), "csv", csv.as_bytes()).await;
     assert!(location.contains("imported="), "{location}");
     let snapshots = app::db::results::list(&pool, exp.id).await.unwrap();
-    assert_eq!(snapshots[0].counts.metrics[0].values[1], Observed::Proportion { conversions: 120 });
+    assert_eq!(
+        snapshots[0].counts.metrics[0].values[1],
+        Observed::Proportion { conversions: 120 }
+    );
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
@@ -111,5 +157,8 @@ async fn a_bad_file_stores_nothing_and_says_where(pool: SqlitePool) {
     let garbage = b"not json\nstill not json\n".repeat(50);
     let location = upload(pool.clone(), "export", &garbage).await;
     assert!(location.contains("import_error="), "{location}");
-    assert!(app::db::results::list(&pool, exp.id).await.unwrap().is_empty());
+    assert!(app::db::results::list(&pool, exp.id)
+        .await
+        .unwrap()
+        .is_empty());
 }

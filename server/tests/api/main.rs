@@ -1,6 +1,7 @@
 //! HTTP tests: the real router around a fresh SQLite file per test, driven with `oneshot`.
 
 mod helpers;
+mod mixpanel;
 mod import;
 mod pages;
 mod server_fns;

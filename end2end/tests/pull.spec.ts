@@ -1,0 +1,103 @@
+import { test, expect } from '@playwright/test';
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
+import zlib from 'node:zlib';
+import { completeBrief, open, propose, uniqueTitle } from './support/act';
+
+type Seen = { url: string; authorization?: string; acceptEncoding?: string };
+
+/**
+ * An export for `key` as Mixpanel's Raw Event Export API returns it: one JSON event per line,
+ * exposures today (the run started today) and conversions a minute later, 2,000 users per arm.
+ */
+function exportFor(key: string): Buffer {
+  const dayStart = Math.floor(Date.now() / 86_400_000) * 86_400;
+  const lines: string[] = [];
+  const event = (name: string, user: string, time: number, extra: object = {}) =>
+    lines.push(JSON.stringify({ event: name, properties: { time, distinct_id: user, $insert_id: `${name}-${user}`, ...extra } }));
+  for (const [arm, purchaseEvery] of [['control', 10], ['treatment', 8]] as const) {
+    for (let i = 0; i < 2000; i++) {
+      const user = `${arm}-${i}`;
+      const t = dayStart + (i % 3600);
+      event('$experiment_started', user, t, { 'Experiment name': key, 'Variant name': arm, $browser: 'Chrome' });
+      if (i % purchaseEvery === 0) event('purchase_completed', user, t + 60, { amount: 20 });
+      if (i % 100 === 0) event('refunds', user, t + 120);
+      if (i % 200 === 0) event('support_tickets', user, t + 180);
+    }
+  }
+  return Buffer.from(lines.join('\n') + '\n');
+}
+
+/** A stand-in for Mixpanel's export host: gzip, chunked, slow enough to watch the bar move. */
+async function fakeMixpanel(body: Buffer, seen: Seen[]) {
+  const server = http.createServer(async (req, res) => {
+    seen.push({ url: req.url ?? '', authorization: req.headers.authorization, acceptEncoding: req.headers['accept-encoding'] });
+    const gzip = String(req.headers['accept-encoding'] ?? '').includes('gzip');
+    const wire = gzip ? zlib.gzipSync(body) : body;
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
+    const pieces = 20;
+    const size = Math.ceil(wire.length / pieces);
+    for (let i = 0; i < wire.length; i += size) {
+      res.write(wire.subarray(i, i + size));
+      await new Promise((r) => setTimeout(r, 150));
+    }
+    res.end();
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+}
+
+test('Pull now streams the export with a progress bar, then shows results and the decision', async ({ page }) => {
+  const seen: Seen[] = [];
+  const title = uniqueTitle('Pulled checkout');
+  // Arrange: a running, sequential experiment (safe to look at before its end date).
+  const key = await propose(page, title);
+  await completeBrief(page);
+  await page.getByLabel('Engine').selectOption('sequential');
+  await page.getByRole('button', { name: 'Save brief' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  await page.getByRole('button', { name: 'Mark ready' }).click();
+  await expect(page.getByTestId('status')).toHaveText('Ready');
+  await page.getByRole('button', { name: 'Launch' }).click();
+  await expect(page.getByTestId('status')).toHaveText('Running');
+
+  const { server, base } = await fakeMixpanel(exportFor(key), seen);
+  try {
+    // Arrange: the workspace's Mixpanel settings point at the fake host.
+    await open(page, '/settings');
+    await page.getByLabel('Project id').fill('4242');
+    await page.getByLabel('Service account user').fill('verdict.sa');
+    await page.getByLabel('Service account secret').fill('e2e-secret');
+    await page.getByLabel('Base URL override').fill(base);
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect(page.getByText('Saved.')).toBeVisible();
+    await expect(page.getByTestId('secret-state')).toHaveText('Secret: set');
+    await expect(page.getByLabel('Service account secret')).toHaveValue('');
+
+    // Act
+    await open(page, `/experiments/${key}`);
+    await page.getByRole('button', { name: 'Pull now' }).click();
+
+    // Assert: the bar and its numbers while the export streams in, then the results.
+    await expect(page.getByTestId('pull-progress')).toBeVisible();
+    await expect(page.getByRole('button', { name: 'Cancel' })).toBeVisible();
+    await expect(page.getByTestId('pull-stats')).toContainText('events');
+    await expect(page.getByTestId('pull-outcome')).toContainText('Stored a snapshot: 4000 exposed users');
+    await expect(page.getByTestId('pull-progress')).toHaveCount(0);
+    await expect(page.getByText(/Latest reading: .*\(Mixpanel export\)/)).toBeVisible();
+    await expect(page.getByTestId('srm-banner')).toContainText('Sample ratio OK');
+    await expect(page.getByTestId('decision')).toContainText('Computed verdict');
+
+    // The request was Mixpanel's: basic auth, gzip accepted, only the events the brief needs.
+    expect(seen).toHaveLength(1);
+    expect(seen[0].authorization).toBe(`Basic ${Buffer.from('verdict.sa:e2e-secret').toString('base64')}`);
+    expect(seen[0].acceptEncoding).toContain('gzip');
+    const url = new URL(seen[0].url, base);
+    expect(url.pathname).toBe('/api/2.0/export');
+    expect(url.searchParams.get('project_id')).toBe('4242');
+    expect(JSON.parse(url.searchParams.get('event') ?? '[]')).toEqual(
+      ['$experiment_started', 'purchase_completed', 'refunds', 'support_tickets']);
+  } finally {
+    server.close();
+  }
+});
