@@ -3,7 +3,8 @@
 //!
 //! Layout (dependencies point one way): `domain` (plain Rust, both builds) <- `db` (server only)
 //! <- `api` (server functions) <- `pages` (routed views) -> `components` (props in, no server
-//! calls). `server/` wires the axum router around this library.
+//! calls). `pull` streams Mixpanel exports into snapshots (wire types for both builds, its IO
+//! server only). `server/` wires the axum router around this library.
 
 pub mod api;
 pub mod app;

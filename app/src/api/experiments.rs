@@ -201,13 +201,21 @@ pub async fn propose_follow_up(key: String) -> Result<String, AppError> {
                 .as_ref()
                 .map(|c| c.post_mortem.next_idea.trim().to_owned())
                 .filter(|i| !i.is_empty())
-                .ok_or_else(|| AppError::invalid("next_idea", "this experiment's post-mortem has no next test idea"))?;
+                .ok_or_else(|| {
+                    AppError::invalid(
+                        "next_idea",
+                        "this experiment's post-mortem has no next test idea",
+                    )
+                })?;
             let title: String = idea.chars().take(120).collect();
             // A key from the idea, made unique with a suffix if a proposal already took it.
             let base: String = ExperimentKey::suggest(&title).chars().take(56).collect();
             let mut candidate = base.clone();
             let mut n = 2;
-            while crate::db::experiments::by_key(&pool, &candidate).await.is_ok() {
+            while crate::db::experiments::by_key(&pool, &candidate)
+                .await
+                .is_ok()
+            {
                 candidate = format!("{base}_{n}");
                 n += 1;
             }
@@ -226,10 +234,14 @@ pub async fn propose_follow_up(key: String) -> Result<String, AppError> {
                 follows: Some(done.key.to_string()),
             };
             let brief = Brief {
-                hypothesis: crate::domain::brief::Hypothesis { draft: idea, ..Default::default() },
+                hypothesis: crate::domain::brief::Hypothesis {
+                    draft: idea,
+                    ..Default::default()
+                },
                 ..Default::default()
             };
-            let created = crate::db::experiments::insert(&pool, &new, &brief, chrono::Utc::now()).await?;
+            let created =
+                crate::db::experiments::insert(&pool, &new, &brief, chrono::Utc::now()).await?;
             Ok(created.key.to_string())
         }
         .await,

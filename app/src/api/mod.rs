@@ -2,10 +2,13 @@
 //! the domain and `db`, and maps errors to `AppError`; no rules live here.
 
 pub mod experiments;
+pub mod learnings;
 #[cfg(feature = "ssr")]
 pub mod markdown;
+pub mod program;
 pub mod pull;
 pub mod results;
+pub mod review;
 
 /// Sets the HTTP status of a failed server-function call to the error's own (400, 404, 409,
 /// 422), so clients and logs see a refused gate as a client error, not a server failure.

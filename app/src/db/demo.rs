@@ -700,6 +700,10 @@ fn demo_conclusion(verdict: &str) -> Conclusion {
         stopped_early: None,
         computed: None,
         override_reason: None,
-        post_mortem: PostMortem { lessons: lessons.into(), segment_notes: String::new(), next_idea: String::new() },
+        post_mortem: PostMortem {
+            lessons: lessons.into(),
+            segment_notes: String::new(),
+            next_idea: String::new(),
+        },
     }
 }

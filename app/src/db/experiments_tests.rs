@@ -122,7 +122,10 @@ async fn the_full_lifecycle_writes_history_and_locks_the_brief(pool: SqlitePool)
         verdict: Some(crate::domain::verdict::VerdictKind::Ship),
         ship_arm: "one_page".into(),
         summary: "won".into(),
-        post_mortem: crate::domain::verdict::PostMortem { lessons: "one page wins".into(), ..Default::default() },
+        post_mortem: crate::domain::verdict::PostMortem {
+            lessons: "one page wins".into(),
+            ..Default::default()
+        },
         ..Default::default()
     };
     let plan = plan_transition(&exp, &req, done_at, &ctx).unwrap();

@@ -4,7 +4,12 @@
 
 pub mod demo;
 pub mod experiments;
+pub mod learnings;
+pub mod program;
 pub mod results;
+pub mod reviews;
+#[cfg(test)]
+pub(crate) mod test_seed;
 
 use std::str::FromStr;
 use std::time::Duration;

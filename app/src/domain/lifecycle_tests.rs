@@ -16,7 +16,10 @@ fn closing(kind: VerdictKind, arm: &str) -> TransitionRequest {
         verdict: Some(kind),
         ship_arm: arm.into(),
         summary: "one page won".into(),
-        post_mortem: PostMortem { lessons: "fewer steps, more buyers".into(), ..Default::default() },
+        post_mortem: PostMortem {
+            lessons: "fewer steps, more buyers".into(),
+            ..Default::default()
+        },
         ..Default::default()
     }
 }
@@ -265,9 +268,18 @@ fn closing_needs_a_post_mortem_with_lessons() {
     let mut req = closing(VerdictKind::DontShip, "");
     req.post_mortem.lessons = "  ".into();
     let err = plan_transition(&exp, &req, now(), &ProgramContext::default()).unwrap_err();
-    assert!(reasons(err).iter().any(|r| r.contains("post-mortem's lessons")));
-    req.post_mortem = PostMortem { lessons: " users ignore badges ".into(), segment_notes: "mobile flat".into(), next_idea: "try inline trust copy".into() };
-    let c = plan_transition(&exp, &req, now(), &ProgramContext::default()).unwrap().conclusion.unwrap();
+    assert!(reasons(err)
+        .iter()
+        .any(|r| r.contains("post-mortem's lessons")));
+    req.post_mortem = PostMortem {
+        lessons: " users ignore badges ".into(),
+        segment_notes: "mobile flat".into(),
+        next_idea: "try inline trust copy".into(),
+    };
+    let c = plan_transition(&exp, &req, now(), &ProgramContext::default())
+        .unwrap()
+        .conclusion
+        .unwrap();
     assert_eq!(c.post_mortem.lessons, "users ignore badges");
     assert_eq!(c.post_mortem.next_idea, "try inline trust copy");
 }

@@ -10,6 +10,7 @@ pub mod cohort;
 pub mod decision;
 pub mod experiment;
 pub mod import;
+pub mod learning;
 pub mod lifecycle;
 pub mod metric;
 pub mod period;

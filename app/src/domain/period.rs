@@ -100,7 +100,11 @@ impl Quarter {
         let bad = || PeriodError::BadQuarter(raw.trim().to_owned());
         let upper = raw.trim().to_ascii_uppercase();
         let (year, q) = upper.split_once('Q').ok_or_else(bad)?;
-        let year: i32 = year.trim_end_matches('-').trim().parse().map_err(|_| bad())?;
+        let year: i32 = year
+            .trim_end_matches('-')
+            .trim()
+            .parse()
+            .map_err(|_| bad())?;
         let q: u32 = q.parse().map_err(|_| bad())?;
         if !(1..=4).contains(&q) {
             return Err(bad());
@@ -136,7 +140,10 @@ mod tests {
         let w = IsoWeek::parse("2026-W47").unwrap();
         assert_eq!((w.monday(), w.sunday()), (d(2026, 11, 16), d(2026, 11, 22)));
         assert_eq!(w.next().to_string(), "2026-W48");
-        assert_eq!(IsoWeek::parse("2027-W01").unwrap().previous().to_string(), "2026-W53");
+        assert_eq!(
+            IsoWeek::parse("2027-W01").unwrap().previous().to_string(),
+            "2026-W53"
+        );
     }
 
     #[test]
@@ -164,7 +171,10 @@ mod tests {
         assert_eq!(Quarter::of(d(2026, 3, 31)).to_string(), "2026-Q1");
         assert_eq!(Quarter::of(d(2026, 4, 1)).to_string(), "2026-Q2");
         assert_eq!(Quarter::of(d(2026, 12, 31)).label(), "Q4 2026");
-        assert_eq!(Quarter::parse("2026-q3").unwrap(), Quarter { year: 2026, q: 3 });
+        assert_eq!(
+            Quarter::parse("2026-q3").unwrap(),
+            Quarter { year: 2026, q: 3 }
+        );
         assert!(Quarter::parse("2026-Q5").is_err());
     }
 }

@@ -72,15 +72,113 @@ fn portfolio() -> Vec<Entry> {
     use Status::*;
     let d = |m, day| Some(date(2026, m, day));
     vec![
-        entry(("a", "Growth", "home", Done, d(1, 5), d(3, 31), 84, ship(), ship(), Healthy, true)),
-        entry(("b", "Growth", "home", Done, d(2, 2), d(4, 1), 56, Some(Verdict::DontShip), ship(), Healthy, true)),
-        entry(("c", "Growth", "cart", Done, d(3, 2), d(4, 15), 42, Some(Verdict::Inconclusive), None, NoResults, true)),
-        entry(("d", "Checkout", "cart", Done, d(4, 6), d(5, 4), 28, Some(Verdict::Invalid), Some(Verdict::Invalid), Failed, false)),
-        entry(("e", "Checkout", "checkout", Done, d(6, 1), d(6, 29), 35, ship(), ship(), Healthy, true)),
-        entry(("f", "Checkout", "checkout", Running, d(11, 2), None, 28, None, None, Healthy, true)),
-        entry(("g", "Checkout", "checkout", Running, d(11, 9), None, 28, None, None, TooFewUsers, true)),
-        entry(("h", "Checkout", "checkout", Running, d(11, 16), None, 28, None, None, NoResults, false)),
-        entry(("i", "Growth", "home", Proposed, None, None, 0, None, None, NoResults, false)),
+        entry((
+            "a",
+            "Growth",
+            "home",
+            Done,
+            d(1, 5),
+            d(3, 31),
+            84,
+            ship(),
+            ship(),
+            Healthy,
+            true,
+        )),
+        entry((
+            "b",
+            "Growth",
+            "home",
+            Done,
+            d(2, 2),
+            d(4, 1),
+            56,
+            Some(Verdict::DontShip),
+            ship(),
+            Healthy,
+            true,
+        )),
+        entry((
+            "c",
+            "Growth",
+            "cart",
+            Done,
+            d(3, 2),
+            d(4, 15),
+            42,
+            Some(Verdict::Inconclusive),
+            None,
+            NoResults,
+            true,
+        )),
+        entry((
+            "d",
+            "Checkout",
+            "cart",
+            Done,
+            d(4, 6),
+            d(5, 4),
+            28,
+            Some(Verdict::Invalid),
+            Some(Verdict::Invalid),
+            Failed,
+            false,
+        )),
+        entry((
+            "e",
+            "Checkout",
+            "checkout",
+            Done,
+            d(6, 1),
+            d(6, 29),
+            35,
+            ship(),
+            ship(),
+            Healthy,
+            true,
+        )),
+        entry((
+            "f",
+            "Checkout",
+            "checkout",
+            Running,
+            d(11, 2),
+            None,
+            28,
+            None,
+            None,
+            Healthy,
+            true,
+        )),
+        entry((
+            "g",
+            "Checkout",
+            "checkout",
+            Running,
+            d(11, 9),
+            None,
+            28,
+            None,
+            None,
+            TooFewUsers,
+            true,
+        )),
+        entry((
+            "h",
+            "Checkout",
+            "checkout",
+            Running,
+            d(11, 16),
+            None,
+            28,
+            None,
+            None,
+            NoResults,
+            false,
+        )),
+        entry((
+            "i", "Growth", "home", Proposed, None, None, 0, None, None, NoResults, false,
+        )),
     ]
 }
 
@@ -122,7 +220,10 @@ fn the_win_rate_counts_ship_over_concluded_and_reports_invalid_ones_apart() {
     assert_eq!(r.win.tally().rate(), Some(0.5));
     // Wilson 2/4: p = 0.5, centre 0.5, half 1.96/1.9604 * sqrt(0.0625 + 0.0600) = 0.3498.
     let i = r.win.tally().interval().unwrap();
-    assert!((i.low - 0.1500).abs() < 1e-4 && (i.high - 0.8500).abs() < 1e-4, "{i:?}");
+    assert!(
+        (i.low - 0.1500).abs() < 1e-4 && (i.high - 0.8500).abs() < 1e-4,
+        "{i:?}"
+    );
 }
 
 #[test]
@@ -134,16 +235,27 @@ fn quarters_split_on_the_first_of_april() {
         .map(|(q, w)| (q.to_string(), w.shipped.n, w.concluded.n, w.invalid.n))
         .collect();
     // a ended 31 March (Q1); b (1 April), c, e and the invalid d ended in Q2.
-    assert_eq!(q, [("2026-Q1".into(), 1, 1, 0), ("2026-Q2".into(), 1, 3, 1)]);
+    assert_eq!(
+        q,
+        [("2026-Q1".into(), 1, 1, 0), ("2026-Q2".into(), 1, 3, 1)]
+    );
 }
 
 #[test]
 fn a_conclusion_late_on_the_last_day_of_march_counts_in_q1_in_utc() {
     let mut exp = experiment(Status::Done, complete_brief());
     exp.started_at = Some(chrono::Utc.with_ymd_and_hms(2026, 3, 1, 9, 0, 0).unwrap());
-    exp.ended_at = Some(chrono::Utc.with_ymd_and_hms(2026, 3, 31, 23, 59, 59).unwrap());
+    exp.ended_at = Some(
+        chrono::Utc
+            .with_ymd_and_hms(2026, 3, 31, 23, 59, 59)
+            .unwrap(),
+    );
     exp.conclusion = Some(conclusion(Verdict::DontShip, None, "x"));
-    let r = report(&[Entry::new(&exp, None)], &ProgramFilter::default(), today());
+    let r = report(
+        &[Entry::new(&exp, None)],
+        &ProgramFilter::default(),
+        today(),
+    );
     assert_eq!(r.by_quarter[0].0.to_string(), "2026-Q1");
 }
 
@@ -200,12 +312,22 @@ fn velocity_counts_launches_and_conclusions_per_iso_week_and_running_per_surface
         .collect();
     assert_eq!(launched, ["2026-W23", "2026-W45", "2026-W46", "2026-W47"]);
     let ended: Vec<_> = v.weeks.iter().filter(|w| w.concluded.n > 0).collect();
-    assert_eq!((ended.len(), ended[0].week.to_string()), (1, "2026-W27".into()));
+    assert_eq!(
+        (ended.len(), ended[0].week.to_string()),
+        (1, "2026-W27".into())
+    );
     assert_eq!(v.launches_per_week(), Some(4.0 / 26.0));
-    assert_eq!((v.launched.n, v.concluded.n), (8, 5), "all time: totals ignore the window");
+    assert_eq!(
+        (v.launched.n, v.concluded.n),
+        (8, 5),
+        "all time: totals ignore the window"
+    );
     assert_eq!(v.running.keys, ["f", "g", "h"]);
     assert_eq!(v.by_surface.len(), 1);
-    assert!(v.by_surface[0].over_guideline(), "3 running on checkout > 2");
+    assert!(
+        v.by_surface[0].over_guideline(),
+        "3 running on checkout > 2"
+    );
 }
 
 #[test]
@@ -248,8 +370,14 @@ fn filters_by_team_and_date_range_change_every_number() {
     assert_eq!(r.win.concluded.keys, ["b", "c", "e"]);
     assert_eq!(r.win.invalid.keys, ["d"]);
     assert_eq!(r.launched.keys, ["d", "e"]);
-    assert_eq!(r.velocity.weeks.first().unwrap().week.to_string(), "2026-W14");
-    assert_eq!(r.velocity.weeks.last().unwrap().week.to_string(), "2026-W27");
+    assert_eq!(
+        r.velocity.weeks.first().unwrap().week.to_string(),
+        "2026-W14"
+    );
+    assert_eq!(
+        r.velocity.weeks.last().unwrap().week.to_string(),
+        "2026-W27"
+    );
 }
 
 #[test]
@@ -269,6 +397,9 @@ fn every_number_traces_back_to_its_experiments_through_a_cohort_slug() {
         assert_eq!(cohort.slug(), slug, "round trip");
         assert_eq!(r.keys(&cohort), keys, "{slug}");
     }
-    assert_eq!(r.keys(&Cohort::Shipped(Slice::Team("Nobody".into()))), Vec::<String>::new());
+    assert_eq!(
+        r.keys(&Cohort::Shipped(Slice::Team("Nobody".into()))),
+        Vec::<String>::new()
+    );
     assert_eq!(Cohort::parse("shipped:planet:mars"), None);
 }

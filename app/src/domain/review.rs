@@ -139,7 +139,10 @@ pub fn agenda(
                 .is_some_and(|end| end >= as_of && end <= week.sunday());
             // A sequential test may stop at any look once the rule has an answer.
             let early_answer = !r.primary_hidden
-                && matches!(r.rule_says, Some(Verdict::Ship { .. } | Verdict::DontShip | Verdict::Invalid));
+                && matches!(
+                    r.rule_says,
+                    Some(Verdict::Ship { .. } | Verdict::DontShip | Verdict::Invalid)
+                );
             r.days_left.is_none_or(|d| d >= 0) && (due_this_week || early_answer)
         })
         .cloned()
@@ -148,7 +151,10 @@ pub fn agenda(
     let mut ended: Vec<EndedItem> = candidates
         .iter()
         .filter(|(e, _)| e.status == Status::Done)
-        .filter(|(e, _)| e.ended_at.is_some_and(|t| t > since && t.date_naive() <= week_end))
+        .filter(|(e, _)| {
+            e.ended_at
+                .is_some_and(|t| t > since && t.date_naive() <= week_end)
+        })
         .filter_map(|(e, c)| ended_item(e, c.as_ref()))
         .collect();
     ended.sort_by(|a, b| b.ended.cmp(&a.ended).then(a.key.cmp(&b.key)));
@@ -218,7 +224,8 @@ fn guardrails(e: &Experiment, a: &AnalyzeResponse) -> Guardrails {
     for m in a.metrics.iter().filter(|m| m.role == MetricRole::Secondary) {
         for c in &m.comparisons {
             let Some(est) = c.estimate() else { continue };
-            if stats::is_worse(m.direction, est.lift_relative) && est.lift_relative.abs() > max_drop {
+            if stats::is_worse(m.direction, est.lift_relative) && est.lift_relative.abs() > max_drop
+            {
                 broken.push(format!(
                     "{} {} ({})",
                     m.name,
@@ -239,7 +246,10 @@ fn guardrails(e: &Experiment, a: &AnalyzeResponse) -> Guardrails {
 pub fn primary_lift(e: &Experiment, counts: &Counts) -> Option<Lift> {
     let a = analyze(&e.brief, counts).ok()?;
     let m = a.metrics.iter().find(|m| m.role == MetricRole::Primary)?;
-    let shipped = e.conclusion.as_ref().and_then(|c| c.verdict.arm().map(str::to_owned));
+    let shipped = e
+        .conclusion
+        .as_ref()
+        .and_then(|c| c.verdict.arm().map(str::to_owned));
     let c = match shipped {
         Some(arm) => m.comparisons.iter().find(|c| c.arm == arm)?,
         None => m.comparisons.first()?,

@@ -37,7 +37,13 @@ pub fn review_markdown(
             } else {
                 format!(": {}", t.reason)
             };
-            let _ = writeln!(md, "- {} `{}` {}{reason}", t.outcome.done_label(), t.key, t.title);
+            let _ = writeln!(
+                md,
+                "- {} `{}` {}{reason}",
+                t.outcome.done_label(),
+                t.key,
+                t.title
+            );
         }
     }
     md
@@ -47,16 +53,21 @@ pub fn review_markdown(
 pub fn agenda_markdown(a: &Agenda) -> String {
     let mut md = String::new();
     section(&mut md, "Running", &a.running, running_line);
-    section(&mut md, "Overdue (past the planned end, still running)", &a.overdue, |r| {
-        let days = -r.days_left.unwrap_or(0);
-        format!(
-            "`{}` {} ({}): {days} day{} past the planned end, decide now",
-            r.key,
-            r.title,
-            r.owner,
-            plural(days)
-        )
-    });
+    section(
+        &mut md,
+        "Overdue (past the planned end, still running)",
+        &a.overdue,
+        |r| {
+            let days = -r.days_left.unwrap_or(0);
+            format!(
+                "`{}` {} ({}): {days} day{} past the planned end, decide now",
+                r.key,
+                r.title,
+                r.owner,
+                plural(days)
+            )
+        },
+    );
     section(&mut md, "Decisions waiting", &a.decisions, |r| {
         let rule = r
             .rule_says
@@ -76,7 +87,11 @@ pub fn agenda_markdown(a: &Agenda) -> String {
                 signed_pct(l.high)
             )
         });
-        let overridden = if e.overridden { " (overrode the rule)" } else { "" };
+        let overridden = if e.overridden {
+            " (overrode the rule)"
+        } else {
+            ""
+        };
         format!(
             "`{}` {}: **{}**{overridden}{lift}. {}",
             e.key,

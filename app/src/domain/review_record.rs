@@ -62,7 +62,10 @@ impl TriageRequest {
             return Err(FieldError::new("reason", "a rejection needs a reason"));
         }
         if reason.chars().count() > 500 {
-            return Err(FieldError::new("reason", "keep the reason under 500 characters"));
+            return Err(FieldError::new(
+                "reason",
+                "keep the reason under 500 characters",
+            ));
         }
         Ok(Self { reason, ..self })
     }
@@ -94,7 +97,10 @@ impl ReviewForm {
             .filter(|n| !n.is_empty())
         {
             if name.chars().count() > 100 {
-                errors.push(FieldError::new("attendees", "a name is longer than 100 characters"));
+                errors.push(FieldError::new(
+                    "attendees",
+                    "a name is longer than 100 characters",
+                ));
             } else if !attendees.iter().any(|a| a.eq_ignore_ascii_case(name)) {
                 attendees.push(name.to_owned());
             }
@@ -104,7 +110,10 @@ impl ReviewForm {
         }
         let notes = self.notes.trim().to_owned();
         if notes.chars().count() > 20_000 {
-            errors.push(FieldError::new("notes", "notes are limited to 20,000 characters"));
+            errors.push(FieldError::new(
+                "notes",
+                "notes are limited to 20,000 characters",
+            ));
         }
         if errors.is_empty() {
             Ok(Meeting { attendees, notes })
@@ -167,13 +176,19 @@ mod tests {
             outcome: TriageOutcome::Reject,
             reason: "  ".into(),
         };
-        assert_eq!(reject.parse().unwrap_err().to_string(), "reason: a rejection needs a reason");
+        assert_eq!(
+            reject.parse().unwrap_err().to_string(),
+            "reason: a rejection needs a reason"
+        );
         let park = TriageRequest {
             key: "k".into(),
             outcome: TriageOutcome::Park,
             reason: String::new(),
         };
         assert!(park.parse().is_ok());
-        assert_eq!(TriageOutcome::from_slug("promote"), Some(TriageOutcome::Promote));
+        assert_eq!(
+            TriageOutcome::from_slug("promote"),
+            Some(TriageOutcome::Promote)
+        );
     }
 }

@@ -22,11 +22,20 @@ fn counts(users: (u64, u64), purchases: (u64, u64), revenue: (f64, f64)) -> Coun
     let prop = |c: u64| Observed::Proportion { conversions: c };
     Counts {
         arms: vec![
-            ArmCount { name: "control".into(), users: users.0 },
-            ArmCount { name: "one_page".into(), users: users.1 },
+            ArmCount {
+                name: "control".into(),
+                users: users.0,
+            },
+            ArmCount {
+                name: "one_page".into(),
+                users: users.1,
+            },
         ],
         metrics: vec![
-            MetricCounts { metric: "purchase".into(), values: vec![prop(purchases.0), prop(purchases.1)] },
+            MetricCounts {
+                metric: "purchase".into(),
+                values: vec![prop(purchases.0), prop(purchases.1)],
+            },
             MetricCounts {
                 metric: "revenue".into(),
                 values: vec![
@@ -34,7 +43,10 @@ fn counts(users: (u64, u64), purchases: (u64, u64), revenue: (f64, f64)) -> Coun
                     Observed::from_mean_sd(users.1, revenue.1, 3.0),
                 ],
             },
-            MetricCounts { metric: "refunds".into(), values: vec![prop(users.0 / 100), prop(users.1 / 100)] },
+            MetricCounts {
+                metric: "refunds".into(),
+                values: vec![prop(users.0 / 100), prop(users.1 / 100)],
+            },
         ],
         multi_arm_users: 0,
     }
@@ -54,10 +66,14 @@ fn done(key: &str, ended: DateTime<Utc>) -> Experiment {
     let mut e = exp(key, Status::Done, (11, 16));
     e.ended_at = Some(ended);
     e.conclusion = Some(Conclusion {
-        verdict: Verdict::Ship { arm: "one_page".into() },
+        verdict: Verdict::Ship {
+            arm: "one_page".into(),
+        },
         summary: "one page wins".into(),
         stopped_early: None,
-        computed: Some(Verdict::Ship { arm: "one_page".into() }),
+        computed: Some(Verdict::Ship {
+            arm: "one_page".into(),
+        }),
         override_reason: None,
         post_mortem: Default::default(),
     });
@@ -69,9 +85,18 @@ fn program() -> Vec<(Experiment, Option<Counts>)> {
     let mut parked = exp("parked_idea", Status::Proposed, (12, 1));
     parked.brief.hypothesis.because.clear();
     vec![
-        (exp("run_overdue", Status::Running, (11, 16)), Some(healthy.clone())),
-        (exp("run_due", Status::Running, (11, 20)), Some(healthy.clone())),
-        (exp("run_broken", Status::Running, (12, 10)), Some(counts((10_000, 9_000), (1_000, 900), (2.5, 2.4)))),
+        (
+            exp("run_overdue", Status::Running, (11, 16)),
+            Some(healthy.clone()),
+        ),
+        (
+            exp("run_due", Status::Running, (11, 20)),
+            Some(healthy.clone()),
+        ),
+        (
+            exp("run_broken", Status::Running, (12, 10)),
+            Some(counts((10_000, 9_000), (1_000, 900), (2.5, 2.4))),
+        ),
         (done("ended_recently", at(11, 17)), Some(healthy)),
         (done("ended_long_ago", at(11, 5)), None),
         (exp("new_idea", Status::Proposed, (12, 1)), None),
@@ -81,7 +106,13 @@ fn program() -> Vec<(Experiment, Option<Counts>)> {
 
 fn build() -> Agenda {
     let parked: HashSet<String> = ["parked_idea".to_string()].into();
-    agenda(IsoWeek::parse("2026-W47").unwrap(), date(2026, 11, 18), at(11, 10), &program(), &parked)
+    agenda(
+        IsoWeek::parse("2026-W47").unwrap(),
+        date(2026, 11, 18),
+        at(11, 10),
+        &program(),
+        &parked,
+    )
 }
 
 fn keys<T>(items: &[T], key: impl Fn(&T) -> &str) -> Vec<String> {
@@ -91,13 +122,19 @@ fn keys<T>(items: &[T], key: impl Fn(&T) -> &str) -> Vec<String> {
 #[test]
 fn running_tests_are_listed_by_end_date_with_days_left_and_health() {
     let a = build();
-    assert_eq!(keys(&a.running, |r| &r.key), ["run_overdue", "run_due", "run_broken"]);
+    assert_eq!(
+        keys(&a.running, |r| &r.key),
+        ["run_overdue", "run_due", "run_broken"]
+    );
     assert_eq!(a.running[0].days_left, Some(-2));
     assert_eq!(a.running[1].days_left, Some(2));
     let broken = &a.running[2].health;
     // 10,000 vs 9,000 users on a 50/50 split: chi-square 52.6, p far below 0.001.
     assert_eq!(broken.srm, SrmCheck::Failed);
-    assert_eq!(broken.guardrails, Guardrails::Breached(vec!["revenue -4.0% (one_page)".into()]));
+    assert_eq!(
+        broken.guardrails,
+        Guardrails::Breached(vec!["revenue -4.0% (one_page)".into()])
+    );
     assert!(a.running[0].health.is_healthy());
 }
 
@@ -108,7 +145,10 @@ fn overdue_tests_and_decisions_due_this_week_are_separate_lists() {
     assert_eq!(keys(&a.decisions, |r| &r.key), ["run_due"]);
     // Past its end the rule speaks; before its end the primary metric stays hidden.
     assert!(a.running[0].rule_says.is_some());
-    assert_eq!((a.decisions[0].primary_hidden, &a.decisions[0].rule_says), (true, &None));
+    assert_eq!(
+        (a.decisions[0].primary_hidden, &a.decisions[0].rule_says),
+        (true, &None)
+    );
 }
 
 #[test]
@@ -138,7 +178,11 @@ fn a_past_week_is_computed_as_of_its_sunday() {
     let week = IsoWeek::parse("2026-W46").unwrap();
     let a = agenda(week, date(2026, 11, 18), at(11, 1), &program(), &parked);
     assert_eq!(a.as_of, date(2026, 11, 15));
-    assert_eq!(keys(&a.ended, |e| &e.key), ["ended_long_ago"], "ended_recently is after W46");
+    assert_eq!(
+        keys(&a.ended, |e| &e.key),
+        ["ended_long_ago"],
+        "ended_recently is after W46"
+    );
     // run_overdue ends on Monday 16 November: a day left that Sunday, due the week after.
     assert_eq!(a.running[0].days_left, Some(1));
     assert!(a.overdue.is_empty() && a.decisions.is_empty());

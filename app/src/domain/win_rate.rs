@@ -72,7 +72,9 @@ impl Reading {
     /// The one-line reading the dashboard shows under the win rate.
     pub fn sentence(self) -> &'static str {
         match self {
-            Reading::NoData => "No concluded tests yet: the win rate appears with the first verdict.",
+            Reading::NoData => {
+                "No concluded tests yet: the win rate appears with the first verdict."
+            }
             Reading::Below => "Below the 10-25% band: the hypotheses may be off.",
             Reading::Inside => "Inside the 10-25% band most programs land in.",
             Reading::Above => "Above the 10-25% band: are the tests ambitious enough?",
@@ -107,7 +109,11 @@ impl Tally {
         let Some(interval) = self.interval() else {
             return self.reading().sentence().to_owned();
         };
-        let few = if self.concluded < FEW { "few tests, " } else { "" };
+        let few = if self.concluded < FEW {
+            "few tests, "
+        } else {
+            ""
+        };
         format!(
             "{} ({} of {} shipped; {few}95% interval {:.0}% to {:.0}%)",
             self.reading().sentence(),

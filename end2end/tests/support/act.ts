@@ -19,7 +19,7 @@ export async function propose(page: Page, title: string, team = 'Checkout', surf
   await page.getByLabel('Team').fill(team);
   await page.getByLabel('Surface').fill(surface);
   await page.getByRole('button', { name: 'Propose' }).click();
-  await page.waitForURL(/\/experiments\/[a-z0-9_-]+$/);
+  await page.waitForURL(/\/experiments\/(?!new$)[a-z0-9_-]+$/);
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
   return page.url().split('/').pop()!;
 }

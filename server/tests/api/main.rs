@@ -1,8 +1,8 @@
 //! HTTP tests: the real router around a fresh SQLite file per test, driven with `oneshot`.
 
 mod helpers;
-mod mixpanel;
 mod import;
+mod mixpanel;
 mod pages;
 mod server_fns;
 mod stats_api;

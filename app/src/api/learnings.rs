@@ -1,0 +1,30 @@
+//! Server function for the learnings library.
+
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+use crate::domain::learning::{LearningQuery, Learnings};
+use crate::error::AppError;
+
+#[server(input = Json, endpoint = "search_learnings")]
+pub async fn search_learnings(query: LearningQuery) -> Result<Learnings, AppError> {
+    crate::api::with_status(
+        async move {
+            let pool = crate::state::pool()?;
+            if query.q.chars().count() > 500 {
+                return Err(AppError::invalid(
+                    "q",
+                    "a search is limited to 500 characters",
+                ));
+            }
+            let hits = crate::db::learnings::search(&pool, &query).await?;
+            let (facets, total) = crate::db::learnings::facets(&pool).await?;
+            Ok(Learnings {
+                hits,
+                facets,
+                total,
+            })
+        }
+        .await,
+    )
+}

@@ -1,0 +1,135 @@
+//! Server functions for the program dashboard and the lists behind its numbers.
+
+use chrono::NaiveDate;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use server_fn::codec::Json;
+
+use crate::domain::lifecycle::Status;
+use crate::domain::program::ProgramQuery;
+use crate::domain::program_report::Report;
+use crate::error::AppError;
+
+/// The dashboard: the report plus what the filter menus offer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProgramView {
+    pub report: Report,
+    pub teams: Vec<String>,
+    pub surfaces: Vec<String>,
+    pub tags: Vec<String>,
+    /// Experiments in the whole program, to tell "empty program" from "nothing matches".
+    pub total: u64,
+}
+
+/// One experiment behind a number.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CohortRow {
+    pub key: String,
+    pub title: String,
+    pub team: String,
+    pub surface: String,
+    pub status: Status,
+    pub verdict: Option<String>,
+    pub started: Option<NaiveDate>,
+    pub ended: Option<NaiveDate>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CohortList {
+    pub heading: String,
+    pub rows: Vec<CohortRow>,
+}
+
+#[server(input = Json, endpoint = "get_program")]
+pub async fn get_program(query: ProgramQuery) -> Result<ProgramView, AppError> {
+    crate::api::with_status(
+        async move {
+            let pool = crate::state::pool()?;
+            ssr::program_view(&pool, &query, chrono::Utc::now().date_naive()).await
+        }
+        .await,
+    )
+}
+
+#[server(input = Json, endpoint = "list_cohort")]
+pub async fn list_cohort(query: ProgramQuery, cohort: String) -> Result<CohortList, AppError> {
+    crate::api::with_status(
+        async move {
+            use crate::domain::cohort::Cohort;
+            let pool = crate::state::pool()?;
+            let cohort = Cohort::parse(&cohort).ok_or_else(|| {
+                AppError::invalid(
+                    "cohort",
+                    format!("'{cohort}' names no number on the dashboard"),
+                )
+            })?;
+            let (report, entries) =
+                ssr::report(&pool, &query, chrono::Utc::now().date_naive()).await?;
+            let wanted: std::collections::HashSet<String> =
+                report.keys(&cohort).into_iter().collect();
+            let rows = entries
+                .into_iter()
+                .filter(|e| wanted.contains(&e.key))
+                .map(|e| CohortRow {
+                    verdict: e.conclusion.as_ref().map(|c| c.verdict.describe()),
+                    key: e.key,
+                    title: e.title,
+                    team: e.team,
+                    surface: e.surface,
+                    status: e.status,
+                    started: e.started,
+                    ended: e.ended,
+                })
+                .collect();
+            Ok(CohortList {
+                heading: cohort.describe(),
+                rows,
+            })
+        }
+        .await,
+    )
+}
+
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use super::*;
+    use crate::domain::program::{Entry, ProgramFilter};
+
+    /// The report and the entries it was computed from (all of them, unfiltered).
+    pub async fn report(
+        pool: &sqlx::SqlitePool,
+        query: &ProgramQuery,
+        today: NaiveDate,
+    ) -> Result<(Report, Vec<Entry>), AppError> {
+        let filter = ProgramFilter::parse(query).map_err(AppError::Invalid)?;
+        let entries: Vec<Entry> = crate::db::program::everything(pool)
+            .await?
+            .iter()
+            .map(|(e, counts)| Entry::new(e, counts.as_ref()))
+            .collect();
+        let report = crate::domain::program_report::report(&entries, &filter, today);
+        Ok((report, entries))
+    }
+
+    /// Everything the dashboard page shows (also timed by the benchmark).
+    pub async fn program_view(
+        pool: &sqlx::SqlitePool,
+        query: &ProgramQuery,
+        today: NaiveDate,
+    ) -> Result<ProgramView, AppError> {
+        let (report, entries) = report(pool, query, today).await?;
+        let sorted = |mut v: Vec<String>| {
+            v.sort();
+            v.dedup();
+            v.retain(|s| !s.is_empty());
+            v
+        };
+        Ok(ProgramView {
+            teams: sorted(entries.iter().map(|e| e.team.clone()).collect()),
+            surfaces: sorted(entries.iter().map(|e| e.surface.clone()).collect()),
+            tags: sorted(entries.iter().flat_map(|e| e.tags.clone()).collect()),
+            total: entries.len() as u64,
+            report,
+        })
+    }
+}

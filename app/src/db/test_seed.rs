@@ -1,0 +1,102 @@
+//! Test-only: experiments walked through the real lifecycle writes, in any state, for the
+//! program, review and learnings database tests.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use sqlx::SqlitePool;
+
+use crate::domain::brief::Brief;
+use crate::domain::experiment::{Experiment, ExperimentKey, NewExperiment};
+use crate::domain::fixtures::complete_brief;
+use crate::domain::lifecycle::{Status, TransitionPlan};
+use crate::domain::verdict::{Conclusion, Verdict};
+
+pub fn at(month: u32, day: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, month, day, 12, 0, 0).unwrap()
+}
+
+pub struct Seed<'a> {
+    pub key: &'a str,
+    pub team: &'a str,
+    pub surface: &'a str,
+    pub status: Status,
+    pub started: DateTime<Utc>,
+    pub ended: DateTime<Utc>,
+    pub conclusion: Option<Conclusion>,
+    pub brief: Brief,
+}
+
+impl<'a> Seed<'a> {
+    pub fn new(key: &'a str, status: Status) -> Self {
+        Self {
+            key,
+            team: "Checkout",
+            surface: "checkout",
+            status,
+            started: at(11, 2),
+            ended: at(11, 16),
+            conclusion: (status == Status::Done).then(|| concluded(ship(), "one page won")),
+            brief: complete_brief(),
+        }
+    }
+}
+
+pub fn ship() -> Verdict {
+    Verdict::Ship {
+        arm: "one_page".into(),
+    }
+}
+
+pub fn concluded(verdict: Verdict, summary: &str) -> Conclusion {
+    Conclusion {
+        verdict,
+        summary: summary.into(),
+        stopped_early: None,
+        computed: None,
+        override_reason: None,
+        post_mortem: Default::default(),
+    }
+}
+
+/// Inserts a proposal and moves it, step by step, to `seed.status`.
+pub async fn seed(pool: &SqlitePool, seed: Seed<'_>) -> Experiment {
+    let new = NewExperiment {
+        key: ExperimentKey::parse(seed.key).unwrap(),
+        title: format!("Title of {}", seed.key),
+        hypothesis: "draft".into(),
+        owner: "Ana".into(),
+        team: seed.team.into(),
+        surface: seed.surface.into(),
+        tags: vec![seed.team.to_lowercase()],
+        follows: None,
+    };
+    let created = seed.started - Duration::days(10);
+    let mut exp = super::experiments::insert(pool, &new, &seed.brief, created)
+        .await
+        .unwrap();
+    let steps: &[Status] = match seed.status {
+        Status::Proposed => &[],
+        Status::Ready => &[Status::Ready],
+        Status::Running => &[Status::Ready, Status::Running],
+        Status::Done => &[Status::Ready, Status::Running, Status::Done],
+    };
+    for &to in steps {
+        let at = match to {
+            Status::Ready => created + Duration::days(1),
+            Status::Running => seed.started,
+            _ => seed.ended,
+        };
+        let plan = TransitionPlan {
+            from: exp.status,
+            to,
+            started_at: (to == Status::Running).then_some(at),
+            ended_at: (to == Status::Done).then_some(at),
+            conclusion: (to == Status::Done).then(|| seed.conclusion.clone().unwrap()),
+            note: String::new(),
+            warnings: vec![],
+        };
+        exp = super::experiments::apply_transition(pool, &exp, &plan, at)
+            .await
+            .unwrap();
+    }
+    exp
+}
