@@ -52,6 +52,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/experiments/new") view=NewExperimentPage ssr=SsrMode::Async />
                     <Route path=path!("/experiments/:key") view=ExperimentPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=crate::pages::settings::SettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/program") view=crate::pages::program::ProgramPage ssr=SsrMode::Async />
+                    <Route path=path!("/program/list") view=crate::pages::program_list::ProgramListPage ssr=SsrMode::Async />
+                    <Route path=path!("/review") view=crate::pages::review::ReviewPage ssr=SsrMode::Async />
+                    <Route path=path!("/learnings") view=crate::pages::learnings::LearningsPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

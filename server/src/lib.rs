@@ -3,7 +3,9 @@
 
 pub mod api_v1;
 pub mod attribute_cmd;
+pub mod calendar;
 pub mod config;
+pub mod export;
 pub mod import;
 
 use app::app::{shell, App};
@@ -48,6 +50,9 @@ pub fn router_with(state: AppState) -> Router {
             "/experiments/{key}/import",
             axum::routing::post(import::import).layer(axum::extract::DefaultBodyLimit::disable()),
         )
+        .route("/calendar.ics", get(calendar::feed))
+        .route("/experiments.csv", get(export::experiments_csv))
+        .route("/review.md", get(export::review_markdown))
         .nest("/api/v1", api_v1::routes())
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();

@@ -6,6 +6,9 @@ use server_fn::codec::Json;
 use crate::domain::learning::{LearningQuery, Learnings};
 use crate::error::AppError;
 
+/// How many hits the page shows at most (the database's cap, known to both builds).
+pub const LIMIT_SHOWN: i64 = 200;
+
 #[server(input = Json, endpoint = "search_learnings")]
 pub async fn search_learnings(query: LearningQuery) -> Result<Learnings, AppError> {
     crate::api::with_status(

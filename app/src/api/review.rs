@@ -17,6 +17,8 @@ pub struct ReviewView {
     /// This week's (or a future week's) live agenda; None for a past week, which shows its record.
     pub agenda: Option<Agenda>,
     pub record: Option<ReviewRecord>,
+    /// A past review's saved agenda, rendered from its Markdown and sanitised on the server.
+    pub record_html: Option<String>,
     pub past: Vec<ReviewSummary>,
 }
 
@@ -153,11 +155,16 @@ pub mod ssr {
         } else {
             None
         };
+        let record_html = record
+            .as_ref()
+            .filter(|_| agenda.is_none())
+            .map(|r| crate::api::markdown::render(&r.agenda_markdown));
         Ok(ReviewView {
             week,
             this_week,
             agenda,
             record,
+            record_html,
             past,
         })
     }

@@ -61,7 +61,10 @@ pub fn BoardCard(
                 <span>{format!("brief {pct}%")}</span>
             </div>
             {schedule}
-            {card.verdict.clone().map(|v| view! { <span class="badge verdict">{v}</span> })}
+            {card.verdict.clone().map(|v| {
+                let kind = card.verdict_kind.map(|k| k.slug()).unwrap_or("none");
+                view! { <span class=format!("badge verdict verdict-{kind}")>{v}</span> }
+            })}
             {(!card.tags.is_empty()).then(|| view! {
                 <p class="tags">{card.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</p>
             })}

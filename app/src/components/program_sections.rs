@@ -12,7 +12,10 @@ use crate::domain::program_report::{Group, Report, WinRate, MAX_RUNNING_PER_SURF
 pub fn cohort_href(query: &ProgramQuery, cohort: &Cohort) -> String {
     let filters = query.to_query_string();
     let sep = if filters.is_empty() { "" } else { "&" };
-    format!("/program/list?{filters}{sep}cohort={}", url_encode(&cohort.slug()))
+    format!(
+        "/program/list?{filters}{sep}cohort={}",
+        url_encode(&cohort.slug())
+    )
 }
 
 /// "42%" (whole percent: the intervals are far wider than a decimal).
@@ -23,7 +26,11 @@ pub fn percent(fraction: Option<f64>) -> String {
 /// A count that links to its experiments.
 #[component]
 pub fn Count(group: Group, href: String, #[prop(optional, into)] label: String) -> impl IntoView {
-    let text = if label.is_empty() { group.n.to_string() } else { label };
+    let text = if label.is_empty() {
+        group.n.to_string()
+    } else {
+        label
+    };
     view! { <a class="num" href=href>{text}</a> }
 }
 
@@ -135,8 +142,16 @@ pub fn VelocitySection(report: Report, query: ProgramQuery) -> impl IntoView {
         Some(_) => "within the 1-2 a week guideline",
         None => "",
     };
-    let first = v.weeks.first().map(|w| w.week.to_string()).unwrap_or_default();
-    let last = v.weeks.last().map(|w| w.week.to_string()).unwrap_or_default();
+    let first = v
+        .weeks
+        .first()
+        .map(|w| w.week.to_string())
+        .unwrap_or_default();
+    let last = v
+        .weeks
+        .last()
+        .map(|w| w.week.to_string())
+        .unwrap_or_default();
     view! {
         <section class="program-section" aria-labelledby="velocity">
             <h2 id="velocity">"Velocity"</h2>

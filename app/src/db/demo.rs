@@ -9,6 +9,7 @@ use crate::domain::brief::{Arm, Brief, DecisionRule, Hypothesis, MetricSpec};
 use crate::domain::experiment::{ExperimentKey, NewExperiment};
 use crate::domain::lifecycle::{Status, TransitionPlan};
 use crate::domain::metric::{Correction, Direction, Engine, MetricKind};
+use crate::domain::results::{ArmCount, Counts, MetricCounts, Observed, Source};
 use crate::domain::verdict::{Conclusion, PostMortem, Verdict};
 use crate::error::AppError;
 
@@ -635,7 +636,11 @@ pub async fn load(pool: &SqlitePool, now: DateTime<Utc>) -> Result<usize, AppErr
             owner: owner.into(),
             team: team.into(),
             surface: surface.into(),
-            tags: vec![team.to_lowercase(), surface.replace('_', "-")],
+            tags: crate::domain::experiment::parse_tags(&format!(
+                "{},{}",
+                team.to_lowercase(),
+                surface.replace('_', "-")
+            )),
             follows: None,
         };
         let created = now + Duration::days(start - 14);
@@ -666,8 +671,75 @@ pub async fn load(pool: &SqlitePool, now: DateTime<Utc>) -> Result<usize, AppErr
             };
             exp = experiments::apply_transition(pool, &exp, &plan, at).await?;
         }
+        if matches!(status, Status::Running | Status::Done) {
+            // Results as of today (running) or the end (done), shaped to match the verdict.
+            let days = if status == Status::Done {
+                length
+            } else {
+                (-start).max(1)
+            };
+            let counts = demo_counts(&brief, days as u64, verdict.unwrap_or("running"));
+            let at = now
+                + Duration::days(if status == Status::Done {
+                    start + length
+                } else {
+                    0
+                });
+            super::results::insert(pool, exp.id, Source::Manual, &counts, 0, 0, at).await?;
+        }
     }
     Ok(SEEDS.len())
+}
+
+/// Deterministic, plausible counts: 20,000 users a day split evenly, the primary metric moved
+/// by the verdict's story (a clear win, a loss, nothing, or a broken split for invalid).
+fn demo_counts(brief: &Brief, days: u64, story: &str) -> Counts {
+    let per_arm = 10_000 * days;
+    let p = brief.baseline_rate.unwrap_or(0.05);
+    let mde = brief.mde.unwrap_or(0.05);
+    let (treatment_users, lift, bounce_lift) = match story {
+        "ship" => (per_arm, mde * 1.3, -0.01),
+        "dont_ship" => (per_arm, -mde * 0.5, 0.04),
+        "invalid" => (per_arm * 94 / 100, 0.02, 0.0),
+        "inconclusive" => (per_arm, mde * 0.1, 0.0),
+        _ => (per_arm, mde * 0.6, 0.005),
+    };
+    let conv = |users: u64, rate: f64| Observed::Proportion {
+        conversions: (users as f64 * rate).round() as u64,
+    };
+    Counts {
+        arms: vec![
+            ArmCount {
+                name: "control".into(),
+                users: per_arm,
+            },
+            ArmCount {
+                name: "treatment".into(),
+                users: treatment_users,
+            },
+        ],
+        metrics: vec![
+            MetricCounts {
+                metric: brief.primary.name.clone(),
+                values: vec![conv(per_arm, p), conv(treatment_users, p * (1.0 + lift))],
+            },
+            MetricCounts {
+                metric: brief.secondary[0].name.clone(),
+                values: vec![
+                    Observed::from_mean_sd(per_arm, 2.40, 11.0),
+                    Observed::from_mean_sd(treatment_users, 2.40 * (1.0 + lift / 2.0), 11.0),
+                ],
+            },
+            MetricCounts {
+                metric: brief.secondary[1].name.clone(),
+                values: vec![
+                    conv(per_arm, 0.42),
+                    conv(treatment_users, 0.42 * (1.0 + bounce_lift)),
+                ],
+            },
+        ],
+        multi_arm_users: per_arm / 400,
+    }
 }
 
 fn demo_conclusion(verdict: &str) -> Conclusion {

@@ -120,7 +120,7 @@ pub async fn insert(
     .bind(&new.follows)
     .fetch_one(&mut *tx)
     .await?;
-    append_history(&mut tx, id, None, Status::Proposed, now, "proposed").await?;
+    append_history(&mut tx, id, None, Status::Proposed, now, "").await?;
     let exp = by_key_in(&mut tx, new.key.as_str()).await?;
     tx.commit().await?;
     Ok(exp)

@@ -11,7 +11,7 @@ use crate::domain::verdict::{Verdict, VerdictKind};
 use crate::error::AppError;
 
 /// More than a person reads; the page says when the list was cut.
-pub const LIMIT: i64 = 200;
+pub const LIMIT: i64 = crate::api::learnings::LIMIT_SHOWN;
 
 #[derive(FromRow)]
 struct LearningRow {

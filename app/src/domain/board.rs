@@ -63,6 +63,7 @@ pub struct Card {
     pub completeness: f64,
     pub schedule: Option<Schedule>,
     pub verdict: Option<String>,
+    pub verdict_kind: Option<super::verdict::VerdictKind>,
 }
 
 impl Card {
@@ -84,6 +85,7 @@ impl Card {
             completeness: e.brief.completeness(),
             schedule,
             verdict: e.conclusion.as_ref().map(|c| c.verdict.describe()),
+            verdict_kind: e.conclusion.as_ref().map(|c| c.verdict.kind()),
         }
     }
 }

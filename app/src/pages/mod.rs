@@ -2,6 +2,10 @@
 
 pub mod board;
 pub mod experiment;
+pub mod learnings;
 pub mod new_experiment;
 pub mod not_found;
+pub mod program;
+pub mod program_list;
+pub mod review;
 pub mod settings;

@@ -71,22 +71,27 @@ fn FilterBar(view: Option<ProgramView>, query: ProgramQuery) -> impl IntoView {
     let (teams, surfaces, tags) = view
         .map(|v| (v.teams, v.surfaces, v.tags))
         .unwrap_or_default();
-    let select = |name: &'static str, label: &'static str, options: Vec<String>, current: String| {
-        view! {
-            <label>
-                {label}
-                <select name=name>
-                    <option value="" selected=current.is_empty()>"All"</option>
-                    {options.into_iter().map(|o| {
-                        let selected = o == current;
-                        view! { <option value=o.clone() selected=selected>{o.clone()}</option> }
-                    }).collect_view()}
-                </select>
-            </label>
-        }
-    };
+    let select =
+        |name: &'static str, label: &'static str, options: Vec<String>, current: String| {
+            view! {
+                <label>
+                    {label}
+                    <select name=name>
+                        <option value="" selected=current.is_empty()>"All"</option>
+                        {options.into_iter().map(|o| {
+                            let selected = o == current;
+                            view! { <option value=o.clone() selected=selected>{o.clone()}</option> }
+                        }).collect_view()}
+                    </select>
+                </label>
+            }
+        };
     let team = query.team.trim().to_owned();
-    let team_param = if team.is_empty() { String::new() } else { format!("?team={}", url_encode(&team)) };
+    let team_param = if team.is_empty() {
+        String::new()
+    } else {
+        format!("?team={}", url_encode(&team))
+    };
     let board_params = if team.is_empty() && query.tag.is_empty() {
         String::new()
     } else {
