@@ -83,3 +83,20 @@ async fn an_experiment_page_shows_its_brief_and_history(pool: SqlitePool) {
         "a proposal's brief is editable"
     );
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn every_page_forbids_framing_and_sniffing(pool: SqlitePool) {
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+    let response = app(pool)
+        .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let h = response.headers();
+    assert!(h["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .contains("frame-ancestors 'none'"));
+    assert_eq!(h["x-content-type-options"], "nosniff");
+}
