@@ -39,20 +39,22 @@ impl Config {
         })
     }
 
-    /// Creates the folder of a file database: SQLite creates the file but not its directory.
-    pub fn ensure_database_dir(&self) -> anyhow::Result<()> {
-        let path = self
+    /// The database file, for a file database (not `:memory:`).
+    pub fn database_path(&self) -> Option<std::path::PathBuf> {
+        let url = self
             .database_url
             .trim_start_matches("sqlite://")
             .trim_start_matches("sqlite:");
-        let path = path.split('?').next().unwrap_or("");
-        if path.is_empty() || path == ":memory:" {
+        let path = url.split('?').next().unwrap_or("");
+        (!path.is_empty() && path != ":memory:").then(|| std::path::PathBuf::from(path))
+    }
+
+    /// Creates the folder of a file database: SQLite creates the file but not its directory.
+    pub fn ensure_database_dir(&self) -> anyhow::Result<()> {
+        let Some(path) = self.database_path() else {
             return Ok(());
-        }
-        if let Some(dir) = std::path::Path::new(path)
-            .parent()
-            .filter(|d| !d.as_os_str().is_empty())
-        {
+        };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir)
                 .map_err(|e| anyhow::anyhow!("cannot create {}: {e}", dir.display()))?;
         }

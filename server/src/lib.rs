@@ -3,6 +3,7 @@
 
 pub mod api_v1;
 pub mod attribute_cmd;
+pub mod backup;
 pub mod calendar;
 pub mod config;
 pub mod export;

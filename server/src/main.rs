@@ -24,6 +24,10 @@ enum Command {
     /// Count exposures and conversions per experiment and arm in raw event exports (plain or
     /// .gz, or - for stdin) and print one JSON object.
     Attribute(server::attribute_cmd::AttributeArgs),
+    /// Write a consistent copy of the database to FILE (safe while the app serves).
+    Backup { file: std::path::PathBuf },
+    /// Replace the database with the backup FILE (stop the app first).
+    Restore { file: std::path::PathBuf },
 }
 
 #[tokio::main]
@@ -44,6 +48,20 @@ async fn main() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Attribute(_) => unreachable!("handled above"),
+        Command::Backup { file } => {
+            let pool = server::open_database(&config).await?;
+            server::backup::backup(&pool, &file).await?;
+            println!("backed up to {}", file.display());
+            Ok(())
+        }
+        Command::Restore { file } => {
+            let path = config
+                .database_path()
+                .ok_or_else(|| anyhow::anyhow!("DATABASE_URL is not a file database"))?;
+            server::backup::restore(&file, &path).await?;
+            println!("restored {} into {}", file.display(), path.display());
+            Ok(())
+        }
         Command::Serve => serve(config).await,
         Command::Demo => {
             let pool = server::open_database(&config).await?;
