@@ -143,7 +143,7 @@ pub mod ssr {
                         .and_time(chrono::NaiveTime::MIN)
                         .and_utc()
                 });
-            let candidates = crate::db::program::everything(pool).await?;
+            let candidates = crate::db::program::for_review(pool, since).await?;
             let parked = crate::db::reviews::parked(pool).await?;
             Some(crate::domain::review::agenda(
                 week,

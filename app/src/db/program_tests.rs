@@ -77,6 +77,57 @@ async fn everything_includes_archived_experiments_each_with_its_latest_counts(po
 }
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn everything_matches_the_board_query_field_for_field(pool: SqlitePool) {
+    // Every shape a row can take: each status, an archived one, a conclusion with an override,
+    // a rule verdict and a post-mortem, a stop reason, and a proposal that follows another.
+    let mut overridden = Seed::new("overridden", Status::Done);
+    overridden.conclusion = Some(crate::domain::verdict::Conclusion {
+        computed: Some(crate::db::test_seed::ship()),
+        override_reason: Some("brand risk".into()),
+        stopped_early: Some("clear loser".into()),
+        post_mortem: crate::domain::verdict::PostMortem {
+            lessons: "l".into(),
+            segment_notes: "s".into(),
+            next_idea: "n".into(),
+        },
+        ..crate::db::test_seed::concluded(crate::domain::verdict::Verdict::DontShip, "sum")
+    });
+    seed(&pool, overridden).await;
+    seed(&pool, Seed::new("shipped", Status::Done)).await;
+    seed(&pool, Seed::new("running", Status::Running)).await;
+    seed(&pool, Seed::new("ready_one", Status::Ready)).await;
+    seed(&pool, Seed::new("proposal", Status::Proposed)).await;
+    sqlx::query("UPDATE experiment SET follows = 'shipped' WHERE key = 'proposal'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    crate::db::experiments::set_archived(&pool, "shipped", true, at(11, 20))
+        .await
+        .unwrap();
+
+    let all = everything(&pool).await.unwrap();
+    assert_eq!(all.len(), 5);
+    for (exp, _) in &all {
+        let board = crate::db::experiments::by_key(&pool, exp.key.as_str())
+            .await
+            .unwrap();
+        assert_eq!(*exp, board, "{}", exp.key);
+    }
+    let review = for_review(&pool, at(11, 1)).await.unwrap();
+    let mut keys: Vec<_> = review.iter().map(|(e, _)| e.key.to_string()).collect();
+    keys.sort();
+    assert_eq!(
+        keys,
+        ["overridden", "proposal", "running", "shipped"],
+        "no ready ones"
+    );
+    assert!(
+        for_review(&pool, at(11, 30)).await.unwrap().len() == 2,
+        "nothing ended after"
+    );
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn the_report_counts_what_the_database_holds(pool: SqlitePool) {
     seed(&pool, Seed::new("won", Status::Done)).await;
     let mut lost = Seed::new("lost", Status::Done);

@@ -5,7 +5,7 @@ use super::*;
 use crate::domain::cohort::{Cohort, Slice};
 use crate::domain::fixtures::{complete_brief, date, experiment};
 use crate::domain::program::{Entry, ProgramFilter, ProgramQuery, SrmCheck};
-use crate::domain::verdict::Conclusion;
+use crate::domain::verdict::{Conclusion, Verdict};
 use crate::domain::win_rate::Reading;
 use chrono::TimeZone;
 
@@ -67,118 +67,22 @@ fn ship() -> Option<Verdict> {
 }
 
 /// a-e are done, f-h running on one surface, i a proposal. See each test for the working.
+#[rustfmt::skip] // a table: one experiment per line
 fn portfolio() -> Vec<Entry> {
     use SrmCheck::*;
     use Status::*;
     let d = |m, day| Some(date(2026, m, day));
+    let (dont, inc, inv) = (Some(Verdict::DontShip), Some(Verdict::Inconclusive), Some(Verdict::Invalid));
     vec![
-        entry((
-            "a",
-            "Growth",
-            "home",
-            Done,
-            d(1, 5),
-            d(3, 31),
-            84,
-            ship(),
-            ship(),
-            Healthy,
-            true,
-        )),
-        entry((
-            "b",
-            "Growth",
-            "home",
-            Done,
-            d(2, 2),
-            d(4, 1),
-            56,
-            Some(Verdict::DontShip),
-            ship(),
-            Healthy,
-            true,
-        )),
-        entry((
-            "c",
-            "Growth",
-            "cart",
-            Done,
-            d(3, 2),
-            d(4, 15),
-            42,
-            Some(Verdict::Inconclusive),
-            None,
-            NoResults,
-            true,
-        )),
-        entry((
-            "d",
-            "Checkout",
-            "cart",
-            Done,
-            d(4, 6),
-            d(5, 4),
-            28,
-            Some(Verdict::Invalid),
-            Some(Verdict::Invalid),
-            Failed,
-            false,
-        )),
-        entry((
-            "e",
-            "Checkout",
-            "checkout",
-            Done,
-            d(6, 1),
-            d(6, 29),
-            35,
-            ship(),
-            ship(),
-            Healthy,
-            true,
-        )),
-        entry((
-            "f",
-            "Checkout",
-            "checkout",
-            Running,
-            d(11, 2),
-            None,
-            28,
-            None,
-            None,
-            Healthy,
-            true,
-        )),
-        entry((
-            "g",
-            "Checkout",
-            "checkout",
-            Running,
-            d(11, 9),
-            None,
-            28,
-            None,
-            None,
-            TooFewUsers,
-            true,
-        )),
-        entry((
-            "h",
-            "Checkout",
-            "checkout",
-            Running,
-            d(11, 16),
-            None,
-            28,
-            None,
-            None,
-            NoResults,
-            false,
-        )),
-        entry((
-            "i", "Growth", "home", Proposed, None, None, 0, None, None, NoResults, false,
-        )),
+        entry(("a", "Growth", "home", Done, d(1, 5), d(3, 31), 84, ship(), ship(), Healthy, true)),
+        entry(("b", "Growth", "home", Done, d(2, 2), d(4, 1), 56, dont, ship(), Healthy, true)),
+        entry(("c", "Growth", "cart", Done, d(3, 2), d(4, 15), 42, inc, None, NoResults, true)),
+        entry(("d", "Checkout", "cart", Done, d(4, 6), d(5, 4), 28, inv.clone(), inv, Failed, false)),
+        entry(("e", "Checkout", "checkout", Done, d(6, 1), d(6, 29), 35, ship(), ship(), Healthy, true)),
+        entry(("f", "Checkout", "checkout", Running, d(11, 2), None, 28, None, None, Healthy, true)),
+        entry(("g", "Checkout", "checkout", Running, d(11, 9), None, 28, None, None, TooFewUsers, true)),
+        entry(("h", "Checkout", "checkout", Running, d(11, 16), None, 28, None, None, NoResults, false)),
+        entry(("i", "Growth", "home", Proposed, None, None, 0, None, None, NoResults, false)),
     ]
 }
 

@@ -4,5 +4,6 @@ mod helpers;
 mod import;
 mod mixpanel;
 mod pages;
+mod program;
 mod server_fns;
 mod stats_api;

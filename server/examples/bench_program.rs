@@ -1,0 +1,401 @@
+//! Benchmark: the program dashboard and the weekly review for a program of 2,000 experiments.
+//! Seeds a temporary SQLite file through the app's own write paths (lifecycle moves, snapshots),
+//! then times (a) the server-side data each page needs and (b) the whole server render, an HTTP
+//! GET through the real router. Target: under 50 ms each.
+//!
+//! Run: `cargo run --release -p server --example bench_program` (add `-- 5000` for another size).
+
+use std::time::{Duration, Instant};
+
+use app::domain::brief::{Arm, Brief, DecisionRule, Hypothesis, MetricSpec};
+use app::domain::experiment::{ExperimentKey, NewExperiment};
+use app::domain::lifecycle::{Status, TransitionPlan};
+use app::domain::metric::{Direction, MetricKind};
+use app::domain::period::IsoWeek;
+use app::domain::program::ProgramQuery;
+use app::domain::results::{ArmCount, Counts, MetricCounts, Observed, Source};
+use app::domain::verdict::{Conclusion, Verdict};
+use axum::body::Body;
+use axum::http::Request;
+use chrono::{Days, Utc};
+use http_body_util::BodyExt;
+use tower::ServiceExt;
+
+const TEAMS: [&str; 12] = [
+    "Checkout",
+    "Pricing",
+    "Growth",
+    "Discovery",
+    "Search",
+    "Mobile",
+    "Email",
+    "Retention",
+    "Payments",
+    "Onboarding",
+    "Support",
+    "Ads",
+];
+
+fn brief(i: usize, start: chrono::NaiveDate) -> Brief {
+    let metric = |name: &str, kind: MetricKind| MetricSpec {
+        name: name.into(),
+        event: format!("{name}_event"),
+        kind,
+        direction: Direction::Increase,
+        value_property: if kind == MetricKind::Mean {
+            "amount".into()
+        } else {
+            String::new()
+        },
+    };
+    Brief {
+        hypothesis: Hypothesis {
+            change: format!("variant {i}"),
+            from: "the old flow".into(),
+            to: "the new flow".into(),
+            because: "fewer steps convert better".into(),
+            draft: String::new(),
+        },
+        primary: metric("purchase", MetricKind::Proportion),
+        secondary: vec![
+            metric("revenue", MetricKind::Mean),
+            metric("refunds", MetricKind::Proportion),
+        ],
+        baseline_rate: Some(0.1),
+        mde: Some(0.05),
+        arms: vec![
+            Arm {
+                name: "control".into(),
+                weight: 0.5,
+            },
+            Arm {
+                name: "treatment".into(),
+                weight: 0.5,
+            },
+        ],
+        daily_traffic: Some(20_000),
+        planned_start: Some(start),
+        planned_end: Some(start + Days::new(21)),
+        rule: DecisionRule {
+            min_lift: Some(0.02),
+            max_guardrail_drop: Some(0.01),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+fn counts(i: usize) -> Counts {
+    let users = 20_000 + (i as u64 % 7) * 100;
+    let prop = |c: u64| Observed::Proportion { conversions: c };
+    Counts {
+        arms: vec![
+            ArmCount {
+                name: "control".into(),
+                users,
+            },
+            ArmCount {
+                name: "treatment".into(),
+                users: users + (i as u64 % 5) * 40,
+            },
+        ],
+        metrics: vec![
+            MetricCounts {
+                metric: "purchase".into(),
+                values: vec![prop(2_000), prop(2_000 + (i as u64 % 9) * 30)],
+            },
+            MetricCounts {
+                metric: "revenue".into(),
+                values: vec![
+                    Observed::from_mean_sd(users, 2.5, 3.0),
+                    Observed::from_mean_sd(users, 2.52, 3.0),
+                ],
+            },
+            MetricCounts {
+                metric: "refunds".into(),
+                values: vec![prop(200), prop(205)],
+            },
+        ],
+        multi_arm_users: 0,
+    }
+}
+
+/// 2,000 experiments over about three years: most finished, ~80 running, the rest in the backlog.
+async fn seed(pool: &sqlx::SqlitePool, n: usize) -> anyhow::Result<()> {
+    let now = Utc::now();
+    for i in 0..n {
+        let status = match i % 25 {
+            0..=1 => Status::Proposed,
+            2 => Status::Ready,
+            3 => Status::Running,
+            _ => Status::Done,
+        };
+        let days_ago = if status == Status::Running {
+            (i % 30) as i64
+        } else {
+            (i as i64 * 1_100) / n as i64 + 25
+        };
+        let start = now - chrono::Duration::days(days_ago);
+        let team = TEAMS[i % TEAMS.len()];
+        let new = NewExperiment {
+            key: ExperimentKey::parse(&format!("bench_{i:05}")).map_err(anyhow::Error::msg)?,
+            title: format!("Benchmark experiment {i}"),
+            hypothesis: "draft".into(),
+            owner: format!("Owner {}", i % 40),
+            team: team.into(),
+            surface: format!("surface_{}", i % 30),
+            tags: vec![team.to_lowercase(), format!("q{}", i % 4 + 1)],
+            follows: None,
+        };
+        let created = start - chrono::Duration::days(14);
+        let b = brief(i, start.date_naive());
+        let mut exp = app::db::experiments::insert(pool, &new, &b, created).await?;
+        let steps: &[Status] = match status {
+            Status::Proposed => &[],
+            Status::Ready => &[Status::Ready],
+            Status::Running => &[Status::Ready, Status::Running],
+            Status::Done => &[Status::Ready, Status::Running, Status::Done],
+        };
+        for &to in steps {
+            let at = match to {
+                Status::Ready => created + chrono::Duration::days(1),
+                Status::Running => start,
+                _ => start + chrono::Duration::days(21 + (i % 5) as i64),
+            };
+            let verdict = match i % 20 {
+                0..=3 => Verdict::Ship {
+                    arm: "treatment".into(),
+                },
+                4..=11 => Verdict::DontShip,
+                12..=18 => Verdict::Inconclusive,
+                _ => Verdict::Invalid,
+            };
+            let conclusion = (to == Status::Done).then(|| Conclusion {
+                computed: (i % 3 != 0).then(|| {
+                    if i % 17 == 0 {
+                        Verdict::Inconclusive
+                    } else {
+                        verdict.clone()
+                    }
+                }),
+                override_reason: (i % 17 == 0 && i % 3 != 0).then(|| "a strategic call".into()),
+                verdict,
+                summary: format!("Summary {i}: the refund rate moved on mobile."),
+                stopped_early: None,
+                post_mortem: Default::default(),
+            });
+            let plan = TransitionPlan {
+                from: exp.status,
+                to,
+                started_at: (to == Status::Running).then_some(at),
+                ended_at: (to == Status::Done).then_some(at),
+                conclusion,
+                note: String::new(),
+                warnings: vec![],
+            };
+            exp = app::db::experiments::apply_transition(pool, &exp, &plan, at).await?;
+        }
+        if matches!(status, Status::Running | Status::Done) {
+            app::db::results::insert(
+                pool,
+                exp.id,
+                Source::Manual,
+                &counts(i),
+                0,
+                0,
+                start + chrono::Duration::days(7),
+            )
+            .await?;
+            app::db::results::insert(
+                pool,
+                exp.id,
+                Source::Manual,
+                &counts(i + 1),
+                0,
+                0,
+                start + chrono::Duration::days(14),
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Median, 95th percentile and worst of `runs` timings after two warm-up runs.
+async fn time<F, Fut>(label: &str, runs: usize, mut f: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = usize>,
+{
+    f().await;
+    f().await;
+    let mut times: Vec<Duration> = Vec::with_capacity(runs);
+    let mut size = 0;
+    for _ in 0..runs {
+        let t = Instant::now();
+        size = f().await;
+        times.push(t.elapsed());
+    }
+    times.sort();
+    let ms = |d: Duration| d.as_secs_f64() * 1_000.0;
+    println!(
+        "{label:<42} median {:>7.2} ms   p95 {:>7.2} ms   max {:>7.2} ms   ({size} bytes)",
+        ms(times[runs / 2]),
+        ms(times[(runs * 95 / 100).min(runs - 1)]),
+        ms(times[runs - 1])
+    );
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let n: usize = std::env::args()
+        .nth(1)
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(2_000);
+    let dir = std::env::temp_dir().join(format!("verdict-bench-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let pool = app::db::connect(&format!("sqlite:{}", dir.join("bench.db").display())).await?;
+    app::db::MIGRATOR.run(&pool).await?;
+    let t = Instant::now();
+    seed(&pool, n).await?;
+    println!(
+        "seeded {n} experiments in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+
+    let today = Utc::now().date_naive();
+    let week = IsoWeek::of(today);
+    let team = ProgramQuery {
+        team: "Growth".into(),
+        ..Default::default()
+    };
+    time("dashboard data (get_program body)", 30, || async {
+        let v = app::api::program::ssr::program_view(&pool, &ProgramQuery::default(), today)
+            .await
+            .unwrap();
+        v.report.selected.n as usize
+    })
+    .await;
+    time("review data (get_review body)", 30, || async {
+        let v = app::api::review::ssr::review_view(&pool, week, today)
+            .await
+            .unwrap();
+        v.agenda.map_or(0, |a| a.running.len())
+    })
+    .await;
+
+    // Where the dashboard's time goes.
+    time("X raw doc fetch", 20, || async {
+        app::db::program::raw_document(&pool).await.len()
+    })
+    .await;
+    let raw = app::db::program::raw_document(&pool).await;
+    time("X parse as Value", 20, || async {
+        serde_json::from_str::<serde_json::Value>(&raw)
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+    })
+    .await;
+    time("X parse typed", 20, || async {
+        serde_json::from_str::<Vec<(app::domain::experiment::Experiment, Option<Counts>)>>(&raw)
+            .unwrap()
+            .len()
+    })
+    .await;
+    time("X parse experiments only", 20, || async {
+        serde_json::from_str::<Vec<(app::domain::experiment::Experiment, serde::de::IgnoredAny)>>(
+            &raw,
+        )
+        .unwrap()
+        .len()
+    })
+    .await;
+    time("  of which: the program document query", 30, || async {
+        app::db::program::everything(&pool).await.unwrap().len()
+    })
+    .await;
+    let everything = app::db::program::everything(&pool).await?;
+    time("  of which: entries (brief check, SRM)", 30, || async {
+        everything
+            .iter()
+            .map(|(e, c)| app::domain::program::Entry::new(e, c.as_ref()))
+            .collect::<Vec<_>>()
+            .len()
+    })
+    .await;
+    let entries: Vec<_> = everything
+        .iter()
+        .map(|(e, c)| app::domain::program::Entry::new(e, c.as_ref()))
+        .collect();
+    time("  of which: report", 30, || async {
+        let filter = app::domain::program::ProgramFilter::default();
+        app::domain::program_report::report(&entries, &filter, today)
+            .selected
+            .n as usize
+    })
+    .await;
+    let parked = std::collections::HashSet::new();
+    time("  of which: review agenda", 30, || async {
+        let since = Utc::now() - chrono::Duration::days(7);
+        app::domain::review::agenda(week, today, since, &everything, &parked)
+            .running
+            .len()
+    })
+    .await;
+
+    let options = leptos::config::LeptosOptions::builder()
+        .output_name("verdict")
+        .build();
+    let router = server::router(options, pool.clone());
+    let render = |path: &'static str| {
+        let router = router.clone();
+        move || {
+            let router = router.clone();
+            async move {
+                let response = router
+                    .oneshot(Request::get(path).body(Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+                assert!(
+                    response.status().is_success(),
+                    "{path}: {}",
+                    response.status()
+                );
+                response
+                    .into_body()
+                    .collect()
+                    .await
+                    .unwrap()
+                    .to_bytes()
+                    .len()
+            }
+        }
+    };
+    time("GET /program (full server render)", 30, render("/program")).await;
+    time(
+        "GET /program?team=Growth",
+        30,
+        render("/program?team=Growth"),
+    )
+    .await;
+    time("GET /review (full server render)", 30, render("/review")).await;
+    time("dashboard data, one team", 30, || async {
+        app::api::program::ssr::program_view(&pool, &team, today)
+            .await
+            .unwrap()
+            .report
+            .selected
+            .n as usize
+    })
+    .await;
+    pool.close().await;
+    if std::env::var_os("BENCH_KEEP_DB").is_some() {
+        println!("kept {}", dir.join("bench.db").display());
+    } else {
+        std::fs::remove_dir_all(&dir)?;
+    }
+    Ok(())
+}
