@@ -101,7 +101,7 @@ test('the review page of the demo program reads before hydration and prints', as
 test('search finds an experiment by a word in its summary, and by one in its lessons', async ({ page, request }) => {
   await ensureDemo(request);
   await open(page, `${DEMO}/learnings`);
-  await page.getByLabel('Search').fill('redirect');
+  await page.getByRole('searchbox', { name: 'Search' }).fill('redirect');
   await page.getByRole('button', { name: 'Search' }).click();
   await expect(page).toHaveURL(/q=redirect/);
   const hit = page.locator('li[data-key="enterprise_contact_form_shortening"]');
