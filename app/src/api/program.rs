@@ -68,14 +68,14 @@ pub async fn list_cohort(query: ProgramQuery, cohort: String) -> Result<CohortLi
             let wanted: std::collections::HashSet<String> =
                 report.keys(&cohort).into_iter().collect();
             let rows = entries
-                .into_iter()
+                .iter()
                 .filter(|e| wanted.contains(&e.key))
                 .map(|e| CohortRow {
                     verdict: e.conclusion.as_ref().map(|c| c.verdict.describe()),
-                    key: e.key,
-                    title: e.title,
-                    team: e.team,
-                    surface: e.surface,
+                    key: e.key.clone(),
+                    title: e.title.clone(),
+                    team: e.team.clone(),
+                    surface: e.surface.clone(),
                     status: e.status,
                     started: e.started,
                     ended: e.ended,
@@ -100,13 +100,9 @@ pub mod ssr {
         pool: &sqlx::SqlitePool,
         query: &ProgramQuery,
         today: NaiveDate,
-    ) -> Result<(Report, Vec<Entry>), AppError> {
+    ) -> Result<(Report, std::sync::Arc<Vec<Entry>>), AppError> {
         let filter = ProgramFilter::parse(query).map_err(AppError::Invalid)?;
-        let entries: Vec<Entry> = crate::db::program::everything(pool)
-            .await?
-            .iter()
-            .map(|(e, counts)| Entry::new(e, counts.as_ref()))
-            .collect();
+        let entries = crate::db::program_entries::entries(pool).await?;
         let report = crate::domain::program_report::report(&entries, &filter, today);
         Ok((report, entries))
     }

@@ -133,11 +133,3 @@ pub async fn with_latest(
 #[cfg(test)]
 #[path = "program_tests.rs"]
 mod tests;
-
-/// TEMP bench
-pub async fn raw_document(pool: &SqlitePool) -> String {
-    sqlx::query_scalar::<_, String>(&document_sql(""))
-        .fetch_one(pool)
-        .await
-        .unwrap()
-}

@@ -47,7 +47,7 @@ fn CohortTable(list: CohortList, query: ProgramQuery) -> impl IntoView {
         <h1>{list.heading.clone()}</h1>
         <p class="muted">
             {format!("{} experiment{}", list.rows.len(), if list.rows.len() == 1 { "" } else { "s" })}
-            {(!filters.is_empty()).then(|| format!(" · filters: {}", filters.replace('&', ", ").replace('=', " ")))}
+            {(!filters.is_empty()).then(|| format!(" · filters: {}", described(&query)))}
         </p>
         <table class="cohort">
             <thead><tr>
@@ -69,4 +69,20 @@ fn CohortTable(list: CohortList, query: ProgramQuery) -> impl IntoView {
             </tbody>
         </table>
     }
+}
+
+/// "team Growth, from 2026-01-01": the filters as a person reads them.
+fn described(q: &ProgramQuery) -> String {
+    [
+        ("from", &q.from),
+        ("to", &q.to),
+        ("team", &q.team),
+        ("surface", &q.surface),
+        ("tag", &q.tag),
+    ]
+    .into_iter()
+    .filter(|(_, v)| !v.trim().is_empty())
+    .map(|(k, v)| format!("{k} {}", v.trim()))
+    .collect::<Vec<_>>()
+    .join(", ")
 }
