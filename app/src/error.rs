@@ -21,6 +21,12 @@ pub enum AppError {
     /// Someone else changed the record since it was loaded.
     #[error("{0}")]
     Conflict(String),
+    /// No session or token: sign in first.
+    #[error("sign in first")]
+    Unauthorized,
+    /// Signed in, but the role does not allow this.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("something went wrong on the server; it has been logged")]
     Internal,
     /// The request never reached our code (network, encoding).
@@ -35,6 +41,8 @@ impl AppError {
             AppError::Invalid(_) => 400,
             AppError::Transition(_) => 422,
             AppError::Conflict(_) => 409,
+            AppError::Unauthorized => 401,
+            AppError::Forbidden(_) => 403,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

@@ -2,6 +2,7 @@
 //! Rust. Nothing in here knows about HTTP, Leptos or SQL, so it compiles into the wasm bundle (the
 //! brief's live calculator) and is tested by unit tests beside the code.
 
+pub mod account;
 pub mod analysis;
 pub mod attribution;
 pub mod board;
