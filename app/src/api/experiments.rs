@@ -95,18 +95,8 @@ pub async fn get_experiment(key: String) -> Result<ExperimentDetail, AppError> {
 pub async fn create_experiment(form: NewExperimentForm) -> Result<String, AppError> {
     crate::api::with_status(
         async move {
-            use crate::domain::experiment::NewExperiment;
             let pool = crate::state::pool()?;
-            let new = NewExperiment::parse(&form).map_err(AppError::Invalid)?;
-            let brief = Brief {
-                hypothesis: crate::domain::brief::Hypothesis {
-                    draft: new.hypothesis.clone(),
-                    ..Default::default()
-                },
-                ..Default::default()
-            };
-            let exp =
-                crate::db::experiments::insert(&pool, &new, &brief, chrono::Utc::now()).await?;
+            let exp = ssr::create(&pool, &form, chrono::Utc::now()).await?;
             Ok(exp.key.to_string())
         }
         .await,
@@ -119,14 +109,7 @@ pub async fn save_brief(key: String, version: i64, brief: Brief) -> Result<i64, 
     crate::api::with_status(
         async move {
             let pool = crate::state::pool()?;
-            if brief.notes.len() > 20_000 {
-                return Err(AppError::invalid(
-                    "notes",
-                    "notes are limited to 20,000 characters",
-                ));
-            }
-            crate::db::experiments::save_brief(&pool, &key, version, &brief, chrono::Utc::now())
-                .await
+            ssr::save_brief(&pool, &key, version, &brief, chrono::Utc::now()).await
         }
         .await,
     )
@@ -139,27 +122,14 @@ pub async fn transition_experiment(
 ) -> Result<Moved, AppError> {
     crate::api::with_status(
         async move {
-            use crate::db::experiments as db;
-            use crate::domain::lifecycle::{plan_transition, ProgramContext};
             let pool = crate::state::pool()?;
-            let exp = db::by_key(&pool, &key).await?;
-            let now = chrono::Utc::now();
-            let computed_verdict = if request.to == Some(Status::Done) {
-                crate::api::results::ssr::computed_verdict(&pool, &exp, now.date_naive()).await?
-            } else {
-                None
-            };
-            let ctx = ProgramContext {
-                running_on_surface: db::running_on_surface(&pool, &exp.surface, exp.id).await?,
-                computed_verdict,
-            };
-            let plan = plan_transition(&exp, &request, now, &ctx)?;
-            let moved = db::apply_transition(&pool, &exp, &plan, now).await?;
+            let (moved, warnings) =
+                ssr::transition(&pool, &key, &request, chrono::Utc::now()).await?;
             Ok(Moved {
                 key: moved.key.to_string(),
                 status: moved.status,
                 version: moved.version,
-                warnings: plan.warnings,
+                warnings,
             })
         }
         .await,
@@ -246,4 +216,78 @@ pub async fn propose_follow_up(key: String) -> Result<String, AppError> {
         }
         .await,
     )
+}
+
+/// The server-side steps behind the server functions, shared with the REST API
+/// (`server/src/api_v1`), so both run the same parsing, checks and gates.
+#[cfg(feature = "ssr")]
+pub mod ssr {
+    use chrono::{DateTime, Utc};
+    use sqlx::SqlitePool;
+
+    use crate::db::experiments as db;
+    use crate::domain::brief::{Brief, Hypothesis};
+    use crate::domain::experiment::{Experiment, NewExperiment, NewExperimentForm};
+    use crate::domain::lifecycle::{plan_transition, ProgramContext, Status, TransitionRequest};
+    use crate::error::AppError;
+
+    /// Notes are free Markdown; the cap keeps one brief from bloating every board load.
+    pub const MAX_NOTES_BYTES: usize = 20_000;
+
+    /// Parses a proposal and stores it with a brief holding only the hypothesis draft.
+    pub async fn create(
+        pool: &SqlitePool,
+        form: &NewExperimentForm,
+        now: DateTime<Utc>,
+    ) -> Result<Experiment, AppError> {
+        let new = NewExperiment::parse(form).map_err(AppError::Invalid)?;
+        let brief = Brief {
+            hypothesis: Hypothesis {
+                draft: new.hypothesis.clone(),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        db::insert(pool, &new, &brief, now).await
+    }
+
+    /// Saves the brief edited from `version`; returns the new version.
+    pub async fn save_brief(
+        pool: &SqlitePool,
+        key: &str,
+        version: i64,
+        brief: &Brief,
+        now: DateTime<Utc>,
+    ) -> Result<i64, AppError> {
+        if brief.notes.len() > MAX_NOTES_BYTES {
+            return Err(AppError::invalid(
+                "notes",
+                "notes are limited to 20,000 characters",
+            ));
+        }
+        db::save_brief(pool, key, version, brief, now).await
+    }
+
+    /// Checks the gate for the move and applies it; returns the moved experiment and the
+    /// warnings the gate raised (they do not refuse the move).
+    pub async fn transition(
+        pool: &SqlitePool,
+        key: &str,
+        request: &TransitionRequest,
+        now: DateTime<Utc>,
+    ) -> Result<(Experiment, Vec<String>), AppError> {
+        let exp = db::by_key(pool, key).await?;
+        let computed_verdict = if request.to == Some(Status::Done) {
+            crate::api::results::ssr::computed_verdict(pool, &exp, now.date_naive()).await?
+        } else {
+            None
+        };
+        let ctx = ProgramContext {
+            running_on_surface: db::running_on_surface(pool, &exp.surface, exp.id).await?,
+            computed_verdict,
+        };
+        let plan = plan_transition(&exp, request, now, &ctx)?;
+        let moved = db::apply_transition(pool, &exp, &plan, now).await?;
+        Ok((moved, plan.warnings))
+    }
 }

@@ -43,8 +43,7 @@ pub async fn get_results(key: String) -> Result<ResultsView, AppError> {
         async move {
             let pool = crate::state::pool()?;
             let exp = crate::db::experiments::by_key(&pool, &key).await?;
-            let snapshots = crate::db::results::list(&pool, exp.id).await?;
-            Ok(ssr::view(exp, snapshots, Utc::now().date_naive()))
+            ssr::results_of(&pool, exp, Utc::now().date_naive()).await
         }
         .await,
     )
@@ -54,29 +53,8 @@ pub async fn get_results(key: String) -> Result<ResultsView, AppError> {
 pub async fn record_results(key: String, counts: Counts) -> Result<(), AppError> {
     crate::api::with_status(
         async move {
-            use crate::domain::lifecycle::Status;
             let pool = crate::state::pool()?;
-            let exp = crate::db::experiments::by_key(&pool, &key).await?;
-            if !matches!(exp.status, Status::Running | Status::Done) {
-                return Err(AppError::invalid(
-                    "status",
-                    "results are recorded for running or finished experiments",
-                ));
-            }
-            let problems = counts.validate(&exp.brief);
-            if !problems.is_empty() {
-                return Err(AppError::Invalid(problems));
-            }
-            crate::db::results::insert(
-                &pool,
-                exp.id,
-                crate::domain::results::Source::Manual,
-                &counts,
-                0,
-                0,
-                Utc::now(),
-            )
-            .await?;
+            ssr::record(&pool, &key, counts, Utc::now()).await?;
             Ok(())
         }
         .await,
@@ -91,6 +69,48 @@ pub mod ssr {
     use crate::domain::experiment::Experiment;
     use crate::domain::metric::{Engine, MetricRole};
     use crate::domain::plan::plan;
+
+    /// Stores hand-typed counts as a snapshot, if the experiment is running or done and the
+    /// counts match its brief (arms, metrics, conversions within users).
+    pub async fn record(
+        pool: &sqlx::SqlitePool,
+        key: &str,
+        counts: Counts,
+        now: DateTime<Utc>,
+    ) -> Result<Snapshot, AppError> {
+        use crate::domain::results::Source;
+        let exp = crate::db::experiments::by_key(pool, key).await?;
+        if !matches!(exp.status, Status::Running | Status::Done) {
+            return Err(AppError::invalid(
+                "status",
+                "results are recorded for running or finished experiments",
+            ));
+        }
+        let problems = counts.validate(&exp.brief);
+        if !problems.is_empty() {
+            return Err(AppError::Invalid(problems));
+        }
+        let id =
+            crate::db::results::insert(pool, exp.id, Source::Manual, &counts, 0, 0, now).await?;
+        Ok(Snapshot {
+            id,
+            taken_at: now,
+            source: Source::Manual,
+            counts,
+            lines: 0,
+            skipped_lines: 0,
+        })
+    }
+
+    /// The results view of an experiment's snapshots, with the no-peeking rule applied.
+    pub async fn results_of(
+        pool: &sqlx::SqlitePool,
+        exp: Experiment,
+        today: NaiveDate,
+    ) -> Result<ResultsView, AppError> {
+        let snapshots = crate::db::results::list(pool, exp.id).await?;
+        Ok(view(exp, snapshots, today))
+    }
 
     /// The rule's verdict on the latest snapshot, for the close form and the override check.
     pub async fn computed_verdict(
