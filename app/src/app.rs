@@ -57,6 +57,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/program/list") view=crate::pages::program_list::ProgramListPage ssr=SsrMode::Async />
                     <Route path=path!("/review") view=crate::pages::review::ReviewPage ssr=SsrMode::Async />
                     <Route path=path!("/learnings") view=crate::pages::learnings::LearningsPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view=crate::pages::admin_audit::AdminAuditPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>

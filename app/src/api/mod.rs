@@ -1,6 +1,7 @@
 //! Server functions: public HTTP endpoints. Each one parses its input into domain types, calls
 //! the domain and `db`, and maps errors to `AppError`; no rules live here.
 
+pub mod audit;
 pub mod experiments;
 pub mod learnings;
 #[cfg(feature = "ssr")]

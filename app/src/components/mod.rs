@@ -1,5 +1,6 @@
 //! Components take plain values as props and make no server calls; pages own the data.
 
+pub mod audit_table;
 pub mod brief_editor;
 pub mod brief_view;
 pub mod calculator;

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, SqliteConnection, SqlitePool};
 
+use super::audit::AuditedTx;
 use crate::domain::board::BoardFilter;
 use crate::domain::brief::Brief;
 use crate::domain::experiment::{Experiment, ExperimentId, ExperimentKey, NewExperiment};
@@ -103,7 +104,7 @@ pub async fn insert(
     brief: &Brief,
     now: DateTime<Utc>,
 ) -> Result<Experiment, AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = AuditedTx::begin(pool, "propose").await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO experiment (key, title, owner, team, surface, tags, brief, created_at, updated_at, follows) \
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -219,6 +220,7 @@ pub async fn save_brief(
     brief: &Brief,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
+    let mut tx = AuditedTx::begin(pool, "save brief").await?;
     let updated: Option<i64> = sqlx::query_scalar(
         "UPDATE experiment SET brief = ?, version = version + 1, updated_at = ? \
          WHERE key = ? AND version = ? AND status IN ('proposed', 'ready') RETURNING version",
@@ -227,12 +229,15 @@ pub async fn save_brief(
     .bind(now)
     .bind(key)
     .bind(expected_version)
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?;
     match updated {
-        Some(v) => Ok(v),
+        Some(v) => {
+            tx.commit().await?;
+            Ok(v)
+        }
         None => {
-            let current = by_key(pool, key).await?;
+            let current = by_key_in(&mut tx, key).await?;
             Err(if !current.status.brief_editable() {
                 AppError::Conflict(format!(
                     "the brief is locked: the experiment is {} (briefs lock at launch)",
@@ -257,7 +262,7 @@ pub async fn apply_transition(
     plan: &TransitionPlan,
     now: DateTime<Utc>,
 ) -> Result<Experiment, AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = AuditedTx::begin(pool, &move_action(plan)).await?;
     let conclusion = plan.conclusion.as_ref();
     let result = sqlx::query(
         "UPDATE experiment SET status = ?1, version = version + 1, updated_at = ?2, \
@@ -303,16 +308,18 @@ pub async fn set_archived(
     archived: bool,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    let action = if archived { "archive" } else { "unarchive" };
+    let mut tx = AuditedTx::begin(pool, action).await?;
     let done = sqlx::query(
         "UPDATE experiment SET archived = ?, version = version + 1, updated_at = ? WHERE key = ? AND status = 'done'",
     )
     .bind(archived)
     .bind(now)
     .bind(key)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
-        let current = by_key(pool, key).await?;
+        let current = by_key_in(&mut tx, key).await?;
         return Err(AppError::invalid(
             "archived",
             format!(
@@ -321,7 +328,15 @@ pub async fn set_archived(
             ),
         ));
     }
-    Ok(())
+    tx.commit().await
+}
+
+/// The audit log's name for a move.
+fn move_action(plan: &TransitionPlan) -> String {
+    match plan.to {
+        Status::Done => "close".into(),
+        to => format!("move to {}", to.label().to_lowercase()),
+    }
 }
 
 pub async fn history(pool: &SqlitePool, id: ExperimentId) -> Result<Vec<StatusChange>, AppError> {

@@ -2,6 +2,7 @@ use chrono::{Duration, TimeZone, Utc};
 use sqlx::SqlitePool;
 
 use super::*;
+use crate::db::test_seed::as_tester;
 use crate::domain::board::BoardFilter;
 use crate::domain::experiment::{NewExperiment, NewExperimentForm};
 use crate::domain::lifecycle::{plan_transition, ProgramContext, Status, TransitionRequest};
@@ -25,12 +26,12 @@ fn proposal(title: &str, team: &str) -> NewExperiment {
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn an_inserted_proposal_reads_back_with_its_first_history_entry(pool: SqlitePool) {
-    let exp = insert(
+    let exp = as_tester(insert(
         &pool,
         &proposal("One-page checkout", "Checkout"),
         &Brief::default(),
         now(),
-    )
+    ))
     .await
     .unwrap();
     assert_eq!(exp.status, Status::Proposed);
@@ -44,12 +45,22 @@ async fn an_inserted_proposal_reads_back_with_its_first_history_entry(pool: Sqli
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn a_duplicate_key_is_a_conflict_not_a_crash(pool: SqlitePool) {
-    insert(&pool, &proposal("Same", "A"), &Brief::default(), now())
-        .await
-        .unwrap();
-    let err = insert(&pool, &proposal("Same", "B"), &Brief::default(), now())
-        .await
-        .unwrap_err();
+    as_tester(insert(
+        &pool,
+        &proposal("Same", "A"),
+        &Brief::default(),
+        now(),
+    ))
+    .await
+    .unwrap();
+    let err = as_tester(insert(
+        &pool,
+        &proposal("Same", "B"),
+        &Brief::default(),
+        now(),
+    ))
+    .await
+    .unwrap_err();
     assert!(matches!(err, AppError::Conflict(m) if m.contains("already taken")));
 }
 
@@ -63,18 +74,25 @@ async fn an_unknown_key_is_not_found(pool: SqlitePool) {
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn saving_from_a_stale_version_is_refused_and_keeps_the_winner(pool: SqlitePool) {
-    let exp = insert(&pool, &proposal("Race", "A"), &Brief::default(), now())
-        .await
-        .unwrap();
+    let exp = as_tester(insert(
+        &pool,
+        &proposal("Race", "A"),
+        &Brief::default(),
+        now(),
+    ))
+    .await
+    .unwrap();
     let mut first = exp.brief.clone();
     first.hypothesis.change = "first".into();
     let mut second = exp.brief.clone();
     second.hypothesis.change = "second".into();
     assert_eq!(
-        save_brief(&pool, "race", 1, &first, now()).await.unwrap(),
+        as_tester(save_brief(&pool, "race", 1, &first, now()))
+            .await
+            .unwrap(),
         2
     );
-    let err = save_brief(&pool, "race", 1, &second, now())
+    let err = as_tester(save_brief(&pool, "race", 1, &second, now()))
         .await
         .unwrap_err();
     assert!(
@@ -90,7 +108,7 @@ async fn saving_from_a_stale_version_is_refused_and_keeps_the_winner(pool: Sqlit
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn the_full_lifecycle_writes_history_and_locks_the_brief(pool: SqlitePool) {
     let brief = crate::domain::fixtures::complete_brief();
-    let mut exp = insert(&pool, &proposal("Flow", "A"), &brief, now())
+    let mut exp = as_tester(insert(&pool, &proposal("Flow", "A"), &brief, now()))
         .await
         .unwrap();
     let ctx = ProgramContext::default();
@@ -105,10 +123,12 @@ async fn the_full_lifecycle_writes_history_and_locks_the_brief(pool: SqlitePool)
             &ctx,
         )
         .unwrap();
-        exp = apply_transition(&pool, &exp, &plan, at).await.unwrap();
+        exp = as_tester(apply_transition(&pool, &exp, &plan, at))
+            .await
+            .unwrap();
     }
     assert_eq!(exp.started_at, Some(now()));
-    let err = save_brief(&pool, "flow", exp.version, &brief, now())
+    let err = as_tester(save_brief(&pool, "flow", exp.version, &brief, now()))
         .await
         .unwrap_err();
     assert!(
@@ -129,7 +149,9 @@ async fn the_full_lifecycle_writes_history_and_locks_the_brief(pool: SqlitePool)
         ..Default::default()
     };
     let plan = plan_transition(&exp, &req, done_at, &ctx).unwrap();
-    let done = apply_transition(&pool, &exp, &plan, done_at).await.unwrap();
+    let done = as_tester(apply_transition(&pool, &exp, &plan, done_at))
+        .await
+        .unwrap();
     assert_eq!(done.status, Status::Done);
     assert_eq!(done.conclusion.unwrap().verdict.describe(), "Ship one_page");
     let h = history(&pool, done.id).await.unwrap();
@@ -147,12 +169,12 @@ async fn the_full_lifecycle_writes_history_and_locks_the_brief(pool: SqlitePool)
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn a_move_that_raced_with_another_fails_instead_of_applying_twice(pool: SqlitePool) {
-    let exp = insert(
+    let exp = as_tester(insert(
         &pool,
         &proposal("Twice", "A"),
         &crate::domain::fixtures::complete_brief(),
         now(),
-    )
+    ))
     .await
     .unwrap();
     let plan = plan_transition(
@@ -165,8 +187,10 @@ async fn a_move_that_raced_with_another_fails_instead_of_applying_twice(pool: Sq
         &ProgramContext::default(),
     )
     .unwrap();
-    apply_transition(&pool, &exp, &plan, now()).await.unwrap();
-    let err = apply_transition(&pool, &exp, &plan, now())
+    as_tester(apply_transition(&pool, &exp, &plan, now()))
+        .await
+        .unwrap();
+    let err = as_tester(apply_transition(&pool, &exp, &plan, now()))
         .await
         .unwrap_err();
     assert!(matches!(err, AppError::Conflict(_)));
@@ -175,20 +199,20 @@ async fn a_move_that_raced_with_another_fails_instead_of_applying_twice(pool: Sq
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn the_board_filters_by_team_owner_tag_and_text(pool: SqlitePool) {
-    insert(
+    as_tester(insert(
         &pool,
         &proposal("Checkout copy", "Checkout"),
         &Brief::default(),
         now(),
-    )
+    ))
     .await
     .unwrap();
-    insert(
+    as_tester(insert(
         &pool,
         &proposal("Pricing grid", "Pricing"),
         &Brief::default(),
         now(),
-    )
+    ))
     .await
     .unwrap();
     let keys = |v: Vec<crate::domain::experiment::Experiment>| {
@@ -222,7 +246,9 @@ async fn the_board_filters_by_team_owner_tag_and_text(pool: SqlitePool) {
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn the_demo_loads_a_program_in_every_state_once(pool: SqlitePool) {
-    let n = super::super::demo::load(&pool, now()).await.unwrap();
+    let n = as_tester(super::super::demo::load(&pool, now()))
+        .await
+        .unwrap();
     assert!(n >= 28);
     let all = list(&pool, &BoardFilter::default()).await.unwrap();
     for s in Status::ALL {
@@ -237,19 +263,21 @@ async fn the_demo_loads_a_program_in_every_state_once(pool: SqlitePool) {
         "some running tests are overdue"
     );
     assert!(matches!(
-        super::super::demo::load(&pool, now()).await,
+        as_tester(super::super::demo::load(&pool, now())).await,
         Err(AppError::Conflict(_))
     ));
 }
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn only_done_experiments_can_be_archived_and_archived_ones_leave_the_board(pool: SqlitePool) {
-    super::super::demo::load(&pool, now()).await.unwrap();
-    let err = set_archived(&pool, "one_page_checkout", true, now())
+    as_tester(super::super::demo::load(&pool, now()))
+        .await
+        .unwrap();
+    let err = as_tester(set_archived(&pool, "one_page_checkout", true, now()))
         .await
         .unwrap_err();
     assert!(err.to_string().contains("only done experiments"), "{err}");
-    set_archived(&pool, "guest_checkout_default", true, now())
+    as_tester(set_archived(&pool, "guest_checkout_default", true, now()))
         .await
         .unwrap();
     let board = list(&pool, &BoardFilter::default()).await.unwrap();

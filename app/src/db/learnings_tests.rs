@@ -1,7 +1,7 @@
 use sqlx::SqlitePool;
 
 use super::*;
-use crate::db::test_seed::{concluded, seed, Seed};
+use crate::db::test_seed::{allow_raw_writes, concluded, seed, Seed};
 use crate::domain::lifecycle::Status;
 
 fn query(q: &str) -> LearningQuery {
@@ -99,6 +99,7 @@ async fn without_words_every_finished_experiment_is_listed_and_filters_apply(poo
 async fn the_index_follows_every_write_to_the_experiment_table(pool: SqlitePool) {
     program(&pool).await;
     // A write path that knows nothing about search: a plain UPDATE, then a DELETE.
+    allow_raw_writes(&pool).await;
     sqlx::query(
         "UPDATE experiment SET title = 'Sticky basket reminder' WHERE key = 'one_page_checkout'",
     )
@@ -124,6 +125,7 @@ async fn the_index_follows_every_write_to_the_experiment_table(pool: SqlitePool)
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn words_in_a_post_mortems_lessons_are_found_too(pool: SqlitePool) {
     program(&pool).await;
+    allow_raw_writes(&pool).await;
     sqlx::query("UPDATE experiment SET lessons = 'Wallet users never read banners' WHERE key = 'refund_banner'")
         .execute(&pool).await.unwrap();
     assert_eq!(

@@ -2,6 +2,7 @@
 //! or a transaction. SQL is runtime-checked sqlx with explicit column lists, every query exercised
 //! by the `#[sqlx::test]` tests beside it on a fresh SQLite file.
 
+pub mod audit;
 pub mod demo;
 pub mod experiments;
 pub mod learnings;

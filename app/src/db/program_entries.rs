@@ -141,7 +141,7 @@ pub async fn load(pool: &SqlitePool) -> Result<Vec<Entry>, AppError> {
 mod tests {
     use sqlx::SqlitePool;
 
-    use crate::db::test_seed::{seed, Seed};
+    use crate::db::test_seed::{allow_raw_writes, as_tester, seed, Seed};
     use crate::domain::lifecycle::Status;
     use crate::domain::program::Entry;
     use crate::domain::results::{ArmCount, Counts, Source};
@@ -165,9 +165,17 @@ mod tests {
             ..Default::default()
         };
         let at = crate::db::test_seed::at(11, 10);
-        crate::db::results::insert(&pool, running.id, Source::Manual, &counts, 0, 0, at)
-            .await
-            .unwrap();
+        as_tester(crate::db::results::insert(
+            &pool,
+            running.id,
+            Source::Manual,
+            &counts,
+            0,
+            0,
+            at,
+        ))
+        .await
+        .unwrap();
 
         let mut slim = super::load(&pool).await.unwrap();
         let mut full: Vec<Entry> = crate::db::program::everything(&pool)
@@ -202,6 +210,7 @@ mod tests {
         // A new experiment, a move and a snapshot each show up on the next read.
         seed(&pool, Seed::new("second", Status::Proposed)).await;
         assert_eq!(super::entries(&pool).await.unwrap().len(), 2);
+        allow_raw_writes(&pool).await;
         sqlx::query("UPDATE experiment SET team = 'Pricing' WHERE key = 'first'")
             .execute(&pool)
             .await
@@ -223,10 +232,18 @@ mod tests {
             ..Default::default()
         };
         let at = crate::db::test_seed::at(11, 10);
-        crate::db::results::insert(&pool, first.id, Source::Manual, &counts, 0, 0, at)
-            .await
-            .unwrap();
-        let srm = |es: &[Entry]| es.iter().find(|e| e.key == "first").unwrap().srm.clone();
+        as_tester(crate::db::results::insert(
+            &pool,
+            first.id,
+            Source::Manual,
+            &counts,
+            0,
+            0,
+            at,
+        ))
+        .await
+        .unwrap();
+        let srm = |es: &[Entry]| es.iter().find(|e| e.key == "first").unwrap().srm;
         assert_eq!(
             srm(&super::entries(&pool).await.unwrap()),
             crate::domain::program::SrmCheck::Failed

@@ -1,7 +1,7 @@
 use sqlx::SqlitePool;
 
 use super::*;
-use crate::db::test_seed::{at, seed, Seed};
+use crate::db::test_seed::{allow_raw_writes, as_tester, at, seed, Seed};
 use crate::domain::lifecycle::Status;
 use crate::domain::program::{Entry, ProgramFilter, SrmCheck};
 use crate::domain::program_report::report;
@@ -31,10 +31,15 @@ async fn everything_includes_archived_experiments_each_with_its_latest_counts(po
     let running = seed(&pool, Seed::new("running_one", Status::Running)).await;
     seed(&pool, Seed::new("done_archived", Status::Done)).await;
     seed(&pool, Seed::new("just_an_idea", Status::Proposed)).await;
-    crate::db::experiments::set_archived(&pool, "done_archived", true, at(11, 20))
-        .await
-        .unwrap();
-    crate::db::results::insert(
+    as_tester(crate::db::experiments::set_archived(
+        &pool,
+        "done_archived",
+        true,
+        at(11, 20),
+    ))
+    .await
+    .unwrap();
+    as_tester(crate::db::results::insert(
         &pool,
         running.id,
         Source::Manual,
@@ -42,10 +47,10 @@ async fn everything_includes_archived_experiments_each_with_its_latest_counts(po
         0,
         0,
         at(11, 10),
-    )
+    ))
     .await
     .unwrap();
-    crate::db::results::insert(
+    as_tester(crate::db::results::insert(
         &pool,
         running.id,
         Source::Manual,
@@ -53,7 +58,7 @@ async fn everything_includes_archived_experiments_each_with_its_latest_counts(po
         0,
         0,
         at(11, 5),
-    )
+    ))
     .await
     .unwrap();
 
@@ -97,13 +102,19 @@ async fn everything_matches_the_board_query_field_for_field(pool: SqlitePool) {
     seed(&pool, Seed::new("running", Status::Running)).await;
     seed(&pool, Seed::new("ready_one", Status::Ready)).await;
     seed(&pool, Seed::new("proposal", Status::Proposed)).await;
+    allow_raw_writes(&pool).await;
     sqlx::query("UPDATE experiment SET follows = 'shipped' WHERE key = 'proposal'")
         .execute(&pool)
         .await
         .unwrap();
-    crate::db::experiments::set_archived(&pool, "shipped", true, at(11, 20))
-        .await
-        .unwrap();
+    as_tester(crate::db::experiments::set_archived(
+        &pool,
+        "shipped",
+        true,
+        at(11, 20),
+    ))
+    .await
+    .unwrap();
 
     let all = everything(&pool).await.unwrap();
     assert_eq!(all.len(), 5);

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, SqlitePool};
 
+use super::audit::AuditedTx;
 use crate::domain::experiment::ExperimentId;
 use crate::domain::results::{Counts, Snapshot, Source};
 use crate::error::AppError;
@@ -30,10 +31,10 @@ impl SnapshotRow {
     }
 }
 
-/// Stores one snapshot. Takes a pool or a transaction (`&mut *tx`), so a caller can make the
-/// snapshot part of a larger unit of work.
-pub async fn insert<'e>(
-    db: impl sqlx::SqliteExecutor<'e>,
+/// Stores one snapshot, in its own audited transaction: a snapshot is always a unit of work of
+/// its own (typed in, imported or pulled).
+pub async fn insert(
+    pool: &SqlitePool,
     experiment: ExperimentId,
     source: Source,
     counts: &Counts,
@@ -41,7 +42,13 @@ pub async fn insert<'e>(
     skipped: u64,
     at: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar(
+    let action = match source {
+        Source::Manual => "record results",
+        Source::File | Source::Csv => "import results",
+        Source::Mixpanel => "pull results",
+    };
+    let mut tx = AuditedTx::begin(pool, action).await?;
+    let id = sqlx::query_scalar(
         "INSERT INTO snapshot (experiment_id, taken_at, source, counts, lines, skipped_lines) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
     )
     .bind(experiment.0)
@@ -50,8 +57,10 @@ pub async fn insert<'e>(
     .bind(sqlx::types::Json(counts))
     .bind(lines as i64)
     .bind(skipped as i64)
-    .fetch_one(db)
-    .await?)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(id)
 }
 
 /// All snapshots of an experiment, oldest first (the lift-over-time chart reads them in order).
@@ -68,6 +77,7 @@ pub async fn list(pool: &SqlitePool, experiment: ExperimentId) -> Result<Vec<Sna
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::test_seed::as_tester;
     use crate::domain::results::{ArmCount, MetricCounts, Observed};
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
@@ -82,9 +92,14 @@ mod tests {
             },
         )
         .unwrap();
-        let exp = crate::db::experiments::insert(&pool, &new, &Default::default(), Utc::now())
-            .await
-            .unwrap();
+        let exp = as_tester(crate::db::experiments::insert(
+            &pool,
+            &new,
+            &Default::default(),
+            Utc::now(),
+        ))
+        .await
+        .unwrap();
         let counts = Counts {
             multi_arm_users: 0,
             arms: vec![ArmCount {
@@ -101,7 +116,7 @@ mod tests {
             }],
         };
         let t0 = Utc::now();
-        insert(
+        as_tester(insert(
             &pool,
             exp.id,
             Source::Manual,
@@ -109,10 +124,10 @@ mod tests {
             0,
             0,
             t0 + chrono::Duration::seconds(5),
-        )
+        ))
         .await
         .unwrap();
-        insert(&pool, exp.id, Source::Mixpanel, &counts, 100, 1, t0)
+        as_tester(insert(&pool, exp.id, Source::Mixpanel, &counts, 100, 1, t0))
             .await
             .unwrap();
         let all = list(&pool, exp.id).await.unwrap();

@@ -5,6 +5,7 @@ use std::collections::HashSet;
 use chrono::{DateTime, Utc};
 use sqlx::{FromRow, SqliteConnection, SqlitePool};
 
+use super::audit::AuditedTx;
 use crate::domain::experiment::Experiment;
 use crate::domain::lifecycle::Status;
 use crate::domain::period::IsoWeek;
@@ -107,6 +108,7 @@ pub async fn save(
     agenda_markdown: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    let mut tx = AuditedTx::begin(pool, "record review").await?;
     sqlx::query(
         "INSERT INTO review (week, attendees, notes, agenda, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?5) \
@@ -117,9 +119,9 @@ pub async fn save(
     .bind(&meeting.notes)
     .bind(agenda_markdown)
     .bind(now)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }
 
 /// Keys of proposals whose latest triage outcome is "park": they stay off the triage queue.
@@ -163,7 +165,7 @@ pub async fn record(
     reason: &str,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = AuditedTx::begin(pool, "triage").await?;
     let review = review_id(&mut tx, week, now).await?;
     if outcome == TriageOutcome::Reject {
         let done = sqlx::query(

@@ -1,7 +1,7 @@
 use sqlx::SqlitePool;
 
 use super::*;
-use crate::db::test_seed::{at, seed, Seed};
+use crate::db::test_seed::{as_tester, at, seed, Seed};
 use crate::domain::review_record::ReviewForm;
 
 fn week(w: &str) -> IsoWeek {
@@ -16,13 +16,13 @@ async fn a_review_is_saved_once_per_week_and_saving_again_updates_it(pool: Sqlit
     }
     .parse()
     .unwrap();
-    save(
+    as_tester(save(
         &pool,
         week("2026-W46"),
         &meeting,
         "## Running (0)",
         at(11, 11),
-    )
+    ))
     .await
     .unwrap();
     let meeting = ReviewForm {
@@ -31,16 +31,16 @@ async fn a_review_is_saved_once_per_week_and_saving_again_updates_it(pool: Sqlit
     }
     .parse()
     .unwrap();
-    save(
+    as_tester(save(
         &pool,
         week("2026-W46"),
         &meeting,
         "## Running (1)",
         at(11, 12),
-    )
+    ))
     .await
     .unwrap();
-    save(&pool, week("2026-W47"), &meeting, "", at(11, 18))
+    as_tester(save(&pool, week("2026-W47"), &meeting, "", at(11, 18)))
         .await
         .unwrap();
 
@@ -69,14 +69,14 @@ async fn a_review_is_saved_once_per_week_and_saving_again_updates_it(pool: Sqlit
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn rejecting_archives_the_proposal_and_writes_the_reason_in_its_history(pool: SqlitePool) {
     let exp = seed(&pool, Seed::new("weak_idea", Status::Proposed)).await;
-    record(
+    as_tester(record(
         &pool,
         week("2026-W47"),
         &exp,
         TriageOutcome::Reject,
         "tested in 2024",
         at(11, 18),
-    )
+    ))
     .await
     .unwrap();
 
@@ -99,14 +99,14 @@ async fn rejecting_archives_the_proposal_and_writes_the_reason_in_its_history(po
     );
 
     // The same (now stale) version cannot be rejected twice.
-    let err = record(
+    let err = as_tester(record(
         &pool,
         week("2026-W47"),
         &exp,
         TriageOutcome::Reject,
         "again",
         at(11, 18),
-    )
+    ))
     .await
     .unwrap_err();
     assert!(matches!(err, AppError::Conflict(_)), "{err:?}");
@@ -115,25 +115,25 @@ async fn rejecting_archives_the_proposal_and_writes_the_reason_in_its_history(po
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn a_parked_proposal_stays_parked_until_a_later_outcome(pool: SqlitePool) {
     let exp = seed(&pool, Seed::new("later_maybe", Status::Proposed)).await;
-    record(
+    as_tester(record(
         &pool,
         week("2026-W46"),
         &exp,
         TriageOutcome::Park,
         "",
         at(11, 11),
-    )
+    ))
     .await
     .unwrap();
     assert!(parked(&pool).await.unwrap().contains("later_maybe"));
-    record(
+    as_tester(record(
         &pool,
         week("2026-W47"),
         &exp,
         TriageOutcome::Promote,
         "",
         at(11, 18),
-    )
+    ))
     .await
     .unwrap();
     assert!(parked(&pool).await.unwrap().is_empty());

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sqlx::SqlitePool;
 
+use crate::domain::account::{Credential, Identity, Role};
 use crate::domain::brief::Brief;
 use crate::domain::experiment::{Experiment, ExperimentKey, NewExperiment};
 use crate::domain::fixtures::complete_brief;
@@ -57,8 +58,42 @@ pub fn concluded(verdict: Verdict, summary: &str) -> Conclusion {
     }
 }
 
+/// Who the database tests act as: every write is audited and refused without an actor.
+pub fn tester() -> Identity {
+    Identity {
+        user_id: None,
+        token_id: None,
+        name: "tester".into(),
+        email: "tester@verdict.local".into(),
+        role: Role::Admin,
+        credential: Credential::Session,
+    }
+}
+
+/// Runs `f` acting as `tester()`, as the auth middleware runs a request as its user.
+pub async fn as_tester<F: std::future::Future>(f: F) -> F::Output {
+    crate::auth::acting_as(tester(), f).await
+}
+
+/// For tests that arrange data with raw SQL: stamps the audit context as `tester()` outside any
+/// transaction, so the raw writes after it are logged instead of refused. The next audited
+/// transaction's commit clears it again.
+pub async fn allow_raw_writes(pool: &SqlitePool) {
+    sqlx::query(
+        "UPDATE audit_context SET actor_name = 'tester', action = 'test setup', \
+         at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
 /// Inserts a proposal and moves it, step by step, to `seed.status`.
 pub async fn seed(pool: &SqlitePool, seed: Seed<'_>) -> Experiment {
+    as_tester(walk(pool, seed)).await
+}
+
+async fn walk(pool: &SqlitePool, seed: Seed<'_>) -> Experiment {
     let new = NewExperiment {
         key: ExperimentKey::parse(seed.key).unwrap(),
         title: format!("Title of {}", seed.key),

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod analysis;
 pub mod attribution;
+pub mod audit;
 pub mod board;
 pub mod brief;
 pub mod cohort;

@@ -95,6 +95,10 @@ pub async fn start(
         .begin(&key, trigger, (from, to))
         .map_err(|e| StartError::AlreadyRunning(e.started_at.format("%H:%M:%S UTC").to_string()))?;
     let status = registry.status(&key).ok_or(AppError::Internal)?;
+    // The pull runs on its own task, where the request's identity is gone: it stores the
+    // snapshot as whoever started it (a person's "Pull now", or the schedule's system identity).
+    let who = crate::auth::acting()
+        .ok_or_else(|| AppError::internal("pull started outside acting_as", &key))?;
     tracing::info!(key, ?trigger, %from, %to, "pull started");
     let job = Job {
         pool: pool.clone(),
@@ -105,7 +109,10 @@ pub async fn start(
         from,
         to,
     };
-    let task = tokio::spawn(async move { job.run(handle).await });
+    let task = tokio::spawn(crate::auth::acting_as(
+        who,
+        async move { job.run(handle).await },
+    ));
     Ok(Started { status, task })
 }
 
@@ -186,13 +193,8 @@ impl Job {
         if handle.is_cancelled() {
             return Err(ExportError::Cancelled.into());
         }
-        let mut tx = self
-            .pool
-            .begin()
-            .await
-            .map_err(|e| PullError::Store(e.into()))?;
         crate::db::results::insert(
-            &mut *tx,
+            &self.pool,
             self.exp.id,
             Source::Mixpanel,
             &counts,
@@ -202,7 +204,6 @@ impl Job {
         )
         .await
         .map_err(PullError::Store)?;
-        tx.commit().await.map_err(|e| PullError::Store(e.into()))?;
         let users: u64 = counts.arms.iter().map(|a| a.users).sum();
         Ok(format!(
             "Stored a snapshot: {users} exposed users from {} lines ({} skipped, {} duplicates).",

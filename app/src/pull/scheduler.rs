@@ -9,6 +9,7 @@ use tokio::task::JoinHandle;
 
 use super::registry::PullRegistry;
 use super::{runner, store, Trigger};
+use crate::domain::account::Identity;
 
 /// How often the schedule looks for due experiments; the interval itself is in the settings.
 const TICK: Duration = Duration::from_secs(60);
@@ -20,7 +21,8 @@ pub fn spawn(pool: SqlitePool, registry: PullRegistry) -> JoinHandle<()> {
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = round(&pool, &registry).await {
+            let who = Identity::system("scheduled pull");
+            if let Err(e) = crate::auth::acting_as(who, round(&pool, &registry)).await {
                 tracing::warn!(error = %e, "scheduled pulls skipped this round");
             }
         }

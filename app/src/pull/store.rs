@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, SqlitePool};
 
 use super::settings::{MixpanelSettings, Residency, Secret};
+use crate::db::audit::AuditedTx;
 use crate::error::AppError;
 
 #[derive(FromRow)]
@@ -48,6 +49,7 @@ pub async fn save(
     settings: &MixpanelSettings,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
+    let mut tx = AuditedTx::begin(pool, "save Mixpanel settings").await?;
     sqlx::query(
         "INSERT INTO mixpanel_source (id, project_id, username, secret, residency, base_url, interval_hours, updated_at) \
          VALUES (1, ?, ?, ?, ?, ?, ?, ?) \
@@ -62,9 +64,9 @@ pub async fn save(
     .bind(settings.base_url.as_deref())
     .bind(i64::from(settings.interval_hours))
     .bind(now)
-    .execute(pool)
+    .execute(&mut *tx)
     .await?;
-    Ok(())
+    tx.commit().await
 }
 
 /// A running experiment as the schedule sees it.
@@ -92,6 +94,7 @@ pub async fn running(pool: &SqlitePool) -> Result<Vec<ScheduledExperiment>, AppE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::test_seed::{allow_raw_writes, as_tester};
     use crate::pull::settings::SettingsForm;
 
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
@@ -106,7 +109,7 @@ mod tests {
             interval_hours: "2".into(),
         };
         let first = form.parse(None).unwrap();
-        save(&pool, &first, Utc::now()).await.unwrap();
+        as_tester(save(&pool, &first, Utc::now())).await.unwrap();
         assert_eq!(load(&pool).await.unwrap(), Some(first.clone()));
         let second = SettingsForm {
             secret: "second".into(),
@@ -115,7 +118,7 @@ mod tests {
         }
         .parse(None)
         .unwrap();
-        save(&pool, &second, Utc::now()).await.unwrap();
+        as_tester(save(&pool, &second, Utc::now())).await.unwrap();
         let loaded = load(&pool).await.unwrap().unwrap();
         assert_eq!(loaded.secret.expose(), "second");
         assert_eq!(loaded.base(), "https://data-in.mixpanel.com");
@@ -129,6 +132,7 @@ mod tests {
     #[sqlx::test(migrator = "crate::db::MIGRATOR")]
     async fn running_experiments_are_listed_with_their_latest_mixpanel_pull(pool: SqlitePool) {
         let t = "2026-11-02T09:00:00Z";
+        allow_raw_writes(&pool).await;
         for (key, status, started) in [
             ("live_one", "running", Some(t)),
             ("live_two", "running", Some(t)),
