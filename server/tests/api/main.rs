@@ -5,5 +5,6 @@ mod import;
 mod mixpanel;
 mod pages;
 mod program;
+mod rest_v1;
 mod server_fns;
 mod stats_api;

@@ -1,0 +1,139 @@
+//! Results over REST: record a reading, read the analysis and the verdict. Both reads go through
+//! `app::api::results::ssr::results_of`, the UI's own view, so the no-peeking rule holds here
+//! exactly as on the page: before a fixed-horizon or Bayesian test's planned end, the primary
+//! metric's comparisons and the decision are withheld by the server.
+
+use app::api::results::{ssr, LiftPoint, ResultsView};
+use app::auth::acting_as;
+use app::domain::decision::Decision;
+use app::domain::lifecycle::Status;
+use app::domain::results::{Counts, Snapshot};
+use app::domain::stats::AnalyzeResponse;
+use app::domain::verdict::Conclusion;
+use app::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::NaiveDate;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::extract::{Editor, JsonBody, Viewer};
+use super::openapi::domain as schema;
+use super::{ApiError, ErrorBody};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Analysis {
+    pub key: String,
+    #[schema(value_type = schema::Status, example = "running")]
+    pub status: Status,
+    /// Set while the primary metric's result is withheld (no peeking): the planned end date.
+    #[schema(value_type = Option<String>, format = Date)]
+    pub blind_until: Option<NaiveDate>,
+    /// The latest reading; null before the first.
+    #[schema(value_type = Option<schema::Snapshot>)]
+    pub snapshot: Option<Snapshot>,
+    /// The analysis of the latest reading (primary comparisons empty while blind).
+    #[schema(value_type = Option<schema::AnalyzeResponse>)]
+    pub analysis: Option<AnalyzeResponse>,
+    /// Why the latest reading could not be analysed, in words.
+    pub unavailable: Option<String>,
+    /// The primary metric's lift at each reading (empty while blind).
+    #[schema(value_type = Vec<schema::LiftPoint>)]
+    pub lift_history: Vec<LiftPoint>,
+}
+
+impl From<ResultsView> for Analysis {
+    fn from(v: ResultsView) -> Self {
+        let (analysis, unavailable) = match v.analysis {
+            Some(Ok(a)) => (Some(a), None),
+            Some(Err(why)) => (None, Some(why)),
+            None => (None, None),
+        };
+        Analysis {
+            key: v.key,
+            status: v.status,
+            blind_until: v.blind_until,
+            snapshot: v.latest,
+            analysis,
+            unavailable,
+            lift_history: v.lift_history,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VerdictView {
+    pub key: String,
+    #[schema(value_type = schema::Status, example = "done")]
+    pub status: Status,
+    #[schema(value_type = Option<String>, format = Date)]
+    pub blind_until: Option<NaiveDate>,
+    /// The pre-registered decision rule on the latest reading: each condition met or not, and
+    /// the verdict it gives. Null without results, and while blind.
+    #[schema(value_type = Option<schema::Decision>)]
+    pub decision: Option<Decision>,
+    /// The verdict recorded when the experiment was closed; null until then.
+    #[schema(value_type = Option<schema::Conclusion>)]
+    pub conclusion: Option<Conclusion>,
+}
+
+/// Records hand-typed counts (running or done experiments) as a new snapshot.
+#[utoipa::path(post, path = "/api/v1/experiments/{key}/results", tag = "results",
+    params(("key" = String, Path)), request_body = schema::Counts,
+    responses(
+        (status = 201, body = schema::Snapshot),
+        (status = 400, description = "counts that do not match the brief, or a status without results", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+pub async fn record(
+    Editor(who): Editor,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    JsonBody(counts): JsonBody<Counts>,
+) -> Result<(StatusCode, Json<Snapshot>), ApiError> {
+    let snapshot = acting_as(
+        who,
+        ssr::record(&state.pool, &key, counts, chrono::Utc::now()),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, Json(snapshot)))
+}
+
+async fn view(state: &AppState, key: &str) -> Result<(ResultsView, Option<Conclusion>), ApiError> {
+    let exp = app::db::experiments::by_key(&state.pool, key).await?;
+    let conclusion = exp.conclusion.clone();
+    let today = chrono::Utc::now().date_naive();
+    Ok((ssr::results_of(&state.pool, exp, today).await?, conclusion))
+}
+
+/// The analysis of the latest reading, with the no-peeking rule applied.
+#[utoipa::path(get, path = "/api/v1/experiments/{key}/analysis", tag = "results",
+    params(("key" = String, Path)),
+    responses((status = 200, body = Analysis), (status = 404, body = ErrorBody)))]
+pub async fn analysis(
+    _: Viewer,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Json<Analysis>, ApiError> {
+    Ok(Json(view(&state, &key).await?.0.into()))
+}
+
+/// The decision rule's verdict on the latest reading, and the recorded one once closed.
+#[utoipa::path(get, path = "/api/v1/experiments/{key}/verdict", tag = "results",
+    params(("key" = String, Path)),
+    responses((status = 200, body = VerdictView), (status = 404, body = ErrorBody)))]
+pub async fn verdict(
+    _: Viewer,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Result<Json<VerdictView>, ApiError> {
+    let (view, conclusion) = view(&state, &key).await?;
+    Ok(Json(VerdictView {
+        key: view.key,
+        status: view.status,
+        blind_until: view.blind_until,
+        decision: view.decision,
+        conclusion,
+    }))
+}
