@@ -37,4 +37,13 @@ export default defineConfig({
     },
   },
   webServer: [server(3100, 'main'), server(3101, 'empty')],
+  projects: [
+    { name: 'setup', testMatch: /auth\.setup\.ts/ },
+    {
+      name: 'signed-in',
+      testMatch: /.*\.spec\.ts/,
+      dependencies: ['setup'],
+      use: { storageState: '.auth/admin.json' },
+    },
+  ],
 });

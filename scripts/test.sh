@@ -22,7 +22,7 @@ step "build the app (server + wasm)"
 cargo leptos build
 
 step "browser tests"
-rm -rf end2end/.data && mkdir -p end2end/.data
+rm -rf end2end/.data end2end/.auth && mkdir -p end2end/.data
 (cd end2end && npx playwright test)
 
 step "all tests passed"

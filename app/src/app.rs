@@ -12,6 +12,7 @@ use crate::pages::{
 };
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -28,6 +29,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// A strict script policy for every server-rendered page: only our own files and the inline
+/// scripts Leptos writes (hydration, resolved resources), which carry this response's nonce,
+/// run; an injected `<script>` or `onerror=` does not. `wasm-unsafe-eval` lets the bundle
+/// compile. Styles come only from our stylesheet.
+fn content_security_policy() {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) = (
+        leptos::nonce::use_nonce(),
+        use_context::<leptos_axum::ResponseOptions>(),
+    ) {
+        let policy = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' data:; connect-src 'self'; \
+             form-action 'self'; frame-ancestors 'none'; object-src 'none'; base-uri 'self'"
+        );
+        if let Ok(value) = http::HeaderValue::from_str(&policy) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
     }
 }
 
@@ -57,6 +79,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/program/list") view=crate::pages::program_list::ProgramListPage ssr=SsrMode::Async />
                     <Route path=path!("/review") view=crate::pages::review::ReviewPage ssr=SsrMode::Async />
                     <Route path=path!("/learnings") view=crate::pages::learnings::LearningsPage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=crate::pages::login::LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/setup") view=crate::pages::login::SetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view=crate::pages::admin_users::AdminUsersPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/tokens") view=crate::pages::admin_tokens::AdminTokensPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/audit") view=crate::pages::admin_audit::AdminAuditPage ssr=SsrMode::Async />
                 </Routes>
             </Layout>

@@ -1,8 +1,9 @@
 import { test, expect } from '@playwright/test';
 import { open, propose, uniqueTitle } from './support/act';
+import { DEMO } from './support/accounts';
 
 test('an empty program offers the demo, which fills all four columns', async ({ page }) => {
-  await page.goto('http://127.0.0.1:3101/');
+  await page.goto(`${DEMO}/`);
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
   await expect(page.getByRole('heading', { name: 'No experiments yet' })).toBeVisible();
   await page.getByRole('button', { name: 'Load the demo program' }).click();

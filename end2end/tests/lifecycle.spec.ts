@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { completeBrief, open, propose, uniqueTitle } from './support/act';
+import { completeBrief, open, propose, signOffAll, uniqueTitle } from './support/act';
 
 test('a proposal goes from proposed to done in the browser and stays done after a reload', async ({ page }) => {
   const title = uniqueTitle('One-page checkout');
@@ -19,6 +19,7 @@ test('a proposal goes from proposed to done in the browser and stays done after 
 
   await page.getByRole('button', { name: 'Mark ready' }).click();
   await expect(page.getByTestId('status')).toHaveText('Ready');
+  await signOffAll(page);
   await page.getByRole('button', { name: 'Launch' }).click();
   await expect(page.getByTestId('status')).toHaveText('Running');
   await expect(page.getByText('Locked at launch')).toBeVisible();

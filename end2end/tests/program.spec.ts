@@ -1,13 +1,18 @@
 import { test, expect, APIRequestContext } from '@playwright/test';
 import { completeBrief, open, propose, uniqueTitle } from './support/act';
+import { DEMO } from './support/accounts';
 
 // The demo program lives on the second server (3101). The board test loads it there from an
 // empty database; when this file runs alone, it is loaded here instead (a loaded program refuses
 // a second load with 409, which is fine).
-const DEMO = 'http://127.0.0.1:3101';
 
 async function ensureDemo(request: APIRequestContext) {
-  const response = await request.post(`${DEMO}/api/load_demo`, { data: {} });
+  const response = await request.post(`${DEMO}/api/load_demo`, {
+    data: {},
+    // A script's POST carries no browser origin headers: say where it comes from, as the
+    // app's own pages do, or the CSRF check refuses it.
+    headers: { Origin: DEMO },
+  });
   expect([200, 409]).toContain(response.status());
 }
 

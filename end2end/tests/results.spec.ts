@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { completeBrief, propose, uniqueTitle } from './support/act';
+import { completeBrief, propose, signOffAll, uniqueTitle } from './support/act';
 
 test('the calculator recomputes in the browser without asking the server', async ({ page }) => {
   await propose(page, uniqueTitle('Calculator'));
@@ -25,6 +25,7 @@ test('typed-in results show interval plots, sentences and an SRM banner for a mi
   await expect(page.getByText('Saved.')).toBeVisible();
   await page.getByRole('button', { name: 'Mark ready' }).click();
   await expect(page.getByTestId('status')).toHaveText('Ready');
+  await signOffAll(page);
   await page.getByRole('button', { name: 'Launch' }).click();
   await expect(page.getByTestId('status')).toHaveText('Running');
 
@@ -58,6 +59,7 @@ test('more conversions than users is refused and names the cell', async ({ page 
   await page.getByRole('button', { name: 'Save brief' }).click();
   await expect(page.getByText('Saved.')).toBeVisible();
   await page.getByRole('button', { name: 'Mark ready' }).click();
+  await signOffAll(page);
   await page.getByRole('button', { name: 'Launch' }).click();
   await expect(page.getByTestId('status')).toHaveText('Running');
   for (const label of ['users in control', 'users in treatment', 'refunds conversions in control', 'refunds conversions in treatment', 'support_tickets conversions in control', 'support_tickets conversions in treatment']) {

@@ -3,8 +3,11 @@
 
 pub mod api_v1;
 pub mod attribute_cmd;
+pub mod audit_export;
+pub mod auth;
 pub mod backup;
 pub mod calendar;
+pub mod cli;
 pub mod config;
 pub mod export;
 pub mod import;
@@ -13,7 +16,7 @@ use app::app::{shell, App};
 use app::pull::PullRegistry;
 use app::state::AppState;
 use axum::http::{header, HeaderValue};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, LeptosRoutes};
@@ -46,8 +49,18 @@ pub fn router(leptos_options: LeptosOptions, pool: SqlitePool) -> Router {
 /// tests pass one with short retry delays.
 pub fn router_with(state: AppState) -> Router {
     let routes = generate_route_list(App);
+    let auth_state = auth::AuthState {
+        pool: state.pool.clone(),
+        limiter: Default::default(),
+    };
+    let sign_in = Router::new()
+        .route("/auth/login", post(auth::handlers::login))
+        .route("/auth/logout", post(auth::handlers::logout))
+        .route("/auth/setup", post(auth::handlers::setup))
+        .with_state(auth_state.clone());
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .merge(sign_in)
         // Uploads stream through the attributor with bounded memory, so no body-size cap.
         .route(
             "/experiments/{key}/import",
@@ -55,6 +68,7 @@ pub fn router_with(state: AppState) -> Router {
         )
         .route("/calendar.ics", get(calendar::feed))
         .route("/experiments.csv", get(export::experiments_csv))
+        .route("/admin/audit.csv", get(audit_export::audit_csv))
         .route("/review.md", get(export::review_markdown))
         .nest("/api/v1", api_v1::routes())
         .leptos_routes(&state, routes, {
@@ -62,11 +76,18 @@ pub fn router_with(state: AppState) -> Router {
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Every request, the fallback's static files included, passes the auth check; the
+        // session layer sits outside it so the check can read the session.
+        .layer(axum::middleware::from_fn_with_state(
+            auth_state,
+            auth::authenticate,
+        ))
+        .layer(auth::session_layer(state.pool.clone()))
         .layer(TraceLayer::new_for_http())
         // Every response: no framing (clickjacking), no MIME sniffing, no referrer leaking
-        // experiment keys to other sites. A strict script policy needs nonces first: Leptos'
-        // hydration uses inline scripts.
-        .layer(SetResponseHeaderLayer::overriding(
+        // experiment keys to other sites.
+        // Pages set their own, stricter policy with a per-response script nonce (app.rs).
+        .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static("frame-ancestors 'none'; object-src 'none'; base-uri 'self'"),
         ))

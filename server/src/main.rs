@@ -28,6 +28,42 @@ enum Command {
     Backup { file: std::path::PathBuf },
     /// Replace the database with the backup FILE (stop the app first).
     Restore { file: std::path::PathBuf },
+    /// Manage accounts (e.g. the first admin, when nobody can reach the setup page).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens for scripts and monitoring.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Add an account. The password comes from VERDICT_PASSWORD, or is generated and printed.
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_parser = parse_role)]
+        role: app::domain::account::Role,
+        /// Shown on sign-offs and in the audit log (default: the part of the email before @).
+        #[arg(long)]
+        name: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create a token; its secret is printed as the last line and never shown again.
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = parse_role)]
+        role: app::domain::account::Role,
+    },
+}
+
+fn parse_role(s: &str) -> Result<app::domain::account::Role, String> {
+    app::domain::account::Role::parse(s)
+        .ok_or_else(|| format!("'{s}' is not a role: use viewer, editor or admin"))
 }
 
 #[tokio::main]
@@ -63,9 +99,51 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Serve => serve(config).await,
+        Command::User(UserCommand::Add { email, role, name }) => {
+            let pool = server::open_database(&config).await?;
+            let generated = std::env::var("VERDICT_PASSWORD").is_err();
+            let password =
+                std::env::var("VERDICT_PASSWORD").unwrap_or_else(|_| server::cli::new_password());
+            let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
+            let account = app::domain::account::NewAccount {
+                email,
+                name,
+                password: password.clone(),
+            };
+            let who = app::domain::account::Identity::system("command line");
+            let user = app::auth::acting_as(
+                who,
+                app::db::accounts::create_user(&pool, &account, role, chrono::Utc::now()),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("added {} ({}) as {}", user.name, user.email, user.role);
+            if generated {
+                println!("password (shown once):");
+                println!("{password}");
+            }
+            Ok(())
+        }
+        Command::Token(TokenCommand::Create { name, role }) => {
+            let pool = server::open_database(&config).await?;
+            let who = app::domain::account::Identity::system("command line");
+            let (token, secret) = app::auth::acting_as(
+                who.clone(),
+                app::db::accounts::create_token(&pool, &name, role, &who.name, chrono::Utc::now()),
+            )
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "created token '{}' ({}); use it as 'Authorization: Bearer <token>'",
+                token.name, token.role
+            );
+            println!("{secret}");
+            Ok(())
+        }
         Command::Demo => {
             let pool = server::open_database(&config).await?;
-            let n = app::db::demo::load(&pool, chrono::Utc::now())
+            let who = app::domain::account::Identity::system("verdict demo");
+            let n = app::auth::acting_as(who, app::db::demo::load(&pool, chrono::Utc::now()))
                 .await
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("loaded {n} demo experiments");
@@ -97,10 +175,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(listener, app.into_make_service())
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await?;
     Ok(())
 }

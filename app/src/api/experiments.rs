@@ -285,6 +285,7 @@ pub mod ssr {
         let ctx = ProgramContext {
             running_on_surface: db::running_on_surface(pool, &exp.surface, exp.id).await?,
             computed_verdict,
+            sign_offs: crate::db::signoffs::gate(pool, exp.id).await?,
         };
         let plan = plan_transition(&exp, request, now, &ctx)?;
         let moved = db::apply_transition(pool, &exp, &plan, now).await?;

@@ -21,7 +21,11 @@ pub fn BriefEditor(
     on_save: Callback<Brief>,
     saving: Signal<bool>,
     #[prop(into)] status: Signal<Option<Result<String, String>>>,
+    /// The submit button's label ("Save brief" unless amending a running brief).
+    #[prop(optional, into)]
+    submit_label: Option<String>,
 ) -> impl IntoView {
+    let submit_label = submit_label.unwrap_or_else(|| "Save brief".to_owned());
     let problems = Memo::new(move |_| draft.with(Brief::validate));
     let show_errors = RwSignal::new(false);
     let err = move |field: &'static str| {
@@ -177,7 +181,7 @@ pub fn BriefEditor(
             </fieldset>
 
             <div class="save-bar">
-                <button type="submit" class="primary" disabled=move || saving.get()>{move || if saving.get() { "Saving…" } else { "Save brief" }}</button>
+                <button type="submit" class="primary" disabled=move || saving.get()>{move || if saving.get() { "Saving…".to_owned() } else { submit_label.clone() }}</button>
                 {move || status.get().map(|s| match s {
                     Ok(m) => view! { <span class="saved" role="status">{m}</span> }.into_any(),
                     Err(m) => view! { <p class="conflict" role="alert">{m}</p> }.into_any(),

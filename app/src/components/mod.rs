@@ -1,5 +1,6 @@
 //! Components take plain values as props and make no server calls; pages own the data.
 
+pub mod amend_form;
 pub mod audit_table;
 pub mod brief_editor;
 pub mod brief_view;
@@ -18,4 +19,5 @@ pub mod program_sections;
 pub mod pull_panel;
 pub mod results_panel;
 pub mod review_sections;
+pub mod sign_offs;
 pub mod upload_form;

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use super::format::{int, pct, timestamp};
 use super::interval_plot::IntervalPlot;
 use crate::api::results::ResultsView;
+use crate::domain::amendment::Amendment;
 use crate::domain::analysis::{p_value, sentence, signed_pct};
 use crate::domain::metric::{Direction, MetricKind, MetricRole};
 use crate::domain::stats::{AnalyzeResponse, Evidence, MetricResult, SrmStatus};
@@ -177,4 +178,35 @@ fn LiftHistory(points: Vec<crate::api::results::LiftPoint>) -> impl IntoView {
             </table>
         </section>
     }
+}
+
+/// One notice per amendment of the brief after launch, above the numbers: whoever reads the
+/// results must know the plan they are judged against changed mid-test, when, by whom and why.
+#[component]
+pub fn AmendmentNotices(amendments: Vec<Amendment>) -> impl IntoView {
+    (!amendments.is_empty()).then(|| {
+        view! {
+            <div class="amendments" role="note" aria-label="Amendments">
+                {amendments.into_iter().map(|a| {
+                    let what = a.what_changed();
+                    let what = capitalise(&what);
+                    let decisive = a.changed.iter().any(|f| f.affects_the_decision());
+                    view! {
+                        <p class="amendment-notice" class:decisive=decisive data-testid="amendment">
+                            <strong>{format!("{what} changed on {} by {}", a.at.date_naive(), a.by)}</strong>
+                            {format!(": {}", a.reason)}
+                        </p>
+                    }
+                }).collect_view()}
+            </div>
+        }
+    })
+}
+
+fn capitalise(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map(|c| c.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }

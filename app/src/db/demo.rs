@@ -5,15 +5,18 @@
 use chrono::{DateTime, Duration, Utc};
 use sqlx::SqlitePool;
 
+use crate::domain::account::{Credential, Identity, Role};
+use crate::domain::amendment::plan_amendment;
 use crate::domain::brief::{Arm, Brief, DecisionRule, Hypothesis, MetricSpec};
-use crate::domain::experiment::{ExperimentKey, NewExperiment};
+use crate::domain::experiment::{Experiment, ExperimentKey, NewExperiment};
 use crate::domain::lifecycle::{Status, TransitionPlan};
 use crate::domain::metric::{Correction, Direction, Engine, MetricKind};
 use crate::domain::results::{ArmCount, Counts, MetricCounts, Observed, Source};
+use crate::domain::signoff::SignOffRole;
 use crate::domain::verdict::{Conclusion, PostMortem, Verdict};
 use crate::error::AppError;
 
-use super::experiments;
+use super::{experiments, signoffs};
 
 /// (title, team, owner, surface, change, from, to, because, primary metric, baseline, mde, status,
 ///  start offset in days from today, planned length in days, verdict for done ones)
@@ -658,6 +661,9 @@ pub async fn load(pool: &SqlitePool, now: DateTime<Utc>) -> Result<usize, AppErr
                 Status::Running => now + Duration::days(start),
                 _ => now + Duration::days(start + length),
             };
+            if to == Status::Running {
+                sign_off_all(pool, &exp, owner, at - Duration::days(1)).await?;
+            }
             let conclusion =
                 (to == Status::Done).then(|| demo_conclusion(verdict.unwrap_or("inconclusive")));
             let plan = TransitionPlan {
@@ -670,6 +676,9 @@ pub async fn load(pool: &SqlitePool, now: DateTime<Utc>) -> Result<usize, AppErr
                 warnings: vec![],
             };
             exp = experiments::apply_transition(pool, &exp, &plan, at).await?;
+        }
+        if title == AMENDED {
+            exp = amend_demo(pool, exp, owner, now - Duration::days(3)).await?;
         }
         if matches!(status, Status::Running | Status::Done) {
             // Results as of today (running) or the end (done), shaped to match the verdict.
@@ -689,6 +698,57 @@ pub async fn load(pool: &SqlitePool, now: DateTime<Utc>) -> Result<usize, AppErr
         }
     }
     Ok(SEEDS.len())
+}
+
+/// Every launched demo experiment was signed off the day before launch: product by its owner.
+async fn sign_off_all(
+    pool: &SqlitePool,
+    exp: &Experiment,
+    owner: &str,
+    at: DateTime<Utc>,
+) -> Result<(), AppError> {
+    for (role, name) in [
+        (SignOffRole::Product, owner),
+        (SignOffRole::Engineering, "Priya Raman"),
+        (SignOffRole::Design, "Tomás Ferreira"),
+    ] {
+        let who = demo_person(name);
+        signoffs::sign_off(pool, exp.key.as_str(), exp.version, role, &who, at).await?;
+    }
+    Ok(())
+}
+
+/// The running demo experiment whose brief was amended after launch.
+const AMENDED: &str = "One-page checkout";
+
+/// An honest amendment: an outage cost traffic, so the end date moved out a week.
+async fn amend_demo(
+    pool: &SqlitePool,
+    exp: Experiment,
+    owner: &str,
+    at: DateTime<Utc>,
+) -> Result<Experiment, AppError> {
+    let mut amended = exp.brief.clone();
+    amended.planned_end = amended.planned_end.map(|d| d + Duration::days(7));
+    let plan = plan_amendment(
+        &exp,
+        &amended,
+        "A payment-provider outage on day 4 cut traffic by a third; one more week reaches the planned sample size.",
+    )
+    .map_err(|e| AppError::internal("demo amendment", e))?;
+    signoffs::amend(pool, &exp, &amended, &plan, &demo_person(owner), at).await?;
+    experiments::by_key(pool, exp.key.as_str()).await
+}
+
+fn demo_person(name: &str) -> Identity {
+    Identity {
+        user_id: None,
+        token_id: None,
+        name: name.into(),
+        email: String::new(),
+        role: Role::Editor,
+        credential: Credential::System,
+    }
 }
 
 /// Deterministic, plausible counts: 20,000 users a day split evenly, the primary metric moved

@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{FromRow, SqliteConnection, SqlitePool};
 
 use super::audit::AuditedTx;
+use crate::domain::amendment::changed_fields;
 use crate::domain::board::BoardFilter;
 use crate::domain::brief::Brief;
 use crate::domain::experiment::{Experiment, ExperimentId, ExperimentKey, NewExperiment};
@@ -93,7 +94,7 @@ impl ExperimentRow {
     }
 }
 
-fn brief_json(brief: &Brief) -> Result<String, AppError> {
+pub(super) fn brief_json(brief: &Brief) -> Result<String, AppError> {
     serde_json::to_string(brief).map_err(|e| AppError::internal("brief does not serialise", e))
 }
 
@@ -213,6 +214,10 @@ pub async fn facets(
 
 /// Saves a brief if nobody changed the experiment since `expected_version` was read and the
 /// brief is still editable. Returns the new version.
+///
+/// A save that changes the brief clears its sign-offs in the same transaction: a sign-off means
+/// "I agreed to this brief", and any edit (notes included) makes it a different brief. A save
+/// that changes nothing (Save pressed twice) keeps them, since nobody's agreement is stale.
 pub async fn save_brief(
     pool: &SqlitePool,
     key: &str,
@@ -220,10 +225,13 @@ pub async fn save_brief(
     brief: &Brief,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
+    // Read outside the transaction: if the conditional update below succeeds, nobody wrote in
+    // between (every write bumps the version), so this is exactly the brief being replaced.
+    let before = brief_at(pool, key).await?;
     let mut tx = AuditedTx::begin(pool, "save brief").await?;
-    let updated: Option<i64> = sqlx::query_scalar(
+    let updated: Option<(i64, i64)> = sqlx::query_as(
         "UPDATE experiment SET brief = ?, version = version + 1, updated_at = ? \
-         WHERE key = ? AND version = ? AND status IN ('proposed', 'ready') RETURNING version",
+         WHERE key = ? AND version = ? AND status IN ('proposed', 'ready') RETURNING id, version",
     )
     .bind(brief_json(brief)?)
     .bind(now)
@@ -232,16 +240,33 @@ pub async fn save_brief(
     .fetch_optional(&mut *tx)
     .await?;
     match updated {
-        Some(v) => {
+        Some((id, v)) => {
+            let changed = match &before {
+                Some((read_version, old)) if *read_version == expected_version => {
+                    !changed_fields(old, brief).is_empty()
+                }
+                // The version moved between the read and the write: we cannot tell what was
+                // replaced, so treat it as a change (clearing is the safe side).
+                _ => true,
+            };
+            if changed {
+                super::signoffs::clear(&mut tx, ExperimentId(id)).await?;
+            }
             tx.commit().await?;
             Ok(v)
         }
         None => {
-            let current = by_key_in(&mut tx, key).await?;
+            tx.rollback().await?;
+            let current = by_key(pool, key).await?;
             Err(if !current.status.brief_editable() {
                 AppError::Conflict(format!(
-                    "the brief is locked: the experiment is {} (briefs lock at launch)",
-                    current.status.label().to_lowercase()
+                    "the brief is locked: the experiment is {} (briefs lock at launch{})",
+                    current.status.label().to_lowercase(),
+                    if current.status == Status::Running {
+                        "; amend it with a written reason instead"
+                    } else {
+                        ""
+                    }
                 ))
             } else {
                 AppError::Conflict(format!(
@@ -252,6 +277,21 @@ pub async fn save_brief(
             })
         }
     }
+}
+
+/// The stored brief and the version it belongs to, if the experiment exists.
+async fn brief_at(pool: &SqlitePool, key: &str) -> Result<Option<(i64, Brief)>, AppError> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT version, brief FROM experiment WHERE key = ?")
+            .bind(key)
+            .fetch_optional(pool)
+            .await?;
+    row.map(|(version, json)| {
+        serde_json::from_str(&json)
+            .map(|brief| (version, brief))
+            .map_err(|e| AppError::internal("stored brief does not parse", e))
+    })
+    .transpose()
 }
 
 /// Applies an allowed move: a conditional UPDATE on (status, version) so a move that raced with

@@ -111,7 +111,8 @@ async fn the_full_lifecycle_writes_history_and_locks_the_brief(pool: SqlitePool)
     let mut exp = as_tester(insert(&pool, &proposal("Flow", "A"), &brief, now()))
         .await
         .unwrap();
-    let ctx = ProgramContext::default();
+    // Sign-offs have their own tests (db/signoffs_tests.rs); this one is about the writes.
+    let ctx = crate::domain::fixtures::signed_off();
     for (to, at) in [(Status::Ready, now()), (Status::Running, now())] {
         let plan = plan_transition(
             &exp,

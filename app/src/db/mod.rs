@@ -2,6 +2,7 @@
 //! or a transaction. SQL is runtime-checked sqlx with explicit column lists, every query exercised
 //! by the `#[sqlx::test]` tests beside it on a fresh SQLite file.
 
+pub mod accounts;
 pub mod audit;
 pub mod demo;
 pub mod experiments;
@@ -10,6 +11,7 @@ pub mod program;
 pub mod program_entries;
 pub mod results;
 pub mod reviews;
+pub mod signoffs;
 #[cfg(test)]
 pub(crate) mod test_seed;
 

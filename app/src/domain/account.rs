@@ -96,6 +96,28 @@ impl Identity {
     }
 }
 
+/// An account as the users page lists it (never the password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserSummary {
+    pub id: i64,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub disabled: bool,
+}
+
+/// An API token as the tokens page lists it (never the secret, which is shown once).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenSummary {
+    pub id: i64,
+    pub name: String,
+    pub role: Role,
+    pub created_by: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
 /// Passwords shorter than this are refused (NIST SP 800-63B asks for at least 8; we ask 10).
 pub const MIN_PASSWORD_CHARS: usize = 10;
 /// Argon2 hashes whatever it is given, but a megabyte password is a denial of service.

@@ -4,8 +4,9 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
 use super::brief::{Arm, Brief, DecisionRule, Hypothesis, MetricSpec};
 use super::experiment::{Experiment, ExperimentId, ExperimentKey};
-use super::lifecycle::Status;
+use super::lifecycle::{ProgramContext, Status};
 use super::metric::{Correction, Direction, Engine, MetricKind};
+use super::signoff::{SignOff, SignOffGate, SignOffRole};
 
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 2, 9, 0, 0).unwrap()
@@ -95,5 +96,24 @@ pub fn experiment(status: Status, brief: Brief) -> Experiment {
         follows: None,
         created_at: now(),
         updated_at: now(),
+    }
+}
+
+/// A program context in which all three sign-offs are recorded, for tests of other launch rules.
+pub fn signed_off() -> ProgramContext {
+    ProgramContext {
+        sign_offs: SignOffGate {
+            required: true,
+            recorded: SignOffRole::ALL
+                .into_iter()
+                .map(|role| SignOff {
+                    role,
+                    name: "Ana".into(),
+                    user_id: Some(1),
+                    at: now(),
+                })
+                .collect(),
+        },
+        ..Default::default()
     }
 }

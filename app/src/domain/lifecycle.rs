@@ -6,6 +6,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::experiment::Experiment;
+use super::signoff::SignOffGate;
 use super::verdict::{Conclusion, PostMortem, Verdict, VerdictKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
@@ -128,6 +129,9 @@ pub struct ProgramContext {
     pub running_on_surface: Vec<String>,
     /// The decision rule's verdict on the latest results, when there are results.
     pub computed_verdict: Option<Verdict>,
+    /// Launch only: the workspace's sign-off policy and the sign-offs recorded. The default
+    /// requires them, so a caller that forgets to load them is refused, not waved through.
+    pub sign_offs: SignOffGate,
 }
 
 /// Minimum run: at least one full weekly cycle, or weekday/weekend effects bias the result.
@@ -182,6 +186,7 @@ pub fn plan_transition(
                 Some(_) => {}
                 None => {}
             }
+            reasons.extend(ctx.sign_offs.check().iter().map(ToString::to_string));
             if !ctx.running_on_surface.is_empty() {
                 plan.warnings.push(format!(
                     "{} already running on surface '{}': results may interact",

@@ -1,6 +1,7 @@
 use super::*;
 use crate::domain::brief::Brief;
-use crate::domain::fixtures::{complete_brief, date, experiment, now};
+use crate::domain::fixtures::{complete_brief, date, experiment, now, signed_off};
+use crate::domain::signoff::{SignOffGate, SignOffRole};
 use crate::domain::verdict::{PostMortem, Verdict, VerdictKind};
 
 fn to(status: Status) -> TransitionRequest {
@@ -110,7 +111,7 @@ fn ready_back_to_proposed_is_always_allowed() {
 fn launch_records_the_start_and_warns_about_overlap_without_refusing() {
     let ctx = ProgramContext {
         running_on_surface: vec!["checkout_copy".into()],
-        ..Default::default()
+        ..signed_off()
     };
     let plan = plan_transition(
         &experiment(Status::Ready, complete_brief()),
@@ -141,9 +142,66 @@ fn launch_needs_an_end_date_at_least_seven_days_out() {
         &experiment(Status::Ready, brief),
         &to(Status::Running),
         now(),
+        &signed_off()
+    )
+    .is_ok());
+}
+
+#[test]
+fn launch_is_refused_with_one_reason_per_missing_sign_off() {
+    let exp = experiment(Status::Ready, complete_brief());
+    let err = plan_transition(
+        &exp,
+        &to(Status::Running),
+        now(),
+        &ProgramContext::default(),
+    )
+    .unwrap_err();
+    assert_eq!(
+        reasons(err),
+        vec![
+            "no product sign-off yet",
+            "no engineering sign-off yet",
+            "no design sign-off yet"
+        ]
+    );
+    for missing in SignOffRole::ALL {
+        let mut ctx = signed_off();
+        ctx.sign_offs.recorded.retain(|s| s.role != missing);
+        let err = plan_transition(&exp, &to(Status::Running), now(), &ctx).unwrap_err();
+        assert_eq!(
+            reasons(err),
+            vec![format!("no {} sign-off yet", missing.slug())],
+            "without {missing}"
+        );
+    }
+}
+
+#[test]
+fn a_workspace_that_does_not_require_sign_offs_launches_without_them() {
+    let ctx = ProgramContext {
+        sign_offs: SignOffGate {
+            required: false,
+            recorded: vec![],
+        },
+        ..Default::default()
+    };
+    let exp = experiment(Status::Ready, complete_brief());
+    assert!(plan_transition(&exp, &to(Status::Running), now(), &ctx).is_ok());
+}
+
+#[test]
+fn missing_sign_offs_do_not_block_other_moves() {
+    let exp = experiment(Status::Ready, complete_brief());
+    assert!(plan_transition(
+        &exp,
+        &to(Status::Proposed),
+        now(),
         &ProgramContext::default()
     )
     .is_ok());
+    let exp = experiment(Status::Proposed, complete_brief());
+    assert!(plan_transition(&exp, &to(Status::Ready), now(), &ProgramContext::default()).is_ok());
 }
 
 #[test]

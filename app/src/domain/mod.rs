@@ -3,6 +3,7 @@
 //! brief's live calculator) and is tested by unit tests beside the code.
 
 pub mod account;
+pub mod amendment;
 pub mod analysis;
 pub mod attribution;
 pub mod audit;
@@ -25,6 +26,7 @@ pub mod review;
 pub mod review_items;
 pub mod review_markdown;
 pub mod review_record;
+pub mod signoff;
 pub mod stats;
 pub mod verdict;
 pub mod win_rate;

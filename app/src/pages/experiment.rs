@@ -1,5 +1,5 @@
-//! `/experiments/{key}`: the brief (edit while drafting, read-only once launched), the lifecycle
-//! controls with every gate's reasons, and the status history.
+//! `/experiments/{key}`: the brief (edit while drafting, amend with a reason once launched), the
+//! sign-offs, the lifecycle controls with every gate's reasons, and the status history.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -10,17 +10,22 @@ use crate::api::experiments::{
     ExperimentDetail,
 };
 use crate::api::results::{get_results, record_results};
+use crate::api::signoffs::{amend_brief, get_sign_offs, sign_off, withdraw_sign_off, SignOffsView};
+use crate::components::amend_form::AmendForm;
 use crate::components::brief_editor::BriefEditor;
 use crate::components::brief_view::BriefView;
 use crate::components::close_form::CloseForm;
 use crate::components::error_view::{reasons, ErrorView, Problems};
 use crate::components::format::{date, timestamp};
 use crate::components::manual_entry::ManualEntry;
-use crate::components::results_panel::ResultsPanel;
+use crate::components::results_panel::{AmendmentNotices, ResultsPanel};
+use crate::components::sign_offs::SignOffBox;
 use crate::components::upload_form::UploadForm;
+use crate::domain::amendment::Amendment;
 use crate::domain::brief::Brief;
 use crate::domain::lifecycle::{Status, TransitionRequest};
 use crate::domain::results::Counts;
+use crate::domain::signoff::SignOffRole;
 use crate::error::AppError;
 
 #[component]
@@ -30,13 +35,16 @@ pub fn ExperimentPage() -> impl IntoView {
     let reload = RwSignal::new(0u32);
     let detail = Resource::new(
         move || (key.get(), reload.get()),
-        |(k, _)| get_experiment(k),
+        |(k, _)| async move {
+            let detail = get_experiment(k.clone()).await?;
+            Ok::<_, AppError>((detail, get_sign_offs(k).await?))
+        },
     );
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match detail.await {
-                    Ok(d) => view! { <Detail detail=d reload /> }.into_any(),
+                    Ok((d, sign_offs)) => view! { <Detail detail=d sign_offs reload /> }.into_any(),
                     Err(e) => view! { <Title text="Not found" /> <ErrorView error=e /> }.into_any(),
                 }
             })}
@@ -45,7 +53,11 @@ pub fn ExperimentPage() -> impl IntoView {
 }
 
 #[component]
-fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
+fn Detail(
+    detail: ExperimentDetail,
+    sign_offs: SignOffsView,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
     let ExperimentDetail {
         experiment: exp,
         history,
@@ -89,10 +101,81 @@ fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
             async move { save_brief(key, v, brief).await }
         })
     };
+    // Sign-offs: kept in a signal and re-read after every change (a brief save may clear them),
+    // without reloading the page and the form.
+    let SignOffsView {
+        sign_offs: signed,
+        amendments,
+        settings,
+        can_edit,
+    } = sign_offs;
+    let signed = RwSignal::new(signed);
+    let sign_problem = RwSignal::new(None::<String>);
+    let refresh_sign_offs = {
+        let key = key.clone();
+        Action::new(move |_: &()| get_sign_offs(key.clone()))
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(view)) = refresh_sign_offs.value().get() {
+            signed.set(view.sign_offs);
+        }
+    });
+    let signer = {
+        let key = key.clone();
+        Action::new(move |(role, withdraw): &(SignOffRole, bool)| {
+            let (key, role, withdraw) = (key.clone(), *role, *withdraw);
+            async move {
+                if withdraw {
+                    withdraw_sign_off(key, role).await
+                } else {
+                    sign_off(key, version.get_untracked(), role)
+                        .await
+                        .map(|_| ())
+                }
+            }
+        })
+    };
+    Effect::new(move |_| match signer.value().get() {
+        Some(Ok(())) => {
+            sign_problem.set(None);
+            refresh_sign_offs.dispatch(());
+        }
+        Some(Err(e)) => sign_problem.set(Some(e.to_string())),
+        None => {}
+    });
+    let on_sign = Callback::new(move |role| {
+        signer.dispatch((role, false));
+    });
+    let on_withdraw = Callback::new(move |role| {
+        signer.dispatch((role, true));
+    });
+
+    // Amending a running brief: its own mode, with a required reason; success reloads the page
+    // so the results show the notice.
+    let amending = RwSignal::new(false);
+    let amend_status = RwSignal::new(None::<Result<String, String>>);
+    let amender = {
+        let key = key.clone();
+        Action::new(move |(brief, reason): &(Brief, String)| {
+            let (key, brief, reason) = (key.clone(), brief.clone(), reason.clone());
+            async move { amend_brief(key, version.get_untracked(), brief, reason).await }
+        })
+    };
+    Effect::new(move |_| match amender.value().get() {
+        Some(Ok(_)) => reload.update(|n| *n += 1),
+        Some(Err(e)) => amend_status.set(Some(Err(format!("Not amended: {e}")))),
+        None => {}
+    });
+    let on_amend = Callback::new(move |req: (Brief, String)| {
+        amend_status.set(None);
+        amender.dispatch(req);
+    });
+
     Effect::new(move |_| match saver.value().get() {
         Some(Ok(v)) => {
             version.set(v);
             save_status.set(Some(Ok("Saved.".into())));
+            refresh_sign_offs.dispatch(());
         }
         Some(Err(AppError::Conflict(m))) => save_status.set(Some(Err(format!("Not saved: {m}")))),
         Some(Err(e)) => save_status.set(Some(Err(format!("Not saved: {e}")))),
@@ -225,16 +308,38 @@ fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
                 })}
             </section>
 
-            {matches!(status, Status::Running | Status::Done).then(|| view! { <Results key=key.clone() /> })}
+            {(status.brief_editable() || !signed.with_untracked(Vec::is_empty)).then(|| view! {
+                <SignOffBox sign_offs=Signal::from(signed) required=settings.require_sign_offs
+                    editable=status.brief_editable() && can_edit launch_next=status == Status::Ready
+                    on_sign on_withdraw problem=sign_problem />
+            })}
+
+            {matches!(status, Status::Running | Status::Done).then(|| view! { <Results key=key.clone() amendments=amendments.clone() /> })}
 
             <section class="brief">
                 <h2>"Brief"</h2>
                 {if status.brief_editable() {
                     view! { <BriefEditor draft on_save saving=saver.pending().into() status=save_status /> }.into_any()
                 } else {
+                    let brief = exp.brief.clone();
+                    let notes_html = notes_html.clone();
+                    let amendable = status == Status::Running && can_edit;
                     view! {
-                        <p class="locked">"Locked at launch: the brief can no longer be edited, so the decision rule stays the one agreed before the data came in."</p>
-                        <BriefView brief=exp.brief.clone() notes_html=notes_html.clone() />
+                        {move || if amending.get() {
+                            view! { <AmendForm draft on_amend on_cancel=Callback::new(move |()| amending.set(false)) saving=amender.pending().into() status=amend_status /> }.into_any()
+                        } else {
+                            view! {
+                                <p class="locked">{if status == Status::Running {
+                                    "Locked at launch: the decision rule stays the one agreed before the data came in. An editor can amend it with a written reason; amendments are shown with the results."
+                                } else {
+                                    "Locked: the experiment is done, so its brief stays as it was judged."
+                                }}</p>
+                                {amendable.then(|| view! {
+                                    <button type="button" class="ghost" on:click=move |_| amending.set(true)>"Amend brief"</button>
+                                })}
+                                <BriefView brief=brief.clone() notes_html=notes_html.clone() />
+                            }.into_any()
+                        }}
                     }.into_any()
                 }}
             </section>
@@ -257,7 +362,7 @@ fn Detail(detail: ExperimentDetail, reload: RwSignal<u32>) -> impl IntoView {
 
 /// The results section: its own resource, so recording counts refreshes only this part.
 #[component]
-fn Results(key: String) -> impl IntoView {
+fn Results(key: String, amendments: Vec<Amendment>) -> impl IntoView {
     let version = RwSignal::new(0u32);
     let results = {
         let key = key.clone();
@@ -282,6 +387,7 @@ fn Results(key: String) -> impl IntoView {
     view! {
         <section class="results" id="results" aria-label="Results">
             <h2>"Results"</h2>
+            <AmendmentNotices amendments />
             {move || query.with(|q| q.get("import_error")).map(|e| view! { <p class="refusal" role="alert" data-testid="import-error">{format!("Import failed, nothing was stored: {e}")}</p> })}
             {move || query.with(|q| q.get("imported")).map(|m| view! { <p class="notice" role="status" data-testid="imported">{m}</p> })}
             <crate::components::pull_panel::PullPanel key=key.clone() on_done=Callback::new(move |()| version.update(|v| *v += 1)) />

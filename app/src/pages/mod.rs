@@ -1,9 +1,12 @@
 //! Routed pages: each loads its data through server functions and hands plain values to components.
 
 pub mod admin_audit;
+pub mod admin_tokens;
+pub mod admin_users;
 pub mod board;
 pub mod experiment;
 pub mod learnings;
+pub mod login;
 pub mod new_experiment;
 pub mod not_found;
 pub mod program;

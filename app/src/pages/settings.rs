@@ -1,20 +1,32 @@
-//! `/settings`: the workspace's Mixpanel project, service account, data residency and pull
-//! schedule. The secret is write-only: the page shows whether one is set, never what it is.
+//! `/settings`: whether launch needs sign-offs, and the workspace's Mixpanel project, service
+//! account, data residency and pull schedule. The secret is write-only: the page shows whether
+//! one is set, never what it is.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 
 use crate::api::pull::{get_mixpanel_settings, save_mixpanel_settings};
+use crate::api::signoffs::{get_workspace_settings, save_workspace_settings};
 use crate::components::error_view::{ErrorView, Problems};
+use crate::domain::signoff::WorkspaceSettings;
 use crate::error::AppError;
 use crate::pull::settings::{Residency, SettingsForm, SettingsView};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
     let settings = Resource::new(|| (), |_| get_mixpanel_settings());
+    let workspace = Resource::new(|| (), |_| get_workspace_settings());
     view! {
         <Title text="Settings" />
         <h1>"Settings"</h1>
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match workspace.await {
+                    Ok(current) => view! { <LaunchGateForm current /> }.into_any(),
+                    Err(e) => view! { <ErrorView error=e /> }.into_any(),
+                }
+            })}
+        </Transition>
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match settings.await {
@@ -93,6 +105,42 @@ fn MixpanelForm(view: SettingsView) -> impl IntoView {
                 </div>
                 <button type="submit" class="primary" disabled=move || save.pending().get()>"Save settings"</button>
                 {outcome}
+            </form>
+        </section>
+    }
+}
+
+/// Whether launch needs product, engineering and design sign-offs (admins only; the server
+/// checks the role).
+#[component]
+fn LaunchGateForm(current: WorkspaceSettings) -> impl IntoView {
+    let required = RwSignal::new(current.require_sign_offs);
+    let save = Action::new(move |s: &WorkspaceSettings| save_workspace_settings(*s));
+    Effect::new(move |_| {
+        if let Some(Ok(saved)) = save.value().get() {
+            required.set(saved.require_sign_offs);
+        }
+    });
+    view! {
+        <section class="settings" aria-label="Launch">
+            <h2>"Launch"</h2>
+            <form on:submit=move |ev| {
+                ev.prevent_default();
+                save.dispatch(WorkspaceSettings { require_sign_offs: required.get_untracked() });
+            }>
+                <label class="check">
+                    <input type="checkbox" name="require_sign_offs" prop:checked=move || required.get()
+                        checked=current.require_sign_offs
+                        on:change=move |ev| required.set(event_target_checked(&ev)) />
+                    " Require product, engineering and design sign-offs before launch"
+                </label>
+                <p class="muted">"Any edit to a brief clears its sign-offs, so they always refer to the brief as it stands."</p>
+                <button type="submit" class="primary" disabled=move || save.pending().get()>"Save launch setting"</button>
+                {move || match save.value().get() {
+                    Some(Ok(_)) => view! { <p class="muted" role="status">"Saved."</p> }.into_any(),
+                    Some(Err(e)) => view! { <Problems items=vec![e.to_string()] /> }.into_any(),
+                    None => ().into_any(),
+                }}
             </form>
         </section>
     }

@@ -49,3 +49,12 @@ export async function completeBrief(page: Page) {
   await page.getByLabel('Minimum lift to ship').fill('2');
   await page.getByLabel('Largest tolerated guardrail drop').fill('1');
 }
+
+/** Signs the brief off as product, engineering and design: the launch gate asks for all three. */
+export async function signOffAll(page: Page) {
+  const box = page.getByTestId('sign-offs');
+  for (const role of ['product', 'engineering', 'design']) {
+    await box.getByRole('button', { name: `Sign off as ${role}` }).click();
+    await expect(box.locator(`li[data-role="${role}"]`)).toContainText('signed off by');
+  }
+}

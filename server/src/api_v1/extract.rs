@@ -75,3 +75,60 @@ pub fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         .map_err(|e| ApiError::invalid("body", format!("invalid request body: {e}")))?;
     Ok(value)
 }
+
+#[cfg(test)]
+mod tests {
+    use app::domain::account::Credential;
+    use axum::http::Request;
+
+    use super::*;
+
+    fn parts(role: Option<Role>) -> Parts {
+        let mut request = Request::new(());
+        if let Some(role) = role {
+            request.extensions_mut().insert(Identity {
+                user_id: Some(1),
+                token_id: None,
+                name: "Ana".into(),
+                email: "ana@example.com".into(),
+                role,
+                credential: Credential::Token,
+            });
+        }
+        request.into_parts().0
+    }
+
+    // The middleware refuses these first; the handlers must still, should a route ever be
+    // mounted outside it.
+    #[test]
+    fn handlers_refuse_a_missing_identity_with_401_and_a_small_role_with_403() {
+        let status = |role, needed| match require(&parts(role), needed) {
+            Ok(_) => 200,
+            Err(ApiError(e)) => e.status_code(),
+        };
+        assert_eq!(status(None, Role::Viewer), 401);
+        assert_eq!(status(Some(Role::Viewer), Role::Editor), 403);
+        assert_eq!(status(Some(Role::Viewer), Role::Viewer), 200);
+        assert_eq!(status(Some(Role::Editor), Role::Editor), 200);
+    }
+
+    #[test]
+    fn a_body_that_does_not_parse_names_the_json_path() {
+        #[derive(Debug, serde::Deserialize)]
+        struct Body {
+            #[allow(dead_code)]
+            arms: Vec<u64>,
+        }
+        let Err(ApiError(AppError::Invalid(fields))) = parse::<Body>(br#"{"arms": [1, "x"]}"#)
+        else {
+            panic!("expected a 400");
+        };
+        assert_eq!(fields[0].field, "arms[1]");
+        assert!(
+            fields[0].message.contains("column"),
+            "{}",
+            fields[0].message
+        );
+        assert!(parse::<Body>(br#"{"arms": []} trailing"#).is_err());
+    }
+}

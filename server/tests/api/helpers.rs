@@ -1,14 +1,102 @@
 use axum::body::Body;
-use axum::http::{Request, StatusCode};
+use std::sync::Arc;
+
+use app::domain::account::{Identity, Role};
+use axum::http::{header, Request, StatusCode};
 use axum::Router;
 use http_body_util::BodyExt;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
+use tokio::sync::OnceCell;
 use tower::ServiceExt;
 
+/// The real router, with every request signed in as a test admin by bearer token unless it
+/// already carries an `Authorization` header (or `x-test-anonymous`, which is removed): the
+/// token is a real one, created in this test's database on first use, so requests pass
+/// through the real auth middleware.
 pub fn app(pool: SqlitePool) -> Router {
     let options = LeptosOptions::builder().output_name("verdict").build();
-    server::router(options, pool)
+    signed_in_as_admin(server::router(options, pool.clone()), pool)
+}
+
+/// Wraps a router so requests without credentials carry a test admin's bearer token.
+pub fn signed_in_as_admin(router: Router, pool: SqlitePool) -> Router {
+    let admin: Arc<OnceCell<String>> = Arc::new(OnceCell::new());
+    let token_pool = pool;
+    router.layer(axum::middleware::map_request(
+        move |mut req: Request<Body>| {
+            let admin = admin.clone();
+            let pool = token_pool.clone();
+            async move {
+                if req.headers_mut().remove("x-test-anonymous").is_none()
+                    && !req.headers().contains_key(header::AUTHORIZATION)
+                {
+                    let secret = admin
+                        .get_or_init(|| async { token(&pool, Role::Admin).await })
+                        .await;
+                    req.headers_mut().insert(
+                        header::AUTHORIZATION,
+                        format!("Bearer {secret}").parse().unwrap(),
+                    );
+                }
+                req
+            }
+        },
+    ))
+}
+
+/// A new bearer token with `role` in this test's database.
+pub async fn token(pool: &SqlitePool, role: Role) -> String {
+    let who = Identity::system("test setup");
+    app::auth::acting_as(
+        who,
+        app::db::accounts::create_token(
+            pool,
+            &format!("test {role}"),
+            role,
+            "tests",
+            chrono::Utc::now(),
+        ),
+    )
+    .await
+    .unwrap()
+    .1
+}
+
+/// Calls a server function as the holder of `token` (or anonymously with None).
+pub async fn call_as(
+    app: &Router,
+    token: Option<&str>,
+    name: &str,
+    json: serde_json::Value,
+) -> (StatusCode, String) {
+    let mut request = Request::post(format!("/api/{name}"))
+        .header("content-type", "application/json")
+        .header("accept", "application/json");
+    request = match token {
+        Some(t) => request.header(header::AUTHORIZATION, format!("Bearer {t}")),
+        None => request.header("x-test-anonymous", "1"),
+    };
+    let request = request.body(Body::from(json.to_string())).unwrap();
+    read(app.clone().oneshot(request).await.unwrap()).await
+}
+
+/// Sends any request as the holder of `token` (or anonymously with None).
+pub async fn send_as(
+    app: &Router,
+    token: Option<&str>,
+    mut request: Request<Body>,
+) -> (StatusCode, String) {
+    match token {
+        Some(t) => request.headers_mut().insert(
+            header::AUTHORIZATION,
+            format!("Bearer {t}").parse().unwrap(),
+        ),
+        None => request
+            .headers_mut()
+            .insert("x-test-anonymous", "1".parse().unwrap()),
+    };
+    read(app.clone().oneshot(request).await.unwrap()).await
 }
 
 pub async fn get(app: &Router, path: &str) -> (StatusCode, String) {
@@ -30,8 +118,21 @@ pub async fn call(app: &Router, name: &str, json: serde_json::Value) -> (StatusC
     read(app.clone().oneshot(request).await.unwrap()).await
 }
 
-async fn read(response: axum::response::Response) -> (StatusCode, String) {
+pub async fn read(response: axum::response::Response) -> (StatusCode, String) {
     let status = response.status();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     (status, String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// For arrangements written as raw SQL: stamps the audit context outside any transaction, so
+/// the raw writes after it are logged as "test setup" instead of refused (the next audited
+/// write's commit clears it).
+pub async fn allow_raw_writes(pool: &SqlitePool) {
+    sqlx::query(
+        "UPDATE audit_context SET actor_name = 'test setup', action = 'test setup', \
+         at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
 }

@@ -41,10 +41,15 @@ async fn experiment(pool: &SqlitePool) -> app::domain::experiment::Experiment {
     revenue.kind = MetricKind::Mean;
     revenue.value_property = "amount".into();
     brief.secondary = vec![purchase, revenue];
-    let exp = app::db::experiments::insert(pool, &new, &brief, Utc::now())
-        .await
-        .unwrap();
+    let who = app::domain::account::Identity::system("test setup");
+    let exp = app::auth::acting_as(
+        who,
+        app::db::experiments::insert(pool, &new, &brief, Utc::now()),
+    )
+    .await
+    .unwrap();
     // Put it where the export's data is: running from 2024-05-01, done before the export ends.
+    crate::helpers::allow_raw_writes(pool).await;
     sqlx::query("UPDATE experiment SET status = 'done', verdict = 'inconclusive', started_at = ?, ended_at = ? WHERE id = ?")
         .bind(Utc.with_ymd_and_hms(2024, 5, 1, 0, 0, 0).unwrap())
         .bind(Utc.with_ymd_and_hms(2024, 6, 14, 0, 0, 0).unwrap())

@@ -1,5 +1,7 @@
 //! HTTP tests: the real router around a fresh SQLite file per test, driven with `oneshot`.
 
+mod audit;
+mod auth;
 mod helpers;
 mod import;
 mod mixpanel;
@@ -7,4 +9,5 @@ mod pages;
 mod program;
 mod rest_v1;
 mod server_fns;
+mod signoffs;
 mod stats_api;

@@ -22,7 +22,8 @@ async fn an_empty_board_offers_the_demo(pool: SqlitePool) {
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn the_board_renders_every_column_with_counts_before_any_script_runs(pool: SqlitePool) {
-    app::db::demo::load(&pool, chrono::Utc::now())
+    let who = app::domain::account::Identity::system("test setup");
+    app::auth::acting_as(who, app::db::demo::load(&pool, chrono::Utc::now()))
         .await
         .unwrap();
     let (status, html) = get(&app(pool), "/").await;
@@ -44,7 +45,8 @@ async fn the_board_renders_every_column_with_counts_before_any_script_runs(pool:
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn a_filtered_board_url_renders_only_matching_cards(pool: SqlitePool) {
-    app::db::demo::load(&pool, chrono::Utc::now())
+    let who = app::domain::account::Identity::system("test setup");
+    app::auth::acting_as(who, app::db::demo::load(&pool, chrono::Utc::now()))
         .await
         .unwrap();
     let (_, html) = get(&app(pool), "/?team=Pricing").await;

@@ -12,7 +12,10 @@ use tower::ServiceExt;
 use crate::helpers::{app, call, get};
 
 async fn demo(pool: &SqlitePool) -> axum::Router {
-    app::db::demo::load(pool, chrono::Utc::now()).await.unwrap();
+    let who = app::domain::account::Identity::system("test setup");
+    app::auth::acting_as(who, app::db::demo::load(pool, chrono::Utc::now()))
+        .await
+        .unwrap();
     app(pool.clone())
 }
 

@@ -456,6 +456,55 @@ async fn a_viewer_token_reads_but_every_write_is_a_403(pool: SqlitePool) {
     assert_eq!(stored.version, 1, "nothing was written");
 }
 
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_viewer_token_works_on_every_read_and_on_the_stats(pool: SqlitePool) {
+    let app = app(pool.clone());
+    running(&app, "watched", "sequential").await;
+    let viewer = token(&pool, Role::Viewer).await;
+
+    for (method, path) in server::api_v1::route_list() {
+        let path = format!("/api/v1{}", path.replace("{key}", "watched"));
+        let body = match path.as_str() {
+            "/api/v1/stats/sample-size" => json!({"kind": "proportion", "baseline_rate": 0.1,
+                "mde_relative": 0.05, "alpha": 0.05, "power": 0.8, "arms": 2, "bonferroni": false}),
+            "/api/v1/stats/analyze" => json!({"engine": "frequentist", "alpha": 0.05,
+                "correction": "holm", "srm_threshold": 0.001,
+                "arms": [{"name": "control", "users": 1000, "weight": 0.5},
+                         {"name": "B", "users": 1000, "weight": 0.5}],
+                "metrics": [{"name": "m", "role": "primary", "kind": "proportion",
+                    "direction": "increase",
+                    "values": {"control": {"conversions": 100}, "B": {"conversions": 120}}}]}),
+            _ if method == Method::GET => Value::Null,
+            _ => continue,
+        };
+        let body = (!body.is_null()).then_some(body);
+        let (status, answer) = send(&app, method.clone(), &path, body, Some(&viewer)).await;
+        assert_eq!(status, StatusCode::OK, "{method} {path}: {answer}");
+    }
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn without_credentials_every_route_is_a_401_with_an_error(pool: SqlitePool) {
+    let app = app(pool);
+    create(&app, "private").await;
+
+    for (method, path) in server::api_v1::route_list() {
+        let path = format!("/api/v1{}", path.replace("{key}", "private"));
+        let request = Request::builder()
+            .method(method.clone())
+            .uri(&path)
+            .header("x-test-anonymous", "1")
+            .body(Body::empty())
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{method} {path}: {body}");
+        assert!(body["error"].is_string(), "{method} {path}: {body}");
+    }
+}
+
 /// A well-formed body for a write route, so only the key can be wrong.
 fn valid_body(path: &str) -> Value {
     if path.ends_with("/transition") {

@@ -58,14 +58,18 @@ async fn previous_snapshot(pool: &SqlitePool) -> i64 {
         ],
         multi_arm_users: 0,
     };
-    app::db::results::insert(
-        pool,
-        exp.id,
-        Source::Manual,
-        &counts,
-        0,
-        0,
-        chrono::Utc::now(),
+    let who = app::domain::account::Identity::system("test setup");
+    app::auth::acting_as(
+        who,
+        app::db::results::insert(
+            pool,
+            exp.id,
+            Source::Manual,
+            &counts,
+            0,
+            0,
+            chrono::Utc::now(),
+        ),
     )
     .await
     .unwrap()

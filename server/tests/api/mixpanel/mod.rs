@@ -28,15 +28,16 @@ const FIXTURE: &str = concat!(
 
 /// The router with retries fast enough for tests.
 fn app(pool: SqlitePool) -> Router {
-    server::router_with(AppState {
+    let router = server::router_with(AppState {
         leptos_options: LeptosOptions::builder().output_name("verdict").build(),
-        pool,
+        pool: pool.clone(),
         pulls: PullRegistry::new(RetryPolicy {
             attempts: 4,
             first_delay: Duration::from_millis(10),
             max_delay: Duration::from_secs(2),
         }),
-    })
+    });
+    crate::helpers::signed_in_as_admin(router, pool)
 }
 
 /// The committed export, decompressed: what Mixpanel would send before gzip.
@@ -68,6 +69,7 @@ async fn arrange(app: &Router, pool: &SqlitePool, base: &str) {
         "rule": {"engine": "sequential"},
     });
     let brief: app::domain::brief::Brief = serde_json::from_value(brief).unwrap();
+    crate::helpers::allow_raw_writes(pool).await;
     sqlx::query("UPDATE experiment SET brief = ?, status = 'running', started_at = '2024-05-01T00:00:00Z' WHERE key = ?")
         .bind(sqlx::types::Json(&brief))
         .bind(KEY)

@@ -1,0 +1,398 @@
+//! Users, sessions' identities and API tokens. Passwords are hashed with argon2id on a blocking
+//! thread (a hash takes tens of milliseconds by design, which would stall the async runtime);
+//! tokens are random 256-bit secrets stored only as their SHA-256.
+
+use argon2::password_hash::rand_core::{OsRng, RngCore};
+use argon2::password_hash::SaltString;
+use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
+use chrono::{DateTime, Utc};
+use sha2::{Digest, Sha256};
+use sqlx::{FromRow, SqlitePool};
+
+use crate::domain::account::{Credential, Identity, NewAccount, Role, TokenSummary, UserSummary};
+use crate::error::AppError;
+
+/// Every token starts with this, so a leaked one is recognisable in logs and secret scanners.
+pub const TOKEN_PREFIX: &str = "vdt_";
+
+#[derive(FromRow)]
+struct UserRow {
+    id: i64,
+    email: String,
+    name: String,
+    role: String,
+    created_at: DateTime<Utc>,
+    disabled_at: Option<DateTime<Utc>>,
+}
+
+impl UserRow {
+    fn role(&self) -> Result<Role, AppError> {
+        Role::parse(&self.role)
+            .ok_or_else(|| AppError::internal("stored role is unknown", &self.role))
+    }
+
+    fn summary(self) -> Result<UserSummary, AppError> {
+        Ok(UserSummary {
+            role: self.role()?,
+            id: self.id,
+            email: self.email,
+            name: self.name,
+            created_at: self.created_at,
+            disabled: self.disabled_at.is_some(),
+        })
+    }
+
+    fn identity(self) -> Result<Identity, AppError> {
+        Ok(Identity {
+            role: self.role()?,
+            user_id: Some(self.id),
+            token_id: None,
+            name: self.name,
+            email: self.email,
+            credential: Credential::Session,
+        })
+    }
+}
+
+const USER_COLUMNS: &str = "id, email, name, role, created_at, disabled_at";
+
+async fn hash_password(password: String) -> Result<String, AppError> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::generate(&mut OsRng);
+        Argon2::default()
+            .hash_password(password.as_bytes(), &salt)
+            .map(|h| h.to_string())
+    })
+    .await
+    .map_err(|e| AppError::internal("the password hashing task failed", e))?
+    .map_err(|e| AppError::internal("password hashing failed", e))
+}
+
+async fn password_matches(password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash of a random string with the same parameters as real ones, made once per process:
+/// checking a password against it costs what a real check costs.
+async fn decoy_hash() -> Result<String, AppError> {
+    static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+    DECOY
+        .get_or_try_init(|| async {
+            let mut bytes = [0u8; 16];
+            OsRng.fill_bytes(&mut bytes);
+            hash_password(format!("{bytes:?}")).await
+        })
+        .await
+        .cloned()
+}
+
+/// How many accounts exist (0 means the first-run setup page is open).
+pub async fn count_users(pool: &SqlitePool) -> Result<i64, AppError> {
+    Ok(sqlx::query_scalar("SELECT count(*) FROM user")
+        .fetch_one(pool)
+        .await?)
+}
+
+fn checked(account: &NewAccount) -> Result<NewAccount, AppError> {
+    let errors = account.validate();
+    if !errors.is_empty() {
+        return Err(AppError::Invalid(errors));
+    }
+    Ok(NewAccount {
+        email: account.email.trim().to_owned(),
+        name: account.name.trim().to_owned(),
+        password: account.password.clone(),
+    })
+}
+
+fn taken(e: sqlx::Error, email: &str) -> AppError {
+    match &e {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            AppError::Conflict(format!("there is already an account for {email}"))
+        }
+        _ => e.into(),
+    }
+}
+
+/// Adds an account (admins on the users page, or `verdict user add`).
+pub async fn create_user(
+    pool: &SqlitePool,
+    account: &NewAccount,
+    role: Role,
+    now: DateTime<Utc>,
+) -> Result<UserSummary, AppError> {
+    let account = checked(account)?;
+    let hash = hash_password(account.password.clone()).await?;
+    let mut tx = pool.begin().await?;
+    let row: UserRow = sqlx::query_as(&format!(
+        "INSERT INTO user (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) \
+         RETURNING {USER_COLUMNS}"
+    ))
+    .bind(&account.email)
+    .bind(&account.name)
+    .bind(role.as_str())
+    .bind(&hash)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| taken(e, &account.email))?;
+    tx.commit().await?;
+    row.summary()
+}
+
+/// The first-run setup: creates the first admin only while there is no account at all, in one
+/// statement, so two people racing through the setup page cannot both become admin.
+pub async fn create_first_admin(
+    pool: &SqlitePool,
+    account: &NewAccount,
+    now: DateTime<Utc>,
+) -> Result<UserSummary, AppError> {
+    let account = checked(account)?;
+    let hash = hash_password(account.password.clone()).await?;
+    let mut tx = pool.begin().await?;
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "INSERT INTO user (email, name, role, password_hash, created_at) \
+         SELECT ?, ?, 'admin', ?, ? WHERE NOT EXISTS (SELECT 1 FROM user) \
+         RETURNING {USER_COLUMNS}"
+    ))
+    .bind(&account.email)
+    .bind(&account.name)
+    .bind(&hash)
+    .bind(now)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let row = row.ok_or_else(|| {
+        AppError::Conflict(
+            "Verdict is already set up: sign in, or ask an admin for an account".into(),
+        )
+    })?;
+    tx.commit().await?;
+    row.summary()
+}
+
+/// The account behind an email and password, if both match and it is not disabled. Unknown
+/// emails still pay for one hash, so response times do not reveal which emails exist.
+pub async fn verify_login(
+    pool: &SqlitePool,
+    email: &str,
+    password: &str,
+) -> Result<Option<Identity>, AppError> {
+    #[derive(FromRow)]
+    struct Login {
+        password_hash: String,
+    }
+    let found: Option<(Login, UserRow)> = {
+        let row: Option<sqlx::sqlite::SqliteRow> = sqlx::query(&format!(
+            "SELECT password_hash, {USER_COLUMNS} FROM user WHERE email = ?"
+        ))
+        .bind(email.trim())
+        .fetch_optional(pool)
+        .await?;
+        match row {
+            Some(r) => Some((Login::from_row(&r)?, UserRow::from_row(&r)?)),
+            None => None,
+        }
+    };
+    let hash = match &found {
+        Some((login, _)) => login.password_hash.clone(),
+        None => decoy_hash().await?,
+    };
+    let matches = password_matches(password.to_owned(), hash).await;
+    match found {
+        Some((_, user)) if matches && user.disabled_at.is_none() => Ok(Some(user.identity()?)),
+        _ => Ok(None),
+    }
+}
+
+/// The identity of a signed-in session's user, re-read on every request so a role change or a
+/// disabled account takes effect at once.
+pub async fn identity_for_user(pool: &SqlitePool, id: i64) -> Result<Option<Identity>, AppError> {
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM user WHERE id = ? AND disabled_at IS NULL"
+    ))
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(UserRow::identity).transpose()
+}
+
+pub async fn list_users(pool: &SqlitePool) -> Result<Vec<UserSummary>, AppError> {
+    let rows: Vec<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM user ORDER BY disabled_at IS NOT NULL, name COLLATE NOCASE"
+    ))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(UserRow::summary).collect()
+}
+
+/// Changes a role or disables/enables an account; refuses to leave the workspace without an
+/// active admin (checked inside the same transaction as the change).
+pub async fn update_user(
+    pool: &SqlitePool,
+    id: i64,
+    role: Role,
+    disabled: bool,
+    now: DateTime<Utc>,
+) -> Result<UserSummary, AppError> {
+    let mut tx = pool.begin().await?;
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "UPDATE user SET role = ?, disabled_at = CASE WHEN ? THEN coalesce(disabled_at, ?) ELSE NULL END \
+         WHERE id = ? RETURNING {USER_COLUMNS}"
+    ))
+    .bind(role.as_str())
+    .bind(disabled)
+    .bind(now)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let row = row.ok_or_else(|| AppError::NotFound(format!("user {id}")))?;
+    let admins: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM user WHERE role = 'admin' AND disabled_at IS NULL",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    if admins == 0 {
+        return Err(AppError::invalid(
+            "role",
+            "this is the last active admin: make someone else admin first",
+        ));
+    }
+    tx.commit().await?;
+    row.summary()
+}
+
+fn secret_hash(secret: &str) -> String {
+    let digest = Sha256::digest(secret.trim().as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[derive(FromRow)]
+struct TokenRow {
+    id: i64,
+    name: String,
+    role: String,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl TokenRow {
+    fn summary(self) -> Result<TokenSummary, AppError> {
+        Ok(TokenSummary {
+            role: Role::parse(&self.role)
+                .ok_or_else(|| AppError::internal("stored role is unknown", &self.role))?,
+            id: self.id,
+            name: self.name,
+            created_by: self.created_by,
+            created_at: self.created_at,
+            revoked_at: self.revoked_at,
+        })
+    }
+}
+
+const TOKEN_COLUMNS: &str = "id, name, role, created_by, created_at, revoked_at";
+
+/// Creates a token and returns it with its secret, which is never stored and never shown again.
+pub async fn create_token(
+    pool: &SqlitePool,
+    name: &str,
+    role: Role,
+    created_by: &str,
+    now: DateTime<Utc>,
+) -> Result<(TokenSummary, String), AppError> {
+    let name = name.trim();
+    if name.is_empty() {
+        return Err(AppError::invalid(
+            "name",
+            "name the token after what uses it (e.g. 'nightly export')",
+        ));
+    }
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    let secret = format!(
+        "{TOKEN_PREFIX}{}",
+        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
+    );
+    let mut tx = pool.begin().await?;
+    let row: TokenRow = sqlx::query_as(&format!(
+        "INSERT INTO api_token (name, role, secret_hash, created_by, created_at) \
+         VALUES (?, ?, ?, ?, ?) RETURNING {TOKEN_COLUMNS}"
+    ))
+    .bind(name)
+    .bind(role.as_str())
+    .bind(secret_hash(&secret))
+    .bind(created_by)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok((row.summary()?, secret))
+}
+
+/// The identity a bearer token acts as, if it exists and is not revoked.
+pub async fn identity_for_token(
+    pool: &SqlitePool,
+    secret: &str,
+) -> Result<Option<Identity>, AppError> {
+    let row: Option<TokenRow> = sqlx::query_as(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM api_token WHERE secret_hash = ? AND revoked_at IS NULL"
+    ))
+    .bind(secret_hash(secret))
+    .fetch_optional(pool)
+    .await?;
+    row.map(|r| {
+        let t = r.summary()?;
+        Ok(Identity {
+            user_id: None,
+            token_id: Some(t.id),
+            name: format!("token {}", t.name),
+            email: String::new(),
+            role: t.role,
+            credential: Credential::Token,
+        })
+    })
+    .transpose()
+}
+
+pub async fn list_tokens(pool: &SqlitePool) -> Result<Vec<TokenSummary>, AppError> {
+    let rows: Vec<TokenRow> = sqlx::query_as(&format!(
+        "SELECT {TOKEN_COLUMNS} FROM api_token ORDER BY revoked_at IS NOT NULL, created_at DESC"
+    ))
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter().map(TokenRow::summary).collect()
+}
+
+/// Revokes a token; the next request that carries it is refused.
+pub async fn revoke_token(
+    pool: &SqlitePool,
+    id: i64,
+    now: DateTime<Utc>,
+) -> Result<TokenSummary, AppError> {
+    let mut tx = pool.begin().await?;
+    let row: Option<TokenRow> = sqlx::query_as(&format!(
+        "UPDATE api_token SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? \
+         RETURNING {TOKEN_COLUMNS}"
+    ))
+    .bind(now)
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let row = row.ok_or_else(|| AppError::NotFound(format!("token {id}")))?;
+    tx.commit().await?;
+    row.summary()
+}
+
+#[cfg(test)]
+#[path = "accounts_tests.rs"]
+mod tests;
