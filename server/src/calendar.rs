@@ -2,15 +2,15 @@
 //! subscribe to from their calendar app, optionally for one team. Built with the `icalendar`
 //! crate (RFC 5545 folding, escaping and CRLF line endings are easy to get subtly wrong by hand).
 //!
-//! Accounts do not exist yet, so the feed URL is public like every other page. Once they do, the
-//! feed should move to an unguessable per-user URL (`/calendar/<random token>.ics`), because
-//! calendar apps cannot send a session cookie.
+//! Calendar apps cannot sign in, so subscriptions use `/calendar/<secret>.ics`: one unguessable
+//! URL per team (the dashboard and the review page show it); `/calendar.ics` itself needs a
+//! session or a bearer token like every other route.
 
 use app::domain::board::BoardFilter;
 use app::domain::experiment::Experiment;
 use app::domain::lifecycle::Status;
 use app::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{Days, NaiveDate};
@@ -28,8 +28,31 @@ pub async fn feed(
     Query(query): Query<FeedQuery>,
     headers: HeaderMap,
 ) -> Response {
+    render(&state, &query.team, &headers).await
+}
+
+/// `GET /calendar/<secret>.ics`: the feed of the team the secret was made for; an unknown
+/// secret is a plain 404 that says nothing about which secrets exist.
+pub async fn secret_feed(
+    State(state): State<AppState>,
+    Path(file): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let secret = file.strip_suffix(".ics").unwrap_or("");
+    match app::db::calendar_feeds::team_for_secret(&state.pool, secret).await {
+        Ok(Some(team)) => render(&state, &team, &headers).await,
+        Ok(None) => (StatusCode::NOT_FOUND, "no such calendar feed").into_response(),
+        Err(e) => (
+            StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            e.to_string(),
+        )
+            .into_response(),
+    }
+}
+
+async fn render(state: &AppState, team: &str, headers: &HeaderMap) -> Response {
     let filter = BoardFilter {
-        team: query.team.trim().to_owned(),
+        team: team.trim().to_owned(),
         ..Default::default()
     };
     let experiments = match app::db::experiments::list(&state.pool, &filter).await {
@@ -47,7 +70,7 @@ pub async fn feed(
     } else {
         format!("Verdict: {} launches and end dates", filter.team)
     };
-    let body = calendar(&experiments, &base_url(&headers), &name).to_string();
+    let body = calendar(&experiments, &base_url(headers), &name).to_string();
     (
         [
             (header::CONTENT_TYPE, "text/calendar; charset=utf-8"),

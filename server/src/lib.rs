@@ -67,6 +67,7 @@ pub fn router_with(state: AppState) -> Router {
             axum::routing::post(import::import).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/calendar.ics", get(calendar::feed))
+        .route("/calendar/{file}", get(calendar::secret_feed))
         .route("/experiments.csv", get(export::experiments_csv))
         .route("/admin/audit.csv", get(audit_export::audit_csv))
         .route("/review.md", get(export::review_markdown))

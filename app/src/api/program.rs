@@ -129,3 +129,17 @@ pub mod ssr {
         })
     }
 }
+
+/// The secret calendar feed URL (a path) for a team, or for every team with an empty name.
+/// Anyone who may read the program may subscribe; the URL works without signing in.
+#[server(input = Json, endpoint = "calendar_feed_url")]
+pub async fn calendar_feed_url(team: String) -> Result<String, AppError> {
+    crate::api::with_status(
+        async move {
+            let pool = crate::state::pool()?;
+            let secret = crate::db::calendar_feeds::secret_for_team(&pool, &team).await?;
+            Ok(format!("/calendar/{secret}.ics"))
+        }
+        .await,
+    )
+}

@@ -5,6 +5,7 @@ pub mod audit_table;
 pub mod brief_editor;
 pub mod brief_view;
 pub mod calculator;
+pub mod calendar_link;
 pub mod card;
 pub mod charts;
 pub mod close_form;

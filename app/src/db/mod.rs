@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod calendar_feeds;
 pub mod demo;
 pub mod experiments;
 pub mod learnings;

@@ -87,11 +87,6 @@ fn FilterBar(view: Option<ProgramView>, query: ProgramQuery) -> impl IntoView {
             }
         };
     let team = query.team.trim().to_owned();
-    let team_param = if team.is_empty() {
-        String::new()
-    } else {
-        format!("?team={}", url_encode(&team))
-    };
     let board_params = if team.is_empty() && query.tag.is_empty() {
         String::new()
     } else {
@@ -121,7 +116,7 @@ fn FilterBar(view: Option<ProgramView>, query: ProgramQuery) -> impl IntoView {
             <a href="/review">"Weekly review"</a>" · "
             <a href="/learnings">"Learnings"</a>" · "
             <a href=format!("/experiments.csv{board_params}") download="">"Export the experiment list (CSV)"</a>" · "
-            <a href=format!("/calendar.ics{team_param}")>"Calendar feed of launches and end dates (.ics)"</a>
+            <crate::components::calendar_link::CalendarLink team=team.clone() label="Calendar feed of launches and end dates (.ics)" />
         </p>
         <p class="muted dates-note">
             "Win rate, durations and decisions count tests by the day they concluded; launches, briefs and sample ratio checks by the day they launched; \"running now\" ignores the dates."

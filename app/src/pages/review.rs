@@ -98,7 +98,7 @@ fn Review(
         <p class="program-links no-print">
             <a href=format!("/review.md?week={week}") data-testid="markdown-export">"Export as Markdown"</a>" · "
             <button type="button" class="small" on:click=|_| { let _ = window().print(); }>"Print"</button>" · "
-            <a href="/calendar.ics">"Calendar feed (.ics)"</a>" · "
+            <crate::components::calendar_link::CalendarLink team=String::new() label="Calendar feed (.ics)" />" · "
             <a href="/program">"Program dashboard"</a>
         </p>
         {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}

@@ -56,7 +56,7 @@ async fn the_dashboard_renders_every_section_with_linked_numbers_before_any_scri
         "Running now, per surface",
         "Following the rules",
         "href=\"/program/list?cohort=shipped\"",
-        "href=\"/calendar.ics\"",
+        "href=\"/calendar/",
     ] {
         assert!(html.contains(needle), "{needle} missing");
     }
@@ -274,4 +274,55 @@ async fn the_csv_export_has_a_row_per_experiment_with_verdict_lift_and_takeaway(
         "'=HYPERLINK(\"x\")",
         "never a live formula"
     );
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_teams_secret_calendar_url_works_without_signing_in_and_nothing_else_does(
+    pool: SqlitePool,
+) {
+    let app = demo(&pool).await;
+    let (_, _, html) = fetch(&app, "/program?team=Pricing").await;
+    let href = html
+        .split("href=\"/calendar/")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .map(|file| format!("/calendar/{file}"))
+        .expect("the dashboard links the team's feed");
+    assert!(href.ends_with(".ics") && href.len() > 50, "{href}");
+
+    let anonymous = |path: &str| {
+        Request::get(path)
+            .header("x-test-anonymous", "1")
+            .header("host", "verdict.test")
+            .body(Body::empty())
+            .unwrap()
+    };
+    let response = app.clone().oneshot(anonymous(&href)).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let cal: Calendar = String::from_utf8_lossy(&bytes).parse().unwrap();
+    let summaries: Vec<String> = cal
+        .events()
+        .filter_map(|e| e.get_summary().map(str::to_owned))
+        .collect();
+    assert!(summaries.contains(&"Ends: Annual plan toggle default".to_owned()));
+    assert!(
+        !summaries.iter().any(|s| s.contains("One-page checkout")),
+        "another team"
+    );
+
+    let guessed = app
+        .clone()
+        .oneshot(anonymous(
+            "/calendar/0123456789abcdef0123456789abcdef0123456789abcdef.ics",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(guessed.status(), StatusCode::NOT_FOUND);
+    let plain = app
+        .clone()
+        .oneshot(anonymous("/calendar.ics"))
+        .await
+        .unwrap();
+    assert_eq!(plain.status(), StatusCode::UNAUTHORIZED);
 }
