@@ -95,7 +95,8 @@ pub fn sample_size(req: &SampleSizeRequest) -> Result<SampleSizeResponse, StatsI
             InputProblem::EffectTooSmall(req.mde_relative),
         ));
     }
-    let n_per_arm = n_exact.ceil() as u64;
+    // At least one user: an effect huge next to its sd makes the formula underflow to 0.
+    let n_per_arm = (n_exact.ceil() as u64).max(1);
     let total_users = n_per_arm.checked_mul(u64::from(req.arms)).ok_or_else(|| {
         StatsInputError::new("arms", InputProblem::TooManyArms(i64::from(req.arms)))
     })?;
@@ -256,5 +257,26 @@ impl Plan {
                 normal_cdf(delta.abs() * (n / 2.0).sqrt() / sd - za)
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the `sample_size` fuzz target: an sd of 1e-322 made n underflow to 0, and the
+    /// API answered a plan of 0 users per arm.
+    #[test]
+    fn a_plan_has_at_least_one_user_per_arm_even_when_the_formula_underflows() {
+        let req = SampleSizeRequest::new(
+            SampleSizeBaseline::Mean {
+                baseline_mean: 72.5,
+                sd: 105e-324,
+            },
+            -6.02,
+        );
+        let plan = sample_size(&req).expect("a valid request");
+        assert_eq!((plan.n_per_arm, plan.total_users), (1, 2));
+        assert!(achieved_power(&req, plan.n_per_arm) >= req.power);
     }
 }
