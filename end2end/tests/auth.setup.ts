@@ -10,14 +10,14 @@ async function firstRun(page: Page, origin: string) {
   // A mistyped confirmation is caught and the typed name and email are kept.
   await page.getByLabel('Your name').fill(ADMIN.name);
   await page.getByLabel('Email').fill(ADMIN.email);
-  await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+  await page.locator('input[name="password"]').fill(ADMIN.password);
   await page.getByLabel('Password again').fill('something else entirely');
   await page.getByRole('button', { name: 'Create the admin account' }).click();
   await expect(page.getByRole('alert')).toContainText('The two passwords differ');
   await expect(page.getByLabel('Email')).toHaveValue(ADMIN.email);
 
   await page.getByLabel('Your name').fill(ADMIN.name);
-  await page.getByLabel('Password', { exact: true }).fill(ADMIN.password);
+  await page.locator('input[name="password"]').fill(ADMIN.password);
   await page.getByLabel('Password again').fill(ADMIN.password);
   await page.getByRole('button', { name: 'Create the admin account' }).click();
   await expect(page).toHaveURL(`${origin}/`);
