@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
 use sqlx::{FromRow, SqlitePool};
 
+use super::audit::AuditedTx;
 use crate::domain::account::{Credential, Identity, NewAccount, Role, TokenSummary, UserSummary};
 use crate::error::AppError;
 
@@ -133,7 +134,7 @@ pub async fn create_user(
 ) -> Result<UserSummary, AppError> {
     let account = checked(account)?;
     let hash = hash_password(account.password.clone()).await?;
-    let mut tx = pool.begin().await?;
+    let mut tx = AuditedTx::begin(pool, "add user").await?;
     let row: UserRow = sqlx::query_as(&format!(
         "INSERT INTO user (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) \
          RETURNING {USER_COLUMNS}"
@@ -159,7 +160,9 @@ pub async fn create_first_admin(
 ) -> Result<UserSummary, AppError> {
     let account = checked(account)?;
     let hash = hash_password(account.password.clone()).await?;
-    let mut tx = pool.begin().await?;
+    // Nobody is signed in yet: the server writes the first account on the visitor's behalf.
+    let who = Identity::system("first-run setup");
+    let mut tx = crate::auth::acting_as(who, AuditedTx::begin(pool, "set up first admin")).await?;
     let row: Option<UserRow> = sqlx::query_as(&format!(
         "INSERT INTO user (email, name, role, password_hash, created_at) \
          SELECT ?, ?, 'admin', ?, ? WHERE NOT EXISTS (SELECT 1 FROM user) \
@@ -244,7 +247,7 @@ pub async fn update_user(
     disabled: bool,
     now: DateTime<Utc>,
 ) -> Result<UserSummary, AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = AuditedTx::begin(pool, "update user").await?;
     let row: Option<UserRow> = sqlx::query_as(&format!(
         "UPDATE user SET role = ?, disabled_at = CASE WHEN ? THEN coalesce(disabled_at, ?) ELSE NULL END \
          WHERE id = ? RETURNING {USER_COLUMNS}"
@@ -323,7 +326,7 @@ pub async fn create_token(
         "{TOKEN_PREFIX}{}",
         bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
     );
-    let mut tx = pool.begin().await?;
+    let mut tx = AuditedTx::begin(pool, "create token").await?;
     let row: TokenRow = sqlx::query_as(&format!(
         "INSERT INTO api_token (name, role, secret_hash, created_by, created_at) \
          VALUES (?, ?, ?, ?, ?) RETURNING {TOKEN_COLUMNS}"
@@ -379,7 +382,7 @@ pub async fn revoke_token(
     id: i64,
     now: DateTime<Utc>,
 ) -> Result<TokenSummary, AppError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = AuditedTx::begin(pool, "revoke token").await?;
     let row: Option<TokenRow> = sqlx::query_as(&format!(
         "UPDATE api_token SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? \
          RETURNING {TOKEN_COLUMNS}"

@@ -2,6 +2,7 @@ use chrono::Utc;
 use sqlx::SqlitePool;
 
 use super::*;
+use crate::db::test_seed::as_tester;
 use crate::domain::account::{Credential, NewAccount, Role};
 use crate::error::AppError;
 
@@ -15,12 +16,12 @@ fn account(email: &str) -> NewAccount {
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn a_user_signs_in_with_the_right_password_only(pool: SqlitePool) {
-    let ana = create_user(
+    let ana = as_tester(create_user(
         &pool,
         &account(" Ana@Example.com "),
         Role::Editor,
         Utc::now(),
-    )
+    ))
     .await
     .unwrap();
     assert_eq!(ana.email, "Ana@Example.com", "stored trimmed");
@@ -53,16 +54,27 @@ async fn a_user_signs_in_with_the_right_password_only(pool: SqlitePool) {
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn a_duplicate_email_or_a_short_password_is_refused_by_field(pool: SqlitePool) {
-    create_user(&pool, &account("ana@example.com"), Role::Viewer, Utc::now())
-        .await
-        .unwrap();
-    let again = create_user(&pool, &account("ANA@example.com"), Role::Viewer, Utc::now()).await;
+    as_tester(create_user(
+        &pool,
+        &account("ana@example.com"),
+        Role::Viewer,
+        Utc::now(),
+    ))
+    .await
+    .unwrap();
+    let again = as_tester(create_user(
+        &pool,
+        &account("ANA@example.com"),
+        Role::Viewer,
+        Utc::now(),
+    ))
+    .await;
     assert!(matches!(again, Err(AppError::Conflict(m)) if m.contains("already an account")));
     let short = NewAccount {
         password: "short".into(),
         ..account("bob@example.com")
     };
-    match create_user(&pool, &short, Role::Viewer, Utc::now()).await {
+    match as_tester(create_user(&pool, &short, Role::Viewer, Utc::now())).await {
         Err(AppError::Invalid(errors)) => assert_eq!(errors[0].field, "password"),
         other => panic!("{other:?}"),
     }
@@ -85,10 +97,15 @@ async fn a_disabled_user_cannot_sign_in_and_the_last_admin_stays(pool: SqlitePoo
     let ana = create_first_admin(&pool, &account("ana@example.com"), Utc::now())
         .await
         .unwrap();
-    let bob = create_user(&pool, &account("bob@example.com"), Role::Editor, Utc::now())
-        .await
-        .unwrap();
-    let last = update_user(&pool, ana.id, Role::Editor, false, Utc::now()).await;
+    let bob = as_tester(create_user(
+        &pool,
+        &account("bob@example.com"),
+        Role::Editor,
+        Utc::now(),
+    ))
+    .await
+    .unwrap();
+    let last = as_tester(update_user(&pool, ana.id, Role::Editor, false, Utc::now())).await;
     assert!(
         matches!(last, Err(AppError::Invalid(e)) if e[0].message.contains("last active admin"))
     );
@@ -102,7 +119,7 @@ async fn a_disabled_user_cannot_sign_in_and_the_last_admin_stays(pool: SqlitePoo
         "the refused change was rolled back"
     );
 
-    let bob = update_user(&pool, bob.id, Role::Editor, true, Utc::now())
+    let bob = as_tester(update_user(&pool, bob.id, Role::Editor, true, Utc::now()))
         .await
         .unwrap();
     assert!(bob.disabled);
@@ -117,9 +134,15 @@ async fn a_disabled_user_cannot_sign_in_and_the_last_admin_stays(pool: SqlitePoo
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn a_token_works_until_revoked_and_only_its_hash_is_stored(pool: SqlitePool) {
-    let (token, secret) = create_token(&pool, "nightly export", Role::Viewer, "Ana", Utc::now())
-        .await
-        .unwrap();
+    let (token, secret) = as_tester(create_token(
+        &pool,
+        "nightly export",
+        Role::Viewer,
+        "Ana",
+        Utc::now(),
+    ))
+    .await
+    .unwrap();
     assert!(secret.starts_with(TOKEN_PREFIX) && secret.len() == TOKEN_PREFIX.len() + 64);
     let stored: String = sqlx::query_scalar("SELECT secret_hash FROM api_token")
         .fetch_one(&pool)
@@ -131,11 +154,13 @@ async fn a_token_works_until_revoked_and_only_its_hash_is_stored(pool: SqlitePoo
     assert_eq!(who.name, "token nightly export");
     assert_eq!(identity_for_token(&pool, "vdt_0000").await.unwrap(), None);
 
-    let revoked = revoke_token(&pool, token.id, Utc::now()).await.unwrap();
+    let revoked = as_tester(revoke_token(&pool, token.id, Utc::now()))
+        .await
+        .unwrap();
     assert!(revoked.revoked_at.is_some());
     assert_eq!(identity_for_token(&pool, &secret).await.unwrap(), None);
     assert!(matches!(
-        create_token(&pool, " ", Role::Viewer, "Ana", Utc::now()).await,
+        as_tester(create_token(&pool, " ", Role::Viewer, "Ana", Utc::now())).await,
         Err(AppError::Invalid(_))
     ));
 }

@@ -491,3 +491,60 @@ async fn the_list_filters_by_actor_action_entity_date_and_text_and_pages_newest_
     assert_eq!(actors, ["system (import)", "tester"]);
     assert_eq!(actions, ["move to ready", "propose"]);
 }
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn accounts_and_tokens_are_logged_without_passwords_or_secrets(pool: SqlitePool) {
+    use crate::db::accounts;
+    use crate::domain::account::{NewAccount, Role};
+    let account = NewAccount {
+        email: "ana@example.com".into(),
+        name: "Ana".into(),
+        password: "correct horse battery".into(),
+    };
+    // The setup page runs before anyone is signed in: it acts as the server itself.
+    accounts::create_first_admin(&pool, &account, Utc::now())
+        .await
+        .unwrap();
+    let (token, secret) = as_tester(accounts::create_token(
+        &pool,
+        "nightly export",
+        Role::Viewer,
+        "Ana",
+        Utc::now(),
+    ))
+    .await
+    .unwrap();
+    as_tester(accounts::revoke_token(&pool, token.id, Utc::now()))
+        .await
+        .unwrap();
+
+    let log = all(&pool).await;
+    let seen: Vec<(&str, &str, &str)> = log
+        .iter()
+        .map(|e| (e.actor.as_str(), e.action.as_str(), e.entity_key.as_str()))
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            ("tester", "revoke token", "nightly export"),
+            ("tester", "create token", "nightly export"),
+            (
+                "system (first-run setup)",
+                "set up first admin",
+                "ana@example.com"
+            ),
+        ]
+    );
+    assert_eq!(
+        field(&log[2], "password").after.as_deref(),
+        Some("(hidden)")
+    );
+    assert!(field(&log[0], "revoked_at").after.is_some());
+    let raw: String = sqlx::query_scalar(
+        "SELECT group_concat(coalesce(before, '') || coalesce(after, '')) FROM audit_log",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(!raw.contains("argon2") && !raw.contains(&secret), "{raw}");
+}
