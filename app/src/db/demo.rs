@@ -648,8 +648,8 @@ pub async fn load(pool: &SqlitePool, now: DateTime<Utc>) -> Result<usize, AppErr
         };
         // Two weeks before the planned start, but never in the future: a proposal for a test
         // that starts next month was still written in the past (a few days ago).
-        let created = (now + Duration::days(start - 14))
-            .min(now - Duration::days(1 + start.rem_euclid(6)));
+        let created =
+            (now + Duration::days(start - 14)).min(now - Duration::days(1 + start.rem_euclid(6)));
         let mut exp = experiments::insert(pool, &new, &brief, created).await?;
         // Walk the real lifecycle so each demo experiment has a truthful history.
         let steps: &[Status] = match status {
