@@ -117,3 +117,16 @@ test('search finds an experiment by a word in its summary, and by one in its les
   await open(page, `${DEMO}/learnings?q=reassurance&team=Pricing`);
   await expect(page.locator('li[data-key="price_ending_99_vs_00"]')).toBeVisible();
 });
+
+test('proposing shows similar finished experiments beside the form', async ({ page, request }) => {
+  await ensureDemo(request);
+  await open(page, `${DEMO}/experiments/new`);
+  await expect(page.getByRole('heading', { name: 'Similar past experiments' })).toHaveCount(0);
+  await page.getByLabel('Surface').fill('checkout');
+  const similar = page.getByRole('complementary', { name: 'Similar past experiments' });
+  await expect(similar.getByRole('heading', { name: 'Similar past experiments' })).toBeVisible();
+  await expect(similar.getByRole('link').first()).toBeVisible();
+  await page.getByLabel('Surface').fill('nowhere-at-all');
+  await page.getByLabel('Title').fill('zzqx qqvw');
+  await expect(similar.getByRole('heading')).toHaveCount(0);
+});

@@ -31,3 +31,19 @@ pub async fn search_learnings(query: LearningQuery) -> Result<Learnings, AppErro
         .await,
     )
 }
+
+/// Finished experiments similar to a proposal being typed (same surface, or a shared word in
+/// the title), shown beside the form so nobody re-runs last quarter's test unknowingly.
+#[server(input = Json, endpoint = "similar_experiments")]
+pub async fn similar_experiments(
+    title: String,
+    surface: String,
+) -> Result<Vec<crate::domain::learning::Learning>, AppError> {
+    crate::api::with_status(
+        async move {
+            let pool = crate::state::pool()?;
+            crate::db::learnings::similar(&pool, &title, &surface, 5).await
+        }
+        .await,
+    )
+}

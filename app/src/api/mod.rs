@@ -26,6 +26,8 @@ pub const READ_ONLY: &[&str] = &[
     "list_cohort",
     "get_sign_offs",
     "get_workspace_settings",
+    "calendar_feed_url",
+    "similar_experiments",
 ];
 
 /// Server functions for admins: accounts, tokens, settings, data sources, the audit log.

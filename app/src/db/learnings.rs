@@ -147,3 +147,40 @@ pub async fn facets(pool: &SqlitePool) -> Result<(LearningFacets, u64), AppError
 #[cfg(test)]
 #[path = "learnings_tests.rs"]
 mod tests;
+
+/// Finished experiments like a proposal being written: those on the same surface, and those
+/// whose title, hypothesis, post-mortem or tags share a word with its title; same-surface ones
+/// first, then by text relevance, at most `limit`.
+pub async fn similar(
+    pool: &SqlitePool,
+    title: &str,
+    surface: &str,
+    limit: i64,
+) -> Result<Vec<Learning>, AppError> {
+    let surface = surface.trim();
+    let fts = crate::domain::learning::fts_any(title);
+    if fts.is_none() && surface.is_empty() {
+        return Ok(Vec::new());
+    }
+    let keys: Vec<String> = sqlx::query_scalar(
+        "SELECT e.key FROM experiment e \
+         LEFT JOIN (SELECT rowid AS id, bm25(learning_search) AS rank FROM learning_search \
+                    WHERE ?1 IS NOT NULL AND learning_search MATCH ?1) h ON h.id = e.id \
+         WHERE e.status = 'done' AND (h.id IS NOT NULL OR (?2 != '' AND e.surface = ?2)) \
+         ORDER BY (?2 != '' AND e.surface = ?2) DESC, h.rank IS NULL, h.rank, e.ended_at DESC \
+         LIMIT ?3",
+    )
+    .bind(fts)
+    .bind(surface)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    let mut all = search(pool, &LearningQuery::default()).await?;
+    let mut out = Vec::with_capacity(keys.len());
+    for key in keys {
+        if let Some(i) = all.iter().position(|l| l.key == key) {
+            out.push(all.swap_remove(i));
+        }
+    }
+    Ok(out)
+}

@@ -135,3 +135,49 @@ async fn words_in_a_post_mortems_lessons_are_found_too(pool: SqlitePool) {
     // Hypothesis text from the brief is indexed as well.
     assert_eq!(search(&pool, &query("buyers")).await.unwrap().len(), 2);
 }
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn similar_finds_finished_tests_on_the_surface_or_sharing_a_title_word(pool: SqlitePool) {
+    crate::db::test_seed::as_tester(crate::db::demo::load(&pool, chrono::Utc::now()))
+        .await
+        .unwrap();
+    let done: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT key, title, surface FROM experiment WHERE status = 'done' ORDER BY id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let (key, title, surface) = done[0].clone();
+
+    let on_surface = similar(&pool, "", &surface, 5).await.unwrap();
+    assert!(!on_surface.is_empty());
+    assert!(
+        on_surface.iter().all(|l| l.surface == surface),
+        "{on_surface:?}"
+    );
+
+    // One distinctive word of a finished test's title, typed among unrelated ones.
+    let word = title
+        .split(|c: char| !c.is_alphanumeric())
+        .max_by_key(|w| w.len())
+        .unwrap();
+    let by_word = similar(&pool, &format!("zzqx {word}"), "nowhere", 5)
+        .await
+        .unwrap();
+    assert!(by_word.iter().any(|l| l.key == key), "{word}: {by_word:?}");
+
+    assert!(similar(&pool, "zzqx qqvw", "nowhere", 5)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(similar(&pool, "", "", 5).await.unwrap().is_empty());
+    // Unfinished tests are not learnings.
+    let running: Vec<String> =
+        sqlx::query_scalar("SELECT surface FROM experiment WHERE status = 'running' LIMIT 1")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    for l in similar(&pool, "", &running[0], 5).await.unwrap() {
+        assert!(done.iter().any(|(k, ..)| *k == l.key));
+    }
+}

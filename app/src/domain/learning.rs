@@ -66,6 +66,18 @@ pub fn fts_query(q: &str) -> Option<String> {
     })
 }
 
+/// An FTS5 query matching documents holding ANY of the words (each a quoted prefix): what
+/// "similar" means while someone is still typing a proposal's title. Words under three letters
+/// ("a", "on") would match nearly everything and are left out.
+pub fn fts_any(q: &str) -> Option<String> {
+    let words: Vec<String> = search_words(q)
+        .into_iter()
+        .filter(|w| w.chars().count() >= 3)
+        .map(|w| format!("\"{w}\"*"))
+        .collect();
+    (!words.is_empty()).then(|| words.join(" OR "))
+}
+
 /// Marks that SQLite's `snippet()` puts around matched words; control characters, so they can
 /// never collide with typed text, and the page renders the highlight without raw HTML.
 pub const HIT_START: char = '\u{1}';
@@ -138,6 +150,16 @@ pub struct Learnings {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn similar_matches_any_word_of_three_letters_or_more_and_quotes_each() {
+        assert_eq!(
+            fts_any("One-page checkout on mobile").as_deref(),
+            Some("\"one\"* OR \"page\"* OR \"checkout\"* OR \"mobile\"*")
+        );
+        assert_eq!(fts_any("a b"), None);
+        assert_eq!(fts_any("NEAR(\"x\")").as_deref(), Some("\"near\"*"));
+    }
 
     #[test]
     fn typed_text_becomes_quoted_prefix_terms_and_never_fts_syntax() {

@@ -5,6 +5,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
 use crate::api::experiments::create_experiment;
+use crate::api::learnings::similar_experiments;
 use crate::components::error_view::Problems;
 use crate::domain::experiment::{ExperimentKey, NewExperimentForm};
 use crate::error::AppError;
@@ -62,5 +63,47 @@ pub fn NewExperimentPage() -> impl IntoView {
             {move || view! { <Problems items=problems() /> }}
             <button type="submit" class="primary" disabled=move || create.pending().get()>"Propose"</button>
         </form>
+        <SimilarPast form />
+    }
+}
+
+/// Finished experiments like this one (same surface, or a word of the title), as the person
+/// types: the learnings are most useful before a test is proposed again.
+#[component]
+fn SimilarPast(form: RwSignal<NewExperimentForm>) -> impl IntoView {
+    let wanted =
+        Memo::new(move |_| form.with(|f| (f.title.trim().to_owned(), f.surface.trim().to_owned())));
+    let similar = Resource::new(
+        move || wanted.get(),
+        |(title, surface)| async move {
+            if title.chars().count() < 3 && surface.is_empty() {
+                return Ok(Vec::new());
+            }
+            similar_experiments(title, surface).await
+        },
+    );
+    view! {
+        <aside class="similar" aria-label="Similar past experiments">
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match similar.await {
+                        Ok(list) if !list.is_empty() => view! {
+                            <h2>"Similar past experiments"</h2>
+                            <ul>
+                                {list.into_iter().map(|l| view! {
+                                    <li>
+                                        <a href=format!("/experiments/{}", l.key)>{l.title.clone()}</a>
+                                        " · "{l.surface.clone()}" · "
+                                        {l.verdict.as_ref().map(|v| v.describe()).unwrap_or_default()}
+                                        {(!l.lessons.is_empty()).then(|| view! { <p class="muted">{l.lessons.clone()}</p> })}
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                        _ => ().into_any(),
+                    }
+                })}
+            </Transition>
+        </aside>
     }
 }
