@@ -137,7 +137,14 @@ pub async fn calendar_feed_url(team: String) -> Result<String, AppError> {
     crate::api::with_status(
         async move {
             let pool = crate::state::pool()?;
-            let secret = crate::db::calendar_feeds::secret_for_team(&pool, &team).await?;
+            // Called while a page renders too, where the render may run outside the request's
+            // `acting_as` scope: act as the signed-in reader explicitly, for the audit log.
+            let who = crate::auth::current().ok_or(AppError::Unauthorized)?;
+            let secret = crate::auth::acting_as(
+                who,
+                crate::db::calendar_feeds::secret_for_team(&pool, &team),
+            )
+            .await?;
             Ok(format!("/calendar/{secret}.ics"))
         }
         .await,

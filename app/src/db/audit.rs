@@ -34,7 +34,10 @@ impl AuditedTx {
                 format!("action '{action}'"),
             )
         })?;
-        let mut tx = pool.begin().await?;
+        // IMMEDIATE: take the write lock before any statement runs, so a transaction never has
+        // to upgrade a read snapshot to a write (SQLite refuses that at once with "database is
+        // locked" when another writer committed meanwhile; the busy timeout does not apply).
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
         stamp(&mut tx, &who, action).await?;
         Ok(Self { tx })
     }
