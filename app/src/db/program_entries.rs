@@ -146,12 +146,9 @@ mod tests {
     use crate::domain::program::Entry;
     use crate::domain::results::{ArmCount, Counts, Source};
 
-    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
-    async fn the_slim_load_gives_the_entries_the_full_load_gives(pool: SqlitePool) {
-        let running = seed(&pool, Seed::new("running", Status::Running)).await;
-        seed(&pool, Seed::new("done", Status::Done)).await;
-        seed(&pool, Seed::new("idea", Status::Proposed)).await;
-        let counts = Counts {
+    /// 10,000 vs 9,000 users on a 50/50 plan: a sample ratio mismatch.
+    fn mismatched_split() -> Counts {
+        Counts {
             arms: vec![
                 ArmCount {
                     name: "control".into(),
@@ -163,7 +160,15 @@ mod tests {
                 },
             ],
             ..Default::default()
-        };
+        }
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn the_slim_load_gives_the_entries_the_full_load_gives(pool: SqlitePool) {
+        let running = seed(&pool, Seed::new("running", Status::Running)).await;
+        seed(&pool, Seed::new("done", Status::Done)).await;
+        seed(&pool, Seed::new("idea", Status::Proposed)).await;
+        let counts = mismatched_split();
         let at = crate::db::test_seed::at(11, 10);
         as_tester(crate::db::results::insert(
             &pool,
@@ -218,19 +223,7 @@ mod tests {
         let after = super::entries(&pool).await.unwrap();
         let team = |es: &[Entry]| es.iter().find(|e| e.key == "first").unwrap().team.clone();
         assert_eq!(team(&after), "Pricing");
-        let counts = Counts {
-            arms: vec![
-                ArmCount {
-                    name: "control".into(),
-                    users: 10_000,
-                },
-                ArmCount {
-                    name: "one_page".into(),
-                    users: 9_000,
-                },
-            ],
-            ..Default::default()
-        };
+        let counts = mismatched_split();
         let at = crate::db::test_seed::at(11, 10);
         as_tester(crate::db::results::insert(
             &pool,
