@@ -27,6 +27,13 @@ pub enum AppError {
     /// Signed in, but the role does not allow this.
     #[error("{0}")]
     Forbidden(String),
+    /// The server is at a bound it keeps on purpose (e.g. concurrent password checks); the
+    /// message says when to try again.
+    #[error("{0}")]
+    Busy(String),
+    /// The request is larger than a limit the server keeps; the message names the limit.
+    #[error("{0}")]
+    TooLarge(String),
     #[error("something went wrong on the server; it has been logged")]
     Internal,
     /// The request never reached our code (network, encoding).
@@ -43,6 +50,8 @@ impl AppError {
             AppError::Conflict(_) => 409,
             AppError::Unauthorized => 401,
             AppError::Forbidden(_) => 403,
+            AppError::TooLarge(_) => 413,
+            AppError::Busy(_) => 503,
             AppError::Internal | AppError::Transport(_) => 500,
         }
     }

@@ -15,15 +15,17 @@ pub struct AppState {
     pub pulls: PullRegistry,
 }
 
-/// The pool, from the router state that `leptos_routes` provides as context.
-pub fn pool() -> Result<SqlitePool, AppError> {
+/// The pool, from the router state that `leptos_routes` provides as context. It takes a
+/// witness that the caller's role was checked (`auth::Viewer::check()` and its siblings), so
+/// no server function can read or write without deciding who may.
+pub fn pool(_checked: &impl crate::auth::Access) -> Result<SqlitePool, AppError> {
     use_context::<AppState>()
         .map(|s| s.pool)
         .ok_or_else(|| AppError::internal("no AppState in context", "missing context"))
 }
 
-/// The live pulls, from the router state.
-pub fn pulls() -> Result<PullRegistry, AppError> {
+/// The live pulls, from the router state (for a checked caller, like `pool`).
+pub fn pulls(_checked: &impl crate::auth::Access) -> Result<PullRegistry, AppError> {
     use_context::<AppState>()
         .map(|s| s.pulls)
         .ok_or_else(|| AppError::internal("no AppState in context", "missing context"))

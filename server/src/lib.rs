@@ -11,11 +11,14 @@ pub mod cli;
 pub mod config;
 pub mod export;
 pub mod import;
+pub mod limits;
+pub mod serve;
 
 use app::app::{shell, App};
 use app::pull::PullRegistry;
 use app::state::AppState;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::prelude::*;
@@ -45,23 +48,38 @@ pub fn router(leptos_options: LeptosOptions, pool: SqlitePool) -> Router {
     })
 }
 
-/// The router around a given state: `main` shares its pull registry with the schedule, and
-/// tests pass one with short retry delays.
+/// The router around a given state with the default limits: tests pass a state with short
+/// retry delays.
 pub fn router_with(state: AppState) -> Router {
+    router_for(state, &config::Config::default())
+}
+
+/// The whole application: `main` passes the configuration it read from the environment.
+///
+/// Layers, outermost first: the trace; the canonical-path check (400 for `..`, `//`, encoded
+/// slashes and backslashes, before anything else looks at the path); response headers; the
+/// session; authentication and the page policy (`auth`); the request timeout and body limit
+/// (`limits`); then the routes. `/pkg` is a file service that never falls through to the app.
+pub fn router_for(state: AppState, config: &config::Config) -> Router {
     let routes = generate_route_list(App);
-    let auth_state = auth::AuthState {
-        pool: state.pool.clone(),
-        limiter: Default::default(),
-    };
+    let auth_state = auth::AuthState::new(state.pool.clone());
+    if tokio::runtime::Handle::try_current().is_ok() {
+        auth::limiter::spawn_pruning(auth_state.limiter.clone());
+    }
     let sign_in = Router::new()
         .route("/auth/login", post(auth::handlers::login))
         .route("/auth/logout", post(auth::handlers::logout))
         .route("/auth/setup", post(auth::handlers::setup))
+        .route("/auth/password", post(auth::handlers::change_password))
         .with_state(auth_state.clone());
-    Router::new()
+    let pkg_dir = std::path::Path::new(&*state.leptos_options.site_root)
+        .join(&*state.leptos_options.site_pkg_dir);
+    let limits = limits::Limits::from_config(config);
+    let mut router = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .merge(sign_in)
-        // Uploads stream through the attributor with bounded memory, so no body-size cap.
+        // Uploads stream through the attributor with bounded memory; their own limits apply
+        // (`limits::Limits::max_upload_bytes`), not the 1 MiB of every other body.
         .route(
             "/experiments/{key}/import",
             axum::routing::post(import::import).layer(axum::extract::DefaultBodyLimit::disable()),
@@ -72,19 +90,30 @@ pub fn router_with(state: AppState) -> Router {
         .route("/admin/audit.csv", get(audit_export::audit_csv))
         .route("/review.md", get(export::review_markdown))
         .nest("/api/v1", api_v1::routes())
+        .nest_service(
+            "/pkg",
+            tower_http::services::ServeDir::new(pkg_dir).precompressed_br(),
+        )
         .leptos_routes(&state, routes, {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
+        // Only signed-in callers get here (the auth layer sends everyone else to sign in):
+        // the site's other static files, else the app's own 404 page.
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(
+            limits.clone(),
+            limits::bound_request,
+        ))
+        .layer(axum::Extension(limits))
         // Every request, the fallback's static files included, passes the auth check; the
         // session layer sits outside it so the check can read the session.
         .layer(axum::middleware::from_fn_with_state(
             auth_state,
             auth::authenticate,
         ))
-        .layer(auth::session_layer(state.pool.clone()))
-        .layer(TraceLayer::new_for_http())
+        .layer(auth::session_layer(state.pool.clone(), config.https()))
+        .layer(axum::middleware::from_fn(no_store))
         // Every response: no framing (clickjacking), no MIME sniffing, no referrer leaking
         // experiment keys to other sites.
         // Pages set their own, stricter policy with a per-response script nonce (app.rs).
@@ -99,6 +128,41 @@ pub fn router_with(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
-        ))
+        ));
+    if config.https() {
+        router = router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ));
+    }
+    router
+        .layer(axum::middleware::from_fn(canonical_path))
+        .layer(TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// Refuses a non-canonical path (400) before routing, sessions or the auth check see it.
+async fn canonical_path(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    match auth::policy::check_canonical(req.uri().path()) {
+        Ok(()) => next.run(req).await,
+        Err(why) => (
+            StatusCode::BAD_REQUEST,
+            [(header::CACHE_CONTROL, "no-store")],
+            format!("bad request: {}\n", why.describe()),
+        )
+            .into_response(),
+    }
+}
+
+/// Pages, exports and API answers hold the program's data: no cache keeps a copy. The
+/// bundle under /pkg (the same for everyone) may be cached.
+async fn no_store(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let cacheable = req.uri().path().starts_with("/pkg/");
+    let mut response = next.run(req).await;
+    if !cacheable && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response
+            .headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }

@@ -58,6 +58,14 @@ enum TokenCommand {
         name: String,
         #[arg(long, value_parser = parse_role)]
         role: app::domain::account::Role,
+        /// Days until the token stops working; 0 for never.
+        #[arg(long, default_value_t = 90)]
+        expires_days: u32,
+        /// The account the token belongs to (its email): the token never exceeds its role and
+        /// stops when it is disabled or demoted. Without it the token belongs to the command
+        /// line, that is, to whoever runs this server.
+        #[arg(long)]
+        owner: Option<String>,
     },
 }
 
@@ -124,17 +132,45 @@ async fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::Token(TokenCommand::Create { name, role }) => {
+        Command::Token(TokenCommand::Create {
+            name,
+            role,
+            expires_days,
+            owner,
+        }) => {
             let pool = server::open_database(&config).await?;
             let who = app::domain::account::Identity::system("command line");
+            let owner = match owner {
+                Some(email) => Some(
+                    app::db::accounts::identity_by_email(&pool, &email)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?
+                        .ok_or_else(|| anyhow::anyhow!("no active account has the email {email}"))?,
+                ),
+                None => None,
+            };
+            let owner = match &owner {
+                Some(identity) => app::db::accounts::TokenOwner::Account(identity),
+                None => app::db::accounts::TokenOwner::CommandLine,
+            };
             let (token, secret) = app::auth::acting_as(
-                who.clone(),
-                app::db::accounts::create_token(&pool, &name, role, &who.name, chrono::Utc::now()),
+                who,
+                app::db::accounts::create_token(
+                    &pool,
+                    &name,
+                    role,
+                    owner,
+                    (expires_days > 0).then_some(expires_days),
+                    chrono::Utc::now(),
+                ),
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+            let expiry = token
+                .expires_at
+                .map_or_else(|| "never expires".to_owned(), |at| format!("expires {}", at.date_naive()));
             println!(
-                "created token '{}' ({}); use it as 'Authorization: Bearer <token>'",
+                "created token '{}' ({}, {expiry}); use it as 'Authorization: Bearer <token>'",
                 token.name, token.role
             );
             println!("{secret}");
@@ -153,12 +189,13 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(config: Config) -> anyhow::Result<()> {
-    // cargo-leptos bakes the bundle's name in at build time, but a binary that plain `cargo`
-    // rebuilt (tests do) has none; the name is fixed in Cargo.toml, so supply it.
-    if std::env::var_os("LEPTOS_OUTPUT_NAME").is_none() {
-        std::env::set_var("LEPTOS_OUTPUT_NAME", "verdict");
-    }
     let mut leptos_options = get_configuration(None)?.leptos_options;
+    // cargo-leptos bakes the bundle's name in at build time, but a binary that plain `cargo`
+    // rebuilt (tests do) has none; the name is fixed in Cargo.toml, so supply it (in the
+    // options, not the process environment, which a running server must not change).
+    if leptos_options.output_name.is_empty() {
+        leptos_options.output_name = "verdict".into();
+    }
     if let Some(addr) = config.site_addr {
         leptos_options.site_addr = addr;
     }
@@ -166,22 +203,21 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     let pool = server::open_database(&config).await?;
     let pulls = app::pull::PullRegistry::default();
     app::pull::scheduler::spawn(pool.clone(), pulls.clone());
-    let app = server::router_with(app::state::AppState {
-        leptos_options,
-        pool,
-        pulls,
-    });
+    server::auth::spawn_session_purge(pool.clone());
+    let app = server::router_for(
+        app::state::AppState {
+            leptos_options,
+            pool,
+            pulls,
+        },
+        &config,
+    );
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
     tracing::info!("listening on http://{addr}");
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async {
+    server::serve::run(listener, app, config.http_limits(), async {
         let _ = tokio::signal::ctrl_c().await;
     })
-    .await?;
-    Ok(())
+    .await
 }

@@ -14,29 +14,33 @@ pub struct CreatedToken {
     pub secret: String,
 }
 
-/// Who is signed in (None before sign-in, e.g. on the login page).
+/// Who is signed in. Before sign-in (the login page renders the layout in-process, without an
+/// identity) it is refused like every other function, and the layout shows no navigation.
 #[server(input = Json, endpoint = "whoami")]
+#[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn whoami() -> Result<Option<Identity>, AppError> {
-    Ok(crate::auth::current())
+    Ok(Some(crate::auth::Viewer::check()?.into_identity()))
 }
 
 #[server(input = Json, endpoint = "list_users")]
+#[middleware(crate::auth::Gate::ADMINS)]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
     crate::api::with_status(
         async move {
-            crate::auth::require(Role::Admin)?;
-            crate::db::accounts::list_users(&crate::state::pool()?).await
+            let who = crate::auth::Admin::check()?;
+            crate::db::accounts::list_users(&crate::state::pool(&who)?).await
         }
         .await,
     )
 }
 
 #[server(input = Json, endpoint = "add_user")]
+#[middleware(crate::auth::Gate::ADMINS)]
 pub async fn add_user(account: NewAccount, role: Role) -> Result<UserSummary, AppError> {
     crate::api::with_status(
         async move {
-            crate::auth::require(Role::Admin)?;
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Admin::check()?;
+            let pool = crate::state::pool(&who)?;
             crate::db::accounts::create_user(&pool, &account, role, chrono::Utc::now()).await
         }
         .await,
@@ -44,11 +48,12 @@ pub async fn add_user(account: NewAccount, role: Role) -> Result<UserSummary, Ap
 }
 
 #[server(input = Json, endpoint = "update_user")]
+#[middleware(crate::auth::Gate::ADMINS)]
 pub async fn update_user(id: i64, role: Role, disabled: bool) -> Result<UserSummary, AppError> {
     crate::api::with_status(
         async move {
-            crate::auth::require(Role::Admin)?;
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Admin::check()?;
+            let pool = crate::state::pool(&who)?;
             crate::db::accounts::update_user(&pool, id, role, disabled, chrono::Utc::now()).await
         }
         .await,
@@ -56,27 +61,36 @@ pub async fn update_user(id: i64, role: Role, disabled: bool) -> Result<UserSumm
 }
 
 #[server(input = Json, endpoint = "list_tokens")]
+#[middleware(crate::auth::Gate::ADMINS)]
 pub async fn list_tokens() -> Result<Vec<TokenSummary>, AppError> {
     crate::api::with_status(
         async move {
-            crate::auth::require(Role::Admin)?;
-            crate::db::accounts::list_tokens(&crate::state::pool()?).await
+            let who = crate::auth::Admin::check()?;
+            crate::db::accounts::list_tokens(&crate::state::pool(&who)?).await
         }
         .await,
     )
 }
 
 #[server(input = Json, endpoint = "create_token")]
-pub async fn create_token(name: String, role: Role) -> Result<CreatedToken, AppError> {
+#[middleware(crate::auth::Gate::ADMINS)]
+/// A token owned by the admin creating it: it never exceeds their role, and stops working if
+/// they are disabled or demoted. `expires_days` None: never expires.
+pub async fn create_token(
+    name: String,
+    role: Role,
+    expires_days: Option<u32>,
+) -> Result<CreatedToken, AppError> {
     crate::api::with_status(
         async move {
-            let admin = crate::auth::require(Role::Admin)?;
-            let pool = crate::state::pool()?;
+            let admin = crate::auth::Admin::check()?;
+            let pool = crate::state::pool(&admin)?;
             let (token, secret) = crate::db::accounts::create_token(
                 &pool,
                 &name,
                 role,
-                &admin.name,
+                crate::db::accounts::TokenOwner::Account(admin.identity()),
+                expires_days,
                 chrono::Utc::now(),
             )
             .await?;
@@ -87,12 +101,32 @@ pub async fn create_token(name: String, role: Role) -> Result<CreatedToken, AppE
 }
 
 #[server(input = Json, endpoint = "revoke_token")]
+#[middleware(crate::auth::Gate::ADMINS)]
 pub async fn revoke_token(id: i64) -> Result<TokenSummary, AppError> {
     crate::api::with_status(
         async move {
-            crate::auth::require(Role::Admin)?;
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Admin::check()?;
+            let pool = crate::state::pool(&who)?;
             crate::db::accounts::revoke_token(&pool, id, chrono::Utc::now()).await
+        }
+        .await,
+    )
+}
+
+/// Resets someone's password: returns a generated one to show once; they must choose their
+/// own at the next sign-in, and every session of theirs ends now.
+#[server(input = Json, endpoint = "reset_password")]
+#[middleware(crate::auth::Gate::ADMINS)]
+pub async fn reset_password(id: i64) -> Result<String, AppError> {
+    crate::api::with_status(
+        async move {
+            let admin = crate::auth::Admin::check()?;
+            let pool = crate::state::pool(&admin)?;
+            crate::auth::acting_as(
+                admin.into_identity(),
+                crate::db::sessions::reset_password(&pool, id),
+            )
+            .await
         }
         .await,
     )

@@ -11,12 +11,13 @@ pub const PAGE_SIZE: i64 = 50;
 
 /// One page of the log, newest first, filtered as the form says.
 #[server(input = Json, endpoint = "list_audit")]
+#[middleware(crate::auth::Gate::ADMINS)]
 pub async fn list_audit(filter: AuditFilterForm) -> Result<AuditPage, AppError> {
     crate::api::with_status(
         async move {
-            crate::auth::require(crate::domain::account::Role::Admin)?;
+            let who = crate::auth::Admin::check()?;
             let query = filter.parse().map_err(AppError::Invalid)?;
-            let pool = crate::state::pool()?;
+            let pool = crate::state::pool(&who)?;
             // One more than a page tells whether an older page exists.
             let mut entries = crate::db::audit::list(&pool, &query, PAGE_SIZE + 1).await?;
             let older = if entries.len() as i64 > PAGE_SIZE {

@@ -33,12 +33,14 @@ pub struct Moved {
 }
 
 #[server(input = Json, endpoint = "get_board")]
+#[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn get_board(filter: BoardFilter) -> Result<Board, AppError> {
     crate::api::with_status(
         async move {
             use crate::db::experiments as db;
             use crate::domain::board::Card;
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Viewer::check()?;
+            let pool = crate::state::pool(&who)?;
             let today = chrono::Utc::now().date_naive();
             let experiments = db::list(&pool, &filter).await?;
             let (teams, owners, tags) = db::facets(&pool).await?;
@@ -58,11 +60,13 @@ pub async fn get_board(filter: BoardFilter) -> Result<Board, AppError> {
 }
 
 #[server(input = Json, endpoint = "get_experiment")]
+#[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn get_experiment(key: String) -> Result<ExperimentDetail, AppError> {
     crate::api::with_status(
         async move {
             use crate::db::experiments as db;
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Viewer::check()?;
+            let pool = crate::state::pool(&who)?;
             let experiment = db::by_key(&pool, &key).await?;
             let history = db::history(&pool, experiment.id).await?;
             let overlapping =
@@ -92,10 +96,12 @@ pub async fn get_experiment(key: String) -> Result<ExperimentDetail, AppError> {
 }
 
 #[server(input = Json, endpoint = "create_experiment")]
+#[middleware(crate::auth::Gate::EDITORS)]
 pub async fn create_experiment(form: NewExperimentForm) -> Result<String, AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Editor::check()?;
+            let pool = crate::state::pool(&who)?;
             let exp = ssr::create(&pool, &form, chrono::Utc::now()).await?;
             Ok(exp.key.to_string())
         }
@@ -105,10 +111,12 @@ pub async fn create_experiment(form: NewExperimentForm) -> Result<String, AppErr
 
 /// Saves the brief edited from `version`; a stale version is a conflict, never an overwrite.
 #[server(input = Json, endpoint = "save_brief")]
+#[middleware(crate::auth::Gate::EDITORS)]
 pub async fn save_brief(key: String, version: i64, brief: Brief) -> Result<i64, AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Editor::check()?;
+            let pool = crate::state::pool(&who)?;
             ssr::save_brief(&pool, &key, version, &brief, chrono::Utc::now()).await
         }
         .await,
@@ -116,13 +124,15 @@ pub async fn save_brief(key: String, version: i64, brief: Brief) -> Result<i64, 
 }
 
 #[server(input = Json, endpoint = "transition_experiment")]
+#[middleware(crate::auth::Gate::EDITORS)]
 pub async fn transition_experiment(
     key: String,
     request: TransitionRequest,
 ) -> Result<Moved, AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Editor::check()?;
+            let pool = crate::state::pool(&who)?;
             let (moved, warnings) =
                 ssr::transition(&pool, &key, &request, chrono::Utc::now()).await?;
             Ok(Moved {
@@ -137,10 +147,12 @@ pub async fn transition_experiment(
 }
 
 #[server(input = Json, endpoint = "archive_experiment")]
+#[middleware(crate::auth::Gate::EDITORS)]
 pub async fn archive_experiment(key: String, archived: bool) -> Result<(), AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Editor::check()?;
+            let pool = crate::state::pool(&who)?;
             crate::db::experiments::set_archived(&pool, &key, archived, chrono::Utc::now()).await
         }
         .await,
@@ -148,10 +160,12 @@ pub async fn archive_experiment(key: String, archived: bool) -> Result<(), AppEr
 }
 
 #[server(input = Json, endpoint = "load_demo")]
+#[middleware(crate::auth::Gate::ADMINS)]
 pub async fn load_demo() -> Result<usize, AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Admin::check()?;
+            let pool = crate::state::pool(&who)?;
             crate::db::demo::load(&pool, chrono::Utc::now()).await
         }
         .await,
@@ -160,11 +174,13 @@ pub async fn load_demo() -> Result<usize, AppError> {
 
 /// Turns a done experiment's "next test idea" into a proposal linked to it; returns its key.
 #[server(input = Json, endpoint = "propose_follow_up")]
+#[middleware(crate::auth::Gate::EDITORS)]
 pub async fn propose_follow_up(key: String) -> Result<String, AppError> {
     crate::api::with_status(
         async move {
             use crate::domain::experiment::{ExperimentKey, NewExperiment};
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Editor::check()?;
+            let pool = crate::state::pool(&who)?;
             let done = crate::db::experiments::by_key(&pool, &key).await?;
             let idea = done
                 .conclusion

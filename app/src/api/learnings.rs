@@ -10,10 +10,12 @@ use crate::error::AppError;
 pub const LIMIT_SHOWN: i64 = 200;
 
 #[server(input = Json, endpoint = "search_learnings")]
+#[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn search_learnings(query: LearningQuery) -> Result<Learnings, AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Viewer::check()?;
+            let pool = crate::state::pool(&who)?;
             if query.q.chars().count() > 500 {
                 return Err(AppError::invalid(
                     "q",
@@ -35,13 +37,15 @@ pub async fn search_learnings(query: LearningQuery) -> Result<Learnings, AppErro
 /// Finished experiments similar to a proposal being typed (same surface, or a shared word in
 /// the title), shown beside the form so nobody re-runs last quarter's test unknowingly.
 #[server(input = Json, endpoint = "similar_experiments")]
+#[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn similar_experiments(
     title: String,
     surface: String,
 ) -> Result<Vec<crate::domain::learning::Learning>, AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Viewer::check()?;
+            let pool = crate::state::pool(&who)?;
             crate::db::learnings::similar(&pool, &title, &surface, 5).await
         }
         .await,

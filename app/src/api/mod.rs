@@ -1,5 +1,11 @@
 //! Server functions: public HTTP endpoints. Each one parses its input into domain types, calls
 //! the domain and `db`, and maps errors to `AppError`; no rules live here.
+//!
+//! Each one checks its caller twice, both times with a typed role rather than its name in a
+//! list: `#[middleware(crate::auth::Gate::EDITORS)]` refuses a caller before the arguments are
+//! read, and the body starts with `crate::auth::Editor::check()?`, whose witness is the only
+//! way to get the database pool (`state::pool`), so in-process calls while a page renders
+//! are checked too. `server/tests/api/auth.rs` walks every registered function to prove both.
 
 pub mod accounts;
 pub mod audit;
@@ -12,52 +18,6 @@ pub mod pull;
 pub mod results;
 pub mod review;
 pub mod signoffs;
-
-/// Server functions that only read: any signed-in viewer may call them.
-pub const READ_ONLY: &[&str] = &[
-    "whoami",
-    "get_board",
-    "get_experiment",
-    "get_results",
-    "search_learnings",
-    "pull_status",
-    "get_review",
-    "get_program",
-    "list_cohort",
-    "get_sign_offs",
-    "get_workspace_settings",
-    "calendar_feed_url",
-    "similar_experiments",
-];
-
-/// Server functions for admins: accounts, tokens, settings, data sources, the audit log.
-pub const ADMIN_ONLY: &[&str] = &[
-    "list_users",
-    "add_user",
-    "update_user",
-    "list_tokens",
-    "create_token",
-    "revoke_token",
-    "get_mixpanel_settings",
-    "save_mixpanel_settings",
-    "load_demo",
-    "list_audit",
-    "save_workspace_settings",
-];
-
-/// The role a server function needs, by its endpoint name; the server's auth middleware checks
-/// it before the function runs. Anything not listed writes, so it needs an editor: a new
-/// server function is closed to viewers until someone lists it as a read.
-pub fn required_role(endpoint: &str) -> crate::domain::account::Role {
-    use crate::domain::account::Role;
-    if READ_ONLY.contains(&endpoint) {
-        Role::Viewer
-    } else if ADMIN_ONLY.contains(&endpoint) {
-        Role::Admin
-    } else {
-        Role::Editor
-    }
-}
 
 /// Sets the HTTP status of a failed server-function call to the error's own (400, 404, 409,
 /// 422), so clients and logs see a refused gate as a client error, not a server failure.

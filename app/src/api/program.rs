@@ -41,10 +41,12 @@ pub struct CohortList {
 }
 
 #[server(input = Json, endpoint = "get_program")]
+#[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn get_program(query: ProgramQuery) -> Result<ProgramView, AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Viewer::check()?;
+            let pool = crate::state::pool(&who)?;
             ssr::program_view(&pool, &query, chrono::Utc::now().date_naive()).await
         }
         .await,
@@ -52,11 +54,13 @@ pub async fn get_program(query: ProgramQuery) -> Result<ProgramView, AppError> {
 }
 
 #[server(input = Json, endpoint = "list_cohort")]
+#[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn list_cohort(query: ProgramQuery, cohort: String) -> Result<CohortList, AppError> {
     crate::api::with_status(
         async move {
             use crate::domain::cohort::Cohort;
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Viewer::check()?;
+            let pool = crate::state::pool(&who)?;
             let cohort = Cohort::parse(&cohort).ok_or_else(|| {
                 AppError::invalid(
                     "cohort",
@@ -130,19 +134,40 @@ pub mod ssr {
     }
 }
 
-/// The secret calendar feed URL (a path) for a team, or for every team with an empty name.
-/// Anyone who may read the program may subscribe; the URL works without signing in.
+/// The secret calendar feed URL (a path) for a team, or for every team with an empty name, if
+/// an editor created one. Anyone who may read the program may subscribe; the URL works without
+/// signing in. A pure read: it never creates the feed (`create_calendar_feed` does).
 #[server(input = Json, endpoint = "calendar_feed_url")]
-pub async fn calendar_feed_url(team: String) -> Result<String, AppError> {
+#[middleware(crate::auth::Gate::VIEWERS)]
+pub async fn calendar_feed_url(team: String) -> Result<Option<String>, AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
-            // Called while a page renders too, where the render may run outside the request's
-            // `acting_as` scope: act as the signed-in reader explicitly, for the audit log.
-            let who = crate::auth::current().ok_or(AppError::Unauthorized)?;
+            let who = crate::auth::Viewer::check()?;
+            let pool = crate::state::pool(&who)?;
+            let secret = crate::db::calendar_feeds::secret_for_team(&pool, &team).await?;
+            Ok(secret.map(|s| format!("/calendar/{s}.ics")))
+        }
+        .await,
+    )
+}
+
+/// Creates a team's secret calendar feed, or with `rotate` replaces its secret (every existing
+/// subscription stops working). Returns the new URL (a path).
+#[server(endpoint = "create_calendar_feed")]
+#[middleware(crate::auth::Gate::EDITORS)]
+pub async fn create_calendar_feed(team: String, rotate: bool) -> Result<String, AppError> {
+    crate::api::with_status(
+        async move {
+            let who = crate::auth::Editor::check()?;
+            let pool = crate::state::pool(&who)?;
+            if team.chars().count() > 200 {
+                return Err(AppError::invalid("team", "a team name is at most 200 characters"));
+            }
+            // Called from a page's button, possibly outside the request's `acting_as` scope:
+            // act as the caller explicitly, for the audit log.
             let secret = crate::auth::acting_as(
-                who,
-                crate::db::calendar_feeds::secret_for_team(&pool, &team),
+                who.into_identity(),
+                crate::db::calendar_feeds::create_feed(&pool, &team, rotate),
             )
             .await?;
             Ok(format!("/calendar/{secret}.ics"))

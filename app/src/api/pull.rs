@@ -12,11 +12,13 @@ use crate::pull::PullInfo;
 
 /// Starts a pull of the experiment's run from Mixpanel; refused while one runs.
 #[server(input = Json, endpoint = "start_pull")]
+#[middleware(crate::auth::Gate::EDITORS)]
 pub async fn start_pull(key: String) -> Result<crate::pull::PullStatus, AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
-            let pulls = crate::state::pulls()?;
+            let who = crate::auth::Editor::check()?;
+            let pool = crate::state::pool(&who)?;
+            let pulls = crate::state::pulls(&who)?;
             let started =
                 crate::pull::runner::start(&pool, &pulls, &key, crate::pull::Trigger::Manual)
                     .await?;
@@ -28,13 +30,15 @@ pub async fn start_pull(key: String) -> Result<crate::pull::PullStatus, AppError
 
 /// The experiment's latest pull since the server started, and whether pulling is set up.
 #[server(input = Json, endpoint = "pull_status")]
+#[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn pull_status(key: String) -> Result<PullInfo, AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Viewer::check()?;
+            let pool = crate::state::pool(&who)?;
             let exp = crate::db::experiments::by_key(&pool, &key).await?;
             let configured = crate::pull::store::load(&pool).await?.is_some();
-            let status = crate::state::pulls()?.status(exp.key.as_str());
+            let status = crate::state::pulls(&who)?.status(exp.key.as_str());
             Ok(PullInfo { configured, status })
         }
         .await,
@@ -43,12 +47,14 @@ pub async fn pull_status(key: String) -> Result<PullInfo, AppError> {
 
 /// Cancels the experiment's running pull: it stores nothing.
 #[server(input = Json, endpoint = "cancel_pull")]
+#[middleware(crate::auth::Gate::EDITORS)]
 pub async fn cancel_pull(key: String) -> Result<(), AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Editor::check()?;
+            let pool = crate::state::pool(&who)?;
             let exp = crate::db::experiments::by_key(&pool, &key).await?;
-            if crate::state::pulls()?.cancel(exp.key.as_str()) {
+            if crate::state::pulls(&who)?.cancel(exp.key.as_str()) {
                 Ok(())
             } else {
                 Err(AppError::Conflict(
@@ -61,10 +67,12 @@ pub async fn cancel_pull(key: String) -> Result<(), AppError> {
 }
 
 #[server(input = Json, endpoint = "get_mixpanel_settings")]
+#[middleware(crate::auth::Gate::ADMINS)]
 pub async fn get_mixpanel_settings() -> Result<SettingsView, AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Admin::check()?;
+            let pool = crate::state::pool(&who)?;
             Ok(crate::pull::store::load(&pool)
                 .await?
                 .map(|s| s.view())
@@ -76,11 +84,13 @@ pub async fn get_mixpanel_settings() -> Result<SettingsView, AppError> {
 
 /// Saves the settings; an empty secret keeps the stored one.
 #[server(input = Json, endpoint = "save_mixpanel_settings")]
+#[middleware(crate::auth::Gate::ADMINS)]
 pub async fn save_mixpanel_settings(form: SettingsForm) -> Result<SettingsView, AppError> {
     crate::api::with_status(
         async move {
             use crate::pull::store;
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Admin::check()?;
+            let pool = crate::state::pool(&who)?;
             let stored = store::load(&pool).await?.map(|s| s.secret);
             let settings = form.parse(stored).map_err(AppError::Invalid)?;
             store::save(&pool, &settings, chrono::Utc::now()).await?;

@@ -38,10 +38,12 @@ pub struct ResultsView {
 }
 
 #[server(input = Json, endpoint = "get_results")]
+#[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn get_results(key: String) -> Result<ResultsView, AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Viewer::check()?;
+            let pool = crate::state::pool(&who)?;
             let exp = crate::db::experiments::by_key(&pool, &key).await?;
             ssr::results_of(&pool, exp, Utc::now().date_naive()).await
         }
@@ -50,10 +52,12 @@ pub async fn get_results(key: String) -> Result<ResultsView, AppError> {
 }
 
 #[server(input = Json, endpoint = "record_results")]
+#[middleware(crate::auth::Gate::EDITORS)]
 pub async fn record_results(key: String, counts: Counts) -> Result<(), AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Editor::check()?;
+            let pool = crate::state::pool(&who)?;
             ssr::record(&pool, &key, counts, Utc::now()).await?;
             Ok(())
         }

@@ -23,10 +23,12 @@ pub struct ReviewView {
 }
 
 #[server(input = Json, endpoint = "get_review")]
+#[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn get_review(week: String) -> Result<ReviewView, AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Viewer::check()?;
+            let pool = crate::state::pool(&who)?;
             let today = chrono::Utc::now().date_naive();
             ssr::review_view(&pool, ssr::parse_week(&week, today)?, today).await
         }
@@ -35,10 +37,12 @@ pub async fn get_review(week: String) -> Result<ReviewView, AppError> {
 }
 
 #[server(input = Json, endpoint = "save_review")]
+#[middleware(crate::auth::Gate::EDITORS)]
 pub async fn save_review(week: String, form: ReviewForm) -> Result<(), AppError> {
     crate::api::with_status(
         async move {
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Editor::check()?;
+            let pool = crate::state::pool(&who)?;
             let now = chrono::Utc::now();
             let week = ssr::open_week(&week, now.date_naive())?;
             let meeting = form.parse().map_err(AppError::Invalid)?;
@@ -57,6 +61,7 @@ pub async fn save_review(week: String, form: ReviewForm) -> Result<(), AppError>
 /// Applies a triage outcome to a proposal and records it in the week's review. Returns what
 /// happened, in words, with any warnings.
 #[server(input = Json, endpoint = "triage_proposal")]
+#[middleware(crate::auth::Gate::EDITORS)]
 pub async fn triage_proposal(week: String, request: TriageRequest) -> Result<String, AppError> {
     crate::api::with_status(
         async move {
@@ -64,7 +69,8 @@ pub async fn triage_proposal(week: String, request: TriageRequest) -> Result<Str
                 plan_transition, ProgramContext, Status, TransitionRequest,
             };
             use crate::domain::review_record::TriageOutcome;
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Editor::check()?;
+            let pool = crate::state::pool(&who)?;
             let now = chrono::Utc::now();
             let week = ssr::open_week(&week, now.date_naive())?;
             let request = request.parse().map_err(|e| AppError::Invalid(vec![e]))?;

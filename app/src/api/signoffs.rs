@@ -27,18 +27,20 @@ pub struct SignOffsView {
 }
 
 #[server(input = Json, endpoint = "get_sign_offs")]
+#[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn get_sign_offs(key: String) -> Result<SignOffsView, AppError> {
     crate::api::with_status(
         async move {
             use crate::db::{experiments, signoffs as db};
             use crate::domain::account::Role;
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Viewer::check()?;
+            let pool = crate::state::pool(&who)?;
             let exp = experiments::by_key(&pool, &key).await?;
             Ok(SignOffsView {
                 sign_offs: db::list(&pool, exp.id).await?,
                 amendments: db::amendments(&pool, exp.id).await?,
                 settings: db::settings(&pool).await?,
-                can_edit: crate::auth::current().is_some_and(|who| who.can(Role::Editor)),
+                can_edit: who.identity().can(Role::Editor),
             })
         }
         .await,
@@ -48,6 +50,7 @@ pub async fn get_sign_offs(key: String) -> Result<SignOffsView, AppError> {
 /// Records the caller's sign-off for `role` on the brief as of `version` (the version the signer
 /// read: a brief that changed since is a conflict). Signing a role twice keeps the first record.
 #[server(input = Json, endpoint = "sign_off")]
+#[middleware(crate::auth::Gate::EDITORS)]
 pub async fn sign_off(
     key: String,
     version: i64,
@@ -55,9 +58,16 @@ pub async fn sign_off(
 ) -> Result<signoff::SignOff, AppError> {
     crate::api::with_status(
         async move {
-            let who = crate::auth::require(crate::domain::account::Role::Editor)?;
-            let pool = crate::state::pool()?;
-            crate::db::signoffs::sign_off(&pool, &key, version, role, &who, chrono::Utc::now())
+            let who = crate::auth::Editor::check()?;
+            let pool = crate::state::pool(&who)?;
+            crate::db::signoffs::sign_off(
+                &pool,
+                &key,
+                version,
+                role,
+                who.identity(),
+                chrono::Utc::now(),
+            )
                 .await
         }
         .await,
@@ -65,11 +75,12 @@ pub async fn sign_off(
 }
 
 #[server(input = Json, endpoint = "withdraw_sign_off")]
+#[middleware(crate::auth::Gate::EDITORS)]
 pub async fn withdraw_sign_off(key: String, role: SignOffRole) -> Result<(), AppError> {
     crate::api::with_status(
         async move {
-            crate::auth::require(crate::domain::account::Role::Editor)?;
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Editor::check()?;
+            let pool = crate::state::pool(&who)?;
             crate::db::signoffs::withdraw(&pool, &key, role).await
         }
         .await,
@@ -79,6 +90,7 @@ pub async fn withdraw_sign_off(key: String, role: SignOffRole) -> Result<(), App
 /// Amends a running experiment's brief, edited from `version`, with a written reason; returns
 /// the new version. The changed fields are computed on the server from the stored brief.
 #[server(input = Json, endpoint = "amend_brief")]
+#[middleware(crate::auth::Gate::EDITORS)]
 pub async fn amend_brief(
     key: String,
     version: i64,
@@ -87,15 +99,15 @@ pub async fn amend_brief(
 ) -> Result<i64, AppError> {
     crate::api::with_status(
         async move {
-            let who = crate::auth::require(crate::domain::account::Role::Editor)?;
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Editor::check()?;
+            let pool = crate::state::pool(&who)?;
             ssr::amend(
                 &pool,
                 &key,
                 version,
                 &brief,
                 &reason,
-                &who,
+                who.identity(),
                 chrono::Utc::now(),
             )
             .await
@@ -105,20 +117,26 @@ pub async fn amend_brief(
 }
 
 #[server(input = Json, endpoint = "get_workspace_settings")]
+#[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn get_workspace_settings() -> Result<WorkspaceSettings, AppError> {
     crate::api::with_status(
-        async move { crate::db::signoffs::settings(&crate::state::pool()?).await }.await,
+        async move {
+            let who = crate::auth::Viewer::check()?;
+            crate::db::signoffs::settings(&crate::state::pool(&who)?).await
+        }
+        .await,
     )
 }
 
 #[server(input = Json, endpoint = "save_workspace_settings")]
+#[middleware(crate::auth::Gate::ADMINS)]
 pub async fn save_workspace_settings(
     settings: WorkspaceSettings,
 ) -> Result<WorkspaceSettings, AppError> {
     crate::api::with_status(
         async move {
-            crate::auth::require(crate::domain::account::Role::Admin)?;
-            let pool = crate::state::pool()?;
+            let who = crate::auth::Admin::check()?;
+            let pool = crate::state::pool(&who)?;
             crate::db::signoffs::save_settings(&pool, &settings, chrono::Utc::now()).await?;
             crate::db::signoffs::settings(&pool).await
         }

@@ -57,7 +57,30 @@ impl UserRow {
 
 const USER_COLUMNS: &str = "id, email, name, role, created_at, disabled_at";
 
-async fn hash_password(password: String) -> Result<String, AppError> {
+/// At most this many argon2 hashes run at once (each takes ~19 MiB and tens of milliseconds by
+/// design): a flood of sign-ins queues here instead of exhausting memory and every core.
+fn hash_slots() -> &'static tokio::sync::Semaphore {
+    static SLOTS: std::sync::OnceLock<tokio::sync::Semaphore> = std::sync::OnceLock::new();
+    SLOTS.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores.clamp(2, 8))
+    })
+}
+
+/// How long a sign-in waits for a hashing slot before it is told to try again (503).
+const HASH_QUEUE_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
+async fn hash_slot() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    match tokio::time::timeout(HASH_QUEUE_WAIT, hash_slots().acquire()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(AppError::Busy(
+            "the server is busy checking other passwords; try again in a few seconds".into(),
+        )),
+    }
+}
+
+pub(crate) async fn hash_password(password: String) -> Result<String, AppError> {
+    let _slot = hash_slot().await?;
     tokio::task::spawn_blocking(move || {
         let salt = SaltString::generate(&mut OsRng);
         Argon2::default()
@@ -69,8 +92,9 @@ async fn hash_password(password: String) -> Result<String, AppError> {
     .map_err(|e| AppError::internal("password hashing failed", e))
 }
 
-async fn password_matches(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || {
+pub(crate) async fn password_matches(password: String, hash: String) -> Result<bool, AppError> {
+    let _slot = hash_slot().await?;
+    Ok(tokio::task::spawn_blocking(move || {
         PasswordHash::new(&hash)
             .map(|parsed| {
                 Argon2::default()
@@ -80,7 +104,7 @@ async fn password_matches(password: String, hash: String) -> bool {
             .unwrap_or(false)
     })
     .await
-    .unwrap_or(false)
+    .unwrap_or(false))
 }
 
 /// A hash of a random string with the same parameters as real ones, made once per process:
@@ -210,7 +234,7 @@ pub async fn verify_login(
         Some((login, _)) => login.password_hash.clone(),
         None => decoy_hash().await?,
     };
-    let matches = password_matches(password.to_owned(), hash).await;
+    let matches = password_matches(password.to_owned(), hash).await?;
     match found {
         Some((_, user)) if matches && user.disabled_at.is_none() => Ok(Some(user.identity()?)),
         _ => Ok(None),
@@ -224,6 +248,17 @@ pub async fn identity_for_user(pool: &SqlitePool, id: i64) -> Result<Option<Iden
         "SELECT {USER_COLUMNS} FROM user WHERE id = ? AND disabled_at IS NULL"
     ))
     .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    row.map(UserRow::identity).transpose()
+}
+
+/// The active account with this email, as an identity (the CLI names token owners by email).
+pub async fn identity_by_email(pool: &SqlitePool, email: &str) -> Result<Option<Identity>, AppError> {
+    let row: Option<UserRow> = sqlx::query_as(&format!(
+        "SELECT {USER_COLUMNS} FROM user WHERE email = ? AND disabled_at IS NULL"
+    ))
+    .bind(email.trim())
     .fetch_optional(pool)
     .await?;
     row.map(UserRow::identity).transpose()
@@ -248,9 +283,13 @@ pub async fn update_user(
     now: DateTime<Utc>,
 ) -> Result<UserSummary, AppError> {
     let mut tx = AuditedTx::begin(pool, "update user").await?;
+    // A role change or a disable ends the person's sessions (their epoch moves on): a demoted
+    // admin's open tab must not keep admin pages, nor a disabled account any page.
     let row: Option<UserRow> = sqlx::query_as(&format!(
-        "UPDATE user SET role = ?, disabled_at = CASE WHEN ? THEN coalesce(disabled_at, ?) ELSE NULL END \
-         WHERE id = ? RETURNING {USER_COLUMNS}"
+        "UPDATE user SET \
+         session_epoch = session_epoch + (role <> ?1 OR (disabled_at IS NOT NULL) <> ?2), \
+         role = ?1, disabled_at = CASE WHEN ?2 THEN coalesce(disabled_at, ?3) ELSE NULL END \
+         WHERE id = ?4 RETURNING {USER_COLUMNS}"
     ))
     .bind(role.as_str())
     .bind(disabled)
@@ -287,6 +326,12 @@ struct TokenRow {
     created_by: String,
     created_at: DateTime<Utc>,
     revoked_at: Option<DateTime<Utc>>,
+    expires_at: Option<DateTime<Utc>>,
+    user_id: Option<i64>,
+    owner_email: Option<String>,
+    owner_role: Option<String>,
+    owner_disabled: Option<bool>,
+    last_used_at: Option<DateTime<Utc>>,
 }
 
 impl TokenRow {
@@ -299,27 +344,110 @@ impl TokenRow {
             created_by: self.created_by,
             created_at: self.created_at,
             revoked_at: self.revoked_at,
+            expires_at: self.expires_at,
+            owner: self.owner_email,
+            last_used_at: self.last_used_at,
         })
+    }
+
+    /// Why this token may not be used at `now`, if it may not.
+    fn refusal(&self, role: Role, now: DateTime<Utc>) -> Option<TokenRefusal> {
+        if self.revoked_at.is_some() {
+            return Some(TokenRefusal::Revoked);
+        }
+        if self.expires_at.is_some_and(|at| at <= now) {
+            return Some(TokenRefusal::Expired);
+        }
+        if self.user_id.is_some() {
+            if self.owner_disabled != Some(false) {
+                return Some(TokenRefusal::OwnerDisabled);
+            }
+            let owner = self.owner_role.as_deref().and_then(Role::parse);
+            if !owner.is_some_and(|o| o.allows(role)) {
+                return Some(TokenRefusal::OwnerDemoted);
+            }
+        }
+        None
     }
 }
 
-const TOKEN_COLUMNS: &str = "id, name, role, created_by, created_at, revoked_at";
+/// Why a bearer token was refused (401); said to the caller and written to the audit log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenRefusal {
+    Unknown,
+    Revoked,
+    Expired,
+    OwnerDisabled,
+    OwnerDemoted,
+}
+
+impl TokenRefusal {
+    pub fn describe(self) -> &'static str {
+        match self {
+            TokenRefusal::Unknown => "the token is not known",
+            TokenRefusal::Revoked => "the token was revoked",
+            TokenRefusal::Expired => "the token has expired: create a new one",
+            TokenRefusal::OwnerDisabled => "the account that created the token is disabled",
+            TokenRefusal::OwnerDemoted => {
+                "the account that created the token no longer has the token's role"
+            }
+        }
+    }
+}
+
+const TOKEN_SELECT: &str = "SELECT t.id, t.name, t.role, t.created_by, t.created_at, t.revoked_at, \
+     t.expires_at, t.user_id, u.email AS owner_email, u.role AS owner_role, \
+     (u.disabled_at IS NOT NULL) AS owner_disabled, tu.last_used_at \
+     FROM api_token t LEFT JOIN user u ON u.id = t.user_id \
+     LEFT JOIN api_token_use tu ON tu.token_id = t.id";
+
+/// Who a new token belongs to: an account (the token never exceeds its role and dies with it)
+/// or the command line (someone with shell access to the server).
+#[derive(Debug, Clone)]
+pub enum TokenOwner<'a> {
+    Account(&'a Identity),
+    CommandLine,
+}
+
+/// The longest expiry a token may be given, in days.
+pub const MAX_TOKEN_DAYS: u32 = 3650;
 
 /// Creates a token and returns it with its secret, which is never stored and never shown again.
+/// `expires_days` of None means it never expires.
 pub async fn create_token(
     pool: &SqlitePool,
     name: &str,
     role: Role,
-    created_by: &str,
+    owner: TokenOwner<'_>,
+    expires_days: Option<u32>,
     now: DateTime<Utc>,
 ) -> Result<(TokenSummary, String), AppError> {
     let name = name.trim();
-    if name.is_empty() {
+    if name.is_empty() || name.chars().count() > 100 {
         return Err(AppError::invalid(
             "name",
-            "name the token after what uses it (e.g. 'nightly export')",
+            "name the token after what uses it (e.g. 'nightly export'), in at most 100 characters",
         ));
     }
+    if expires_days.is_some_and(|d| d == 0 || d > MAX_TOKEN_DAYS) {
+        return Err(AppError::invalid(
+            "expires_days",
+            format!("a token expires after 1 to {MAX_TOKEN_DAYS} days"),
+        ));
+    }
+    let (user_id, created_by) = match &owner {
+        TokenOwner::Account(who) => {
+            if !who.can(role) {
+                return Err(AppError::invalid(
+                    "role",
+                    format!("a token cannot have more than your own role ({})", who.role),
+                ));
+            }
+            (who.user_id, who.name.clone())
+        }
+        TokenOwner::CommandLine => (None, "command line".to_owned()),
+    };
+    let expires_at = expires_days.map(|d| now + chrono::Duration::days(i64::from(d)));
     let mut bytes = [0u8; 32];
     OsRng.fill_bytes(&mut bytes);
     let secret = format!(
@@ -327,49 +455,70 @@ pub async fn create_token(
         bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
     );
     let mut tx = AuditedTx::begin(pool, "create token").await?;
-    let row: TokenRow = sqlx::query_as(&format!(
-        "INSERT INTO api_token (name, role, secret_hash, created_by, created_at) \
-         VALUES (?, ?, ?, ?, ?) RETURNING {TOKEN_COLUMNS}"
-    ))
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO api_token (name, role, secret_hash, created_by, created_at, user_id, expires_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    )
     .bind(name)
     .bind(role.as_str())
     .bind(secret_hash(&secret))
-    .bind(created_by)
+    .bind(&created_by)
     .bind(now)
+    .bind(user_id)
+    .bind(expires_at)
     .fetch_one(&mut *tx)
     .await?;
+    let row: TokenRow = sqlx::query_as(&format!("{TOKEN_SELECT} WHERE t.id = ?"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok((row.summary()?, secret))
 }
 
-/// The identity a bearer token acts as, if it exists and is not revoked.
+/// The identity a bearer token acts as, or why it may not act at all.
 pub async fn identity_for_token(
     pool: &SqlitePool,
     secret: &str,
-) -> Result<Option<Identity>, AppError> {
-    let row: Option<TokenRow> = sqlx::query_as(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM api_token WHERE secret_hash = ? AND revoked_at IS NULL"
-    ))
-    .bind(secret_hash(secret))
-    .fetch_optional(pool)
+) -> Result<Result<Identity, TokenRefusal>, AppError> {
+    let row: Option<TokenRow> = sqlx::query_as(&format!("{TOKEN_SELECT} WHERE t.secret_hash = ?"))
+        .bind(secret_hash(secret))
+        .fetch_optional(pool)
+        .await?;
+    let Some(row) = row else {
+        return Ok(Err(TokenRefusal::Unknown));
+    };
+    let role = Role::parse(&row.role)
+        .ok_or_else(|| AppError::internal("stored role is unknown", &row.role))?;
+    if let Some(refusal) = row.refusal(role, Utc::now()) {
+        return Ok(Err(refusal));
+    }
+    Ok(Ok(Identity {
+        user_id: None,
+        token_id: Some(row.id),
+        name: format!("token {}", row.name),
+        email: String::new(),
+        role,
+        credential: Credential::Token,
+    }))
+}
+
+/// Notes that a token was used now (the caller throttles: at most once a minute per token).
+pub async fn touch_token(pool: &SqlitePool, id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO api_token_use (token_id, last_used_at) VALUES (?, ?) \
+         ON CONFLICT (token_id) DO UPDATE SET last_used_at = excluded.last_used_at",
+    )
+    .bind(id)
+    .bind(now)
+    .execute(pool)
     .await?;
-    row.map(|r| {
-        let t = r.summary()?;
-        Ok(Identity {
-            user_id: None,
-            token_id: Some(t.id),
-            name: format!("token {}", t.name),
-            email: String::new(),
-            role: t.role,
-            credential: Credential::Token,
-        })
-    })
-    .transpose()
+    Ok(())
 }
 
 pub async fn list_tokens(pool: &SqlitePool) -> Result<Vec<TokenSummary>, AppError> {
     let rows: Vec<TokenRow> = sqlx::query_as(&format!(
-        "SELECT {TOKEN_COLUMNS} FROM api_token ORDER BY revoked_at IS NOT NULL, created_at DESC"
+        "{TOKEN_SELECT} ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC"
     ))
     .fetch_all(pool)
     .await?;
@@ -383,15 +532,18 @@ pub async fn revoke_token(
     now: DateTime<Utc>,
 ) -> Result<TokenSummary, AppError> {
     let mut tx = AuditedTx::begin(pool, "revoke token").await?;
-    let row: Option<TokenRow> = sqlx::query_as(&format!(
-        "UPDATE api_token SET revoked_at = coalesce(revoked_at, ?) WHERE id = ? \
-         RETURNING {TOKEN_COLUMNS}"
-    ))
-    .bind(now)
-    .bind(id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let row = row.ok_or_else(|| AppError::NotFound(format!("token {id}")))?;
+    let done = sqlx::query("UPDATE api_token SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?")
+        .bind(now)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound(format!("token {id}")));
+    }
+    let row: TokenRow = sqlx::query_as(&format!("{TOKEN_SELECT} WHERE t.id = ?"))
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
     row.summary()
 }

@@ -12,6 +12,7 @@ pub mod program;
 pub mod program_entries;
 pub mod results;
 pub mod reviews;
+pub mod sessions;
 pub mod signoffs;
 #[cfg(test)]
 pub(crate) mod test_seed;

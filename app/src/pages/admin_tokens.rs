@@ -15,9 +15,10 @@ pub fn AdminTokensPage() -> impl IntoView {
     let tokens = Resource::new(move || changed.get(), |_| list_tokens());
     let name = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Viewer);
-    let create = Action::new(move |(n, r): &(String, Role)| {
-        let (n, r) = (n.clone(), *r);
-        async move { create_token(n, r).await }
+    let expires = RwSignal::new(String::from("90"));
+    let create = Action::new(move |(n, r, d): &(String, Role, Option<u32>)| {
+        let (n, r, d) = (n.clone(), *r, *d);
+        async move { create_token(n, r, d).await }
     });
     Effect::new(move |_| {
         if let Some(Ok(_)) = create.value().get() {
@@ -42,7 +43,7 @@ pub fn AdminTokensPage() -> impl IntoView {
         <Title text="API tokens" />
         <h1>"API tokens"</h1>
         <section class="settings" aria-label="Create a token">
-            <form class="stack" on:submit=move |ev| { ev.prevent_default(); create.dispatch((name.get_untracked(), role.get_untracked())); }>
+            <form class="stack" on:submit=move |ev| { ev.prevent_default(); create.dispatch((name.get_untracked(), role.get_untracked(), expires_days(&expires.get_untracked()))); }>
                 <label class="field"><span class="label">"Name"</span>
                     <input type="text" prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev)) />
                     <small class="hint">"What uses it, e.g. 'nightly export' or 'monitoring'."</small>
@@ -51,6 +52,10 @@ pub fn AdminTokensPage() -> impl IntoView {
                     <select on:change=move |ev| { if let Some(r) = Role::parse(&event_target_value(&ev)) { role.set(r) } }>
                         {Role::ALL.into_iter().map(|r| view! { <option value=r.as_str() selected=r == Role::Viewer>{r.as_str()}</option> }).collect_view()}
                     </select>
+                </label>
+                <label class="field"><span class="label">"Expires after (days)"</span>
+                    <input type="number" min="0" max="3650" name="expires_days" prop:value=move || expires.get() on:input=move |ev| expires.set(event_target_value(&ev)) />
+                    <small class="hint">"90 by default; 0 for never (for monitoring that nobody rotates). The token also stops when your account is disabled or loses this role."</small>
                 </label>
                 <button type="submit" class="primary">"Create token"</button>
             </form>
@@ -64,6 +69,15 @@ pub fn AdminTokensPage() -> impl IntoView {
                 }
             })}
         </Transition>
+    }
+}
+
+/// The expiry typed: a number of days, 0 (or empty) for never; anything else is sent as an
+/// out-of-range value so the server's message explains the limit.
+fn expires_days(typed: &str) -> Option<u32> {
+    match typed.trim() {
+        "" | "0" => None,
+        t => Some(t.parse().unwrap_or(u32::MAX)),
     }
 }
 
@@ -88,7 +102,7 @@ fn TokenTable(list: Vec<TokenSummary>, changed: RwSignal<u32>) -> impl IntoView 
     view! {
         {move || view! { <Problems items=problems() /> }}
         <table class="data tokens">
-            <thead><tr><th>"Name"</th><th>"Role"</th><th>"Created"</th><th>"By"</th><th>"Status"</th></tr></thead>
+            <thead><tr><th>"Name"</th><th>"Role"</th><th>"Created"</th><th>"By"</th><th>"Expires"</th><th>"Last used"</th><th>"Status"</th></tr></thead>
             <tbody>
                 {list.into_iter().map(|t| {
                     let id = t.id;
@@ -98,6 +112,8 @@ fn TokenTable(list: Vec<TokenSummary>, changed: RwSignal<u32>) -> impl IntoView 
                             <td>{t.role.as_str()}</td>
                             <td>{date(t.created_at.date_naive())}</td>
                             <td>{t.created_by.clone()}</td>
+                            <td>{t.expires_at.map_or_else(|| "never".to_string(), |at| date(at.date_naive()))}</td>
+                            <td>{t.last_used_at.map_or_else(|| "never".to_string(), |at| date(at.date_naive()))}</td>
                             <td>{match t.revoked_at {
                                 Some(at) => format!("revoked {}", date(at.date_naive())).into_any(),
                                 None => view! {

@@ -8,12 +8,16 @@ use std::net::SocketAddr;
 use app::domain::account::NewAccount;
 use app::error::AppError;
 use axum::extract::{ConnectInfo, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{AuthState, SESSION_USER};
+use app::db::sessions::SecurityEvent;
+use app::domain::account::Credential;
+
+use super::AuthState;
 
 #[derive(Deserialize)]
 pub struct LoginForm {
@@ -24,13 +28,29 @@ pub struct LoginForm {
 }
 
 /// Only a path on this site: `next` comes from the URL and must not send people elsewhere.
+/// It is resolved against our own origin: anything that could name another host or scheme
+/// (`//host`, `/\host`, `https://`, a tab or newline that browsers strip, or the same
+/// characters percent-encoded) sends people to `/`.
 pub fn safe_next(next: &str) -> &str {
-    if next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") {
-        next
-    } else {
-        "/"
+    let unsafe_byte = |c: &u8| *c < 0x20 || *c == 0x7f || *c == b'\\';
+    let Ok(decoded) = super::policy::percent_decode(next) else {
+        return "/";
+    };
+    let one_leading_slash = |b: &[u8]| b.first() == Some(&b'/') && b.get(1) != Some(&b'/');
+    if next.len() > 2_000
+        || !one_leading_slash(next.as_bytes())
+        || !one_leading_slash(&decoded)
+        || next.as_bytes().iter().any(unsafe_byte)
+        || decoded.iter().any(unsafe_byte)
+    {
+        return "/";
     }
+    next
 }
+
+/// At most this many bytes of an email are looked at: RFC 5321's limit. Longer ones are
+/// refused before the rate limiter and the database, so they cost nothing to send.
+pub const MAX_EMAIL_BYTES: usize = 254;
 
 fn encode(s: &str) -> String {
     form_urlencoded::byte_serialize(s.as_bytes()).collect()
@@ -52,36 +72,128 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Response {
     let address = address.map_or_else(|| "unknown".to_owned(), |a| a.0 .0.ip().to_string());
-    if let Err(wait) = auth.limiter.check(&form.email, &address) {
+    // Oversized input is refused before it touches the limiter's maps, the database or argon2,
+    // and is not echoed back into the redirect.
+    if form.email.len() > MAX_EMAIL_BYTES
+        || form.password.chars().count() > app::domain::account::MAX_PASSWORD_CHARS
+    {
+        return back_to_login("invalid", "", &form.next, "");
+    }
+    if let Err(limited) = auth.limiter.check(&form.email, &address) {
         tracing::warn!(%address, "login rate limit reached");
-        let secs = wait.as_secs().max(1);
+        let secs = match limited {
+            super::limiter::Limited::Wait(wait) => wait.as_secs().max(1),
+            super::limiter::Limited::Full => 10,
+        };
         return back_to_login("limited", &form.email, &form.next, &format!("&wait={secs}"));
     }
+    let now = chrono::Utc::now();
     match app::db::accounts::verify_login(&auth.pool, &form.email, &form.password).await {
         Ok(Some(who)) => {
-            // A fresh session id at sign-in, so a planted cookie cannot ride along (fixation).
-            let signed_in = async {
-                session.cycle_id().await?;
-                session.insert(SESSION_USER, who.user_id).await
+            auth.limiter.signed_in(&form.email, &address);
+            let Some(user_id) = who.user_id else {
+                return super::refuse("/login", AppError::internal("a user without an id", ""));
+            };
+            if let Err(e) = super::begin_session(&auth.pool, &session, user_id).await {
+                return super::refuse("/login", e);
             }
-            .await;
-            match signed_in {
-                Ok(()) => Redirect::to(safe_next(&form.next)).into_response(),
-                Err(e) => {
-                    super::refuse("/login", AppError::internal("cannot store the session", e))
-                }
-            }
+            record(&auth, SecurityEvent::SignedIn, Some(&who), &who.email, &address, now).await;
+            Redirect::to(safe_next(&form.next)).into_response()
         }
-        Ok(None) => back_to_login("invalid", &form.email, &form.next, ""),
+        Ok(None) => {
+            record(&auth, SecurityEvent::SignInFailed, None, form.email.trim(), &address, now)
+                .await;
+            back_to_login("invalid", &form.email, &form.next, "")
+        }
+        Err(AppError::Busy(_)) => {
+            tracing::warn!(%address, "sign-in refused: every password-hashing slot is busy");
+            back_to_login("busy", &form.email, &form.next, "")
+        }
         Err(e) => super::refuse("/login", e),
     }
 }
 
-pub async fn logout(session: Session) -> Response {
+/// Security events are evidence, but failing to write one must not block a sign-in.
+async fn record(
+    auth: &AuthState,
+    event: SecurityEvent,
+    who: Option<&app::domain::account::Identity>,
+    subject: &str,
+    detail: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    if let Err(e) = app::db::sessions::record(&auth.pool, event, who, subject, detail, now).await {
+        tracing::warn!(error = %e, "could not write a security event to the audit log");
+    }
+}
+
+pub async fn logout(
+    State(auth): State<AuthState>,
+    session: Session,
+    who: Option<Extension<app::domain::account::Identity>>,
+) -> Response {
+    if let Some(Extension(who)) = &who {
+        record(&auth, SecurityEvent::SignedOut, Some(who), &who.email, "", chrono::Utc::now())
+            .await;
+    }
     if let Err(e) = session.flush().await {
         return super::refuse("/login", AppError::internal("cannot end the session", e));
     }
     Redirect::to("/login?signed_out=1").into_response()
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    current: String,
+    new: String,
+    confirm: String,
+}
+
+/// Changes the signed-in person's own password (a plain form post from /account). Every other
+/// session of theirs ends; this one moves to the new epoch and stays signed in.
+pub async fn change_password(
+    State(auth): State<AuthState>,
+    session: Session,
+    who: Option<Extension<app::domain::account::Identity>>,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let back = |error: &str| Redirect::to(&format!("/account?error={error}")).into_response();
+    let Some(Extension(who)) = who else {
+        return super::refuse("/auth/password", AppError::Unauthorized);
+    };
+    let Some(user_id) = who.user_id.filter(|_| who.credential == Credential::Session) else {
+        return super::refuse(
+            "/auth/password",
+            AppError::Forbidden("sign in with your password to change it (not a token)".into()),
+        );
+    };
+    if form.new != form.confirm {
+        return back("confirm");
+    }
+    match app::auth::acting_as(
+        who.clone(),
+        app::db::sessions::change_password(&auth.pool, user_id, &form.current, &form.new),
+    )
+    .await
+    {
+        Ok(_) => match super::begin_session(&auth.pool, &session, user_id).await {
+            Ok(()) => Redirect::to("/account?changed=1").into_response(),
+            Err(e) => super::refuse("/auth/password", e),
+        },
+        Err(AppError::Invalid(errors)) => {
+            let first = errors.first();
+            let code = match first.map(|e| e.field.as_str()) {
+                Some("current") => "current".to_owned(),
+                _ => format!(
+                    "weak&why={}",
+                    encode(&first.map(|e| e.message.clone()).unwrap_or_default())
+                ),
+            };
+            back(&code)
+        }
+        Err(AppError::Busy(_)) => back("busy"),
+        Err(e) => super::refuse("/auth/password", e),
+    }
 }
 
 #[derive(Deserialize)]
@@ -105,6 +217,13 @@ pub async fn setup(
         ))
         .into_response()
     };
+    // Once anyone has an account this route does not exist: answered before any hashing, so
+    // it cannot be used to make the server hash passwords.
+    match app::db::accounts::count_users(&auth.pool).await {
+        Ok(0) => {}
+        Ok(_) => return (StatusCode::NOT_FOUND, "Verdict is already set up").into_response(),
+        Err(e) => return super::refuse("/setup", e),
+    }
     if form.password != form.confirm {
         return back("confirm");
     }
@@ -114,19 +233,10 @@ pub async fn setup(
         password: form.password.clone(),
     };
     match app::db::accounts::create_first_admin(&auth.pool, &account, chrono::Utc::now()).await {
-        Ok(admin) => {
-            let signed_in = async {
-                session.cycle_id().await?;
-                session.insert(SESSION_USER, admin.id).await
-            }
-            .await;
-            match signed_in {
-                Ok(()) => Redirect::to("/").into_response(),
-                Err(e) => {
-                    super::refuse("/setup", AppError::internal("cannot store the session", e))
-                }
-            }
-        }
+        Ok(admin) => match super::begin_session(&auth.pool, &session, admin.id).await {
+            Ok(()) => Redirect::to("/").into_response(),
+            Err(e) => super::refuse("/setup", e),
+        },
         Err(AppError::Invalid(errors)) => {
             let fields: Vec<String> = errors.into_iter().map(|e| e.field).collect();
             back(&fields.join(","))
@@ -146,14 +256,23 @@ mod tests {
             safe_next("/experiments/x?tab=results"),
             "/experiments/x?tab=results"
         );
+        assert_eq!(safe_next("/program?team=Growth%20Team"), "/program?team=Growth%20Team");
         for bad in [
             "https://evil.example",
             "//evil.example",
             "/\\evil.example",
+            "/\\evil",
+            "/\t/evil.example",
+            "/%09/evil.example",
+            "/%0d%0aSet-Cookie:x",
+            "/\r\nSet-Cookie:x",
+            "/%2F/evil.example",
+            "/%5Cevil.example",
             "",
             "javascript:alert(1)",
+            "evil.example",
         ] {
-            assert_eq!(safe_next(bad), "/", "{bad}");
+            assert_eq!(safe_next(bad), "/", "{bad:?}");
         }
     }
 }

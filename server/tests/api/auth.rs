@@ -33,6 +33,38 @@ async fn every_server_function_refuses_anonymous_callers(pool: SqlitePool) {
     }
 }
 
+/// The role each server function should need: the spec the functions' own gates are checked
+/// against. Anything not named here is expected to need an editor.
+const READS: &[&str] = &[
+    "whoami",
+    "get_board",
+    "get_experiment",
+    "get_results",
+    "search_learnings",
+    "pull_status",
+    "get_review",
+    "get_program",
+    "list_cohort",
+    "get_sign_offs",
+    "get_workspace_settings",
+    "calendar_feed_url",
+    "similar_experiments",
+];
+const ADMIN: &[&str] = &[
+    "list_users",
+    "add_user",
+    "update_user",
+    "reset_password",
+    "list_tokens",
+    "create_token",
+    "revoke_token",
+    "get_mixpanel_settings",
+    "save_mixpanel_settings",
+    "load_demo",
+    "list_audit",
+    "save_workspace_settings",
+];
+
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn viewers_read_but_every_other_server_function_refuses_them(pool: SqlitePool) {
     let app = app(pool.clone());
@@ -41,7 +73,7 @@ async fn viewers_read_but_every_other_server_function_refuses_them(pool: SqliteP
     for name in server_functions() {
         // An empty body: a refused call must be refused before its arguments are read.
         let (status, body) = call_as(&app, Some(&viewer), &name, json!({})).await;
-        if app::api::READ_ONLY.contains(&name.as_str()) {
+        if READS.contains(&name.as_str()) {
             assert!(
                 status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED,
                 "{name} is a read: {status} {body}"
@@ -51,7 +83,7 @@ async fn viewers_read_but_every_other_server_function_refuses_them(pool: SqliteP
             assert!(body.contains("your role is viewer"), "{name}: {body}");
         }
         let (status, body) = call_as(&app, Some(&editor), &name, json!({})).await;
-        if app::api::ADMIN_ONLY.contains(&name.as_str()) {
+        if ADMIN.contains(&name.as_str()) {
             assert_eq!(status, StatusCode::FORBIDDEN, "{name}: {body}");
         } else {
             assert_ne!(status, StatusCode::FORBIDDEN, "{name}: {body}");

@@ -54,7 +54,8 @@ pub async fn token(pool: &SqlitePool, role: Role) -> String {
             pool,
             &format!("test {role}"),
             role,
-            "tests",
+            app::db::accounts::TokenOwner::CommandLine,
+            Some(90),
             chrono::Utc::now(),
         ),
     )
