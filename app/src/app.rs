@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/program/list") view=crate::pages::program_list::ProgramListPage ssr=SsrMode::Async />
                     <Route path=path!("/review") view=crate::pages::review::ReviewPage ssr=SsrMode::Async />
                     <Route path=path!("/learnings") view=crate::pages::learnings::LearningsPage ssr=SsrMode::Async />
+                    <Route path=path!("/account") view=crate::pages::account::AccountPage ssr=SsrMode::Async />
                     <Route path=path!("/login") view=crate::pages::login::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/setup") view=crate::pages::login::SetupPage ssr=SsrMode::Async />
                     <Route path=path!("/admin/users") view=crate::pages::admin_users::AdminUsersPage ssr=SsrMode::Async />

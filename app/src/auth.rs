@@ -81,9 +81,21 @@ macro_rules! witness {
     };
 }
 
-witness!(Viewer, Role::Viewer, "A caller who may read the program (any signed-in role).");
-witness!(Editor, Role::Editor, "A caller who may change the program (editor or admin).");
-witness!(Admin, Role::Admin, "A caller who may manage accounts, tokens, settings and data sources.");
+witness!(
+    Viewer,
+    Role::Viewer,
+    "A caller who may read the program (any signed-in role)."
+);
+witness!(
+    Editor,
+    Role::Editor,
+    "A caller who may change the program (editor or admin)."
+);
+witness!(
+    Admin,
+    Role::Admin,
+    "A caller who may manage accounts, tokens, settings and data sources."
+);
 
 pub fn forbidden(have: Role, needed: Role) -> AppError {
     AppError::Forbidden(format!(

@@ -16,6 +16,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// `VERDICT_MAX_UPLOAD_BYTES` (default 2 GiB): the largest results upload accepted.
     pub max_upload_bytes: u64,
+    /// `VERDICT_MAX_UPLOAD_USERS` (default 20 million): distinct users one upload may name.
+    pub max_upload_users: usize,
     /// `VERDICT_REQUEST_TIMEOUT_SECS` (default 30): the longest any request may take, except
     /// uploads, which instead fail after `VERDICT_UPLOAD_IDLE_SECS` (default 60) without a byte.
     pub request_timeout: Duration,
@@ -31,6 +33,7 @@ impl Default for Config {
             site_addr: None,
             public_url: None,
             max_upload_bytes: DEFAULT_MAX_UPLOAD_BYTES,
+            max_upload_users: 20_000_000,
             request_timeout: Duration::from_secs(30),
             upload_idle_timeout: Duration::from_secs(60),
             http: HttpLimits::default(),
@@ -90,10 +93,15 @@ impl Config {
             site_addr,
             public_url,
             max_upload_bytes: number("VERDICT_MAX_UPLOAD_BYTES", defaults.max_upload_bytes)?,
+            max_upload_users: number("VERDICT_MAX_UPLOAD_USERS", defaults.max_upload_users as u64)?
+                as usize,
             request_timeout: Duration::from_secs(number("VERDICT_REQUEST_TIMEOUT_SECS", 30)?),
             upload_idle_timeout: Duration::from_secs(number("VERDICT_UPLOAD_IDLE_SECS", 60)?),
             http: HttpLimits {
-                header_read_timeout: Duration::from_secs(number("VERDICT_HEADER_TIMEOUT_SECS", 10)?),
+                header_read_timeout: Duration::from_secs(number(
+                    "VERDICT_HEADER_TIMEOUT_SECS",
+                    10,
+                )?),
                 max_connections: number("VERDICT_MAX_CONNECTIONS", 10_000)? as usize,
                 ..defaults.http
             },
@@ -102,7 +110,9 @@ impl Config {
 
     /// Served over https: Secure cookies and HSTS.
     pub fn https(&self) -> bool {
-        self.public_url.as_deref().is_some_and(|u| u.starts_with("https://"))
+        self.public_url
+            .as_deref()
+            .is_some_and(|u| u.starts_with("https://"))
     }
 
     pub fn http_limits(&self) -> HttpLimits {

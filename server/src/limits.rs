@@ -18,6 +18,7 @@ pub const MAX_BODY_BYTES: usize = 1 << 20;
 #[derive(Debug, Clone)]
 pub struct Limits {
     pub max_upload_bytes: u64,
+    pub max_upload_users: usize,
     pub request_timeout: Duration,
     pub upload_idle_timeout: Duration,
 }
@@ -26,6 +27,7 @@ impl Limits {
     pub fn from_config(config: &Config) -> Self {
         Self {
             max_upload_bytes: config.max_upload_bytes,
+            max_upload_users: config.max_upload_users,
             request_timeout: config.request_timeout,
             upload_idle_timeout: config.upload_idle_timeout,
         }
@@ -57,7 +59,7 @@ pub fn too_large(path: &str, what: &str, limit: u64) -> Response {
 pub fn human_bytes(n: u64) -> String {
     const UNITS: [(&str, u64); 3] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)];
     for (unit, size) in UNITS {
-        if n >= size && n % size == 0 {
+        if n >= size && n.is_multiple_of(size) {
             return format!("{} {unit}", n / size);
         }
         if n >= size {

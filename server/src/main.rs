@@ -145,7 +145,9 @@ async fn main() -> anyhow::Result<()> {
                     app::db::accounts::identity_by_email(&pool, &email)
                         .await
                         .map_err(|e| anyhow::anyhow!("{e}"))?
-                        .ok_or_else(|| anyhow::anyhow!("no active account has the email {email}"))?,
+                        .ok_or_else(|| {
+                            anyhow::anyhow!("no active account has the email {email}")
+                        })?,
                 ),
                 None => None,
             };
@@ -166,9 +168,10 @@ async fn main() -> anyhow::Result<()> {
             )
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
-            let expiry = token
-                .expires_at
-                .map_or_else(|| "never expires".to_owned(), |at| format!("expires {}", at.date_naive()));
+            let expiry = token.expires_at.map_or_else(
+                || "never expires".to_owned(),
+                |at| format!("expires {}", at.date_naive()),
+            );
             println!(
                 "created token '{}' ({}, {expiry}); use it as 'Authorization: Bearer <token>'",
                 token.name, token.role

@@ -161,7 +161,10 @@ pub async fn create_calendar_feed(team: String, rotate: bool) -> Result<String, 
             let who = crate::auth::Editor::check()?;
             let pool = crate::state::pool(&who)?;
             if team.chars().count() > 200 {
-                return Err(AppError::invalid("team", "a team name is at most 200 characters"));
+                return Err(AppError::invalid(
+                    "team",
+                    "a team name is at most 200 characters",
+                ));
             }
             // Called from a page's button, possibly outside the request's `acting_as` scope:
             // act as the caller explicitly, for the audit log.

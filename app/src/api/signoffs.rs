@@ -68,7 +68,7 @@ pub async fn sign_off(
                 who.identity(),
                 chrono::Utc::now(),
             )
-                .await
+            .await
         }
         .await,
     )

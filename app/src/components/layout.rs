@@ -44,7 +44,7 @@ fn Nav(who: Identity) -> impl IntoView {
             })}
         </nav>
         <form method="post" action="/auth/logout" class="whoami">
-            <span title=who.email.clone()>{who.name.clone()}" · "{who.role.as_str()}</span>
+            <A href="/account" attr:title=who.email.clone()>{who.name.clone()}" · "{who.role.as_str()}</A>
             <button type="submit" class="link">"Sign out"</button>
         </form>
     }

@@ -254,7 +254,10 @@ pub async fn identity_for_user(pool: &SqlitePool, id: i64) -> Result<Option<Iden
 }
 
 /// The active account with this email, as an identity (the CLI names token owners by email).
-pub async fn identity_by_email(pool: &SqlitePool, email: &str) -> Result<Option<Identity>, AppError> {
+pub async fn identity_by_email(
+    pool: &SqlitePool,
+    email: &str,
+) -> Result<Option<Identity>, AppError> {
     let row: Option<UserRow> = sqlx::query_as(&format!(
         "SELECT {USER_COLUMNS} FROM user WHERE email = ? AND disabled_at IS NULL"
     ))
@@ -395,7 +398,8 @@ impl TokenRefusal {
     }
 }
 
-const TOKEN_SELECT: &str = "SELECT t.id, t.name, t.role, t.created_by, t.created_at, t.revoked_at, \
+const TOKEN_SELECT: &str =
+    "SELECT t.id, t.name, t.role, t.created_by, t.created_at, t.revoked_at, \
      t.expires_at, t.user_id, u.email AS owner_email, u.role AS owner_role, \
      (u.disabled_at IS NOT NULL) AS owner_disabled, tu.last_used_at \
      FROM api_token t LEFT JOIN user u ON u.id = t.user_id \
@@ -532,11 +536,12 @@ pub async fn revoke_token(
     now: DateTime<Utc>,
 ) -> Result<TokenSummary, AppError> {
     let mut tx = AuditedTx::begin(pool, "revoke token").await?;
-    let done = sqlx::query("UPDATE api_token SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?")
-        .bind(now)
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+    let done =
+        sqlx::query("UPDATE api_token SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?")
+            .bind(now)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound(format!("token {id}")));
     }

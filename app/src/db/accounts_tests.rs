@@ -138,7 +138,8 @@ async fn a_token_works_until_revoked_and_only_its_hash_is_stored(pool: SqlitePoo
         &pool,
         "nightly export",
         Role::Viewer,
-        "Ana",
+        TokenOwner::CommandLine,
+        Some(90),
         Utc::now(),
     ))
     .await
@@ -150,17 +151,211 @@ async fn a_token_works_until_revoked_and_only_its_hash_is_stored(pool: SqlitePoo
         .unwrap();
     assert_ne!(stored, secret);
     let who = identity_for_token(&pool, &secret).await.unwrap().unwrap();
+    assert!(token
+        .expires_at
+        .is_some_and(|at| at > Utc::now() + chrono::Duration::days(89)));
     assert_eq!((who.role, who.token_id), (Role::Viewer, Some(token.id)));
     assert_eq!(who.name, "token nightly export");
-    assert_eq!(identity_for_token(&pool, "vdt_0000").await.unwrap(), None);
+    assert_eq!(
+        identity_for_token(&pool, "vdt_0000").await.unwrap(),
+        Err(TokenRefusal::Unknown)
+    );
 
     let revoked = as_tester(revoke_token(&pool, token.id, Utc::now()))
         .await
         .unwrap();
     assert!(revoked.revoked_at.is_some());
-    assert_eq!(identity_for_token(&pool, &secret).await.unwrap(), None);
+    assert_eq!(
+        identity_for_token(&pool, &secret).await.unwrap(),
+        Err(TokenRefusal::Revoked)
+    );
     assert!(matches!(
-        as_tester(create_token(&pool, " ", Role::Viewer, "Ana", Utc::now())).await,
+        as_tester(create_token(
+            &pool,
+            " ",
+            Role::Viewer,
+            TokenOwner::CommandLine,
+            None,
+            Utc::now()
+        ))
+        .await,
         Err(AppError::Invalid(_))
     ));
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn a_token_never_outranks_its_owner_and_dies_when_they_are_demoted_or_disabled(
+    pool: SqlitePool,
+) {
+    create_first_admin(&pool, &account("root@example.com"), Utc::now())
+        .await
+        .unwrap();
+    let ed = as_tester(create_user(
+        &pool,
+        &account("ed@example.com"),
+        Role::Editor,
+        Utc::now(),
+    ))
+    .await
+    .unwrap();
+    let ed_identity = identity_for_user(&pool, ed.id).await.unwrap().unwrap();
+    let owner = TokenOwner::Account(&ed_identity);
+    let too_high = as_tester(create_token(
+        &pool,
+        "admin please",
+        Role::Admin,
+        owner.clone(),
+        Some(30),
+        Utc::now(),
+    ))
+    .await;
+    assert!(matches!(too_high, Err(AppError::Invalid(e)) if e[0].field == "role"));
+    let (token, secret) = as_tester(create_token(
+        &pool,
+        "ed's script",
+        Role::Editor,
+        owner,
+        Some(30),
+        Utc::now(),
+    ))
+    .await
+    .unwrap();
+    assert_eq!(token.owner.as_deref(), Some("ed@example.com"));
+    assert!(identity_for_token(&pool, &secret).await.unwrap().is_ok());
+
+    as_tester(update_user(&pool, ed.id, Role::Viewer, false, Utc::now()))
+        .await
+        .unwrap();
+    assert_eq!(
+        identity_for_token(&pool, &secret).await.unwrap(),
+        Err(TokenRefusal::OwnerDemoted)
+    );
+    as_tester(update_user(&pool, ed.id, Role::Editor, true, Utc::now()))
+        .await
+        .unwrap();
+    assert_eq!(
+        identity_for_token(&pool, &secret).await.unwrap(),
+        Err(TokenRefusal::OwnerDisabled)
+    );
+    as_tester(update_user(&pool, ed.id, Role::Editor, false, Utc::now()))
+        .await
+        .unwrap();
+    assert!(identity_for_token(&pool, &secret).await.unwrap().is_ok());
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn a_token_stops_at_its_expiry(pool: SqlitePool) {
+    let long_ago = Utc::now() - chrono::Duration::days(31);
+    let (_, secret) = as_tester(create_token(
+        &pool,
+        "old",
+        Role::Viewer,
+        TokenOwner::CommandLine,
+        Some(30),
+        long_ago,
+    ))
+    .await
+    .unwrap();
+    assert_eq!(
+        identity_for_token(&pool, &secret).await.unwrap(),
+        Err(TokenRefusal::Expired)
+    );
+    for days in [0, MAX_TOKEN_DAYS + 1] {
+        let refused = as_tester(create_token(
+            &pool,
+            "bad expiry",
+            Role::Viewer,
+            TokenOwner::CommandLine,
+            Some(days),
+            Utc::now(),
+        ))
+        .await;
+        assert!(matches!(refused, Err(AppError::Invalid(e)) if e[0].field == "expires_days"));
+    }
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn a_password_change_or_reset_or_role_change_ends_other_sessions(pool: SqlitePool) {
+    use crate::db::sessions::{change_password, epoch, reset_password, session_user};
+    let ana = create_first_admin(&pool, &account("ana@example.com"), Utc::now())
+        .await
+        .unwrap();
+    let bob = as_tester(create_user(
+        &pool,
+        &account("bob@example.com"),
+        Role::Editor,
+        Utc::now(),
+    ))
+    .await
+    .unwrap();
+    let start = epoch(&pool, bob.id).await.unwrap();
+    assert!(session_user(&pool, bob.id, start).await.unwrap().is_some());
+
+    let wrong = as_tester(change_password(
+        &pool,
+        bob.id,
+        "not it at all",
+        "a fresh long passphrase",
+    ))
+    .await;
+    assert!(matches!(wrong, Err(AppError::Invalid(e)) if e[0].field == "current"));
+    let weak = as_tester(change_password(
+        &pool,
+        bob.id,
+        "correct horse battery",
+        "password1234",
+    ))
+    .await;
+    assert!(matches!(weak, Err(AppError::Invalid(e)) if e[0].field == "new"));
+    assert_eq!(
+        epoch(&pool, bob.id).await.unwrap(),
+        start,
+        "refused changes change nothing"
+    );
+
+    let next = as_tester(change_password(
+        &pool,
+        bob.id,
+        "correct horse battery",
+        "violet kettle under moonlight",
+    ))
+    .await
+    .unwrap();
+    assert!(next > start);
+    assert!(
+        session_user(&pool, bob.id, start).await.unwrap().is_none(),
+        "old session ended"
+    );
+    assert!(session_user(&pool, bob.id, next).await.unwrap().is_some());
+    assert!(
+        verify_login(&pool, "bob@example.com", "violet kettle under moonlight")
+            .await
+            .unwrap()
+            .is_some()
+    );
+
+    let generated = as_tester(reset_password(&pool, bob.id)).await.unwrap();
+    let after_reset = epoch(&pool, bob.id).await.unwrap();
+    assert!(session_user(&pool, bob.id, next).await.unwrap().is_none());
+    let user = session_user(&pool, bob.id, after_reset)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        user.must_change_password,
+        "the reset forces a change at the next sign-in"
+    );
+    assert!(verify_login(&pool, "bob@example.com", &generated)
+        .await
+        .unwrap()
+        .is_some());
+
+    as_tester(update_user(&pool, bob.id, Role::Viewer, false, Utc::now()))
+        .await
+        .unwrap();
+    assert!(session_user(&pool, bob.id, after_reset)
+        .await
+        .unwrap()
+        .is_none());
+    let _ = ana;
 }

@@ -509,7 +509,8 @@ async fn accounts_and_tokens_are_logged_without_passwords_or_secrets(pool: Sqlit
         &pool,
         "nightly export",
         Role::Viewer,
-        "Ana",
+        accounts::TokenOwner::CommandLine,
+        Some(90),
         Utc::now(),
     ))
     .await

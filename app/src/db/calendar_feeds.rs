@@ -25,10 +25,11 @@ pub async fn secret_for_team(pool: &SqlitePool, team: &str) -> Result<Option<Str
 pub async fn create_feed(pool: &SqlitePool, team: &str, rotate: bool) -> Result<String, AppError> {
     let team = team.trim();
     if !team.is_empty() {
-        let known: Option<i64> = sqlx::query_scalar("SELECT 1 FROM experiment WHERE team = ? LIMIT 1")
-            .bind(team)
-            .fetch_optional(pool)
-            .await?;
+        let known: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM experiment WHERE team = ? LIMIT 1")
+                .bind(team)
+                .fetch_optional(pool)
+                .await?;
         if known.is_none() {
             return Err(AppError::invalid(
                 "team",
@@ -39,7 +40,11 @@ pub async fn create_feed(pool: &SqlitePool, team: &str, rotate: bool) -> Result<
     let mut bytes = [0u8; 24];
     OsRng.fill_bytes(&mut bytes);
     let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
-    let action = if rotate { "rotate calendar feed" } else { "create calendar feed" };
+    let action = if rotate {
+        "rotate calendar feed"
+    } else {
+        "create calendar feed"
+    };
     let mut tx = AuditedTx::begin(pool, action).await?;
     if rotate {
         sqlx::query("DELETE FROM calendar_feed WHERE team = ?")
@@ -99,7 +104,10 @@ mod tests {
             growth
         );
         assert_eq!(
-            super::secret_for_team(&pool, "Growth").await.unwrap().as_deref(),
+            super::secret_for_team(&pool, "Growth")
+                .await
+                .unwrap()
+                .as_deref(),
             Some(growth.as_str())
         );
         let all = super::create_feed(&pool, "", false).await.unwrap();

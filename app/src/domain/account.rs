@@ -269,12 +269,24 @@ mod tests {
     #[cfg(feature = "ssr")]
     #[test]
     fn long_but_guessable_passwords_are_refused_with_advice() {
-        for weak in ["password1234", "qwertyuiop123", "aaaaaaaaaaaaaaaa", "ana@example.com1"] {
+        for weak in [
+            "password1234",
+            "qwertyuiop123",
+            "aaaaaaaaaaaaaaaa",
+            "ana@example.com1",
+        ] {
             let e = check_password_of(weak, &["ana@example.com", "Ana"]).unwrap_err();
-            assert!(e.message.contains("too easy to guess"), "{weak}: {}", e.message);
+            assert!(
+                e.message.contains("too easy to guess"),
+                "{weak}: {}",
+                e.message
+            );
         }
         assert!(check_password("correct horse battery").is_ok());
-        assert!(check_password("short").unwrap_err().message.contains("at least 12"));
+        assert!(check_password("short")
+            .unwrap_err()
+            .message
+            .contains("at least 12"));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::accounts::{add_user, list_users, update_user};
+use crate::api::accounts::{add_user, list_users, reset_password, update_user};
 use crate::components::error_view::{reasons, ErrorView, Problems};
 use crate::components::format::date;
 use crate::domain::account::{NewAccount, Role, UserSummary};
@@ -40,12 +40,30 @@ fn UserTable(list: Vec<UserSummary>, changed: RwSignal<u32>) -> impl IntoView {
             changed.update(|n| *n += 1);
         }
     });
-    let problems = move || match update.value().get() {
-        Some(Err(e)) => reasons(&e),
+    let reset_for = RwSignal::new(String::new());
+    let reset = Action::new(move |id: &i64| {
+        let id = *id;
+        async move { reset_password(id).await }
+    });
+    let problems = move || match (update.value().get(), reset.value().get()) {
+        (Some(Err(e)), _) | (_, Some(Err(e))) => reasons(&e),
         _ => vec![],
+    };
+    // The generated password, shown once to the admin who reset it.
+    let generated = move || {
+        match reset.value().get() {
+            Some(Ok(password)) => view! {
+                <div class="notice" role="status">
+                    <p>{format!("New password for {}. Give it to them now: it is not shown again. They choose their own at their next sign-in; their open sessions have ended.", reset_for.get())}</p>
+                    <code class="secret" data-testid="reset-password">{password}</code>
+                </div>
+            }.into_any(),
+            _ => ().into_any(),
+        }
     };
     view! {
         {move || view! { <Problems items=problems() /> }}
+        {generated}
         <table class="data users">
             <thead><tr><th>"Name"</th><th>"Email"</th><th>"Role"</th><th>"Since"</th><th>"Status"</th></tr></thead>
             <tbody>
@@ -73,6 +91,16 @@ fn UserTable(list: Vec<UserSummary>, changed: RwSignal<u32>) -> impl IntoView {
                                 <button type="button" class="link"
                                     on:click=move |_| { update.dispatch((id, role, !disabled)); }>
                                     {if disabled { "Enable" } else { "Disable" }}
+                                </button>" "
+                                <button type="button" class="link"
+                                    on:click={
+                                        let name = u.name.clone();
+                                        move |_| {
+                                            reset_for.set(name.clone());
+                                            reset.dispatch(id);
+                                        }
+                                    }>
+                                    "Reset password"
                                 </button>
                             </td>
                         </tr>

@@ -16,6 +16,9 @@ fn login_message(code: &str, wait: &str) -> Option<String> {
             wait.parse::<u64>().unwrap_or(30)
         ),
         "set_up" => "Verdict is already set up: sign in with your account.".to_owned(),
+        "busy" => {
+            "The server is busy checking other sign-ins. Try again in a few seconds.".to_owned()
+        }
         _ => return None,
     })
 }
@@ -51,7 +54,7 @@ fn setup_message(field: &str) -> Option<String> {
     Some(match field {
         "email" => "Enter a valid email address.".to_owned(),
         "name" => "Enter your name: it is shown on sign-offs and in the audit log.".to_owned(),
-        "password" => format!("Use a password of at least {MIN_PASSWORD_CHARS} characters."),
+        "password" => format!("Use a password of at least {MIN_PASSWORD_CHARS} characters that is hard to guess: not common words, keyboard patterns, or your name or email."),
         "confirm" => "The two passwords differ.".to_owned(),
         _ => return None,
     })

@@ -1,5 +1,6 @@
 //! Routed pages: each loads its data through server functions and hands plain values to components.
 
+pub mod account;
 pub mod admin_audit;
 pub mod admin_tokens;
 pub mod admin_users;

@@ -100,7 +100,9 @@ async fn refuse_token(
         refusal.describe()
     );
     if let Ok(value) = axum::http::HeaderValue::from_str(&challenge) {
-        response.headers_mut().insert(header::WWW_AUTHENTICATE, value);
+        response
+            .headers_mut()
+            .insert(header::WWW_AUTHENTICATE, value);
     }
     response
 }

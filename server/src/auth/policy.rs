@@ -102,7 +102,9 @@ pub fn check_canonical(path: &str) -> Result<(), PathError> {
         }
         // Double encoding ("%252e%252e") decodes to "%2e%2e": refuse it too, should anything
         // behind us decode once more.
-        if decoded.contains(&b'%') && check_canonical(&format!("/{}", String::from_utf8_lossy(&decoded))).is_err() {
+        if decoded.contains(&b'%')
+            && check_canonical(&format!("/{}", String::from_utf8_lossy(&decoded))).is_err()
+        {
             return Err(PathError::DotSegment);
         }
     }
@@ -187,11 +189,25 @@ mod tests {
 
     #[test]
     fn a_page_needs_the_same_role_however_its_path_is_spelled() {
-        for spelling in ["/settings", "/settings/", "/Settings", "/SETTINGS//", "/settings%2F"] {
-            assert_eq!(required_role(&Method::GET, spelling), Role::Admin, "{spelling}");
+        for spelling in [
+            "/settings",
+            "/settings/",
+            "/Settings",
+            "/SETTINGS//",
+            "/settings%2F",
+        ] {
+            assert_eq!(
+                required_role(&Method::GET, spelling),
+                Role::Admin,
+                "{spelling}"
+            );
         }
         for spelling in ["/admin/users/", "/Admin/Users", "/admin"] {
-            assert_eq!(required_role(&Method::GET, spelling), Role::Admin, "{spelling}");
+            assert_eq!(
+                required_role(&Method::GET, spelling),
+                Role::Admin,
+                "{spelling}"
+            );
         }
     }
 

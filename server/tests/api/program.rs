@@ -56,10 +56,27 @@ async fn the_dashboard_renders_every_section_with_linked_numbers_before_any_scri
         "Running now, per surface",
         "Following the rules",
         "href=\"/program/list?cohort=shipped\"",
-        "href=\"/calendar/",
+        // No feed yet (showing a page never creates one): the button that does.
+        "data-testid=\"calendar-create\"",
     ] {
         assert!(html.contains(needle), "{needle} missing");
     }
+    create_feed(&app, "").await;
+    let (_, html) = get(&app, "/program").await;
+    assert!(
+        html.contains("href=\"/calendar/"),
+        "the feed is linked once created"
+    );
+}
+
+/// Creates a team's calendar feed the way the dashboard's button does (a form post).
+async fn create_feed(app: &axum::Router, team: &str) -> (StatusCode, String) {
+    let request = Request::post("/api/create_calendar_feed")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("accept", "application/json")
+        .body(Body::from(format!("team={team}&rotate=false")))
+        .unwrap();
+    crate::helpers::read(app.clone().oneshot(request).await.unwrap()).await
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
@@ -281,6 +298,8 @@ async fn a_teams_secret_calendar_url_works_without_signing_in_and_nothing_else_d
     pool: SqlitePool,
 ) {
     let app = demo(&pool).await;
+    let (status, body) = create_feed(&app, "Pricing").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let (_, _, html) = fetch(&app, "/program?team=Pricing").await;
     let href = html
         .split("href=\"/calendar/")

@@ -51,6 +51,18 @@ impl Attributor {
         })
     }
 
+    /// At most this many distinct users: past it the run fails with `TooManyUsers` (and holds
+    /// no more), instead of exhausting memory on a hostile or mistaken input.
+    pub fn with_user_limit(mut self, max_users: usize) -> Self {
+        self.tally.max_users = max_users;
+        self
+    }
+
+    /// Whether the run already failed a limit (a caller streaming input can stop early).
+    pub fn over_limit(&self) -> bool {
+        self.tally.full
+    }
+
     pub fn config(&self) -> &Config {
         &self.parser.plan().config
     }
@@ -148,7 +160,9 @@ impl Attributor {
     pub fn finish(mut self) -> Result<Report, AttributionError> {
         self.end_input();
         if self.tally.full {
-            return Err(AttributionError::TooManyUsers);
+            return Err(AttributionError::TooManyUsers {
+                limit: self.tally.max_users.min(u32::MAX as usize - 1) as u64,
+            });
         }
         let summary = summarize(self.tally, self.parser.plan());
         Ok(Report {

@@ -172,8 +172,8 @@ pub enum AttributionError {
     Config(#[from] ConfigError),
     #[error("attributors with different configurations cannot be merged")]
     ConfigMismatch,
-    #[error("the input names more than {} distinct users, more than one run can hold", u32::MAX - 1)]
-    TooManyUsers,
+    #[error("the input names more than {limit} distinct users, more than one run may hold")]
+    TooManyUsers { limit: u64 },
     #[error(transparent)]
     TooManySkippedLines(#[from] TooManySkippedLines),
 }

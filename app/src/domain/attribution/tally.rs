@@ -91,8 +91,11 @@ pub(crate) struct Tally {
     pub precision: Vec<Precision>,
     /// Per tracked event, the value metric of each of its amounts.
     amount_metrics: Vec<Vec<usize>>,
-    /// Set when ids ran out (over 4 billion users or exposures); the run then fails at the end.
+    /// Set when ids ran out (over 4 billion users or exposures), or the input named more users
+    /// than `max_users`; the run then fails at the end, and no new user is held meanwhile.
     pub full: bool,
+    /// Distinct users a run may hold (memory follows users: about 100 bytes each).
+    pub max_users: usize,
 }
 
 impl Tally {
@@ -104,14 +107,24 @@ impl Tally {
                 .iter()
                 .map(|tracked| tracked.values.iter().map(|&(metric, _)| metric).collect())
                 .collect(),
+            max_users: usize::MAX,
             ..Self::default()
         }
     }
 
     pub fn user(&mut self, distinct_id: &[u8]) -> Result<u32, Full> {
+        if self.full {
+            // Over a limit: the run will fail, so stop growing now (bounded memory).
+            return Err(Full);
+        }
         let user = self.users.intern(distinct_id);
         match user {
-            Ok(index) if index as usize == self.heads.len() => self.heads.push(END),
+            Ok(index) if index as usize == self.heads.len() => {
+                self.heads.push(END);
+                if self.heads.len() > self.max_users {
+                    self.full = true;
+                }
+            }
             Ok(_) => {}
             Err(Full) => self.full = true,
         }

@@ -65,4 +65,10 @@ pub enum InputProblem {
     TrafficTooSmall(f64),
     #[error("{0} arms times the sample size does not fit in a 64-bit count")]
     TooManyArms(i64),
+    #[error("at most {limit} {what} per request, got {got}")]
+    TooMany {
+        what: &'static str,
+        limit: usize,
+        got: usize,
+    },
 }

@@ -25,6 +25,11 @@ pub(crate) struct CheckedMetric<'a> {
     pub arms: Vec<(ArmSummary, u64)>,
 }
 
+/// Bounds on one request: an experiment has a handful of arms and a few dozen metrics; far more
+/// is a mistake or an attempt to make the server work for nothing.
+pub const MAX_ARMS: usize = 20;
+pub const MAX_METRICS: usize = 100;
+
 pub(crate) fn check(req: &AnalyzeRequest) -> Result<Checked<'_>, StatsInputError> {
     let alpha = Alpha::new(req.alpha)
         .ok_or_else(|| StatsInputError::new("alpha", InputProblem::NotAProbability(req.alpha)))?;
@@ -62,8 +67,23 @@ pub(crate) fn check(req: &AnalyzeRequest) -> Result<Checked<'_>, StatsInputError
             },
         ));
     }
+    let too_many = |field: &str, what, limit, got| {
+        StatsInputError::new(field, InputProblem::TooMany { what, limit, got })
+    };
+    if req.arms.len() > MAX_ARMS {
+        return Err(too_many("arms", "arms", MAX_ARMS, req.arms.len()));
+    }
+    if req.metrics.len() > MAX_METRICS {
+        return Err(too_many(
+            "metrics",
+            "metrics",
+            MAX_METRICS,
+            req.metrics.len(),
+        ));
+    }
     let mut users = Vec::with_capacity(req.arms.len());
     let mut weights = Vec::with_capacity(req.arms.len());
+    let mut names = std::collections::HashSet::with_capacity(req.arms.len());
     for (i, arm) in req.arms.iter().enumerate() {
         if arm.name.is_empty() {
             return Err(StatsInputError::new(
@@ -71,7 +91,7 @@ pub(crate) fn check(req: &AnalyzeRequest) -> Result<Checked<'_>, StatsInputError
                 InputProblem::Empty,
             ));
         }
-        if req.arms[..i].iter().any(|earlier| earlier.name == arm.name) {
+        if !names.insert(arm.name.as_str()) {
             return Err(StatsInputError::new(
                 format!("arms[{i}].name"),
                 InputProblem::DuplicateArm(arm.name.clone()),

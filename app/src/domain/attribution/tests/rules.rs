@@ -238,3 +238,25 @@ fn exposures_outside_the_run_dates_are_ignored() {
     let a = arm(&report, "exp", "a");
     assert_eq!((a.exposed, a.converted["purchase_completed"]), (1, 0));
 }
+
+#[test]
+fn a_run_over_its_user_limit_fails_naming_the_limit_and_stops_growing() {
+    let mut attributor = Attributor::new(config(&["purchase_completed"], &[]))
+        .unwrap()
+        .with_user_limit(3);
+    for i in 0..10 {
+        let line = exposure("exp", "a", T0, &format!("u{i}"));
+        attributor.feed_line(line.as_bytes());
+    }
+    assert!(attributor.over_limit());
+    let error = attributor.finish().unwrap_err();
+    use crate::domain::attribution::AttributionError;
+    assert!(
+        matches!(error, AttributionError::TooManyUsers { limit: 3 }),
+        "{error:?}"
+    );
+    assert!(
+        error.to_string().contains("more than 3 distinct users"),
+        "{error}"
+    );
+}
