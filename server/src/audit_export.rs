@@ -34,15 +34,6 @@ fn failure(e: AppError) -> Response {
     (status, e.to_string()).into_response()
 }
 
-/// Text that a spreadsheet would run as a formula (`=HYPERLINK(…)`) is prefixed with a quote:
-/// every value here was typed by someone, and the log is opened by admins.
-fn cell(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_owned(),
-    }
-}
-
 pub async fn audit_csv(
     State(state): State<AppState>,
     who: Option<Extension<Identity>>,
@@ -70,20 +61,23 @@ pub async fn audit_csv(
             let head = [
                 e.id.to_string(),
                 e.at.to_rfc3339(),
-                cell(&e.actor),
+                e.actor.clone(),
                 id(e.actor_user_id),
                 id(e.actor_token_id),
-                cell(&e.action),
+                e.action.clone(),
                 e.entity_type.clone(),
-                cell(&e.entity_key),
+                e.entity_key.clone(),
             ];
             for change in &e.changes {
-                let value = |v: &Option<String>| v.as_deref().map(cell).unwrap_or_default();
-                out.write_record(head.iter().cloned().chain([
-                    change.field.clone(),
-                    value(&change.before),
-                    value(&change.after),
-                ]))?;
+                let value = |v: &Option<String>| v.clone().unwrap_or_default();
+                crate::csv_cell::write_record(
+                    &mut out,
+                    head.iter().cloned().chain([
+                        change.field.clone(),
+                        value(&change.before),
+                        value(&change.after),
+                    ]),
+                )?;
             }
         }
         Ok(())

@@ -19,11 +19,30 @@ pub async fn backup(pool: &SqlitePool, file: &Path) -> anyhow::Result<()> {
     let target = file
         .to_str()
         .context("the backup path is not valid UTF-8")?;
+    // The copy holds every account's password hash and the Mixpanel secret: created empty and
+    // owner-only first (SQLite fills an empty file), so it is never readable by others.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(file)
+            .with_context(|| format!("cannot create {}", file.display()))?;
+    }
     sqlx::query("VACUUM INTO ?")
         .bind(target)
         .execute(pool)
         .await
         .with_context(|| format!("backing up into {}", file.display()))?;
+    // Whatever the umask did, the finished copy is owner-only too.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(file, std::fs::Permissions::from_mode(0o600))
+            .with_context(|| format!("restricting {} to its owner", file.display()))?;
+    }
     Ok(())
 }
 

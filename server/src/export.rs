@@ -40,14 +40,6 @@ const HEADER: [&str; 22] = [
     "lessons",
 ];
 
-/// Text that a spreadsheet would run as a formula (`=HYPERLINK(…)`) is prefixed with a quote.
-fn cell(text: &str) -> String {
-    match text.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
-        _ => text.to_owned(),
-    }
-}
-
 pub async fn experiments_csv(
     State(state): State<AppState>,
     Query(filter): Query<BoardFilter>,
@@ -75,14 +67,14 @@ pub async fn experiments_csv(
             let num = |v: Option<f64>| v.map(|v| format!("{v:.4}")).unwrap_or_default();
             let record: [String; 22] = [
                 e.key.to_string(),
-                cell(&e.title),
+                e.title.clone(),
                 e.status.slug().into(),
-                cell(&e.team),
-                cell(&e.owner),
-                cell(&e.surface),
-                cell(&e.tags.join(" ")),
-                cell(&e.brief.hypothesis_sentence()),
-                cell(&e.brief.primary.name),
+                e.team.clone(),
+                e.owner.clone(),
+                e.surface.clone(),
+                e.tags.join(" "),
+                e.brief.hypothesis_sentence(),
+                e.brief.primary.name.clone(),
                 date(e.brief.planned_start),
                 date(e.brief.planned_end),
                 date(e.started_at.map(|t| t.date_naive())),
@@ -90,21 +82,21 @@ pub async fn experiments_csv(
                 c.map(|c| c.verdict.describe()).unwrap_or_default(),
                 c.and_then(|c| c.computed.as_ref().map(|v| v.describe()))
                     .unwrap_or_default(),
-                cell(
-                    c.and_then(|c| c.override_reason.as_deref())
-                        .unwrap_or_default(),
-                ),
+                c.and_then(|c| c.override_reason.as_deref())
+                    .unwrap_or_default()
+                    .to_string(),
                 lift.as_ref().map(|l| l.arm.clone()).unwrap_or_default(),
                 num(lift.as_ref().map(|l| l.lift)),
                 num(lift.as_ref().map(|l| l.low)),
                 num(lift.as_ref().map(|l| l.high)),
-                cell(c.map(|c| c.summary.as_str()).unwrap_or_default()),
-                cell(
-                    c.map(|c| c.post_mortem.lessons.as_str())
-                        .unwrap_or_default(),
-                ),
+                c.map(|c| c.summary.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
+                c.map(|c| c.post_mortem.lessons.as_str())
+                    .unwrap_or_default()
+                    .to_string(),
             ];
-            out.write_record(&record)?;
+            crate::csv_cell::write_record(&mut out, &record)?;
         }
         out.flush()?;
         Ok(())

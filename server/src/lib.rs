@@ -9,6 +9,7 @@ pub mod backup;
 pub mod calendar;
 pub mod cli;
 pub mod config;
+pub mod csv_cell;
 pub mod export;
 pub mod import;
 pub mod limits;

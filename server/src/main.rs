@@ -204,7 +204,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let addr = leptos_options.site_addr;
     let pool = server::open_database(&config).await?;
-    let pulls = app::pull::PullRegistry::default();
+    let egress = app::pull::egress::Egress::from_env().map_err(|e| anyhow::anyhow!(e))?;
+    let pulls = app::pull::PullRegistry::default().with_egress(egress);
     app::pull::scheduler::spawn(pool.clone(), pulls.clone());
     server::auth::spawn_session_purge(pool.clone());
     let app = server::router_for(

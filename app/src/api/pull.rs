@@ -91,8 +91,8 @@ pub async fn save_mixpanel_settings(form: SettingsForm) -> Result<SettingsView, 
             use crate::pull::store;
             let who = crate::auth::Admin::check()?;
             let pool = crate::state::pool(&who)?;
-            let stored = store::load(&pool).await?.map(|s| s.secret);
-            let settings = form.parse(stored).map_err(AppError::Invalid)?;
+            let stored = store::load(&pool).await?;
+            let settings = form.parse(stored.as_ref()).map_err(AppError::Invalid)?;
             store::save(&pool, &settings, chrono::Utc::now()).await?;
             tracing::info!(
                 project_id = settings.project_id,

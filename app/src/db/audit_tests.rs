@@ -299,7 +299,6 @@ async fn the_mixpanel_secret_never_reaches_the_log(pool: SqlitePool) {
         username: "sa".into(),
         secret: "first-secret-value".into(),
         residency: Residency::Us,
-        base_url: String::new(),
         interval_hours: "6".into(),
     };
     let first = form.parse(None).unwrap();

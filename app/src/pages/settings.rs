@@ -88,7 +88,7 @@ fn MixpanelForm(view: SettingsView) -> impl IntoView {
                         prop:value=move || form.with(|f| f.secret.clone())
                         placeholder=move || if secret_set.get() { "set (leave empty to keep it)" } else { "not set" }
                         on:input=move |ev| { let v = event_target_value(&ev); form.update(|f| f.secret = v) } />
-                    <small class="hint" data-testid="secret-state">{move || if secret_set.get() { "Secret: set" } else { "Secret: not set" }}</small>
+                    <small class="hint" data-testid="secret-state">{move || if secret_set.get() { "Secret: set. Changing the project or the residency needs it typed again: it is only ever sent to the project and region it was typed for." } else { "Secret: not set" }}</small>
                 </label>
                 <label class="field"><span class="label">"Data residency"</span>
                     <select name="residency" on:change=move |ev| {
@@ -100,7 +100,6 @@ fn MixpanelForm(view: SettingsView) -> impl IntoView {
                     </select>
                 </label>
                 <div class="grid two">
-                    {text("Base URL override", "base_url", |f| f.base_url.clone(), |f, v| f.base_url = v, "Empty in production; replaces the residency's host.")}
                     {text("Pull every (hours)", "interval_hours", |f| f.interval_hours.clone(), |f, v| f.interval_hours = v, "Running experiments are pulled on this schedule.")}
                 </div>
                 <button type="submit" class="primary" disabled=move || save.pending().get()>"Save settings"</button>

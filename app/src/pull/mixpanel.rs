@@ -18,6 +18,7 @@ const MESSAGE_CHARS: usize = 500;
 #[derive(Debug, Clone)]
 pub struct ExportRequest<'a> {
     pub settings: &'a MixpanelSettings,
+    pub egress: &'a super::egress::Egress,
     pub from: NaiveDate,
     pub to: NaiveDate,
     pub events: Vec<String>,
@@ -25,8 +26,12 @@ pub struct ExportRequest<'a> {
 
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ExportError {
-    #[error("Mixpanel refused the service account: check user and secret (HTTP {0})")]
-    Unauthorized(u16),
+    #[error("Mixpanel refused the service account: check user and secret (HTTP 401)")]
+    Unauthorized,
+    #[error("Mixpanel says the service account may not read this project (HTTP 403): give it access to project {project_id} in the project's settings ({message})")]
+    Forbidden { project_id: i64, message: String },
+    #[error("refused to send the request: {0}")]
+    Egress(String),
     #[error("Mixpanel rejected the request (HTTP 400): {0}")]
     BadRequest(String),
     #[error("Mixpanel kept limiting requests (HTTP 429) after {attempts} attempts; the export API allows few queries an hour, try again later")]
@@ -66,7 +71,18 @@ pub async fn stream_export(
     mut on_wait: impl FnMut(Option<String>),
     mut on_chunk: impl FnMut(&[u8]),
 ) -> Result<(), ExportError> {
-    let client = reqwest::Client::builder()
+    let url = format!("{}/api/2.0/export", request.egress.base(request.settings));
+    request
+        .egress
+        .check_url(&url)
+        .map_err(ExportError::Egress)?;
+    let mut builder = reqwest::Client::builder()
+        // A redirect could carry the secret's basic-auth to another host: never follow one.
+        .redirect(reqwest::redirect::Policy::none());
+    if let Some(resolver) = request.egress.resolver() {
+        builder = builder.dns_resolver(resolver);
+    }
+    let client = builder
         .connect_timeout(Duration::from_secs(30))
         // The export computes before its first byte, but a silent stream is a dead one.
         .read_timeout(Duration::from_secs(300))
@@ -78,7 +94,7 @@ pub async fn stream_export(
         let outcome = tokio::select! {
             biased;
             _ = cancelled(cancel) => return Err(ExportError::Cancelled),
-            r = attempt(&client, request) => r?,
+            r = attempt(&client, &url, request) => r?,
         };
         let retry = match outcome {
             Ok(response) => break response,
@@ -127,12 +143,13 @@ pub async fn stream_export(
 /// One request: Ok(Ok) with a body to read, Ok(Err) to retry, Err to stop.
 async fn attempt(
     client: &reqwest::Client,
+    url: &str,
     request: &ExportRequest<'_>,
 ) -> Result<Result<Response, Retryable>, ExportError> {
     let settings = request.settings;
     let events = serde_json::to_string(&request.events).unwrap_or_else(|_| "[]".into());
     let sent = client
-        .get(format!("{}/api/2.0/export", settings.base()))
+        .get(url)
         .query(&[
             ("project_id", settings.project_id.to_string()),
             ("from_date", request.from.format("%Y-%m-%d").to_string()),
@@ -156,7 +173,11 @@ async fn attempt(
     }
     let code = status.as_u16();
     Err(match status {
-        StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN => ExportError::Unauthorized(code),
+        StatusCode::UNAUTHORIZED => ExportError::Unauthorized,
+        StatusCode::FORBIDDEN => ExportError::Forbidden {
+            project_id: settings.project_id,
+            message: message(response).await,
+        },
         StatusCode::BAD_REQUEST => ExportError::BadRequest(message(response).await),
         _ => ExportError::Unexpected {
             status: code,
@@ -171,9 +192,21 @@ fn retry_after(response: &Response) -> Option<Duration> {
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
+/// At most this much of an error body is read: the words that matter are at its start, and a
+/// hostile or broken server could send gigabytes.
+const MESSAGE_BYTES: usize = 4096;
+
 /// Mixpanel's own words: the `error` field of its JSON answer, else the text, shortened.
-async fn message(response: Response) -> String {
-    let text = response.text().await.unwrap_or_default();
+async fn message(mut response: Response) -> String {
+    let mut body = Vec::new();
+    while body.len() < MESSAGE_BYTES {
+        match response.chunk().await {
+            Ok(Some(chunk)) => body.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    body.truncate(MESSAGE_BYTES);
+    let text = String::from_utf8_lossy(&body).into_owned();
     let said = serde_json::from_str::<serde_json::Value>(&text)
         .ok()
         .and_then(|v| v.get("error").and_then(|e| e.as_str()).map(str::to_owned))
@@ -206,7 +239,7 @@ fn give_up(request: &ExportRequest<'_>, retry: Retryable, attempts: u32) -> Expo
             attempts,
         },
         Retryable::Network(cause) => ExportError::Unreachable {
-            base: request.settings.base().to_owned(),
+            base: request.egress.base(request.settings).to_owned(),
             attempts,
             cause,
         },

@@ -9,6 +9,8 @@
 pub mod settings;
 
 #[cfg(feature = "ssr")]
+pub mod egress;
+#[cfg(feature = "ssr")]
 pub mod mixpanel;
 #[cfg(feature = "ssr")]
 pub mod registry;

@@ -56,6 +56,8 @@ impl RetryPolicy {
 pub struct PullRegistry {
     pulls: Arc<Mutex<HashMap<String, Entry>>>,
     retry: RetryPolicy,
+    /// Where exports may be requested from (the deployment's setting).
+    egress: super::egress::Egress,
 }
 
 #[derive(Debug)]
@@ -78,11 +80,22 @@ impl PullRegistry {
         Self {
             pulls: Arc::default(),
             retry,
+            egress: Default::default(),
         }
     }
 
     pub fn retry(&self) -> RetryPolicy {
         self.retry
+    }
+
+    /// The same registry sending exports under `egress` (set once, at start-up).
+    pub fn with_egress(mut self, egress: super::egress::Egress) -> Self {
+        self.egress = egress;
+        self
+    }
+
+    pub fn egress(&self) -> &super::egress::Egress {
+        &self.egress
     }
 
     /// Claims the experiment for a new pull, unless one is running.
@@ -198,6 +211,10 @@ impl PullHandle {
 
     pub fn retry(&self) -> RetryPolicy {
         self.registry.retry
+    }
+
+    pub fn egress(&self) -> &super::egress::Egress {
+        &self.registry.egress
     }
 
     /// A receiver that turns true when someone cancels this pull.

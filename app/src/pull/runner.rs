@@ -156,6 +156,7 @@ impl Job {
         let mut attributor = self.attributor;
         let request = ExportRequest {
             settings: &self.settings,
+            egress: handle.egress(),
             from: self.from,
             to: self.to,
             events: self.events,

@@ -84,20 +84,10 @@ pub struct MixpanelSettings {
     pub username: String,
     pub secret: Secret,
     pub residency: Residency,
-    /// Replaces the residency's host when set (tests point it at 127.0.0.1).
-    pub base_url: Option<String>,
     pub interval_hours: u32,
 }
 
 impl MixpanelSettings {
-    /// The export API's origin, without a trailing slash.
-    pub fn base(&self) -> &str {
-        self.base_url
-            .as_deref()
-            .unwrap_or(self.residency.host())
-            .trim_end_matches('/')
-    }
-
     pub fn interval(&self) -> Duration {
         Duration::from_secs(u64::from(self.interval_hours) * 3600)
     }
@@ -109,7 +99,6 @@ impl MixpanelSettings {
             username: self.username.clone(),
             secret_set: true,
             residency: self.residency,
-            base_url: self.base_url.clone().unwrap_or_default(),
             interval_hours: self.interval_hours,
         }
     }
@@ -123,7 +112,6 @@ pub struct SettingsView {
     pub username: String,
     pub secret_set: bool,
     pub residency: Residency,
-    pub base_url: String,
     pub interval_hours: u32,
 }
 
@@ -135,7 +123,6 @@ impl Default for SettingsView {
             username: String::new(),
             secret_set: false,
             residency: Residency::Us,
-            base_url: String::new(),
             interval_hours: DEFAULT_INTERVAL_HOURS,
         }
     }
@@ -149,7 +136,6 @@ pub struct SettingsForm {
     pub username: String,
     pub secret: String,
     pub residency: Residency,
-    pub base_url: String,
     pub interval_hours: String,
 }
 
@@ -160,13 +146,17 @@ impl SettingsForm {
             username: view.username.clone(),
             secret: String::new(),
             residency: view.residency,
-            base_url: view.base_url.clone(),
             interval_hours: view.interval_hours.to_string(),
         }
     }
 
-    /// Checks every field, reporting all problems at once; `stored` is the secret saved before.
-    pub fn parse(&self, stored: Option<Secret>) -> Result<MixpanelSettings, Vec<FieldError>> {
+    /// Checks every field, reporting all problems at once; `stored` is what was saved before.
+    /// An empty secret keeps the stored one, but only for the same project and residency: the
+    /// secret is never sent to a project or region it was not typed for.
+    pub fn parse(
+        &self,
+        stored: Option<&MixpanelSettings>,
+    ) -> Result<MixpanelSettings, Vec<FieldError>> {
         let mut errors = Vec::new();
         let project_id = match self.project_id.trim().parse::<i64>() {
             Ok(id) if id > 0 => id,
@@ -185,8 +175,17 @@ impl SettingsForm {
                 "the service account's username is required",
             ));
         }
+        let same_place =
+            |s: &MixpanelSettings| s.project_id == project_id && s.residency == self.residency;
         let secret = match (self.secret.trim(), stored) {
-            ("", Some(stored)) => Some(stored),
+            ("", Some(stored)) if same_place(stored) => Some(stored.secret.clone()),
+            ("", Some(_)) => {
+                errors.push(FieldError::new(
+                    "secret",
+                    "type the secret again: the project or the residency changed, and the stored secret is only sent where it was typed for",
+                ));
+                None
+            }
             ("", None) => {
                 errors.push(FieldError::new(
                     "secret",
@@ -195,19 +194,6 @@ impl SettingsForm {
                 None
             }
             (typed, _) => Some(Secret::new(typed.to_owned())),
-        };
-        let base_url = match self.base_url.trim() {
-            "" => None,
-            url if url.starts_with("http://") || url.starts_with("https://") => {
-                Some(url.trim_end_matches('/').to_owned())
-            }
-            _ => {
-                errors.push(FieldError::new(
-                    "base_url",
-                    "the base URL must start with http:// or https:// (or stay empty)",
-                ));
-                None
-            }
         };
         let interval_hours = match self.interval_hours.trim() {
             "" => DEFAULT_INTERVAL_HOURS,
@@ -228,7 +214,6 @@ impl SettingsForm {
                 username,
                 secret,
                 residency: self.residency,
-                base_url,
                 interval_hours,
             }),
             _ => Err(errors),

@@ -6,7 +6,6 @@ fn form() -> SettingsForm {
         username: "verdict.sa".into(),
         secret: "s3cr3t".into(),
         residency: Residency::Eu,
-        base_url: String::new(),
         interval_hours: String::new(),
     }
 }
@@ -15,7 +14,7 @@ fn form() -> SettingsForm {
 fn a_complete_form_parses_with_the_default_schedule_and_the_residency_host() {
     let s = form().parse(None).unwrap();
     assert_eq!((s.project_id, s.interval_hours), (12345, 6));
-    assert_eq!(s.base(), "https://data-eu.mixpanel.com");
+    assert_eq!(s.residency.host(), "https://data-eu.mixpanel.com");
     assert_eq!(s.interval(), Duration::from_secs(6 * 3600));
 }
 
@@ -25,10 +24,42 @@ fn an_empty_secret_keeps_the_stored_one_and_is_required_without_one() {
         secret: String::new(),
         ..form()
     };
-    let kept = blank.parse(Some(Secret::new("old".into()))).unwrap();
+    let stored = SettingsForm {
+        secret: "old".into(),
+        ..form()
+    }
+    .parse(None)
+    .unwrap();
+    let kept = blank.parse(Some(&stored)).unwrap();
     assert_eq!(kept.secret.expose(), "old");
     let errors = blank.parse(None).unwrap_err();
     assert_eq!(errors[0].field, "secret");
+}
+
+#[test]
+fn a_new_project_or_residency_needs_the_secret_typed_again() {
+    let stored = form().parse(None).unwrap();
+    for changed in [
+        SettingsForm {
+            secret: String::new(),
+            residency: Residency::Us,
+            ..form()
+        },
+        SettingsForm {
+            secret: String::new(),
+            project_id: "999".into(),
+            ..form()
+        },
+    ] {
+        let errors = changed.parse(Some(&stored)).unwrap_err();
+        assert_eq!(errors[0].field, "secret");
+        assert!(errors[0].message.contains("type the secret again"));
+        let retyped = SettingsForm {
+            secret: "new one".into(),
+            ..changed
+        };
+        assert!(retyped.parse(Some(&stored)).is_ok());
+    }
 }
 
 #[test]
@@ -36,7 +67,6 @@ fn every_bad_field_is_reported_at_once() {
     let bad = SettingsForm {
         project_id: "abc".into(),
         username: " ".into(),
-        base_url: "ftp://x".into(),
         interval_hours: "0".into(),
         ..form()
     };
@@ -46,21 +76,12 @@ fn every_bad_field_is_reported_at_once() {
         .into_iter()
         .map(|e| e.field)
         .collect();
-    assert_eq!(
-        fields,
-        ["project_id", "username", "base_url", "interval_hours"]
-    );
+    assert_eq!(fields, ["project_id", "username", "interval_hours"]);
 }
 
 #[test]
-fn the_override_replaces_the_host_and_the_secret_never_shows() {
-    let s = SettingsForm {
-        base_url: "http://127.0.0.1:4000/".into(),
-        ..form()
-    }
-    .parse(None)
-    .unwrap();
-    assert_eq!(s.base(), "http://127.0.0.1:4000");
+fn the_secret_never_shows() {
+    let s = form().parse(None).unwrap();
     assert!(!format!("{s:?}").contains("s3cr3t"));
     assert!(s.view().secret_set);
     for r in Residency::ALL {

@@ -14,7 +14,6 @@ struct SettingsRow {
     username: String,
     secret: String,
     residency: Residency,
-    base_url: Option<String>,
     interval_hours: i64,
 }
 
@@ -25,7 +24,6 @@ impl SettingsRow {
             username: self.username,
             secret: Secret::new(self.secret),
             residency: self.residency,
-            base_url: self.base_url,
             // The column's CHECK keeps it within 1..=168.
             interval_hours: u32::try_from(self.interval_hours).unwrap_or(1),
         }
@@ -36,7 +34,7 @@ impl SettingsRow {
 #[tracing::instrument(skip_all)]
 pub async fn load(pool: &SqlitePool) -> Result<Option<MixpanelSettings>, AppError> {
     let row: Option<SettingsRow> = sqlx::query_as(
-        "SELECT project_id, username, secret, residency, base_url, interval_hours FROM mixpanel_source WHERE id = 1",
+        "SELECT project_id, username, secret, residency, interval_hours FROM mixpanel_source WHERE id = 1",
     )
     .fetch_optional(pool)
     .await?;
@@ -51,8 +49,10 @@ pub async fn save(
 ) -> Result<(), AppError> {
     let mut tx = AuditedTx::begin(pool, "save Mixpanel settings").await?;
     sqlx::query(
+        // `base_url` is no longer settable here (it is the deployment's VERDICT_MIXPANEL_BASE_URL):
+        // every save clears an old value.
         "INSERT INTO mixpanel_source (id, project_id, username, secret, residency, base_url, interval_hours, updated_at) \
-         VALUES (1, ?, ?, ?, ?, ?, ?, ?) \
+         VALUES (1, ?, ?, ?, ?, NULL, ?, ?) \
          ON CONFLICT (id) DO UPDATE SET project_id = excluded.project_id, username = excluded.username, \
          secret = excluded.secret, residency = excluded.residency, base_url = excluded.base_url, \
          interval_hours = excluded.interval_hours, updated_at = excluded.updated_at",
@@ -61,7 +61,6 @@ pub async fn save(
     .bind(&settings.username)
     .bind(settings.secret.expose())
     .bind(settings.residency)
-    .bind(settings.base_url.as_deref())
     .bind(i64::from(settings.interval_hours))
     .bind(now)
     .execute(&mut *tx)
@@ -105,7 +104,6 @@ mod tests {
             username: "sa".into(),
             secret: "first".into(),
             residency: Residency::India,
-            base_url: "http://127.0.0.1:9".into(),
             interval_hours: "2".into(),
         };
         let first = form.parse(None).unwrap();
@@ -113,7 +111,6 @@ mod tests {
         assert_eq!(load(&pool).await.unwrap(), Some(first.clone()));
         let second = SettingsForm {
             secret: "second".into(),
-            base_url: String::new(),
             ..form
         }
         .parse(None)
@@ -121,7 +118,7 @@ mod tests {
         as_tester(save(&pool, &second, Utc::now())).await.unwrap();
         let loaded = load(&pool).await.unwrap().unwrap();
         assert_eq!(loaded.secret.expose(), "second");
-        assert_eq!(loaded.base(), "https://data-in.mixpanel.com");
+        assert_eq!(loaded.residency.host(), "https://data-in.mixpanel.com");
         let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM mixpanel_source")
             .fetch_one(&pool)
             .await

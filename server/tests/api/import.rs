@@ -167,3 +167,121 @@ async fn a_bad_file_stores_nothing_and_says_where(pool: SqlitePool) {
         .unwrap()
         .is_empty());
 }
+
+/// The multipart body the upload form sends.
+fn multipart(format: &str, file: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "verdict-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"format\"\r\n\r\n{format}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"upload\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+/// Uploads through a router with `config`'s limits; the status and body of the answer.
+async fn upload_with(
+    pool: &SqlitePool,
+    config: &server::config::Config,
+    file: &[u8],
+    declare_length: bool,
+) -> (StatusCode, String) {
+    let router = server::router_for(
+        app::state::AppState {
+            leptos_options: leptos::config::LeptosOptions::builder()
+                .output_name("verdict")
+                .build(),
+            pool: pool.clone(),
+            pulls: Default::default(),
+        },
+        config,
+    );
+    let router = crate::helpers::signed_in_as_admin(router, pool.clone());
+    let (kind, body) = multipart("export", file);
+    let mut request = Request::post("/experiments/onboarding_checklist_v2/import")
+        .header(header::CONTENT_TYPE, kind);
+    let body = if declare_length {
+        request = request.header(header::CONTENT_LENGTH, body.len());
+        Body::from(body)
+    } else {
+        // Chunked: no declared length, so only counting the bytes can stop it.
+        let chunks: Vec<Result<Vec<u8>, std::io::Error>> =
+            body.chunks(64 * 1024).map(|c| Ok(c.to_vec())).collect();
+        Body::from_stream(futures_util::stream::iter(chunks))
+    };
+    let response = router.oneshot(request.body(body).unwrap()).await.unwrap();
+    crate::helpers::read(response).await
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn an_upload_over_the_size_limit_is_a_413_declared_or_not_and_stores_nothing(
+    pool: SqlitePool,
+) {
+    let exp = experiment(&pool).await;
+    let config = server::config::Config {
+        max_upload_bytes: 100 * 1024,
+        ..Default::default()
+    };
+    for declared in [true, false] {
+        let (status, body) = upload_with(&pool, &config, EXPORT_GZ, declared).await;
+        assert_eq!(
+            status,
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "declared {declared}: {body}"
+        );
+        assert!(body.contains("larger than the limit of 100 KiB"), "{body}");
+    }
+    assert!(app::db::results::list(&pool, exp.id)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_gzip_bomb_is_refused_early_and_stores_nothing(pool: SqlitePool) {
+    use std::io::Write;
+    let exp = experiment(&pool).await;
+    // 64 MiB of newlines: a few tens of KiB compressed, an expansion of over a thousand times.
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let block = vec![b'\n'; 1 << 20];
+    for _ in 0..64 {
+        encoder.write_all(&block).unwrap();
+    }
+    let bomb = encoder.finish().unwrap();
+    assert!(bomb.len() < 200 * 1024, "{}", bomb.len());
+    let (status, body) = upload_with(&pool, &server::config::Config::default(), &bomb, true).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(body.contains("decompression bomb"), "{body}");
+    assert!(app::db::results::list(&pool, exp.id)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn an_upload_naming_more_users_than_the_cap_fails_with_the_cap(pool: SqlitePool) {
+    let exp = experiment(&pool).await;
+    let config = server::config::Config {
+        max_upload_users: 100,
+        ..Default::default()
+    };
+    let (status, body) = upload_with(&pool, &config, EXPORT_GZ, true).await;
+    assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE, "{body}");
+    assert!(body.contains("more than 100 distinct users"), "{body}");
+    assert!(app::db::results::list(&pool, exp.id)
+        .await
+        .unwrap()
+        .is_empty());
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn an_overlong_form_field_is_refused(pool: SqlitePool) {
+    experiment(&pool).await;
+    let location = upload(pool.clone(), &"x".repeat(10_000), b"{}").await;
+    assert!(location.contains("import_error="), "{location}");
+    assert!(
+        location.contains("longer%20than%2064%20bytes"),
+        "{location}"
+    );
+}

@@ -8,6 +8,7 @@ mod mixpanel;
 mod pages;
 mod program;
 mod rest_v1;
+mod security;
 mod server_fns;
 mod signoffs;
 mod stats_api;

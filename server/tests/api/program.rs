@@ -61,7 +61,8 @@ async fn the_dashboard_renders_every_section_with_linked_numbers_before_any_scri
     ] {
         assert!(html.contains(needle), "{needle} missing");
     }
-    create_feed(&app, "").await;
+    let (status, body) = create_feed(&app, "").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
     let (_, html) = get(&app, "/program").await;
     assert!(
         html.contains("href=\"/calendar/"),

@@ -12,6 +12,9 @@ use sqlx::SqlitePool;
 use super::fake::{FakeMixpanel, Reply};
 use super::{app, arrange, export, pull_status, snapshots, wait_for_end, KEY};
 use crate::helpers::call;
+use app::pull::{PullRegistry, RetryPolicy};
+use app::state::AppState;
+use leptos::config::LeptosOptions;
 
 /// A hand-typed reading stored before the pull, which a failed pull must leave in place.
 async fn previous_snapshot(pool: &SqlitePool) -> i64 {
@@ -79,8 +82,8 @@ async fn previous_snapshot(pool: &SqlitePool) -> i64 {
 /// still the only one, and returns the pull's final status and how many requests it made.
 async fn failed_pull(pool: SqlitePool, script: Vec<Reply>) -> (serde_json::Value, usize) {
     let mixpanel = FakeMixpanel::start(script).await;
-    let app = app(pool.clone());
-    arrange(&app, &pool, &mixpanel.base).await;
+    let app = app(pool.clone(), &mixpanel.base);
+    arrange(&app, &pool).await;
     let previous = previous_snapshot(&pool).await;
     let (s, body) = call(&app, "start_pull", json!({"key": KEY})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
@@ -102,8 +105,8 @@ async fn a_429_is_retried_after_its_retry_after_and_then_succeeds(pool: SqlitePo
         body: r#"{"error": "rate limit exceeded"}"#.into(),
     };
     let mixpanel = FakeMixpanel::start(vec![limited, Reply::export(export())]).await;
-    let app = app(pool.clone());
-    arrange(&app, &pool, &mixpanel.base).await;
+    let app = app(pool.clone(), &mixpanel.base);
+    arrange(&app, &pool).await;
     let started = Instant::now();
     call(&app, "start_pull", json!({"key": KEY})).await;
     let status = wait_for_end(&app).await;
@@ -124,8 +127,8 @@ async fn server_errors_are_retried_with_backoff_until_one_succeeds(pool: SqliteP
         Reply::export(export()),
     ];
     let mixpanel = FakeMixpanel::start(script).await;
-    let app = app(pool.clone());
-    arrange(&app, &pool, &mixpanel.base).await;
+    let app = app(pool.clone(), &mixpanel.base);
+    arrange(&app, &pool).await;
     call(&app, "start_pull", json!({"key": KEY})).await;
     assert_eq!(wait_for_end(&app).await["phase"], "succeeded");
     assert_eq!(mixpanel.requests().len(), 3);
@@ -202,8 +205,8 @@ async fn an_unreachable_host_fails_after_the_retries(pool: SqlitePool) {
     let closed = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
-    let app = app(pool.clone());
-    arrange(&app, &pool, &base).await;
+    let app = app(pool.clone(), &base);
+    arrange(&app, &pool).await;
     call(&app, "start_pull", json!({"key": KEY})).await;
     let status = wait_for_end(&app).await;
     assert!(
@@ -217,14 +220,16 @@ async fn an_unreachable_host_fails_after_the_retries(pool: SqlitePool) {
 }
 
 /// Starts a pull of a slow export and waits until its first bytes were read.
-async fn slow_pull_under_way(app: &Router, pool: &SqlitePool) -> FakeMixpanel {
+async fn slow_pull_under_way(pool: &SqlitePool) -> (Router, FakeMixpanel) {
     let mixpanel = FakeMixpanel::start(vec![Reply::slow_export(export())]).await;
-    arrange(app, pool, &mixpanel.base).await;
+    let app = app(pool.clone(), &mixpanel.base);
+    let app = &app;
+    arrange(app, pool).await;
     let (s, body) = call(app, "start_pull", json!({"key": KEY})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     for _ in 0..500 {
         if pull_status(app).await["bytes"].as_u64() > Some(0) {
-            return mixpanel;
+            return (app.clone(), mixpanel);
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
@@ -233,8 +238,7 @@ async fn slow_pull_under_way(app: &Router, pool: &SqlitePool) -> FakeMixpanel {
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn a_second_pull_while_one_runs_is_refused(pool: SqlitePool) {
-    let app = app(pool.clone());
-    let _mixpanel = slow_pull_under_way(&app, &pool).await;
+    let (app, _mixpanel) = slow_pull_under_way(&pool).await;
     let (s, body) = call(&app, "start_pull", json!({"key": KEY})).await;
     assert_eq!(s, StatusCode::CONFLICT, "{body}");
     assert!(body.contains("already running"), "{body}");
@@ -244,8 +248,7 @@ async fn a_second_pull_while_one_runs_is_refused(pool: SqlitePool) {
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn cancel_stops_the_pull_and_stores_nothing(pool: SqlitePool) {
-    let app = app(pool.clone());
-    let _mixpanel = slow_pull_under_way(&app, &pool).await;
+    let (app, _mixpanel) = slow_pull_under_way(&pool).await;
     let (s, body) = call(&app, "cancel_pull", json!({"key": KEY})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let status = wait_for_end(&app).await;
@@ -253,4 +256,66 @@ async fn cancel_stops_the_pull_and_stores_nothing(pool: SqlitePool) {
     assert!(snapshots(&pool).await.is_empty());
     let (s, _) = call(&app, "cancel_pull", json!({"key": KEY})).await;
     assert_eq!(s, StatusCode::CONFLICT, "nothing left to cancel");
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_403_says_the_service_account_lacks_access_to_the_project(pool: SqlitePool) {
+    let said = r#"{"error": "You do not have permission to view this project"}"#;
+    let (status, requests) = failed_pull(pool, vec![Reply::status(403, said)]).await;
+    assert_eq!(requests, 1, "not retried");
+    let message = status["message"].as_str().unwrap();
+    assert!(
+        message.contains("may not read this project (HTTP 403)"),
+        "{message}"
+    );
+    assert!(message.contains("project 4242"), "{message}");
+    assert!(!message.contains("check user and secret"), "{message}");
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_redirect_is_never_followed_with_the_secret(pool: SqlitePool) {
+    let elsewhere = FakeMixpanel::start(vec![Reply::export(export())]).await;
+    let redirect = Reply::Status {
+        code: 302,
+        headers: vec![("Location", format!("{}/api/2.0/export", elsewhere.base))],
+        body: String::new(),
+    };
+    let (status, requests) = failed_pull(pool, vec![redirect]).await;
+    assert_eq!(requests, 1);
+    assert!(
+        status["message"].as_str().unwrap().contains("HTTP 302"),
+        "{status}"
+    );
+    assert!(
+        elsewhere.requests().is_empty(),
+        "the other host never saw the secret"
+    );
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn without_the_deployments_permission_no_request_goes_to_a_local_address(pool: SqlitePool) {
+    let mixpanel = FakeMixpanel::start(vec![Reply::export(export())]).await;
+    let https = mixpanel.base.replace("http://", "https://");
+    let router = server::router_with(AppState {
+        leptos_options: LeptosOptions::builder().output_name("verdict").build(),
+        pool: pool.clone(),
+        pulls: PullRegistry::new(RetryPolicy {
+            attempts: 1,
+            first_delay: Duration::from_millis(10),
+            max_delay: Duration::from_secs(1),
+        })
+        .with_egress(app::pull::egress::Egress::new(Some(&https), false).unwrap()),
+    });
+    let app = crate::helpers::signed_in_as_admin(router, pool.clone());
+    arrange(&app, &pool).await;
+    call(&app, "start_pull", json!({"key": KEY})).await;
+    let status = wait_for_end(&app).await;
+    assert!(
+        status["message"]
+            .as_str()
+            .unwrap()
+            .contains("not a public address"),
+        "{status}"
+    );
+    assert!(mixpanel.requests().is_empty());
 }

@@ -26,8 +26,9 @@ const FIXTURE: &str = concat!(
     "/../app/src/domain/attribution/testdata/events_20k.jsonl"
 );
 
-/// The router with retries fast enough for tests.
-fn app(pool: SqlitePool) -> Router {
+/// The router with retries fast enough for tests, sending exports to `base` (the deployment's
+/// override, with local addresses allowed: the fake listens on 127.0.0.1).
+fn app(pool: SqlitePool, base: &str) -> Router {
     let router = server::router_with(AppState {
         leptos_options: LeptosOptions::builder().output_name("verdict").build(),
         pool: pool.clone(),
@@ -35,7 +36,8 @@ fn app(pool: SqlitePool) -> Router {
             attempts: 4,
             first_delay: Duration::from_millis(10),
             max_delay: Duration::from_secs(2),
-        }),
+        })
+        .with_egress(app::pull::egress::Egress::new(Some(base), true).unwrap()),
     });
     crate::helpers::signed_in_as_admin(router, pool)
 }
@@ -57,8 +59,8 @@ fn truth() -> Value {
 }
 
 /// A running experiment whose brief matches the fixture (arms, events, the revenue property),
-/// started on the export's first day, and the settings pointing at `base`.
-async fn arrange(app: &Router, pool: &SqlitePool, base: &str) {
+/// started on the export's first day, and the Mixpanel settings saved.
+async fn arrange(app: &Router, pool: &SqlitePool) {
     let (s, body) = call(app, "create_experiment", json!({"form": {"key": KEY, "title": "One-page checkout", "hypothesis": "h", "owner": "Ana", "team": "Checkout", "surface": "", "tags": ""}})).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let metric = |name: &str, event: &str, kind: &str, property: &str| json!({"name": name, "event": event, "kind": kind, "direction": "increase", "value_property": property});
@@ -76,7 +78,7 @@ async fn arrange(app: &Router, pool: &SqlitePool, base: &str) {
         .execute(pool)
         .await
         .unwrap();
-    let settings = json!({"form": {"project_id": "4242", "username": "sa-user", "secret": "sa-secret", "residency": "us", "base_url": base, "interval_hours": ""}});
+    let settings = json!({"form": {"project_id": "4242", "username": "sa-user", "secret": "sa-secret", "residency": "us", "interval_hours": ""}});
     let (s, body) = call(app, "save_mixpanel_settings", settings).await;
     assert_eq!(s, StatusCode::OK, "{body}");
 }
@@ -108,8 +110,8 @@ async fn snapshots(pool: &SqlitePool) -> Vec<Snapshot> {
 async fn a_gzip_chunked_export_is_attributed_and_stored_as_one_mixpanel_snapshot(pool: SqlitePool) {
     // Arrange
     let mixpanel = FakeMixpanel::start(vec![Reply::export(export())]).await;
-    let app = app(pool.clone());
-    arrange(&app, &pool, &mixpanel.base).await;
+    let app = app(pool.clone(), &mixpanel.base);
+    arrange(&app, &pool).await;
 
     // Act
     let (s, body) = call(&app, "start_pull", json!({"key": KEY})).await;
@@ -192,15 +194,26 @@ async fn a_gzip_chunked_export_is_attributed_and_stored_as_one_mixpanel_snapshot
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn the_settings_never_send_the_secret_back_and_an_empty_one_keeps_it(pool: SqlitePool) {
-    let app = app(pool.clone());
-    arrange(&app, &pool, "http://127.0.0.1:9").await;
+    let app = app(pool.clone(), "http://127.0.0.1:9");
+    arrange(&app, &pool).await;
     let (_, body) = call(&app, "get_mixpanel_settings", json!({})).await;
     assert!(!body.contains("sa-secret"), "{body}");
     assert!(body.contains("\"secret_set\":true"), "{body}");
-    let resave = json!({"form": {"project_id": "4242", "username": "other", "secret": "", "residency": "eu", "base_url": "", "interval_hours": "12"}});
+    let resave = json!({"form": {"project_id": "4242", "username": "other", "secret": "", "residency": "us", "interval_hours": "12"}});
     let (s, body) = call(&app, "save_mixpanel_settings", resave).await;
     assert_eq!(s, StatusCode::OK, "{body}");
     let stored = app::pull::store::load(&pool).await.unwrap().unwrap();
     assert_eq!(stored.secret.expose(), "sa-secret");
-    assert_eq!(stored.base(), "https://data-eu.mixpanel.com");
+    assert_eq!(stored.username, "other");
+    // Another residency is another destination: the secret must be typed again.
+    let elsewhere = json!({"form": {"project_id": "4242", "username": "other", "secret": "", "residency": "eu", "interval_hours": "12"}});
+    let (s, body) = call(&app, "save_mixpanel_settings", elsewhere).await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+    assert!(body.contains("type the secret again"), "{body}");
+    let stored = app::pull::store::load(&pool).await.unwrap().unwrap();
+    assert_eq!(
+        stored.residency.host(),
+        "https://data.mixpanel.com",
+        "nothing changed"
+    );
 }
