@@ -1,4 +1,5 @@
 import { defineConfig } from '@playwright/test';
+import { FAKE_MIXPANEL_PORT } from './tests/support/ports';
 
 // Two servers from the same build, each on its own throwaway SQLite file under end2end/.data
 // (scripts/test.sh empties it first): one shared by most tests, one kept empty for the
@@ -14,6 +15,10 @@ const server = (port: number, db: string) => ({
     LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
     LEPTOS_SITE_ROOT: 'target/site',
     RUST_LOG: 'warn',
+    // The deployment's Mixpanel override: the pull test's fake export host (local addresses
+    // are refused unless the deployment allows them).
+    VERDICT_MIXPANEL_BASE_URL: `http://127.0.0.1:${FAKE_MIXPANEL_PORT}`,
+    VERDICT_MIXPANEL_ALLOW_LOCAL: '1',
   },
 });
 

@@ -71,3 +71,52 @@ test('an admin creates a token that works on the API and stops working once revo
   expect((await api.get('/api/v1/experiments', { headers: auth })).status()).toBe(401);
   await api.dispose();
 });
+
+test('an admin resets a password; the person must choose their own before anything else, and their other sessions end', async ({ page, browser }) => {
+  const who = uniqueTitle('Reset').replace(/\s+/g, '');
+  const email = `${who.toLowerCase()}@verdict.test`;
+  await open(page, '/admin/users');
+  await page.getByLabel('Name').fill(who);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('First password').fill('password1234');
+  await page.getByRole('button', { name: 'Add' }).click();
+  // A long but guessable password is refused with advice.
+  await expect(page.getByText(/too easy to guess/)).toBeVisible();
+  await page.getByLabel('First password').fill('amber lantern over quiet fields');
+  await page.getByRole('button', { name: 'Add' }).click();
+  await expect(page.getByText(`Added ${email}`)).toBeVisible();
+
+  // They sign in in a browser of their own.
+  const theirs = await browser.newContext({ storageState: { cookies: [], origins: [] } });
+  const them = await theirs.newPage();
+  await them.goto('/login');
+  await them.getByLabel('Email').fill(email);
+  await them.getByLabel('Password').fill('amber lantern over quiet fields');
+  await them.getByRole('button', { name: 'Sign in' }).click();
+  await expect(them).toHaveURL(/\/$/);
+
+  await page.getByRole('button', { name: `Reset password of ${who}` }).click();
+  const generated = (await page.getByTestId('reset-password').textContent())!.trim();
+  expect(generated).toHaveLength(20);
+
+  // Their open session ended with the reset.
+  await them.goto('/program');
+  await expect(them).toHaveURL(/\/login/);
+  await them.getByLabel('Email').fill(email);
+  await them.getByLabel('Password').fill(generated);
+  await them.getByRole('button', { name: 'Sign in' }).click();
+  await expect(them).toHaveURL(/\/account\?must_change=1/);
+  await expect(them.getByRole('alert')).toContainText('An admin reset your password');
+  await them.goto('/program');
+  await expect(them).toHaveURL(/\/account\?must_change=1/);
+
+  await them.getByLabel('Current password').fill(generated);
+  await them.getByLabel('New password', { exact: true }).fill('copper heron beneath winter rain');
+  await them.getByLabel('New password again').fill('copper heron beneath winter rain');
+  await them.getByRole('button', { name: 'Change password' }).click();
+  await expect(them).toHaveURL(/\/account\?changed=1/);
+  await expect(them.getByRole('status')).toContainText('Password changed');
+  await them.goto('/program');
+  await expect(them).toHaveURL(/\/program$/);
+  await theirs.close();
+});

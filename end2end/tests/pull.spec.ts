@@ -3,6 +3,7 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
 import { completeBrief, open, propose, signOffAll, uniqueTitle } from './support/act';
+import { FAKE_MIXPANEL_PORT } from './support/ports';
 
 type Seen = { url: string; authorization?: string; acceptEncoding?: string };
 
@@ -43,7 +44,8 @@ async function fakeMixpanel(body: Buffer, seen: Seen[]) {
     }
     res.end();
   });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  // The port the servers were started with as their deployment's Mixpanel base URL.
+  await new Promise<void>((r) => server.listen(FAKE_MIXPANEL_PORT, '127.0.0.1', r));
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
@@ -69,7 +71,6 @@ test('Pull now streams the export with a progress bar, then shows results and th
     await page.getByLabel('Project id').fill('4242');
     await page.getByLabel('Service account user').fill('verdict.sa');
     await page.getByLabel('Service account secret').fill('e2e-secret');
-    await page.getByLabel('Base URL override').fill(base);
     await page.getByRole('button', { name: 'Save settings' }).click();
     await expect(page.getByText('Saved.')).toBeVisible();
     await expect(page.getByTestId('secret-state')).toHaveText('Secret: set');

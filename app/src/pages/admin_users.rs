@@ -100,7 +100,7 @@ fn UserTable(list: Vec<UserSummary>, changed: RwSignal<u32>) -> impl IntoView {
                                             reset.dispatch(id);
                                         }
                                     }>
-                                    "Reset password"
+                                    {format!("Reset password of {}", u.name)}
                                 </button>
                             </td>
                         </tr>

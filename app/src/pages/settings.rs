@@ -88,7 +88,8 @@ fn MixpanelForm(view: SettingsView) -> impl IntoView {
                         prop:value=move || form.with(|f| f.secret.clone())
                         placeholder=move || if secret_set.get() { "set (leave empty to keep it)" } else { "not set" }
                         on:input=move |ev| { let v = event_target_value(&ev); form.update(|f| f.secret = v) } />
-                    <small class="hint" data-testid="secret-state">{move || if secret_set.get() { "Secret: set. Changing the project or the residency needs it typed again: it is only ever sent to the project and region it was typed for." } else { "Secret: not set" }}</small>
+                    <small class="hint" data-testid="secret-state">{move || if secret_set.get() { "Secret: set" } else { "Secret: not set" }}</small>
+                    <small class="hint">"Changing the project or the residency needs the secret typed again: it is only ever sent to the project and region it was typed for, over https."</small>
                 </label>
                 <label class="field"><span class="label">"Data residency"</span>
                     <select name="residency" on:change=move |ev| {
