@@ -54,9 +54,10 @@ pub fn AccountPage() -> impl IntoView {
                     <input type="password" name="current" autocomplete="current-password" required />
                 </label>
                 <label class="field"><span class="label">"New password"</span>
-                    <input type="password" name="new" autocomplete="new-password" required minlength=MIN_PASSWORD_CHARS.to_string() />
-                    <small class="hint">{format!("At least {MIN_PASSWORD_CHARS} characters, hard to guess. Changing it signs you out everywhere else.")}</small>
+                    <input type="password" name="new" autocomplete="new-password" required minlength=MIN_PASSWORD_CHARS.to_string() aria-describedby="new-password-hint" />
                 </label>
+                // The hint sits outside the label so the field's name stays "New password".
+                <small class="hint" id="new-password-hint">{format!("At least {MIN_PASSWORD_CHARS} characters, hard to guess. Changing it signs you out everywhere else.")}</small>
                 <label class="field"><span class="label">"New password again"</span>
                     <input type="password" name="confirm" autocomplete="new-password" required />
                 </label>

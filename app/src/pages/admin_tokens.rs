@@ -54,9 +54,10 @@ pub fn AdminTokensPage() -> impl IntoView {
                     </select>
                 </label>
                 <label class="field"><span class="label">"Expires after (days)"</span>
-                    <input type="number" min="0" max="3650" name="expires_days" prop:value=move || expires.get() on:input=move |ev| expires.set(event_target_value(&ev)) />
-                    <small class="hint">"90 by default; 0 for never (for monitoring that nobody rotates). The token also stops when your account is disabled or loses this role."</small>
+                    <input type="number" min="0" max="3650" name="expires_days" prop:value=move || expires.get() on:input=move |ev| expires.set(event_target_value(&ev)) aria-describedby="expires-hint" />
                 </label>
+                // Outside the label: its words are not part of the field's accessible name.
+                <small class="hint" id="expires-hint">"90 by default; 0 for never (for monitoring that nobody rotates). The token also stops when your account is disabled or loses this role."</small>
                 <button type="submit" class="primary">"Create token"</button>
             </form>
             {created}

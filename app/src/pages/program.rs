@@ -112,12 +112,12 @@ fn FilterBar(view: Option<ProgramView>, query: ProgramQuery) -> impl IntoView {
                 {(!query.is_empty()).then(|| view! { <a href="/program" class="clear">"Clear"</a> })}
             </Form>
         </div>
-        <p class="program-links no-print">
+        <div class="program-links no-print">
             <a href="/review">"Weekly review"</a>" · "
             <a href="/learnings">"Learnings"</a>" · "
             <a href=format!("/experiments.csv{board_params}") download="">"Export the experiment list (CSV)"</a>" · "
             <crate::components::calendar_link::CalendarLink team=team.clone() label="Calendar feed of launches and end dates (.ics)" />
-        </p>
+        </div>
         <p class="muted dates-note">
             "Win rate, durations and decisions count tests by the day they concluded; launches, briefs and sample ratio checks by the day they launched; \"running now\" ignores the dates."
         </p>

@@ -95,12 +95,12 @@ fn Review(
                 </Form>
             </nav>
         </div>
-        <p class="program-links no-print">
+        <div class="program-links no-print">
             <a href=format!("/review.md?week={week}") data-testid="markdown-export">"Export as Markdown"</a>" · "
             <button type="button" class="small" on:click=|_| { let _ = window().print(); }>"Print"</button>" · "
             <crate::components::calendar_link::CalendarLink team=String::new() label="Calendar feed (.ics)" />" · "
             <a href="/program">"Program dashboard"</a>
-        </p>
+        </div>
         {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
         {match view.agenda {
             Some(a) => view! {
