@@ -146,6 +146,12 @@ pub fn router_for(state: AppState, config: &config::Config) -> Router {
 async fn canonical_path(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     match auth::policy::check_canonical(req.uri().path()) {
         Ok(()) => next.run(req).await,
+        // API clients get the API's one error shape; everyone else a line of text.
+        Err(why) if req.uri().path().starts_with("/api/") => (
+            [(header::CACHE_CONTROL, "no-store")],
+            api_v1::error::ApiError::invalid("path", why.describe()),
+        )
+            .into_response(),
         Err(why) => (
             StatusCode::BAD_REQUEST,
             [(header::CACHE_CONTROL, "no-store")],

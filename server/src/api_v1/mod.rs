@@ -5,7 +5,7 @@
 //! the UI share every rule, gate and message. Every error is one JSON shape (`error::ApiError`).
 //! The OpenAPI document is served at /api/v1/openapi.json (`openapi`).
 
-mod error;
+pub mod error;
 mod experiments;
 mod extract;
 pub mod openapi;

@@ -91,6 +91,11 @@ impl Modify for Security {
             ];
             for op in operations.into_iter().flatten() {
                 let responses = &mut op.responses.responses;
+                // Any operation: a path the server refuses before routing (`..`, control
+                // characters, encoded slashes) or a query it cannot read.
+                responses
+                    .entry("400".into())
+                    .or_insert_with(|| error("the path, query or body is malformed").into());
                 responses
                     .entry("401".into())
                     .or_insert_with(|| error("no session or token").into());

@@ -75,6 +75,27 @@ async fn dot_segments_and_other_path_tricks_are_refused_before_routing(pool: Sql
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn an_api_client_gets_a_refused_path_in_the_api_error_shape(pool: SqlitePool) {
+    // Found by schemathesis: an experiment key with a control character in it.
+    let app = demo(&pool).await;
+    let admin = token(&pool, Role::Admin).await;
+    let request = Request::get("/api/v1/experiments/A2%7F%04")
+        .body(Body::empty())
+        .unwrap();
+    let (status, body) = send_as(&app, Some(&admin), request).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let body: serde_json::Value = serde_json::from_str(&body).expect("a JSON error body");
+    assert_eq!(body["fields"][0]["field"], "path", "{body}");
+    assert!(
+        body["error"]
+            .as_str()
+            .unwrap()
+            .contains("control character"),
+        "{body}"
+    );
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn the_bundle_directory_never_falls_through_to_the_app(pool: SqlitePool) {
     let app = demo(&pool).await;
     for path in [
