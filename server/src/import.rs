@@ -7,7 +7,6 @@ use std::io::Write;
 
 use app::domain::attribution::{Attributor, MAX_SKIPPED_RATIO};
 use app::domain::import::{attribution_config, counts_from_csv, counts_from_report};
-use app::domain::lifecycle::Status;
 use app::domain::results::{Counts, Source};
 use app::state::AppState;
 use axum::extract::{Multipart, Path, State};
@@ -106,7 +105,7 @@ async fn run(
     let exp = app::db::experiments::by_key(&state.pool, key)
         .await
         .map_err(|e| Failure::Refused(e.to_string()))?;
-    if !matches!(exp.status, Status::Running | Status::Done) {
+    if !exp.status.accepts_results() {
         return Err("results are imported for running or finished experiments".into());
     }
     let mut format = String::from("export");

@@ -84,7 +84,7 @@ pub mod ssr {
     ) -> Result<Snapshot, AppError> {
         use crate::domain::results::Source;
         let exp = crate::db::experiments::by_key(pool, key).await?;
-        if !matches!(exp.status, Status::Running | Status::Done) {
+        if !exp.status.accepts_results() {
             return Err(AppError::invalid(
                 "status",
                 "results are recorded for running or finished experiments",

@@ -683,7 +683,7 @@ pub async fn load(pool: &SqlitePool, now: DateTime<Utc>) -> Result<usize, AppErr
         if title == AMENDED {
             exp = amend_demo(pool, exp, owner, now - Duration::days(3)).await?;
         }
-        if matches!(status, Status::Running | Status::Done) {
+        if status.accepts_results() {
             // Results as of today (running) or the end (done), shaped to match the verdict.
             let days = if status == Status::Done {
                 length

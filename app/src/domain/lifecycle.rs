@@ -11,7 +11,6 @@ use super::verdict::{Conclusion, PostMortem, Verdict, VerdictKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "snake_case"))]
 pub enum Status {
     Proposed,
     Ready,
@@ -47,6 +46,13 @@ impl Status {
 
     pub fn from_slug(s: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|st| st.slug() == s)
+    }
+
+    /// Results (typed, uploaded or pulled) belong to a test that has launched: running, or done
+    /// (a late reading of a finished test is still its data). Before launch there is nothing
+    /// to measure and the brief may still change.
+    pub fn accepts_results(self) -> bool {
+        matches!(self, Status::Running | Status::Done)
     }
 
     /// The moves the lifecycle allows from here. Done is final; ready may go back to drafting.

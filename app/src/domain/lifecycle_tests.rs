@@ -341,3 +341,12 @@ fn closing_needs_a_post_mortem_with_lessons() {
     assert_eq!(c.post_mortem.lessons, "users ignore badges");
     assert_eq!(c.post_mortem.next_idea, "try inline trust copy");
 }
+
+#[test]
+fn only_a_launched_test_accepts_results() {
+    let accepting: Vec<Status> = Status::ALL
+        .into_iter()
+        .filter(|s| s.accepts_results())
+        .collect();
+    assert_eq!(accepting, vec![Status::Running, Status::Done]);
+}

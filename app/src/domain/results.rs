@@ -11,7 +11,6 @@ use super::metric::MetricKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "snake_case"))]
 pub enum Source {
     Manual,
     Mixpanel,
@@ -20,6 +19,22 @@ pub enum Source {
 }
 
 impl Source {
+    pub const ALL: [Source; 4] = [Source::Manual, Source::Mixpanel, Source::File, Source::Csv];
+
+    /// The stable machine name (JSON, database).
+    pub fn slug(self) -> &'static str {
+        match self {
+            Source::Manual => "manual",
+            Source::Mixpanel => "mixpanel",
+            Source::File => "file",
+            Source::Csv => "csv",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|v| v.slug() == s)
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Source::Manual => "typed in",

@@ -10,7 +10,6 @@ use super::period::IsoWeek;
 /// What a review decides about a proposal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "snake_case"))]
 pub enum TriageOutcome {
     /// Move to ready, through the real lifecycle gate (a complete brief).
     Promote,

@@ -9,7 +9,6 @@ use serde::{Deserialize, Serialize};
 /// The three functions whose agreement a launch needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "snake_case"))]
 pub enum SignOffRole {
     Product,
     Engineering,

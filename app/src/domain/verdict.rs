@@ -19,7 +19,6 @@ pub enum Verdict {
 /// The machine name of a verdict without its arm: form values and the database column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type), sqlx(rename_all = "snake_case"))]
 pub enum VerdictKind {
     Ship,
     DontShip,

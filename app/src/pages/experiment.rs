@@ -314,7 +314,7 @@ fn Detail(
                     on_sign on_withdraw problem=sign_problem />
             })}
 
-            {matches!(status, Status::Running | Status::Done).then(|| view! { <Results key=key.clone() amendments=amendments.clone() /> })}
+            {status.accepts_results().then(|| view! { <Results key=key.clone() amendments=amendments.clone() /> })}
 
             <section class="brief">
                 <h2>"Brief"</h2>

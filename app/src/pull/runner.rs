@@ -16,7 +16,6 @@ use crate::domain::attribution::{
 };
 use crate::domain::experiment::Experiment;
 use crate::domain::import::{attribution_config, counts_from_report};
-use crate::domain::lifecycle::Status;
 use crate::domain::results::Source;
 use crate::error::AppError;
 
@@ -77,7 +76,7 @@ pub async fn start(
 ) -> Result<Started, StartError> {
     let exp = crate::db::experiments::by_key(pool, key).await?;
     let settings = store::load(pool).await?.ok_or(StartError::NotConfigured)?;
-    let (Some(started), Status::Running | Status::Done) = (exp.started_at, exp.status) else {
+    let (Some(started), true) = (exp.started_at, exp.status.accepts_results()) else {
         return Err(StartError::NotStarted);
     };
     let from = started.date_naive();
