@@ -7,6 +7,7 @@ set -euo pipefail
 LEPTOS_VERSION=0.3.11
 WASM_BINDGEN_VERSION=0.2.130   # must equal wasm-bindgen in Cargo.lock (pinned with = in Cargo.toml)
 BINARYEN_VERSION=132.0.0       # npm's binaryen; Debian's wasm-opt 108 breaks hydration
+SQLX_VERSION=0.8.6             # must equal sqlx in Cargo.lock: `cargo sqlx prepare --check` reads .sqlx/
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 source "$ROOT/scripts/env.sh"
 TOOLS_DIR="$VERDICT_TOOLS_DIR"
@@ -70,7 +71,14 @@ if [ ! -x "$TOOLS_DIR/node_modules/.bin/wasm-opt" ] || \
   npm install --silent --no-audit --no-fund --prefix "$TOOLS_DIR" "binaryen@$BINARYEN_VERSION" >/dev/null
 fi
 
-# 6. Browser-test dependencies (no browser download: the config uses /usr/bin/chromium).
+# 6. sqlx-cli, which checks that the committed .sqlx/ query data matches the queries.
+if ! sqlx --version 2>/dev/null | grep -q "$SQLX_VERSION"; then
+  log "sqlx-cli $SQLX_VERSION (about 3 minutes, once)"
+  cargo install sqlx-cli --version "$SQLX_VERSION" --locked --no-default-features \
+    --features sqlite,rustls
+fi
+
+# 7. Browser-test dependencies (no browser download: the config uses /usr/bin/chromium).
 if [ -f "$ROOT/end2end/package-lock.json" ] && [ ! -d "$ROOT/end2end/node_modules/@playwright/test" ]; then
   log "npm ci in end2end/"
   (cd "$ROOT/end2end" && npm ci --silent --no-audit --no-fund >/dev/null)

@@ -15,6 +15,9 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
+step "the committed .sqlx/ query data matches the queries and migrations"
+scripts/sqlx-prepare.sh --check
+
 step "unit, database and HTTP tests"
 cargo test --workspace --all-targets
 

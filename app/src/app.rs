@@ -5,7 +5,8 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 
-use crate::components::layout::Layout;
+use crate::api::accounts::whoami;
+use crate::components::layout::{Layout, Nav};
 use crate::pages::{
     board::BoardPage, experiment::ExperimentPage, new_experiment::NewExperimentPage,
     not_found::NotFound,
@@ -56,6 +57,8 @@ fn content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Who is signed in, for the navigation: loaded once by the shell, not by the layout.
+    let me = Resource::new(|| (), |_| whoami());
     // Effects run only in the browser: this marks the page as hydrated, for people's scripts
     // and for the browser tests, which must not click before the wasm is listening.
     Effect::new(|_| {
@@ -67,7 +70,13 @@ pub fn App() -> impl IntoView {
         <Stylesheet id="leptos" href="/pkg/verdict.css" />
         <Title formatter=|t: String| if t.is_empty() { "Verdict".to_string() } else { format!("{t} · Verdict") } />
         <Router>
-            <Layout>
+            <Layout nav=move || view! {
+                <Suspense fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        me.await.ok().flatten().map(|who| view! { <Nav who /> })
+                    })}
+                </Suspense>
+            }>
                 // Async: the page resolves before the first byte, so a missing experiment gets a
                 // real 404 status and pages read completely before hydration.
                 <Routes fallback=NotFound>

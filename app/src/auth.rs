@@ -178,9 +178,7 @@ mod gate {
                 Ok(_) => self.inner.run(req),
                 Err(error) => {
                     // The body is the error the client decodes (server functions use JSON).
-                    let status = http::StatusCode::from_u16(error.status_code())
-                        .unwrap_or(http::StatusCode::FORBIDDEN);
-                    let response = (status, axum::Json(error)).into_response();
+                    let response = (error.http_status(), axum::Json(error)).into_response();
                     Box::pin(async move { response })
                 }
             }

@@ -68,6 +68,23 @@ impl AppError {
     }
 }
 
+/// The one mapping from an error to its HTTP status, for every route and server function.
+#[cfg(feature = "ssr")]
+impl AppError {
+    pub fn http_status(&self) -> http::StatusCode {
+        http::StatusCode::from_u16(self.status_code())
+            .expect("every status_code() is a valid HTTP status")
+    }
+}
+
+/// A plain-text response (exports, calendar feeds): the status and the message, nothing internal.
+#[cfg(feature = "ssr")]
+impl axum::response::IntoResponse for AppError {
+    fn into_response(self) -> axum::response::Response {
+        (self.http_status(), self.to_string()).into_response()
+    }
+}
+
 impl From<TransitionError> for AppError {
     fn from(e: TransitionError) -> Self {
         AppError::Transition(e)
@@ -87,8 +104,15 @@ impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => AppError::NotFound("record".into()),
+            // A call site that expects a violation maps it first (`db::on_unique`); one nobody
+            // expected still says which value clashed, never another table's message.
             sqlx::Error::Database(db) if db.is_unique_violation() => {
-                AppError::Conflict("that key is already taken by another experiment".into())
+                match crate::db::unique_violation(db.message()) {
+                    Some((table, column)) => {
+                        AppError::Conflict(format!("another {table} already has that {column}"))
+                    }
+                    None => AppError::Conflict("that value is already taken".into()),
+                }
             }
             other => AppError::internal("database error", other),
         }

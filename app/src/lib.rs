@@ -18,6 +18,8 @@ pub mod error;
 pub mod pages;
 pub mod pull;
 #[cfg(feature = "ssr")]
+pub mod secret;
+#[cfg(feature = "ssr")]
 pub mod state;
 
 #[cfg(feature = "hydrate")]

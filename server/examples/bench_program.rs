@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use app::domain::brief::{Arm, Brief, DecisionRule, Hypothesis, MetricSpec};
-use app::domain::experiment::{ExperimentKey, NewExperiment};
+use app::domain::experiment::{NewExperiment, NewExperimentForm};
 use app::domain::lifecycle::{Status, TransitionPlan};
 use app::domain::metric::{Direction, MetricKind};
 use app::domain::period::IsoWeek;
@@ -137,16 +137,17 @@ async fn seed(pool: &sqlx::SqlitePool, n: usize) -> anyhow::Result<()> {
         };
         let start = now - chrono::Duration::days(days_ago);
         let team = TEAMS[i % TEAMS.len()];
-        let new = NewExperiment {
-            key: ExperimentKey::parse(&format!("bench_{i:05}")).map_err(anyhow::Error::msg)?,
+        let new = NewExperiment::parse(&NewExperimentForm {
+            key: format!("bench_{i:05}"),
             title: format!("Benchmark experiment {i}"),
             hypothesis: "draft".into(),
             owner: format!("Owner {}", i % 40),
             team: team.into(),
             surface: format!("surface_{}", i % 30),
-            tags: vec![team.to_lowercase(), format!("q{}", i % 4 + 1)],
-            follows: None,
-        };
+            tags: format!("{},q{}", team.to_lowercase(), i % 4 + 1),
+            follows: String::new(),
+        })
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let created = start - chrono::Duration::days(14);
         let b = brief(i, start.date_naive());
         let mut exp = app::db::experiments::insert(pool, &new, &b, created).await?;
@@ -306,7 +307,7 @@ async fn main() -> anyhow::Result<()> {
     let entries = app::db::program_entries::entries(&pool).await?;
     time("  of which: report", 30, || async {
         let filter = app::domain::program::ProgramFilter::default();
-        app::domain::program_report::report(&entries, &filter, today)
+        app::domain::program::report::report(&entries, &filter, today)
             .selected
             .n as usize
     })

@@ -8,7 +8,7 @@ use app::domain::audit::AuditFilterForm;
 use app::error::AppError;
 use app::state::AppState;
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 
@@ -29,29 +29,24 @@ const HEADER: [&str; 11] = [
     "after",
 ];
 
-fn failure(e: AppError) -> Response {
-    let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, e.to_string()).into_response()
-}
-
 pub async fn audit_csv(
     State(state): State<AppState>,
     who: Option<Extension<Identity>>,
     Query(filter): Query<AuditFilterForm>,
 ) -> Response {
     let Some(Extension(who)) = who else {
-        return failure(AppError::Unauthorized);
+        return AppError::Unauthorized.into_response();
     };
     if !who.can(Role::Admin) {
-        return failure(app::auth::forbidden(who.role, Role::Admin));
+        return app::auth::forbidden(who.role, Role::Admin).into_response();
     }
     let query = match filter.parse() {
         Ok(q) => q,
-        Err(errors) => return failure(AppError::Invalid(errors)),
+        Err(errors) => return AppError::Invalid(errors).into_response(),
     };
     let entries = match app::db::audit::list(&state.pool, &query, MAX_ENTRIES).await {
         Ok(entries) => entries,
-        Err(e) => return failure(e),
+        Err(e) => return e.into_response(),
     };
     let mut out = csv::Writer::from_writer(Vec::new());
     let mut write = || -> Result<(), csv::Error> {
@@ -83,11 +78,11 @@ pub async fn audit_csv(
         Ok(())
     };
     if let Err(e) = write() {
-        return failure(AppError::internal("audit csv", e));
+        return AppError::internal("audit csv", e).into_response();
     }
     let body = match out.into_inner() {
         Ok(body) => body,
-        Err(e) => return failure(AppError::internal("audit csv", e)),
+        Err(e) => return AppError::internal("audit csv", e).into_response(),
     };
     (
         [

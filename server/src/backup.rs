@@ -31,9 +31,7 @@ pub async fn backup(pool: &SqlitePool, file: &Path) -> anyhow::Result<()> {
             .open(file)
             .with_context(|| format!("cannot create {}", file.display()))?;
     }
-    sqlx::query("VACUUM INTO ?")
-        .bind(target)
-        .execute(pool)
+    app::db::maintenance::vacuum_into(pool, target)
         .await
         .with_context(|| format!("backing up into {}", file.display()))?;
     // Whatever the umask did, the finished copy is owner-only too.
@@ -55,24 +53,8 @@ pub async fn restore(file: &Path, database_path: &Path) -> anyhow::Result<()> {
         .connect()
         .await
         .with_context(|| format!("cannot open the backup {}", file.display()))?;
-    let check: String = sqlx::query_scalar("PRAGMA integrity_check")
-        .fetch_one(&mut conn)
-        .await?;
-    if check != "ok" {
-        bail!(
-            "{} fails SQLite's integrity check ({check}); nothing was restored",
-            file.display()
-        );
-    }
-    let tables: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM sqlite_master WHERE name = 'experiment'")
-            .fetch_one(&mut conn)
-            .await?;
-    if tables != 1 {
-        bail!(
-            "{} is not a Verdict database (no experiment table); nothing was restored",
-            file.display()
-        );
+    if let Some(why) = app::db::maintenance::restore_refusal(&mut conn).await? {
+        bail!("{}: {why}; nothing was restored", file.display());
     }
     drop(conn);
     // Copy next to the target first, then rename: the swap is atomic on one filesystem.

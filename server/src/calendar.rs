@@ -42,11 +42,7 @@ pub async fn secret_feed(
     match app::db::calendar_feeds::team_for_secret(&state.pool, secret).await {
         Ok(Some(team)) => render(&state, &team, &headers).await,
         Ok(None) => (StatusCode::NOT_FOUND, "no such calendar feed").into_response(),
-        Err(e) => (
-            StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-            e.to_string(),
-        )
-            .into_response(),
+        Err(e) => e.into_response(),
     }
 }
 
@@ -57,13 +53,7 @@ async fn render(state: &AppState, team: &str, headers: &HeaderMap) -> Response {
     };
     let experiments = match app::db::experiments::list(&state.pool, &filter).await {
         Ok(list) => list,
-        Err(e) => {
-            return (
-                StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                e.to_string(),
-            )
-                .into_response()
-        }
+        Err(e) => return e.into_response(),
     };
     let name = if filter.team.is_empty() {
         "Verdict: launches and end dates".to_owned()

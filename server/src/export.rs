@@ -6,14 +6,9 @@ use app::domain::board::BoardFilter;
 use app::domain::review::{primary_hidden, primary_lift};
 use app::state::AppState;
 use axum::extract::{Query, State};
-use axum::http::{header, StatusCode};
+use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
-
-fn failure(e: app::error::AppError) -> Response {
-    let status = StatusCode::from_u16(e.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (status, e.to_string()).into_response()
-}
 
 const HEADER: [&str; 22] = [
     "key",
@@ -51,7 +46,7 @@ pub async fn experiments_csv(
     };
     let rows = match rows {
         Ok(rows) => rows,
-        Err(e) => return failure(e),
+        Err(e) => return e.into_response(),
     };
     let mut out = csv::Writer::from_writer(Vec::new());
     let mut write = || -> Result<(), csv::Error> {
@@ -102,7 +97,7 @@ pub async fn experiments_csv(
         Ok(())
     };
     if let Err(e) = write() {
-        return failure(app::error::AppError::internal("writing the CSV export", e));
+        return app::error::AppError::internal("writing the CSV export", e).into_response();
     }
     let body = out.into_inner().unwrap_or_default();
     (
@@ -151,6 +146,6 @@ pub async fn review_markdown(
             md,
         )
             .into_response(),
-        Err(e) => failure(e),
+        Err(e) => e.into_response(),
     }
 }

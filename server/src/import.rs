@@ -69,31 +69,27 @@ pub async fn import(
     multipart: Multipart,
 ) -> Response {
     let back = |query: String| {
-        Redirect::to(&format!("/experiments/{}?{query}#results", encode(&key))).into_response()
+        Redirect::to(&format!(
+            "/experiments/{}?{query}#results",
+            app::domain::url::encode(&key)
+        ))
+        .into_response()
     };
     let bounds = UploadBounds {
         max_users: limits.max_upload_users,
         ..UploadBounds::new(limits.max_upload_bytes)
     };
     match run(&state, &key, multipart, bounds).await {
-        Ok(message) => back(format!("imported={}", encode(&message))),
-        Err(Failure::Refused(message)) => back(format!("import_error={}", encode(&message))),
+        Ok(message) => back(format!("imported={}", app::domain::url::encode(&message))),
+        Err(Failure::Refused(message)) => back(format!(
+            "import_error={}",
+            app::domain::url::encode(&message)
+        )),
         Err(Failure::TooLarge(message)) => crate::auth::refuse(
             &format!("/experiments/{key}/import"),
             app::error::AppError::TooLarge(format!("{message}; nothing was stored")),
         ),
     }
-}
-
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn run(

@@ -110,8 +110,8 @@ async fn main() -> anyhow::Result<()> {
         Command::User(UserCommand::Add { email, role, name }) => {
             let pool = server::open_database(&config).await?;
             let generated = std::env::var("VERDICT_PASSWORD").is_err();
-            let password =
-                std::env::var("VERDICT_PASSWORD").unwrap_or_else(|_| server::cli::new_password());
+            let password = std::env::var("VERDICT_PASSWORD")
+                .unwrap_or_else(|_| app::secret::generated_password());
             let name = name.unwrap_or_else(|| email.split('@').next().unwrap_or(&email).to_owned());
             let account = app::domain::account::NewAccount {
                 email,

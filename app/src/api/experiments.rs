@@ -178,56 +178,21 @@ pub async fn load_demo() -> Result<usize, AppError> {
 pub async fn propose_follow_up(key: String) -> Result<String, AppError> {
     crate::api::with_status(
         async move {
-            use crate::domain::experiment::{ExperimentKey, NewExperiment};
             let who = crate::auth::Editor::check()?;
             let pool = crate::state::pool(&who)?;
             let done = crate::db::experiments::by_key(&pool, &key).await?;
-            let idea = done
-                .conclusion
-                .as_ref()
-                .map(|c| c.post_mortem.next_idea.trim().to_owned())
-                .filter(|i| !i.is_empty())
-                .ok_or_else(|| {
-                    AppError::invalid(
-                        "next_idea",
-                        "this experiment's post-mortem has no next test idea",
-                    )
-                })?;
-            let title: String = idea.chars().take(120).collect();
-            // A key from the idea, made unique with a suffix if a proposal already took it.
-            let base: String = ExperimentKey::suggest(&title).chars().take(56).collect();
-            let mut candidate = base.clone();
+            let mut form = done.follow_up().map_err(|e| AppError::Invalid(vec![e]))?;
+            // The suggested key, made unique with a suffix if a proposal already took it.
+            let base = form.key.clone();
             let mut n = 2;
-            while crate::db::experiments::by_key(&pool, &candidate)
+            while crate::db::experiments::by_key(&pool, &form.key)
                 .await
                 .is_ok()
             {
-                candidate = format!("{base}_{n}");
+                form.key = format!("{base}_{n}");
                 n += 1;
             }
-            let mut tags = done.tags.clone();
-            tags.push("follow-up".into());
-            tags.sort();
-            tags.dedup();
-            let new = NewExperiment {
-                key: ExperimentKey::parse(&candidate).map_err(|e| AppError::invalid("key", e))?,
-                title,
-                hypothesis: idea.clone(),
-                owner: done.owner.clone(),
-                team: done.team.clone(),
-                surface: done.surface.clone(),
-                tags,
-                follows: Some(done.key.to_string()),
-            };
-            let brief = Brief {
-                hypothesis: crate::domain::brief::Hypothesis {
-                    draft: idea,
-                    ..Default::default()
-                },
-                ..Default::default()
-            };
-            let created =
-                crate::db::experiments::insert(&pool, &new, &brief, chrono::Utc::now()).await?;
+            let created = ssr::create(&pool, &form, chrono::Utc::now()).await?;
             Ok(created.key.to_string())
         }
         .await,
@@ -259,7 +224,7 @@ pub mod ssr {
         let new = NewExperiment::parse(form).map_err(AppError::Invalid)?;
         let brief = Brief {
             hypothesis: Hypothesis {
-                draft: new.hypothesis.clone(),
+                draft: new.hypothesis().to_owned(),
                 ..Default::default()
             },
             ..Default::default()
@@ -293,7 +258,7 @@ pub mod ssr {
         now: DateTime<Utc>,
     ) -> Result<(Experiment, Vec<String>), AppError> {
         let exp = db::by_key(pool, key).await?;
-        let computed_verdict = if request.to == Some(Status::Done) {
+        let computed_verdict = if request.target() == Status::Done {
             crate::api::results::ssr::computed_verdict(pool, &exp, now.date_naive()).await?
         } else {
             None

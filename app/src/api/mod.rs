@@ -27,10 +27,7 @@ pub(crate) fn with_status<T>(
 ) -> Result<T, crate::error::AppError> {
     if let Err(e) = &result {
         if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(
-                http::StatusCode::from_u16(e.status_code())
-                    .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
-            );
+            response.set_status(e.http_status());
         }
     }
     result

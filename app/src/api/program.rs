@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use server_fn::codec::Json;
 
 use crate::domain::lifecycle::Status;
+use crate::domain::program::report::Report;
 use crate::domain::program::ProgramQuery;
-use crate::domain::program_report::Report;
 use crate::error::AppError;
 
 /// The dashboard: the report plus what the filter menus offer.
@@ -58,7 +58,7 @@ pub async fn get_program(query: ProgramQuery) -> Result<ProgramView, AppError> {
 pub async fn list_cohort(query: ProgramQuery, cohort: String) -> Result<CohortList, AppError> {
     crate::api::with_status(
         async move {
-            use crate::domain::cohort::Cohort;
+            use crate::domain::program::cohort::Cohort;
             let who = crate::auth::Viewer::check()?;
             let pool = crate::state::pool(&who)?;
             let cohort = Cohort::parse(&cohort).ok_or_else(|| {
@@ -107,7 +107,7 @@ pub mod ssr {
     ) -> Result<(Report, std::sync::Arc<Vec<Entry>>), AppError> {
         let filter = ProgramFilter::parse(query).map_err(AppError::Invalid)?;
         let entries = crate::db::program_entries::entries(pool).await?;
-        let report = crate::domain::program_report::report(&entries, &filter, today);
+        let report = crate::domain::program::report::report(&entries, &filter, today);
         Ok((report, entries))
     }
 

@@ -37,7 +37,7 @@ pub async fn pull_status(key: String) -> Result<PullInfo, AppError> {
             let who = crate::auth::Viewer::check()?;
             let pool = crate::state::pool(&who)?;
             let exp = crate::db::experiments::by_key(&pool, &key).await?;
-            let configured = crate::pull::store::load(&pool).await?.is_some();
+            let configured = crate::db::mixpanel_source::load(&pool).await?.is_some();
             let status = crate::state::pulls(&who)?.status(exp.key.as_str());
             Ok(PullInfo { configured, status })
         }
@@ -73,7 +73,7 @@ pub async fn get_mixpanel_settings() -> Result<SettingsView, AppError> {
         async move {
             let who = crate::auth::Admin::check()?;
             let pool = crate::state::pool(&who)?;
-            Ok(crate::pull::store::load(&pool)
+            Ok(crate::db::mixpanel_source::load(&pool)
                 .await?
                 .map(|s| s.view())
                 .unwrap_or_default())
@@ -88,12 +88,11 @@ pub async fn get_mixpanel_settings() -> Result<SettingsView, AppError> {
 pub async fn save_mixpanel_settings(form: SettingsForm) -> Result<SettingsView, AppError> {
     crate::api::with_status(
         async move {
-            use crate::pull::store;
             let who = crate::auth::Admin::check()?;
             let pool = crate::state::pool(&who)?;
-            let stored = store::load(&pool).await?;
+            let stored = crate::db::mixpanel_source::load(&pool).await?;
             let settings = form.parse(stored.as_ref()).map_err(AppError::Invalid)?;
-            store::save(&pool, &settings, chrono::Utc::now()).await?;
+            crate::db::mixpanel_source::save(&pool, &settings, chrono::Utc::now()).await?;
             tracing::info!(
                 project_id = settings.project_id,
                 residency = settings.residency.slug(),

@@ -71,7 +71,7 @@ pub mod ssr {
     use crate::domain::analysis::analyze;
     use crate::domain::decision::decide;
     use crate::domain::experiment::Experiment;
-    use crate::domain::metric::{Engine, MetricRole};
+    use crate::domain::metric::MetricRole;
     use crate::domain::plan::plan;
 
     /// Stores hand-typed counts as a snapshot, if the experiment is running or done and the
@@ -135,11 +135,7 @@ pub mod ssr {
     /// Builds the results view; while blind, the primary metric's comparisons are removed here.
     pub fn view(exp: Experiment, snapshots: Vec<Snapshot>, today: NaiveDate) -> ResultsView {
         let brief = exp.brief.clone();
-        let blind_until = match (brief.rule.engine, brief.planned_end, exp.status) {
-            (Engine::Sequential, _, _) => None,
-            (_, Some(end), Status::Running) if today < end => Some(end),
-            _ => None,
-        };
+        let blind_until = exp.blind_until(today);
         let required = plan(&brief).ok().map(|p| p.n_per_arm);
         let mut lift_history = Vec::new();
         if blind_until.is_none() {

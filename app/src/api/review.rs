@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use server_fn::codec::Json;
 
 use crate::domain::period::IsoWeek;
+use crate::domain::review::record::{ReviewForm, ReviewRecord, ReviewSummary, TriageRequest};
 use crate::domain::review::Agenda;
-use crate::domain::review_record::{ReviewForm, ReviewRecord, ReviewSummary, TriageRequest};
 use crate::error::AppError;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,7 +50,7 @@ pub async fn save_review(week: String, form: ReviewForm) -> Result<(), AppError>
             let agenda = view
                 .agenda
                 .as_ref()
-                .map(crate::domain::review_markdown::agenda_markdown)
+                .map(crate::domain::review::markdown::agenda_markdown)
                 .unwrap_or_default();
             crate::db::reviews::save(&pool, week, &meeting, &agenda, now).await
         }
@@ -68,7 +68,7 @@ pub async fn triage_proposal(week: String, request: TriageRequest) -> Result<Str
             use crate::domain::lifecycle::{
                 plan_transition, ProgramContext, Status, TransitionRequest,
             };
-            use crate::domain::review_record::TriageOutcome;
+            use crate::domain::review::record::TriageOutcome;
             let who = crate::auth::Editor::check()?;
             let pool = crate::state::pool(&who)?;
             let now = chrono::Utc::now();
@@ -85,10 +85,9 @@ pub async fn triage_proposal(week: String, request: TriageRequest) -> Result<Str
             }
             if request.outcome == TriageOutcome::Promote {
                 // The real gate: a promotion with an incomplete brief is refused with every reason.
-                let move_request = TransitionRequest {
-                    to: Some(Status::Ready),
+                let move_request = TransitionRequest::Move {
+                    to: Status::Ready,
                     note: format!("promoted in the {week} review"),
-                    ..Default::default()
                 };
                 let plan = plan_transition(&exp, &move_request, now, &ProgramContext::default())?;
                 crate::db::experiments::apply_transition(&pool, &exp, &plan, now).await?;
@@ -182,7 +181,7 @@ pub mod ssr {
         today: NaiveDate,
     ) -> Result<String, AppError> {
         let view = review_view(pool, week, today).await?;
-        Ok(crate::domain::review_markdown::review_markdown(
+        Ok(crate::domain::review::markdown::review_markdown(
             &week.to_string(),
             view.agenda.as_ref(),
             view.record.as_ref(),

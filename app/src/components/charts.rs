@@ -6,7 +6,7 @@
 
 use leptos::prelude::*;
 
-use crate::domain::win_rate::{BAND_HIGH, BAND_LOW};
+use crate::domain::program::win_rate::{BAND_HIGH, BAND_LOW};
 
 /// One period's win rate.
 #[derive(Debug, Clone, PartialEq)]

@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use leptos::prelude::*;
 
-use crate::domain::lifecycle::{Status, TransitionRequest};
+use crate::domain::lifecycle::{given, Closing, TransitionRequest};
 use crate::domain::verdict::{PostMortem, Verdict, VerdictKind};
 
 #[component]
@@ -41,20 +41,19 @@ pub fn CloseForm(
     view! {
         <form id="close" class="close-form" on:submit=move |ev| {
             ev.prevent_default();
-            on_close.run(TransitionRequest {
-                to: Some(Status::Done),
-                note: String::new(),
+            on_close.run(TransitionRequest::Close(Closing {
                 verdict: verdict.get_untracked(),
-                ship_arm: arm.get_untracked(),
+                ship_arm: given(&arm.get_untracked()),
                 summary: summary.get_untracked(),
-                stop_reason: stop_reason.get_untracked(),
-                override_reason: override_reason.get_untracked(),
+                stop_reason: given(&stop_reason.get_untracked()),
+                override_reason: given(&override_reason.get_untracked()),
                 post_mortem: PostMortem {
                     lessons: lessons.get_untracked(),
                     segment_notes: segment_notes.get_untracked(),
                     next_idea: next_idea.get_untracked(),
                 },
-            });
+                note: String::new(),
+            }));
         }>
             <h3>"Close with a verdict"</h3>
             {computed.clone().map(|c| view! {

@@ -7,10 +7,7 @@ use crate::error::AppError;
 pub fn ErrorView(error: AppError) -> impl IntoView {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-        response.set_status(
-            http::StatusCode::from_u16(error.status_code())
-                .unwrap_or(http::StatusCode::INTERNAL_SERVER_ERROR),
-        );
+        response.set_status(error.http_status());
     }
     let title = match &error {
         AppError::NotFound(_) => "Not found",

@@ -1,32 +1,25 @@
 use leptos::prelude::*;
 use leptos_router::components::A;
 
-use crate::api::accounts::whoami;
 use crate::domain::account::{Identity, Role};
 
+/// The top bar and the page. `nav` is the navigation the shell loaded for whoever is signed in
+/// (`Nav`), rendered beside the brand.
 #[component]
-pub fn Layout(children: Children) -> impl IntoView {
-    // Who is signed in decides the navigation (an admin sees the admin pages); the server
-    // decides what each role may do, this only spares people links that would be refused.
-    let me = Resource::new(|| (), |_| whoami());
+pub fn Layout(#[prop(into)] nav: ViewFn, children: Children) -> impl IntoView {
     view! {
         <header class="topbar">
             <A href="/" attr:class="brand">"Verdict"</A>
-            <Suspense fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match me.await {
-                        Ok(Some(who)) => view! { <Nav who /> }.into_any(),
-                        _ => ().into_any(),
-                    }
-                })}
-            </Suspense>
+            {nav.run()}
         </header>
         <main class="page">{children()}</main>
     }
 }
 
+/// The links a signed-in person may follow: who they are decides it (an admin sees the admin
+/// pages); the server decides what each role may do, this only spares people refused links.
 #[component]
-fn Nav(who: Identity) -> impl IntoView {
+pub fn Nav(who: Identity) -> impl IntoView {
     let admin = who.can(Role::Admin);
     let editor = who.can(Role::Editor);
     view! {

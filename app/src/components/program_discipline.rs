@@ -4,9 +4,9 @@
 use leptos::prelude::*;
 
 use super::program_sections::{cohort_href, percent, Count};
-use crate::domain::cohort::Cohort;
+use crate::domain::program::cohort::Cohort;
+use crate::domain::program::report::Report;
 use crate::domain::program::ProgramQuery;
-use crate::domain::program_report::Report;
 
 fn days(d: Option<f64>) -> String {
     d.map_or("–".into(), |d| {

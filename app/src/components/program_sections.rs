@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 
 use super::charts::{RatePoint, WeekBar, WeeklyChart, WinRateChart};
-use crate::domain::cohort::{Cohort, Slice};
-use crate::domain::program::{url_encode, ProgramQuery};
-use crate::domain::program_report::{Group, Report, WinRate, MAX_RUNNING_PER_SURFACE};
+use crate::domain::program::cohort::{Cohort, Slice};
+use crate::domain::program::report::{Group, Report, WinRate, MAX_RUNNING_PER_SURFACE};
+use crate::domain::program::ProgramQuery;
+use crate::domain::url;
 
 /// The link behind a number.
 pub fn cohort_href(query: &ProgramQuery, cohort: &Cohort) -> String {
@@ -14,7 +15,7 @@ pub fn cohort_href(query: &ProgramQuery, cohort: &Cohort) -> String {
     let sep = if filters.is_empty() { "" } else { "&" };
     format!(
         "/program/list?{filters}{sep}cohort={}",
-        url_encode(&cohort.slug())
+        url::encode(&cohort.slug())
     )
 }
 

@@ -1,63 +1,20 @@
-//! "Pull now" from Mixpanel with a live progress bar and a Cancel button.
-//!
-//! Unlike the other components this one calls server functions itself: watching a pull is a
-//! loop of status requests every half second, and that loop belongs with the bar it moves. It
-//! runs only in the browser (from an effect and from clicks), never during server rendering.
-
-use std::time::Duration;
+//! "Pull now" from Mixpanel with a live progress bar and a Cancel button. The page watches the
+//! pull (`pages::experiment::pull`: the status requests every half second); this draws what it
+//! saw and reports the clicks.
 
 use leptos::prelude::*;
 
 use super::format::int;
-use crate::api::pull::{cancel_pull, pull_status, start_pull};
 use crate::pull::{PullInfo, PullPhase, PullStatus};
 
-const POLL_EVERY: Duration = Duration::from_millis(500);
-
+/// `info` is the latest status (None until the first answer), `problem` a request that failed.
 #[component]
-pub fn PullPanel(key: String, on_done: Callback<()>) -> impl IntoView {
-    let info = RwSignal::new(None::<PullInfo>);
-    let problem = RwSignal::new(None::<String>);
-    let watcher = Watcher {
-        key: key.clone(),
-        info,
-        problem,
-        on_done,
-    };
-    // A pull may already run (the schedule, another tab): pick it up once hydrated.
-    Effect::new({
-        let watcher = watcher.clone();
-        move |_| watcher.clone().poll()
-    });
-    let start = {
-        let watcher = watcher.clone();
-        Callback::new(move |()| {
-            let watcher = watcher.clone();
-            problem.set(None);
-            leptos::task::spawn_local(async move {
-                match start_pull(watcher.key.clone()).await {
-                    Ok(status) => {
-                        info.update(|i| {
-                            *i = Some(PullInfo {
-                                configured: true,
-                                status: Some(status),
-                            })
-                        });
-                        set_timeout(move || watcher.poll(), POLL_EVERY);
-                    }
-                    Err(e) => problem.set(Some(e.to_string())),
-                }
-            });
-        })
-    };
-    let cancel = Callback::new(move |()| {
-        let key = key.clone();
-        leptos::task::spawn_local(async move {
-            if let Err(e) = cancel_pull(key).await {
-                problem.set(Some(e.to_string()));
-            }
-        });
-    });
+pub fn PullPanel(
+    #[prop(into)] info: Signal<Option<PullInfo>>,
+    #[prop(into)] problem: Signal<Option<String>>,
+    on_start: Callback<()>,
+    on_cancel: Callback<()>,
+) -> impl IntoView {
     let status = move || info.get().and_then(|i| i.status);
     let running = move || status().is_some_and(|s| s.is_running());
     let configured = move || info.get().is_none_or(|i| i.configured);
@@ -68,11 +25,11 @@ pub fn PullPanel(key: String, on_done: Callback<()>) -> impl IntoView {
                 fallback=|| view! { <p class="muted">"To pull results from Mixpanel, set up the project under " <a href="/settings">"Settings"</a> "."</p> }
             >
                 <div class="buttons">
-                    <button type="button" class="primary" disabled=running on:click=move |_| start.run(())>
+                    <button type="button" class="primary" disabled=running on:click=move |_| on_start.run(())>
                         {move || if running() { "Pulling…" } else { "Pull now" }}
                     </button>
                     <Show when=running>
-                        <button type="button" class="ghost" on:click=move |_| cancel.run(())>"Cancel"</button>
+                        <button type="button" class="ghost" on:click=move |_| on_cancel.run(())>"Cancel"</button>
                     </Show>
                 </div>
             </Show>
@@ -117,46 +74,6 @@ fn PullProgress(status: PullStatus) -> impl IntoView {
             <p class="refusal" role="alert" data-testid="pull-outcome">{format!("The pull failed: {message}")}</p>
         }
         .into_any(),
-    }
-}
-
-/// What the polling loop needs; cloned into each step.
-#[derive(Clone)]
-struct Watcher {
-    key: String,
-    info: RwSignal<Option<PullInfo>>,
-    problem: RwSignal<Option<String>>,
-    on_done: Callback<()>,
-}
-
-impl Watcher {
-    /// Asks for the status, and again after a pause while the pull runs. A pull seen running
-    /// that ends in success tells the results section to reload. Stops once the panel is gone.
-    fn poll(self) {
-        leptos::task::spawn_local(async move {
-            let Some(before) = self.info.try_get_untracked() else {
-                return;
-            };
-            let was_running = before
-                .and_then(|i| i.status)
-                .is_some_and(|s| s.is_running());
-            match pull_status(self.key.clone()).await {
-                Ok(now) => {
-                    let phase = now.status.as_ref().map(|s| s.phase);
-                    if self.info.try_set(Some(now)).is_some() {
-                        return;
-                    }
-                    match phase {
-                        Some(PullPhase::Running) => set_timeout(move || self.poll(), POLL_EVERY),
-                        Some(PullPhase::Succeeded) if was_running => self.on_done.run(()),
-                        _ => {}
-                    }
-                }
-                Err(e) => {
-                    let _ = self.problem.try_set(Some(e.to_string()));
-                }
-            }
-        });
     }
 }
 

@@ -7,9 +7,9 @@ use crate::components::error_view::Problems;
 use crate::components::format::date;
 use crate::domain::analysis::signed_pct;
 use crate::domain::program::SrmCheck;
+use crate::domain::review::markdown::{days_left, guardrails_label, srm_label};
+use crate::domain::review::record::TriageOutcome;
 use crate::domain::review::{EndedItem, Guardrails, ProposalItem, RunningItem};
-use crate::domain::review_markdown::{days_left, guardrails_label, srm_label};
-use crate::domain::review_record::TriageOutcome;
 
 /// (key, outcome, reason) of a triage decision.
 pub type Triage = (String, TriageOutcome, String);

@@ -2,12 +2,11 @@
 //! thread (a hash takes tens of milliseconds by design, which would stall the async runtime);
 //! tokens are random 256-bit secrets stored only as their SHA-256.
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use argon2::password_hash::SaltString;
 use argon2::{Argon2, PasswordHash, PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Utc};
 use sha2::{Digest, Sha256};
-use sqlx::{FromRow, SqlitePool};
+use sqlx::SqlitePool;
 
 use super::audit::AuditedTx;
 use crate::domain::account::{Credential, Identity, NewAccount, Role, TokenSummary, UserSummary};
@@ -16,7 +15,6 @@ use crate::error::AppError;
 /// Every token starts with this, so a leaked one is recognisable in logs and secret scanners.
 pub const TOKEN_PREFIX: &str = "vdt_";
 
-#[derive(FromRow)]
 struct UserRow {
     id: i64,
     email: String,
@@ -55,8 +53,6 @@ impl UserRow {
     }
 }
 
-const USER_COLUMNS: &str = "id, email, name, role, created_at, disabled_at";
-
 /// At most this many argon2 hashes run at once (each takes ~19 MiB and tens of milliseconds by
 /// design): a flood of sign-ins queues here instead of exhausting memory and every core.
 fn hash_slots() -> &'static tokio::sync::Semaphore {
@@ -82,7 +78,7 @@ async fn hash_slot() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> 
 pub(crate) async fn hash_password(password: String) -> Result<String, AppError> {
     let _slot = hash_slot().await?;
     tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
+        let salt = SaltString::encode_b64(&crate::secret::random_bytes::<16>())?;
         Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map(|h| h.to_string())
@@ -112,20 +108,18 @@ pub(crate) async fn password_matches(password: String, hash: String) -> Result<b
 async fn decoy_hash() -> Result<String, AppError> {
     static DECOY: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
     DECOY
-        .get_or_try_init(|| async {
-            let mut bytes = [0u8; 16];
-            OsRng.fill_bytes(&mut bytes);
-            hash_password(format!("{bytes:?}")).await
-        })
+        .get_or_try_init(|| async { hash_password(crate::secret::random_hex::<16>()).await })
         .await
         .cloned()
 }
 
 /// How many accounts exist (0 means the first-run setup page is open).
 pub async fn count_users(pool: &SqlitePool) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar("SELECT count(*) FROM user")
-        .fetch_one(pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar!(r#"SELECT count(*) AS "n!: i64" FROM user"#)
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 fn checked(account: &NewAccount) -> Result<NewAccount, AppError> {
@@ -140,13 +134,10 @@ fn checked(account: &NewAccount) -> Result<NewAccount, AppError> {
     })
 }
 
-fn taken(e: sqlx::Error, email: &str) -> AppError {
-    match &e {
-        sqlx::Error::Database(db) if db.is_unique_violation() => {
-            AppError::Conflict(format!("there is already an account for {email}"))
-        }
-        _ => e.into(),
-    }
+fn taken(email: &str) -> impl FnOnce(sqlx::Error) -> AppError + '_ {
+    super::on_unique("user", "email", move || {
+        format!("there is already an account for {email}")
+    })
 }
 
 /// Adds an account (admins on the users page, or `verdict user add`).
@@ -159,18 +150,20 @@ pub async fn create_user(
     let account = checked(account)?;
     let hash = hash_password(account.password.clone()).await?;
     let mut tx = AuditedTx::begin(pool, "add user").await?;
-    let row: UserRow = sqlx::query_as(&format!(
-        "INSERT INTO user (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?) \
-         RETURNING {USER_COLUMNS}"
-    ))
-    .bind(&account.email)
-    .bind(&account.name)
-    .bind(role.as_str())
-    .bind(&hash)
-    .bind(now)
+    let role = role.as_str();
+    let row = sqlx::query_as!(
+        UserRow,
+        r#"INSERT INTO user (email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?)
+         RETURNING id AS "id!", email, name, role, created_at AS "created_at: _", disabled_at AS "disabled_at: _""#,
+        account.email,
+        account.name,
+        role,
+        hash,
+        now
+    )
     .fetch_one(&mut *tx)
     .await
-    .map_err(|e| taken(e, &account.email))?;
+    .map_err(taken(&account.email))?;
     tx.commit().await?;
     row.summary()
 }
@@ -187,15 +180,16 @@ pub async fn create_first_admin(
     // Nobody is signed in yet: the server writes the first account on the visitor's behalf.
     let who = Identity::system("first-run setup");
     let mut tx = crate::auth::acting_as(who, AuditedTx::begin(pool, "set up first admin")).await?;
-    let row: Option<UserRow> = sqlx::query_as(&format!(
-        "INSERT INTO user (email, name, role, password_hash, created_at) \
-         SELECT ?, ?, 'admin', ?, ? WHERE NOT EXISTS (SELECT 1 FROM user) \
-         RETURNING {USER_COLUMNS}"
-    ))
-    .bind(&account.email)
-    .bind(&account.name)
-    .bind(&hash)
-    .bind(now)
+    let row = sqlx::query_as!(
+        UserRow,
+        r#"INSERT INTO user (email, name, role, password_hash, created_at)
+         SELECT ?, ?, 'admin', ?, ? WHERE NOT EXISTS (SELECT 1 FROM user)
+         RETURNING id AS "id!", email, name, role, created_at AS "created_at: _", disabled_at AS "disabled_at: _""#,
+        account.email,
+        account.name,
+        hash,
+        now
+    )
     .fetch_optional(&mut *tx)
     .await?;
     let row = row.ok_or_else(|| {
@@ -214,24 +208,28 @@ pub async fn verify_login(
     email: &str,
     password: &str,
 ) -> Result<Option<Identity>, AppError> {
-    #[derive(FromRow)]
-    struct Login {
-        password_hash: String,
-    }
-    let found: Option<(Login, UserRow)> = {
-        let row: Option<sqlx::sqlite::SqliteRow> = sqlx::query(&format!(
-            "SELECT password_hash, {USER_COLUMNS} FROM user WHERE email = ?"
-        ))
-        .bind(email.trim())
-        .fetch_optional(pool)
-        .await?;
-        match row {
-            Some(r) => Some((Login::from_row(&r)?, UserRow::from_row(&r)?)),
-            None => None,
-        }
-    };
+    let email = email.trim();
+    let found = sqlx::query!(
+        r#"SELECT password_hash, id AS "id!", email, name, role,
+           created_at AS "created_at: DateTime<Utc>", disabled_at AS "disabled_at: DateTime<Utc>"
+           FROM user WHERE email = ?"#,
+        email
+    )
+    .fetch_optional(pool)
+    .await?
+    .map(|r| {
+        let user = UserRow {
+            id: r.id,
+            email: r.email,
+            name: r.name,
+            role: r.role,
+            created_at: r.created_at,
+            disabled_at: r.disabled_at,
+        };
+        (r.password_hash, user)
+    });
     let hash = match &found {
-        Some((login, _)) => login.password_hash.clone(),
+        Some((hash, _)) => hash.clone(),
         None => decoy_hash().await?,
     };
     let matches = password_matches(password.to_owned(), hash).await?;
@@ -244,10 +242,11 @@ pub async fn verify_login(
 /// The identity of a signed-in session's user, re-read on every request so a role change or a
 /// disabled account takes effect at once.
 pub async fn identity_for_user(pool: &SqlitePool, id: i64) -> Result<Option<Identity>, AppError> {
-    let row: Option<UserRow> = sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM user WHERE id = ? AND disabled_at IS NULL"
-    ))
-    .bind(id)
+    let row = sqlx::query_as!(
+        UserRow,
+        r#"SELECT id AS "id!", email, name, role, created_at AS "created_at: _", disabled_at AS "disabled_at: _" FROM user WHERE id = ? AND disabled_at IS NULL"#,
+        id
+    )
     .fetch_optional(pool)
     .await?;
     row.map(UserRow::identity).transpose()
@@ -258,19 +257,22 @@ pub async fn identity_by_email(
     pool: &SqlitePool,
     email: &str,
 ) -> Result<Option<Identity>, AppError> {
-    let row: Option<UserRow> = sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM user WHERE email = ? AND disabled_at IS NULL"
-    ))
-    .bind(email.trim())
+    let email = email.trim();
+    let row = sqlx::query_as!(
+        UserRow,
+        r#"SELECT id AS "id!", email, name, role, created_at AS "created_at: _", disabled_at AS "disabled_at: _" FROM user WHERE email = ? AND disabled_at IS NULL"#,
+        email
+    )
     .fetch_optional(pool)
     .await?;
     row.map(UserRow::identity).transpose()
 }
 
 pub async fn list_users(pool: &SqlitePool) -> Result<Vec<UserSummary>, AppError> {
-    let rows: Vec<UserRow> = sqlx::query_as(&format!(
-        "SELECT {USER_COLUMNS} FROM user ORDER BY disabled_at IS NOT NULL, name COLLATE NOCASE"
-    ))
+    let rows = sqlx::query_as!(
+        UserRow,
+        r#"SELECT id AS "id!", email, name, role, created_at AS "created_at: _", disabled_at AS "disabled_at: _" FROM user ORDER BY disabled_at IS NOT NULL, name COLLATE NOCASE"#
+    )
     .fetch_all(pool)
     .await?;
     rows.into_iter().map(UserRow::summary).collect()
@@ -288,21 +290,23 @@ pub async fn update_user(
     let mut tx = AuditedTx::begin(pool, "update user").await?;
     // A role change or a disable ends the person's sessions (their epoch moves on): a demoted
     // admin's open tab must not keep admin pages, nor a disabled account any page.
-    let row: Option<UserRow> = sqlx::query_as(&format!(
-        "UPDATE user SET \
-         session_epoch = session_epoch + (role <> ?1 OR (disabled_at IS NOT NULL) <> ?2), \
-         role = ?1, disabled_at = CASE WHEN ?2 THEN coalesce(disabled_at, ?3) ELSE NULL END \
-         WHERE id = ?4 RETURNING {USER_COLUMNS}"
-    ))
-    .bind(role.as_str())
-    .bind(disabled)
-    .bind(now)
-    .bind(id)
+    let role = role.as_str();
+    let row = sqlx::query_as!(
+        UserRow,
+        r#"UPDATE user SET
+         session_epoch = session_epoch + (role <> ?1 OR (disabled_at IS NOT NULL) <> ?2),
+         role = ?1, disabled_at = CASE WHEN ?2 THEN coalesce(disabled_at, ?3) ELSE NULL END
+         WHERE id = ?4 RETURNING id AS "id!", email, name, role, created_at AS "created_at: _", disabled_at AS "disabled_at: _""#,
+        role,
+        disabled,
+        now,
+        id
+    )
     .fetch_optional(&mut *tx)
     .await?;
     let row = row.ok_or_else(|| AppError::NotFound(format!("user {id}")))?;
-    let admins: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM user WHERE role = 'admin' AND disabled_at IS NULL",
+    let admins = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!: i64" FROM user WHERE role = 'admin' AND disabled_at IS NULL"#
     )
     .fetch_one(&mut *tx)
     .await?;
@@ -321,7 +325,6 @@ fn secret_hash(secret: &str) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-#[derive(FromRow)]
 struct TokenRow {
     id: i64,
     name: String,
@@ -398,12 +401,22 @@ impl TokenRefusal {
     }
 }
 
-const TOKEN_SELECT: &str =
-    "SELECT t.id, t.name, t.role, t.created_by, t.created_at, t.revoked_at, \
-     t.expires_at, t.user_id, u.email AS owner_email, u.role AS owner_role, \
-     (u.disabled_at IS NOT NULL) AS owner_disabled, tu.last_used_at \
-     FROM api_token t LEFT JOIN user u ON u.id = t.user_id \
-     LEFT JOIN api_token_use tu ON tu.token_id = t.id";
+/// One token with its owner and last use, by id (after a create or a revoke).
+async fn token_by_id(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<TokenRow, AppError> {
+    Ok(sqlx::query_as!(
+        TokenRow,
+        r#"SELECT t.id AS "id!", t.name, t.role, t.created_by, t.created_at AS "created_at: _",
+         t.revoked_at AS "revoked_at: _", t.expires_at AS "expires_at: _", t.user_id AS "user_id?",
+         u.email AS "owner_email?", u.role AS "owner_role?",
+         (u.disabled_at IS NOT NULL) AS "owner_disabled: _", tu.last_used_at AS "last_used_at: _"
+         FROM api_token t LEFT JOIN user u ON u.id = t.user_id
+         LEFT JOIN api_token_use tu ON tu.token_id = t.id
+         WHERE t.id = ?"#,
+        id
+    )
+    .fetch_one(conn)
+    .await?)
+}
 
 /// Who a new token belongs to: an account (the token never exceeds its role and dies with it)
 /// or the command line (someone with shell access to the server).
@@ -452,30 +465,23 @@ pub async fn create_token(
         TokenOwner::CommandLine => (None, "command line".to_owned()),
     };
     let expires_at = expires_days.map(|d| now + chrono::Duration::days(i64::from(d)));
-    let mut bytes = [0u8; 32];
-    OsRng.fill_bytes(&mut bytes);
-    let secret = format!(
-        "{TOKEN_PREFIX}{}",
-        bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()
-    );
+    let secret = format!("{TOKEN_PREFIX}{}", crate::secret::random_hex::<32>());
     let mut tx = AuditedTx::begin(pool, "create token").await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO api_token (name, role, secret_hash, created_by, created_at, user_id, expires_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    let (role, hash) = (role.as_str(), secret_hash(&secret));
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO api_token (name, role, secret_hash, created_by, created_at, user_id, expires_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id AS "id!: i64""#,
+        name,
+        role,
+        hash,
+        created_by,
+        now,
+        user_id,
+        expires_at
     )
-    .bind(name)
-    .bind(role.as_str())
-    .bind(secret_hash(&secret))
-    .bind(&created_by)
-    .bind(now)
-    .bind(user_id)
-    .bind(expires_at)
     .fetch_one(&mut *tx)
     .await?;
-    let row: TokenRow = sqlx::query_as(&format!("{TOKEN_SELECT} WHERE t.id = ?"))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let row = token_by_id(&mut tx, id).await?;
     tx.commit().await?;
     Ok((row.summary()?, secret))
 }
@@ -485,10 +491,20 @@ pub async fn identity_for_token(
     pool: &SqlitePool,
     secret: &str,
 ) -> Result<Result<Identity, TokenRefusal>, AppError> {
-    let row: Option<TokenRow> = sqlx::query_as(&format!("{TOKEN_SELECT} WHERE t.secret_hash = ?"))
-        .bind(secret_hash(secret))
-        .fetch_optional(pool)
-        .await?;
+    let hash = secret_hash(secret);
+    let row = sqlx::query_as!(
+        TokenRow,
+        r#"SELECT t.id AS "id!", t.name, t.role, t.created_by, t.created_at AS "created_at: _",
+         t.revoked_at AS "revoked_at: _", t.expires_at AS "expires_at: _", t.user_id AS "user_id?",
+         u.email AS "owner_email?", u.role AS "owner_role?",
+         (u.disabled_at IS NOT NULL) AS "owner_disabled: _", tu.last_used_at AS "last_used_at: _"
+         FROM api_token t LEFT JOIN user u ON u.id = t.user_id
+         LEFT JOIN api_token_use tu ON tu.token_id = t.id
+         WHERE t.secret_hash = ?"#,
+        hash
+    )
+    .fetch_optional(pool)
+    .await?;
     let Some(row) = row else {
         return Ok(Err(TokenRefusal::Unknown));
     };
@@ -509,21 +525,28 @@ pub async fn identity_for_token(
 
 /// Notes that a token was used now (the caller throttles: at most once a minute per token).
 pub async fn touch_token(pool: &SqlitePool, id: i64, now: DateTime<Utc>) -> Result<(), AppError> {
-    sqlx::query(
-        "INSERT INTO api_token_use (token_id, last_used_at) VALUES (?, ?) \
+    sqlx::query!(
+        "INSERT INTO api_token_use (token_id, last_used_at) VALUES (?, ?)
          ON CONFLICT (token_id) DO UPDATE SET last_used_at = excluded.last_used_at",
+        id,
+        now
     )
-    .bind(id)
-    .bind(now)
     .execute(pool)
     .await?;
     Ok(())
 }
 
 pub async fn list_tokens(pool: &SqlitePool) -> Result<Vec<TokenSummary>, AppError> {
-    let rows: Vec<TokenRow> = sqlx::query_as(&format!(
-        "{TOKEN_SELECT} ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC"
-    ))
+    let rows = sqlx::query_as!(
+        TokenRow,
+        r#"SELECT t.id AS "id!", t.name, t.role, t.created_by, t.created_at AS "created_at: _",
+         t.revoked_at AS "revoked_at: _", t.expires_at AS "expires_at: _", t.user_id AS "user_id?",
+         u.email AS "owner_email?", u.role AS "owner_role?",
+         (u.disabled_at IS NOT NULL) AS "owner_disabled: _", tu.last_used_at AS "last_used_at: _"
+         FROM api_token t LEFT JOIN user u ON u.id = t.user_id
+         LEFT JOIN api_token_use tu ON tu.token_id = t.id
+         ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC"#
+    )
     .fetch_all(pool)
     .await?;
     rows.into_iter().map(TokenRow::summary).collect()
@@ -536,19 +559,17 @@ pub async fn revoke_token(
     now: DateTime<Utc>,
 ) -> Result<TokenSummary, AppError> {
     let mut tx = AuditedTx::begin(pool, "revoke token").await?;
-    let done =
-        sqlx::query("UPDATE api_token SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
+    let done = sqlx::query!(
+        "UPDATE api_token SET revoked_at = coalesce(revoked_at, ?) WHERE id = ?",
+        now,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound(format!("token {id}")));
     }
-    let row: TokenRow = sqlx::query_as(&format!("{TOKEN_SELECT} WHERE t.id = ?"))
-        .bind(id)
-        .fetch_one(&mut *tx)
-        .await?;
+    let row = token_by_id(&mut tx, id).await?;
     tx.commit().await?;
     row.summary()
 }

@@ -44,7 +44,7 @@ impl AuditedTx {
 
     /// Clears the stamp and commits: the write and its log entries become visible together.
     pub async fn commit(mut self) -> Result<(), AppError> {
-        sqlx::query(
+        sqlx::query!(
             "UPDATE audit_context SET actor_name = NULL, actor_user_id = NULL, actor_token_id = NULL, \
              action = NULL, at = NULL WHERE id = 1",
         )
@@ -78,14 +78,14 @@ impl DerefMut for AuditedTx {
 /// The time is SQLite's, read once the write lock is held, so entries' times follow their ids
 /// (commit order) even when writers queued for the lock.
 async fn stamp(conn: &mut SqliteConnection, who: &Identity, action: &str) -> Result<(), AppError> {
-    sqlx::query(
+    sqlx::query!(
         "UPDATE audit_context SET actor_name = ?, actor_user_id = ?, actor_token_id = ?, action = ?, \
          at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = 1",
+        who.name,
+        who.user_id,
+        who.token_id,
+        action
     )
-    .bind(&who.name)
-    .bind(who.user_id)
-    .bind(who.token_id)
-    .bind(action)
     .execute(conn)
     .await?;
     Ok(())
@@ -188,10 +188,10 @@ fn day(d: NaiveDate) -> String {
 
 /// Everyone who has written and every action name, for the filter form's menus.
 pub async fn facets(pool: &SqlitePool) -> Result<(Vec<String>, Vec<String>), AppError> {
-    let actors = sqlx::query_scalar("SELECT DISTINCT actor_name FROM audit_log ORDER BY 1")
+    let actors = sqlx::query_scalar!("SELECT DISTINCT actor_name FROM audit_log ORDER BY 1")
         .fetch_all(pool)
         .await?;
-    let actions = sqlx::query_scalar("SELECT DISTINCT action FROM audit_log ORDER BY 1")
+    let actions = sqlx::query_scalar!("SELECT DISTINCT action FROM audit_log ORDER BY 1")
         .fetch_all(pool)
         .await?;
     Ok((actors, actions))

@@ -233,7 +233,7 @@ async fn a_snapshot_is_logged_under_its_experiment_with_the_source_as_action(poo
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn reviews_and_triage_are_logged_and_a_rejection_also_logs_the_archive(pool: SqlitePool) {
     use crate::domain::period::IsoWeek;
-    use crate::domain::review_record::{ReviewForm, TriageOutcome};
+    use crate::domain::review::record::{ReviewForm, TriageOutcome};
     let week = IsoWeek::parse("2026-W47").unwrap();
     let exp = seed(&pool, Seed::new("weak_idea", Status::Proposed)).await;
     let meeting = ReviewForm {
@@ -302,7 +302,7 @@ async fn the_mixpanel_secret_never_reaches_the_log(pool: SqlitePool) {
         interval_hours: "6".into(),
     };
     let first = form.parse(None).unwrap();
-    as_tester(crate::pull::store::save(&pool, &first, Utc::now()))
+    as_tester(crate::db::mixpanel_source::save(&pool, &first, Utc::now()))
         .await
         .unwrap();
     let second = SettingsForm {
@@ -311,7 +311,7 @@ async fn the_mixpanel_secret_never_reaches_the_log(pool: SqlitePool) {
     }
     .parse(None)
     .unwrap();
-    as_tester(crate::pull::store::save(&pool, &second, Utc::now()))
+    as_tester(crate::db::mixpanel_source::save(&pool, &second, Utc::now()))
         .await
         .unwrap();
 

@@ -1,6 +1,5 @@
 //! Secret calendar feed URLs, one per team (see the migration for why the secret is stored).
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::Utc;
 use sqlx::SqlitePool;
 
@@ -10,9 +9,9 @@ use crate::error::AppError;
 /// The team's feed secret, if someone created one. A pure read: pages call it while they
 /// render, and a read must never write (the feed is created by an editor's explicit POST).
 pub async fn secret_for_team(pool: &SqlitePool, team: &str) -> Result<Option<String>, AppError> {
+    let team = team.trim();
     Ok(
-        sqlx::query_scalar("SELECT secret FROM calendar_feed WHERE team = ?")
-            .bind(team.trim())
+        sqlx::query_scalar!("SELECT secret FROM calendar_feed WHERE team = ?", team)
             .fetch_optional(pool)
             .await?,
     )
@@ -25,11 +24,12 @@ pub async fn secret_for_team(pool: &SqlitePool, team: &str) -> Result<Option<Str
 pub async fn create_feed(pool: &SqlitePool, team: &str, rotate: bool) -> Result<String, AppError> {
     let team = team.trim();
     if !team.is_empty() {
-        let known: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM experiment WHERE team = ? LIMIT 1")
-                .bind(team)
-                .fetch_optional(pool)
-                .await?;
+        let known = sqlx::query_scalar!(
+            r#"SELECT 1 AS "known!: i64" FROM experiment WHERE team = ? LIMIT 1"#,
+            team
+        )
+        .fetch_optional(pool)
+        .await?;
         if known.is_none() {
             return Err(AppError::invalid(
                 "team",
@@ -37,9 +37,7 @@ pub async fn create_feed(pool: &SqlitePool, team: &str, rotate: bool) -> Result<
             ));
         }
     }
-    let mut bytes = [0u8; 24];
-    OsRng.fill_bytes(&mut bytes);
-    let fresh: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
+    let fresh = crate::secret::random_hex::<24>();
     let action = if rotate {
         "rotate calendar feed"
     } else {
@@ -47,19 +45,20 @@ pub async fn create_feed(pool: &SqlitePool, team: &str, rotate: bool) -> Result<
     };
     let mut tx = AuditedTx::begin(pool, action).await?;
     if rotate {
-        sqlx::query("DELETE FROM calendar_feed WHERE team = ?")
-            .bind(team)
+        sqlx::query!("DELETE FROM calendar_feed WHERE team = ?", team)
             .execute(&mut *tx)
             .await?;
     }
-    sqlx::query("INSERT OR IGNORE INTO calendar_feed (team, secret, created_at) VALUES (?, ?, ?)")
-        .bind(team)
-        .bind(&fresh)
-        .bind(Utc::now())
-        .execute(&mut *tx)
-        .await?;
-    let secret = sqlx::query_scalar("SELECT secret FROM calendar_feed WHERE team = ?")
-        .bind(team)
+    let now = Utc::now();
+    sqlx::query!(
+        "INSERT OR IGNORE INTO calendar_feed (team, secret, created_at) VALUES (?, ?, ?)",
+        team,
+        fresh,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
+    let secret = sqlx::query_scalar!("SELECT secret FROM calendar_feed WHERE team = ?", team)
         .fetch_one(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -69,8 +68,7 @@ pub async fn create_feed(pool: &SqlitePool, team: &str, rotate: bool) -> Result<
 /// The team a feed secret belongs to ('' for all teams), or None for an unknown secret.
 pub async fn team_for_secret(pool: &SqlitePool, secret: &str) -> Result<Option<String>, AppError> {
     Ok(
-        sqlx::query_scalar("SELECT team FROM calendar_feed WHERE secret = ?")
-            .bind(secret)
+        sqlx::query_scalar!("SELECT team FROM calendar_feed WHERE secret = ?", secret)
             .fetch_optional(pool)
             .await?,
     )

@@ -8,7 +8,7 @@ use sqlx::SqlitePool;
 use crate::domain::account::{Credential, Identity, Role};
 use crate::domain::amendment::plan_amendment;
 use crate::domain::brief::{Arm, Brief, DecisionRule, Hypothesis, MetricSpec};
-use crate::domain::experiment::{Experiment, ExperimentKey, NewExperiment};
+use crate::domain::experiment::{Experiment, NewExperiment, NewExperimentForm};
 use crate::domain::lifecycle::{Status, TransitionPlan};
 use crate::domain::metric::{Correction, Direction, Engine, MetricKind};
 use crate::domain::results::{ArmCount, Counts, MetricCounts, Observed, Source};
@@ -631,21 +631,16 @@ pub async fn load(pool: &SqlitePool, now: DateTime<Utc>) -> Result<usize, AppErr
     for seed in SEEDS {
         let (title, team, owner, surface, .., status, start, length, verdict) = *seed;
         let brief = brief_for(seed, today);
-        let new = NewExperiment {
-            key: ExperimentKey::parse(&ExperimentKey::suggest(title))
-                .map_err(|e| AppError::internal("demo key", e))?,
+        let new = NewExperiment::parse(&NewExperimentForm {
             title: title.into(),
             hypothesis: brief.hypothesis.draft.clone(),
             owner: owner.into(),
             team: team.into(),
             surface: surface.into(),
-            tags: crate::domain::experiment::parse_tags(&format!(
-                "{},{}",
-                team.to_lowercase(),
-                surface.replace('_', "-")
-            )),
-            follows: None,
-        };
+            tags: format!("{},{}", team.to_lowercase(), surface.replace('_', "-")),
+            ..Default::default()
+        })
+        .map_err(|e| AppError::internal("demo proposal", format!("{e:?}")))?;
         // Two weeks before the planned start, but never in the future: a proposal for a test
         // that starts next month was still written in the past (a few days ago).
         let created =

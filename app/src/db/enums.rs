@@ -11,7 +11,7 @@ use sqlx::sqlite::{Sqlite, SqliteArgumentValue, SqliteTypeInfo, SqliteValueRef};
 
 use crate::domain::lifecycle::Status;
 use crate::domain::results::Source;
-use crate::domain::review_record::TriageOutcome;
+use crate::domain::review::record::TriageOutcome;
 use crate::domain::signoff::SignOffRole;
 use crate::domain::verdict::VerdictKind;
 

@@ -1,7 +1,8 @@
 //! Queries for experiments and their status history.
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::types::Json;
+use sqlx::{SqliteConnection, SqlitePool};
 
 use super::audit::AuditedTx;
 use crate::domain::amendment::changed_fields;
@@ -12,12 +13,23 @@ use crate::domain::lifecycle::{Status, StatusChange, TransitionPlan};
 use crate::domain::verdict::{Conclusion, PostMortem, Verdict, VerdictKind};
 use crate::error::AppError;
 
-const COLUMNS: &str =
-    "id, key, title, owner, team, surface, tags, status, archived, brief, version, \
-     started_at, ended_at, verdict, verdict_arm, summary, stop_reason, computed_verdict, computed_arm, \
-     override_reason, lessons, segment_notes, next_idea, follows, created_at, updated_at";
+/// `query_as!` into `ExperimentRow` with every column, followed by `$rest` (the FROM clause on):
+/// the by-key read and the board list share one column list, each checked at compile time.
+macro_rules! select_experiments {
+    ($rest:tt $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            ExperimentRow,
+            r#"SELECT id AS "id!", key, title, owner, team, surface, tags AS "tags: _",
+               status AS "status: _", archived AS "archived: _", brief, version,
+               started_at AS "started_at: _", ended_at AS "ended_at: _", verdict AS "verdict: _",
+               verdict_arm, summary, stop_reason, computed_verdict AS "computed_verdict: _",
+               computed_arm, override_reason, lessons, segment_notes, next_idea, follows,
+               created_at AS "created_at: _", updated_at AS "updated_at: _" "# + $rest
+            $(, $arg)*
+        )
+    };
+}
 
-#[derive(FromRow)]
 struct ExperimentRow {
     id: i64,
     key: String,
@@ -106,24 +118,35 @@ pub async fn insert(
     now: DateTime<Utc>,
 ) -> Result<Experiment, AppError> {
     let mut tx = AuditedTx::begin(pool, "propose").await?;
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO experiment (key, title, owner, team, surface, tags, brief, created_at, updated_at, follows) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+    let (key, title, owner, team, surface, follows) = (
+        new.key().as_str(),
+        new.title(),
+        new.owner(),
+        new.team(),
+        new.surface(),
+        new.follows(),
+    );
+    let (tags, brief) = (sqlx::types::Json(new.tags()), brief_json(brief)?);
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO experiment (key, title, owner, team, surface, tags, brief, created_at,
+           updated_at, follows) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, ?9) RETURNING id AS "id!: i64""#,
+        key,
+        title,
+        owner,
+        team,
+        surface,
+        tags,
+        brief,
+        now,
+        follows
     )
-    .bind(new.key.as_str())
-    .bind(&new.title)
-    .bind(&new.owner)
-    .bind(&new.team)
-    .bind(&new.surface)
-    .bind(sqlx::types::Json(&new.tags))
-    .bind(brief_json(brief)?)
-    .bind(now)
-    .bind(now)
-    .bind(&new.follows)
     .fetch_one(&mut *tx)
-    .await?;
+    .await
+    .map_err(super::on_unique("experiment", "key", || {
+        format!("the key '{key}' is already taken by another experiment")
+    }))?;
     append_history(&mut tx, id, None, Status::Proposed, now, "").await?;
-    let exp = by_key_in(&mut tx, new.key.as_str()).await?;
+    let exp = by_key_in(&mut tx, key).await?;
     tx.commit().await?;
     Ok(exp)
 }
@@ -136,23 +159,24 @@ async fn append_history(
     at: DateTime<Utc>,
     note: &str,
 ) -> Result<(), AppError> {
-    sqlx::query("INSERT INTO status_change (experiment_id, from_status, to_status, at, note) VALUES (?, ?, ?, ?, ?)")
-        .bind(id)
-        .bind(from)
-        .bind(to)
-        .bind(at)
-        .bind(note)
-        .execute(conn)
-        .await?;
+    sqlx::query!(
+        "INSERT INTO status_change (experiment_id, from_status, to_status, at, note) \
+         VALUES (?, ?, ?, ?, ?)",
+        id,
+        from,
+        to,
+        at,
+        note
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 async fn by_key_in(conn: &mut SqliteConnection, key: &str) -> Result<Experiment, AppError> {
-    let row: Option<ExperimentRow> =
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM experiment WHERE key = ?"))
-            .bind(key)
-            .fetch_optional(conn)
-            .await?;
+    let row = select_experiments!("FROM experiment WHERE key = ?", key)
+        .fetch_optional(conn)
+        .await?;
     row.ok_or_else(|| AppError::NotFound(format!("experiment '{key}'")))?
         .into_experiment()
 }
@@ -173,20 +197,26 @@ pub async fn list(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<Experiment>,
                 .replace('_', "\\_")
         )
     });
-    let rows: Vec<ExperimentRow> = sqlx::query_as(&format!(
-        "SELECT {COLUMNS} FROM experiment \
-         WHERE archived = ? \
-           AND (?2 IS NULL OR team = ?2) \
-           AND (?3 IS NULL OR owner = ?3) \
-           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?4)) \
-           AND (?5 IS NULL OR key LIKE ?5 ESCAPE '\\' OR title LIKE ?5 ESCAPE '\\' OR brief LIKE ?5 ESCAPE '\\') \
-         ORDER BY updated_at DESC, id DESC"
-    ))
-    .bind(f.archived)
-    .bind(opt(&f.team))
-    .bind(opt(&f.owner))
-    .bind(opt(&f.tag).map(|t| t.to_lowercase()))
-    .bind(like)
+    let (team, owner, tag) = (
+        opt(&f.team),
+        opt(&f.owner),
+        opt(&f.tag).map(|t| t.to_lowercase()),
+    );
+    let rows = select_experiments!(
+        r"FROM experiment
+         WHERE archived = ?1
+           AND (?2 IS NULL OR team = ?2)
+           AND (?3 IS NULL OR owner = ?3)
+           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?4))
+           AND (?5 IS NULL OR key LIKE ?5 ESCAPE '\' OR title LIKE ?5 ESCAPE '\'
+                OR brief LIKE ?5 ESCAPE '\')
+         ORDER BY updated_at DESC, id DESC",
+        f.archived,
+        team,
+        owner,
+        tag,
+        like
+    )
     .fetch_all(pool)
     .await?;
     rows.into_iter()
@@ -198,18 +228,23 @@ pub async fn list(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<Experiment>,
 pub async fn facets(
     pool: &SqlitePool,
 ) -> Result<(Vec<String>, Vec<String>, Vec<String>), AppError> {
-    let teams = sqlx::query_scalar("SELECT DISTINCT team FROM experiment ORDER BY team")
+    let teams = sqlx::query_scalar!("SELECT DISTINCT team FROM experiment ORDER BY team")
         .fetch_all(pool)
         .await?;
-    let owners = sqlx::query_scalar("SELECT DISTINCT owner FROM experiment ORDER BY owner")
+    let owners = sqlx::query_scalar!("SELECT DISTINCT owner FROM experiment ORDER BY owner")
         .fetch_all(pool)
         .await?;
-    let tags = sqlx::query_scalar(
-        "SELECT DISTINCT j.value FROM experiment, json_each(experiment.tags) j ORDER BY 1",
-    )
-    .fetch_all(pool)
-    .await?;
-    Ok((teams, owners, tags))
+    let tags = sqlx::query_scalar!(r#"SELECT tags AS "tags: Json<Vec<String>>" FROM experiment"#)
+        .fetch_all(pool)
+        .await?;
+    Ok((teams, owners, distinct_tags(tags)))
+}
+
+/// Every tag once, sorted. (Collected here rather than with SQLite's `json_each`, which the
+/// query macros cannot describe.)
+pub(super) fn distinct_tags(lists: Vec<Json<Vec<String>>>) -> Vec<String> {
+    let all: std::collections::BTreeSet<String> = lists.into_iter().flat_map(|t| t.0).collect();
+    all.into_iter().collect()
 }
 
 /// Saves a brief if nobody changed the experiment since `expected_version` was read and the
@@ -229,17 +264,20 @@ pub async fn save_brief(
     // between (every write bumps the version), so this is exactly the brief being replaced.
     let before = brief_at(pool, key).await?;
     let mut tx = AuditedTx::begin(pool, "save brief").await?;
-    let updated: Option<(i64, i64)> = sqlx::query_as(
-        "UPDATE experiment SET brief = ?, version = version + 1, updated_at = ? \
-         WHERE key = ? AND version = ? AND status IN ('proposed', 'ready') RETURNING id, version",
+    let (json, proposed, ready) = (brief_json(brief)?, Status::Proposed, Status::Ready);
+    let updated = sqlx::query!(
+        r#"UPDATE experiment SET brief = ?, version = version + 1, updated_at = ?
+           WHERE key = ? AND version = ? AND status IN (?, ?) RETURNING id AS "id!: i64", version"#,
+        json,
+        now,
+        key,
+        expected_version,
+        proposed,
+        ready
     )
-    .bind(brief_json(brief)?)
-    .bind(now)
-    .bind(key)
-    .bind(expected_version)
     .fetch_optional(&mut *tx)
     .await?;
-    match updated {
+    match updated.map(|r| (r.id, r.version)) {
         Some((id, v)) => {
             let changed = match &before {
                 Some((read_version, old)) if *read_version == expected_version => {
@@ -281,14 +319,12 @@ pub async fn save_brief(
 
 /// The stored brief and the version it belongs to, if the experiment exists.
 async fn brief_at(pool: &SqlitePool, key: &str) -> Result<Option<(i64, Brief)>, AppError> {
-    let row: Option<(i64, String)> =
-        sqlx::query_as("SELECT version, brief FROM experiment WHERE key = ?")
-            .bind(key)
-            .fetch_optional(pool)
-            .await?;
-    row.map(|(version, json)| {
-        serde_json::from_str(&json)
-            .map(|brief| (version, brief))
+    let row = sqlx::query!("SELECT version, brief FROM experiment WHERE key = ?", key)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| {
+        serde_json::from_str(&r.brief)
+            .map(|brief| (r.version, brief))
             .map_err(|e| AppError::internal("stored brief does not parse", e))
     })
     .transpose()
@@ -304,30 +340,43 @@ pub async fn apply_transition(
 ) -> Result<Experiment, AppError> {
     let mut tx = AuditedTx::begin(pool, &move_action(plan)).await?;
     let conclusion = plan.conclusion.as_ref();
-    let result = sqlx::query(
-        "UPDATE experiment SET status = ?1, version = version + 1, updated_at = ?2, \
-            started_at = coalesce(?3, started_at), ended_at = ?4, verdict = ?5, verdict_arm = ?6, \
-            summary = ?7, stop_reason = ?8, computed_verdict = ?12, computed_arm = ?13, override_reason = ?14, \
-            lessons = ?15, segment_notes = ?16, next_idea = ?17 \
-         WHERE id = ?9 AND status = ?10 AND version = ?11",
+    // Every column named once, in the order of the SET list: nothing positional to misorder.
+    let verdict = conclusion.map(|c| c.verdict.kind());
+    let verdict_arm = conclusion.and_then(|c| c.verdict.arm());
+    let summary = conclusion.map(|c| c.summary.as_str());
+    let stop_reason = conclusion.and_then(|c| c.stopped_early.as_deref());
+    let computed = conclusion.and_then(|c| c.computed.as_ref());
+    let computed_verdict = computed.map(Verdict::kind);
+    let computed_arm = computed.and_then(|v| v.arm());
+    let override_reason = conclusion.and_then(|c| c.override_reason.as_deref());
+    let post_mortem = conclusion.map(|c| &c.post_mortem);
+    let lessons = post_mortem.map(|p| p.lessons.as_str());
+    let segment_notes = post_mortem.map(|p| p.segment_notes.as_str());
+    let next_idea = post_mortem.map(|p| p.next_idea.as_str());
+    let result = sqlx::query!(
+        "UPDATE experiment SET status = ?, version = version + 1, updated_at = ?, \
+            started_at = coalesce(?, started_at), ended_at = ?, verdict = ?, verdict_arm = ?, \
+            summary = ?, stop_reason = ?, computed_verdict = ?, computed_arm = ?, \
+            override_reason = ?, lessons = ?, segment_notes = ?, next_idea = ? \
+         WHERE id = ? AND status = ? AND version = ?",
+        plan.to,
+        now,
+        plan.started_at,
+        plan.ended_at,
+        verdict,
+        verdict_arm,
+        summary,
+        stop_reason,
+        computed_verdict,
+        computed_arm,
+        override_reason,
+        lessons,
+        segment_notes,
+        next_idea,
+        exp.id.0,
+        plan.from,
+        exp.version
     )
-    .bind(plan.to)
-    .bind(now)
-    .bind(plan.started_at)
-    .bind(plan.ended_at)
-    .bind(conclusion.map(|c| c.verdict.kind()))
-    .bind(conclusion.and_then(|c| c.verdict.arm().map(str::to_owned)))
-    .bind(conclusion.map(|c| c.summary.clone()))
-    .bind(conclusion.and_then(|c| c.stopped_early.clone()))
-    .bind(exp.id.0)
-    .bind(plan.from)
-    .bind(exp.version)
-    .bind(conclusion.and_then(|c| c.computed.as_ref().map(Verdict::kind)))
-    .bind(conclusion.and_then(|c| c.computed.as_ref().and_then(|v| v.arm().map(str::to_owned))))
-    .bind(conclusion.and_then(|c| c.override_reason.clone()))
-    .bind(conclusion.map(|c| c.post_mortem.lessons.clone()))
-    .bind(conclusion.map(|c| c.post_mortem.segment_notes.clone()))
-    .bind(conclusion.map(|c| c.post_mortem.next_idea.clone()))
     .execute(&mut *tx)
     .await?;
     if result.rows_affected() != 1 {
@@ -350,12 +399,15 @@ pub async fn set_archived(
 ) -> Result<(), AppError> {
     let action = if archived { "archive" } else { "unarchive" };
     let mut tx = AuditedTx::begin(pool, action).await?;
-    let done = sqlx::query(
-        "UPDATE experiment SET archived = ?, version = version + 1, updated_at = ? WHERE key = ? AND status = 'done'",
+    let done_status = Status::Done;
+    let done = sqlx::query!(
+        "UPDATE experiment SET archived = ?, version = version + 1, updated_at = ? \
+         WHERE key = ? AND status = ?",
+        archived,
+        now,
+        key,
+        done_status
     )
-    .bind(archived)
-    .bind(now)
-    .bind(key)
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -380,16 +432,15 @@ fn move_action(plan: &TransitionPlan) -> String {
 }
 
 pub async fn history(pool: &SqlitePool, id: ExperimentId) -> Result<Vec<StatusChange>, AppError> {
-    let rows: Vec<(Option<Status>, Status, DateTime<Utc>, String)> = sqlx::query_as(
-        "SELECT from_status, to_status, at, note FROM status_change WHERE experiment_id = ? ORDER BY at, id",
+    Ok(sqlx::query_as!(
+        StatusChange,
+        r#"SELECT from_status AS "from: Status", to_status AS "to: Status",
+           at AS "at: DateTime<Utc>", note
+           FROM status_change WHERE experiment_id = ? ORDER BY at, id"#,
+        id.0
     )
-    .bind(id.0)
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(from, to, at, note)| StatusChange { from, to, at, note })
-        .collect())
+    .await?)
 }
 
 /// Keys of the other running experiments on a surface (overlap warnings).
@@ -401,17 +452,23 @@ pub async fn running_on_surface(
     if surface.is_empty() {
         return Ok(Vec::new());
     }
-    Ok(sqlx::query_scalar("SELECT key FROM experiment WHERE status = 'running' AND surface = ? AND id != ? ORDER BY key")
-        .bind(surface)
-        .bind(except.0)
-        .fetch_all(pool)
-        .await?)
+    let running = Status::Running;
+    Ok(sqlx::query_scalar!(
+        "SELECT key FROM experiment WHERE status = ? AND surface = ? AND id != ? ORDER BY key",
+        running,
+        surface,
+        except.0
+    )
+    .fetch_all(pool)
+    .await?)
 }
 
 pub async fn count(pool: &SqlitePool) -> Result<i64, AppError> {
-    Ok(sqlx::query_scalar("SELECT count(*) FROM experiment")
-        .fetch_one(pool)
-        .await?)
+    Ok(
+        sqlx::query_scalar!(r#"SELECT count(*) AS "n!: i64" FROM experiment"#)
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 #[cfg(test)]

@@ -114,16 +114,7 @@ async fn the_full_lifecycle_writes_history_and_locks_the_brief(pool: SqlitePool)
     // Sign-offs have their own tests (db/signoffs_tests.rs); this one is about the writes.
     let ctx = crate::domain::fixtures::signed_off();
     for (to, at) in [(Status::Ready, now()), (Status::Running, now())] {
-        let plan = plan_transition(
-            &exp,
-            &TransitionRequest {
-                to: Some(to),
-                ..Default::default()
-            },
-            at,
-            &ctx,
-        )
-        .unwrap();
+        let plan = plan_transition(&exp, &TransitionRequest::to(to), at, &ctx).unwrap();
         exp = as_tester(apply_transition(&pool, &exp, &plan, at))
             .await
             .unwrap();
@@ -138,17 +129,16 @@ async fn the_full_lifecycle_writes_history_and_locks_the_brief(pool: SqlitePool)
     );
 
     let done_at = now() + Duration::days(20);
-    let req = TransitionRequest {
-        to: Some(Status::Done),
+    let req = TransitionRequest::Close(crate::domain::lifecycle::Closing {
         verdict: Some(crate::domain::verdict::VerdictKind::Ship),
-        ship_arm: "one_page".into(),
+        ship_arm: Some("one_page".into()),
         summary: "won".into(),
         post_mortem: crate::domain::verdict::PostMortem {
             lessons: "one page wins".into(),
             ..Default::default()
         },
         ..Default::default()
-    };
+    });
     let plan = plan_transition(&exp, &req, done_at, &ctx).unwrap();
     let done = as_tester(apply_transition(&pool, &exp, &plan, done_at))
         .await
@@ -180,10 +170,7 @@ async fn a_move_that_raced_with_another_fails_instead_of_applying_twice(pool: Sq
     .unwrap();
     let plan = plan_transition(
         &exp,
-        &TransitionRequest {
-            to: Some(Status::Ready),
-            ..Default::default()
-        },
+        &TransitionRequest::to(Status::Ready),
         now(),
         &ProgramContext::default(),
     )

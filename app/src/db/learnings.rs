@@ -2,11 +2,12 @@
 //! (migration 6) plus the page's filters, and the values its filter menus offer.
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, SqlitePool};
+use sqlx::{FromRow, QueryBuilder, Sqlite, SqlitePool};
 
 use crate::domain::learning::{
     fts_query, search_words, segments, Learning, LearningFacets, LearningQuery, HIT_END, HIT_START,
 };
+use crate::domain::lifecycle::Status;
 use crate::domain::verdict::{Verdict, VerdictKind};
 use crate::error::AppError;
 
@@ -57,82 +58,106 @@ pub async fn search(pool: &SqlitePool, q: &LearningQuery) -> Result<Vec<Learning
     let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
     let fts = fts_query(&q.q);
     let words = search_words(&q.q);
-    let post_mortem = "lower(coalesce(e.lessons, '') || ' ' || coalesce(e.segment_notes, '') || ' ' || coalesce(e.next_idea, ''))";
-    let (hits, matches) = match &fts {
-        Some(_) => (
-            format!(
-                "LEFT JOIN (SELECT rowid AS id, bm25(learning_search) AS rank, \
-                   snippet(learning_search, -1, '{HIT_START}', '{HIT_END}', '…', 16) AS snip \
-                 FROM learning_search WHERE learning_search MATCH ?1) h ON h.id = e.id"
-            ),
-            format!(
-                "AND (h.id IS NOT NULL OR ({}))",
-                (0..words.len())
-                    .map(|i| format!("instr({post_mortem}, ?{}) > 0", i + 8))
-                    .collect::<Vec<_>>()
-                    .join(" AND ")
-            ),
-        ),
-        None => (
-            // No words: no ranking and no snippet; ?1 (a NULL) is bound but unused.
-            "LEFT JOIN (SELECT NULL AS id, NULL AS rank, NULL AS snip) h ON 0".into(),
-            String::new(),
-        ),
-    };
-    let sql = format!(
+    let mut sql = QueryBuilder::<Sqlite>::new(
         "SELECT e.key, e.title, e.team, e.surface, e.tags, e.verdict, e.verdict_arm, \
             json_extract(e.brief, '$.primary.name') AS metric, e.ended_at, \
             coalesce(e.summary, '') AS summary, coalesce(e.lessons, '') AS lessons, h.snip \
-         FROM experiment e {hits} \
-         WHERE e.status = 'done' {matches} \
-           AND (?2 IS NULL OR e.verdict = ?2) \
-           AND (?3 IS NULL OR e.team = ?3) \
-           AND (?4 IS NULL OR e.surface = ?4) \
-           AND (?5 IS NULL OR json_extract(e.brief, '$.primary.name') = ?5) \
-           AND (?6 IS NULL OR EXISTS (SELECT 1 FROM json_each(e.tags) WHERE value = ?6)) \
-         ORDER BY h.rank IS NULL, h.rank, e.ended_at DESC, e.id DESC \
-         LIMIT ?7"
+         FROM experiment e ",
     );
-    let mut query = sqlx::query_as::<_, LearningRow>(&sql)
-        .bind(fts)
-        .bind(q.verdict_kind())
-        .bind(opt(&q.team))
-        .bind(opt(&q.surface).map(|s| s.to_lowercase()))
-        .bind(opt(&q.metric))
-        .bind(opt(&q.tag).map(|t| t.to_lowercase()))
-        .bind(LIMIT);
-    for w in &words {
-        query = query.bind(w.clone());
+    match &fts {
+        Some(fts) => {
+            sql.push(
+                "LEFT JOIN (SELECT rowid AS id, bm25(learning_search) AS rank, \
+                   snippet(learning_search, -1, ",
+            )
+            .push_bind(HIT_START.to_string())
+            .push(", ")
+            .push_bind(HIT_END.to_string())
+            .push(", '…', 16) AS snip FROM learning_search WHERE learning_search MATCH ")
+            .push_bind(fts.clone())
+            .push(") h ON h.id = e.id");
+        }
+        // No words: no ranking and no snippet.
+        None => {
+            sql.push("LEFT JOIN (SELECT NULL AS id, NULL AS rank, NULL AS snip) h ON 0");
+        }
     }
+    sql.push(" WHERE e.status = ").push_bind(Status::Done);
+    if fts.is_some() {
+        // A word found only in the post-mortem (which the index does not hold) still matches.
+        sql.push(" AND (h.id IS NOT NULL OR (1 = 1");
+        for w in &words {
+            sql.push(
+                " AND instr(lower(coalesce(e.lessons, '') || ' ' || coalesce(e.segment_notes, '') \
+                 || ' ' || coalesce(e.next_idea, '')), ",
+            )
+            .push_bind(w.clone())
+            .push(") > 0");
+        }
+        sql.push("))");
+    }
+    if let Some(kind) = q.verdict_kind() {
+        sql.push(" AND e.verdict = ").push_bind(kind);
+    }
+    if let Some(team) = opt(&q.team) {
+        sql.push(" AND e.team = ").push_bind(team);
+    }
+    if let Some(surface) = opt(&q.surface) {
+        sql.push(" AND e.surface = ")
+            .push_bind(surface.to_lowercase());
+    }
+    if let Some(metric) = opt(&q.metric) {
+        sql.push(" AND json_extract(e.brief, '$.primary.name') = ")
+            .push_bind(metric);
+    }
+    if let Some(tag) = opt(&q.tag) {
+        sql.push(" AND EXISTS (SELECT 1 FROM json_each(e.tags) WHERE value = ")
+            .push_bind(tag.to_lowercase())
+            .push(")");
+    }
+    sql.push(" ORDER BY h.rank IS NULL, h.rank, e.ended_at DESC, e.id DESC LIMIT ")
+        .push_bind(LIMIT);
+    let query = sql.build_query_as::<LearningRow>();
     let rows = query.fetch_all(pool).await?;
     Ok(rows.into_iter().map(LearningRow::into_learning).collect())
 }
 
 /// Filter menu values among finished experiments, and how many there are.
 pub async fn facets(pool: &SqlitePool) -> Result<(LearningFacets, u64), AppError> {
-    let distinct = |expr: &str| {
-        format!(
-            "SELECT DISTINCT {expr} AS v FROM experiment WHERE status = 'done' AND coalesce({expr}, '') != '' ORDER BY 1"
-        )
-    };
-    let teams = sqlx::query_scalar(&distinct("team"))
-        .fetch_all(pool)
-        .await?;
-    let surfaces = sqlx::query_scalar(&distinct("surface"))
-        .fetch_all(pool)
-        .await?;
-    let metrics = sqlx::query_scalar(&distinct("json_extract(brief, '$.primary.name')"))
-        .fetch_all(pool)
-        .await?;
-    let tags = sqlx::query_scalar(
-        "SELECT DISTINCT j.value FROM experiment, json_each(experiment.tags) j \
-         WHERE experiment.status = 'done' ORDER BY 1",
+    let done = Status::Done;
+    let teams = sqlx::query_scalar!(
+        "SELECT DISTINCT team FROM experiment WHERE status = ? AND team != '' ORDER BY 1",
+        done
     )
     .fetch_all(pool)
     .await?;
-    let total: i64 = sqlx::query_scalar("SELECT count(*) FROM experiment WHERE status = 'done'")
-        .fetch_one(pool)
-        .await?;
+    let surfaces = sqlx::query_scalar!(
+        "SELECT DISTINCT surface FROM experiment WHERE status = ? AND surface != '' ORDER BY 1",
+        done
+    )
+    .fetch_all(pool)
+    .await?;
+    let metrics = sqlx::query_scalar!(
+        r#"SELECT DISTINCT json_extract(brief, '$.primary.name') AS "metric!: String"
+           FROM experiment WHERE status = ?
+           AND coalesce(json_extract(brief, '$.primary.name'), '') != '' ORDER BY 1"#,
+        done
+    )
+    .fetch_all(pool)
+    .await?;
+    let tags = sqlx::query_scalar!(
+        r#"SELECT tags AS "tags: sqlx::types::Json<Vec<String>>" FROM experiment WHERE status = ?"#,
+        done
+    )
+    .fetch_all(pool)
+    .await?;
+    let tags = super::experiments::distinct_tags(tags);
+    let total = sqlx::query_scalar!(
+        r#"SELECT count(*) AS "n!: i64" FROM experiment WHERE status = ?"#,
+        done
+    )
+    .fetch_one(pool)
+    .await?;
     Ok((
         LearningFacets {
             teams,
@@ -162,17 +187,19 @@ pub async fn similar(
     if fts.is_none() && surface.is_empty() {
         return Ok(Vec::new());
     }
-    let keys: Vec<String> = sqlx::query_scalar(
+    let done = Status::Done;
+    let keys = sqlx::query_scalar!(
         "SELECT e.key FROM experiment e \
          LEFT JOIN (SELECT rowid AS id, bm25(learning_search) AS rank FROM learning_search \
                     WHERE ?1 IS NOT NULL AND learning_search MATCH ?1) h ON h.id = e.id \
-         WHERE e.status = 'done' AND (h.id IS NOT NULL OR (?2 != '' AND e.surface = ?2)) \
+         WHERE e.status = ?4 AND (h.id IS NOT NULL OR (?2 != '' AND e.surface = ?2)) \
          ORDER BY (?2 != '' AND e.surface = ?2) DESC, h.rank IS NULL, h.rank, e.ended_at DESC \
          LIMIT ?3",
+        fts,
+        surface,
+        limit,
+        done
     )
-    .bind(fts)
-    .bind(surface)
-    .bind(limit)
     .fetch_all(pool)
     .await?;
     let mut all = search(pool, &LearningQuery::default()).await?;

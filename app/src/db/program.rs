@@ -11,74 +11,58 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, SqlitePool};
+use sqlx::SqlitePool;
 
 use crate::domain::experiment::{Experiment, ExperimentId};
+use crate::domain::lifecycle::Status;
 use crate::domain::results::Counts;
 use crate::error::AppError;
 
-/// The latest snapshot of each experiment (last by `taken_at`, then id: the results view's
-/// "latest").
-const LATEST: &str = "SELECT experiment_id, counts FROM ( \
-        SELECT experiment_id, counts, row_number() OVER ( \
-            PARTITION BY experiment_id ORDER BY taken_at DESC, id DESC) AS latest \
-        FROM snapshot) \
-    WHERE latest = 1";
-
-/// A verdict column pair as the `Verdict` serde shape (`{"kind": "ship", "arm": "b"}`); NULL
-/// where `Verdict::from_parts` gives None (no verdict, or a ship verdict without an arm).
-fn verdict_json(kind: &str, arm: &str) -> String {
-    format!(
-        "json(CASE WHEN {kind} IS NULL THEN NULL \
-              WHEN {kind} = 'ship' AND coalesce({arm}, '') = '' THEN NULL \
-              WHEN {kind} = 'ship' THEN json_object('kind', 'ship', 'arm', {arm}) \
-              ELSE json_object('kind', {kind}) END)"
-    )
-}
-
-/// One JSON array of `[experiment, latest counts or null]` pairs. The brief and the counts are
-/// stored as validated JSON (CHECK json_valid), so they are spliced in as text rather than
-/// parsed and re-printed by SQLite: `'{"brief":' || brief || ','` followed by the rest of the
-/// object without its opening brace. The latest snapshot is found through the
-/// `snapshot_experiment` index, one probe per experiment.
-fn document_sql(scope: &str) -> String {
-    let fields = format!(
-        "json_object( \
-            'id', e.id, 'key', e.key, 'title', e.title, 'owner', e.owner, 'team', e.team, \
-            'surface', e.surface, 'tags', json(e.tags), 'status', e.status, \
-            'archived', json(CASE WHEN e.archived THEN 'true' ELSE 'false' END), \
-            'version', e.version, 'started_at', e.started_at, 'ended_at', e.ended_at, \
-            'conclusion', json(CASE WHEN e.verdict IS NULL THEN NULL ELSE json_object( \
-                'verdict', {verdict}, 'summary', coalesce(e.summary, ''), \
-                'stopped_early', e.stop_reason, 'computed', {computed}, \
-                'override_reason', e.override_reason, \
-                'post_mortem', json_object('lessons', coalesce(e.lessons, ''), \
-                    'segment_notes', coalesce(e.segment_notes, ''), \
-                    'next_idea', coalesce(e.next_idea, ''))) END), \
-            'follows', e.follows, 'created_at', e.created_at, 'updated_at', e.updated_at)",
-        verdict = verdict_json("e.verdict", "e.verdict_arm"),
-        computed = verdict_json("e.computed_verdict", "e.computed_arm"),
-    );
-    format!(
-        "SELECT '[' || coalesce(group_concat( \
-            '[{{\"brief\":' || e.brief || ',' || substr({fields}, 2) || ',' \
-            || coalesce(s.counts, 'null') || ']', ','), '') || ']' \
-         FROM experiment e LEFT JOIN snapshot s ON s.id = ( \
-            SELECT id FROM snapshot WHERE experiment_id = e.id ORDER BY taken_at DESC, id DESC LIMIT 1) \
-         {scope}"
-    )
-}
-
+/// One JSON array of `[experiment, latest counts or null]` pairs, for every experiment or (with
+/// `since` set) what a weekly review can show: everything proposed or running, and what ended
+/// after `since`. The brief and the counts are stored as validated JSON (CHECK json_valid), so
+/// they are spliced in as text rather than parsed and re-printed by SQLite: `'{"brief":' || brief
+/// || ','` followed by the rest of the object without its opening brace. A verdict column pair
+/// becomes the `Verdict` serde shape (`{"kind": "ship", "arm": "b"}`), NULL where
+/// `Verdict::from_parts` gives None. The latest snapshot (last by `taken_at`, then id: the results
+/// view's "latest") is found through the `snapshot_experiment` index, one probe per experiment.
 async fn load(
     pool: &SqlitePool,
-    sql: &str,
     since: Option<DateTime<Utc>>,
 ) -> Result<Vec<(Experiment, Option<Counts>)>, AppError> {
-    let mut query = sqlx::query_scalar::<_, String>(sql);
-    if let Some(since) = since {
-        query = query.bind(since);
-    }
-    let json = query.fetch_one(pool).await?;
+    let (proposed, running, done) = (Status::Proposed, Status::Running, Status::Done);
+    let json = sqlx::query_scalar!(
+        r#"SELECT '[' || coalesce(group_concat(
+            '[{"brief":' || e.brief || ',' || substr(json_object(
+                'id', e.id, 'key', e.key, 'title', e.title, 'owner', e.owner, 'team', e.team,
+                'surface', e.surface, 'tags', json(e.tags), 'status', e.status,
+                'archived', json(CASE WHEN e.archived THEN 'true' ELSE 'false' END),
+                'version', e.version, 'started_at', e.started_at, 'ended_at', e.ended_at,
+                'conclusion', json(CASE WHEN e.verdict IS NULL THEN NULL ELSE json_object(
+                    'verdict', json(CASE WHEN e.verdict IS NULL THEN NULL
+                          WHEN e.verdict = 'ship' AND coalesce(e.verdict_arm, '') = '' THEN NULL
+                          WHEN e.verdict = 'ship' THEN json_object('kind', 'ship', 'arm', e.verdict_arm)
+                          ELSE json_object('kind', e.verdict) END), 'summary', coalesce(e.summary, ''),
+                    'stopped_early', e.stop_reason, 'computed', json(CASE WHEN e.computed_verdict IS NULL THEN NULL
+                          WHEN e.computed_verdict = 'ship' AND coalesce(e.computed_arm, '') = '' THEN NULL
+                          WHEN e.computed_verdict = 'ship' THEN json_object('kind', 'ship', 'arm', e.computed_arm)
+                          ELSE json_object('kind', e.computed_verdict) END),
+                    'override_reason', e.override_reason,
+                    'post_mortem', json_object('lessons', coalesce(e.lessons, ''),
+                        'segment_notes', coalesce(e.segment_notes, ''),
+                        'next_idea', coalesce(e.next_idea, ''))) END),
+                'follows', e.follows, 'created_at', e.created_at, 'updated_at', e.updated_at), 2)
+            || ',' || coalesce(s.counts, 'null') || ']', ','), '') || ']' AS "document!: String"
+         FROM experiment e LEFT JOIN snapshot s ON s.id = (
+            SELECT id FROM snapshot WHERE experiment_id = e.id ORDER BY taken_at DESC, id DESC LIMIT 1)
+         WHERE ?1 IS NULL OR e.status IN (?2, ?3) OR (e.status = ?4 AND e.ended_at > ?1)"#,
+        since,
+        proposed,
+        running,
+        done
+    )
+    .fetch_one(pool)
+    .await?;
     serde_json::from_str(&json)
         .map_err(|e| AppError::internal("the program document does not parse", e))
 }
@@ -86,7 +70,7 @@ async fn load(
 /// Every experiment, archived ones included (a finished test still counts in the win rate after
 /// it leaves the board), each with its latest counts.
 pub async fn everything(pool: &SqlitePool) -> Result<Vec<(Experiment, Option<Counts>)>, AppError> {
-    load(pool, &document_sql(""), None).await
+    load(pool, None).await
 }
 
 /// What a weekly review can show: everything running or proposed, and what ended after `since`.
@@ -94,21 +78,20 @@ pub async fn for_review(
     pool: &SqlitePool,
     since: DateTime<Utc>,
 ) -> Result<Vec<(Experiment, Option<Counts>)>, AppError> {
-    let sql = document_sql(
-        "WHERE e.status IN ('proposed', 'running') OR (e.status = 'done' AND e.ended_at > ?)",
-    );
-    load(pool, &sql, Some(since)).await
-}
-
-#[derive(FromRow)]
-struct LatestRow {
-    experiment_id: i64,
-    counts: sqlx::types::Json<Counts>,
+    load(pool, Some(since)).await
 }
 
 /// The latest counts of every experiment that has results.
 pub async fn latest_counts(pool: &SqlitePool) -> Result<HashMap<ExperimentId, Counts>, AppError> {
-    let rows: Vec<LatestRow> = sqlx::query_as(LATEST).fetch_all(pool).await?;
+    let rows = sqlx::query!(
+        r#"SELECT experiment_id, counts AS "counts: sqlx::types::Json<Counts>" FROM (
+            SELECT experiment_id, counts, row_number() OVER (
+                PARTITION BY experiment_id ORDER BY taken_at DESC, id DESC) AS latest
+            FROM snapshot)
+         WHERE latest = 1"#
+    )
+    .fetch_all(pool)
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| (ExperimentId(r.experiment_id), r.counts.0))

@@ -16,21 +16,6 @@ use crate::domain::results::{ArmCount, Counts};
 use crate::domain::verdict::{Conclusion, Verdict, VerdictKind};
 use crate::error::AppError;
 
-/// `brief` and `tags` are spliced in as stored (validated JSON, CHECK json_valid), and the
-/// object's other fields follow from `json_object` minus its opening brace. `date()` turns the
-/// stored RFC 3339 timestamps into UTC calendar days, the unit every program metric counts in.
-const ENTRIES: &str = "SELECT '[' || coalesce(group_concat( \
-        '{\"brief\":' || e.brief || ',\"tags\":' || e.tags \
-        || ',\"arms\":' || coalesce(json_extract(s.counts, '$.arms'), 'null') || ',' \
-        || substr(json_object('key', e.key, 'title', e.title, 'team', e.team, \
-            'surface', e.surface, 'status', e.status, \
-            'started', date(e.started_at), 'ended', date(e.ended_at), \
-            'verdict', e.verdict, 'verdict_arm', e.verdict_arm, \
-            'computed', e.computed_verdict, 'computed_arm', e.computed_arm, \
-            'override_reason', e.override_reason, 'stop_reason', e.stop_reason), 2), ','), '') || ']' \
-     FROM experiment e LEFT JOIN snapshot s ON s.id = ( \
-        SELECT id FROM snapshot WHERE experiment_id = e.id ORDER BY taken_at DESC, id DESC LIMIT 1)";
-
 #[derive(Deserialize)]
 struct EntryDoc {
     key: String,
@@ -106,10 +91,10 @@ static CACHE: Mutex<Option<Cached>> = Mutex::new(None);
 pub async fn entries(pool: &SqlitePool) -> Result<Arc<Vec<Entry>>, AppError> {
     // Read the version before the entries: if a write lands in between, the entries are newer
     // than their label and the next call simply reloads them; never the other way round.
-    let (instance, version): (String, i64) =
-        sqlx::query_as("SELECT instance, version FROM program_version WHERE id = 1")
-            .fetch_one(pool)
-            .await?;
+    let row = sqlx::query!("SELECT instance, version FROM program_version WHERE id = 1")
+        .fetch_one(pool)
+        .await?;
+    let (instance, version) = (row.instance, row.version);
     if let Some(hit) = CACHE
         .lock()
         .expect("the program cache lock is never held across a panic")
@@ -129,9 +114,27 @@ pub async fn entries(pool: &SqlitePool) -> Result<Arc<Vec<Entry>>, AppError> {
     Ok(entries)
 }
 
-/// The entries straight from the database, bypassing the cache.
+/// The entries straight from the database, bypassing the cache. `brief` and `tags` are spliced
+/// in as stored (validated JSON, CHECK json_valid), and the object's other fields follow from
+/// `json_object` minus its opening brace. `date()` turns the stored RFC 3339 timestamps into UTC
+/// calendar days, the unit every program metric counts in.
 pub async fn load(pool: &SqlitePool) -> Result<Vec<Entry>, AppError> {
-    let json: String = sqlx::query_scalar(ENTRIES).fetch_one(pool).await?;
+    let json = sqlx::query_scalar!(
+        r#"SELECT '[' || coalesce(group_concat(
+            '{"brief":' || e.brief || ',"tags":' || e.tags
+            || ',"arms":' || coalesce(json_extract(s.counts, '$.arms'), 'null') || ','
+            || substr(json_object('key', e.key, 'title', e.title, 'team', e.team,
+                'surface', e.surface, 'status', e.status,
+                'started', date(e.started_at), 'ended', date(e.ended_at),
+                'verdict', e.verdict, 'verdict_arm', e.verdict_arm,
+                'computed', e.computed_verdict, 'computed_arm', e.computed_arm,
+                'override_reason', e.override_reason, 'stop_reason', e.stop_reason), 2), ','), '')
+            || ']' AS "document!: String"
+         FROM experiment e LEFT JOIN snapshot s ON s.id = (
+            SELECT id FROM snapshot WHERE experiment_id = e.id ORDER BY taken_at DESC, id DESC LIMIT 1)"#
+    )
+    .fetch_one(pool)
+    .await?;
     let docs: Vec<EntryDoc> = serde_json::from_str(&json)
         .map_err(|e| AppError::internal("the program entries do not parse", e))?;
     Ok(docs.into_iter().map(EntryDoc::into_entry).collect())

@@ -3,8 +3,8 @@ use sqlx::SqlitePool;
 use super::*;
 use crate::db::test_seed::{allow_raw_writes, as_tester, at, seed, Seed};
 use crate::domain::lifecycle::Status;
+use crate::domain::program::report::report;
 use crate::domain::program::{Entry, ProgramFilter, SrmCheck};
-use crate::domain::program_report::report;
 use crate::domain::results::{ArmCount, Source};
 
 fn counts(control: u64, treatment: u64) -> Counts {

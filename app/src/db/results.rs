@@ -1,14 +1,13 @@
 //! Queries for results snapshots.
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, SqlitePool};
+use sqlx::SqlitePool;
 
 use super::audit::AuditedTx;
 use crate::domain::experiment::ExperimentId;
 use crate::domain::results::{Counts, Snapshot, Source};
 use crate::error::AppError;
 
-#[derive(FromRow)]
 struct SnapshotRow {
     id: i64,
     taken_at: DateTime<Utc>,
@@ -48,15 +47,17 @@ pub async fn insert(
         Source::Mixpanel => "pull results",
     };
     let mut tx = AuditedTx::begin(pool, action).await?;
-    let id = sqlx::query_scalar(
-        "INSERT INTO snapshot (experiment_id, taken_at, source, counts, lines, skipped_lines) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+    let (counts, lines, skipped) = (sqlx::types::Json(counts), lines as i64, skipped as i64);
+    let id = sqlx::query_scalar!(
+        r#"INSERT INTO snapshot (experiment_id, taken_at, source, counts, lines, skipped_lines)
+         VALUES (?, ?, ?, ?, ?, ?) RETURNING id AS "id!: i64""#,
+        experiment.0,
+        at,
+        source,
+        counts,
+        lines,
+        skipped
     )
-    .bind(experiment.0)
-    .bind(at)
-    .bind(source)
-    .bind(sqlx::types::Json(counts))
-    .bind(lines as i64)
-    .bind(skipped as i64)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -65,10 +66,13 @@ pub async fn insert(
 
 /// All snapshots of an experiment, oldest first (the lift-over-time chart reads them in order).
 pub async fn list(pool: &SqlitePool, experiment: ExperimentId) -> Result<Vec<Snapshot>, AppError> {
-    let rows: Vec<SnapshotRow> = sqlx::query_as(
-        "SELECT id, taken_at, source, counts, lines, skipped_lines FROM snapshot WHERE experiment_id = ? ORDER BY taken_at, id",
+    let rows = sqlx::query_as!(
+        SnapshotRow,
+        r#"SELECT id AS "id!", taken_at AS "taken_at: _", source AS "source: _",
+           counts AS "counts: _", lines, skipped_lines
+           FROM snapshot WHERE experiment_id = ? ORDER BY taken_at, id"#,
+        experiment.0
     )
-    .bind(experiment.0)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().map(SnapshotRow::into_snapshot).collect())

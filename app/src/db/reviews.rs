@@ -3,18 +3,17 @@
 use std::collections::HashSet;
 
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, SqliteConnection, SqlitePool};
+use sqlx::{SqliteConnection, SqlitePool};
 
 use super::audit::AuditedTx;
 use crate::domain::experiment::Experiment;
 use crate::domain::lifecycle::Status;
 use crate::domain::period::IsoWeek;
-use crate::domain::review_record::{
+use crate::domain::review::record::{
     Meeting, ReviewRecord, ReviewSummary, TriageOutcome, TriageRecord,
 };
 use crate::error::AppError;
 
-#[derive(FromRow)]
 struct ReviewRow {
     id: i64,
     week: String,
@@ -31,18 +30,25 @@ fn week_of(raw: &str) -> Result<IsoWeek, AppError> {
 
 /// The review of a week with its triage outcomes, oldest first.
 pub async fn by_week(pool: &SqlitePool, week: IsoWeek) -> Result<Option<ReviewRecord>, AppError> {
-    let row: Option<ReviewRow> = sqlx::query_as(
-        "SELECT id, week, attendees, notes, agenda, created_at, updated_at FROM review WHERE week = ?",
+    let label = week.to_string();
+    let row = sqlx::query_as!(
+        ReviewRow,
+        r#"SELECT id AS "id!", week, attendees AS "attendees: _", notes, agenda,
+           created_at AS "created_at: _", updated_at AS "updated_at: _"
+           FROM review WHERE week = ?"#,
+        label
     )
-    .bind(week.to_string())
     .fetch_optional(pool)
     .await?;
     let Some(row) = row else { return Ok(None) };
-    let triage: Vec<(String, String, TriageOutcome, String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT e.key, e.title, t.outcome, t.reason, t.at FROM triage t \
-         JOIN experiment e ON e.id = t.experiment_id WHERE t.review_id = ? ORDER BY t.at, t.id",
+    let triage = sqlx::query_as!(
+        TriageRecord,
+        r#"SELECT e.key, e.title, t.outcome AS "outcome: TriageOutcome", t.reason,
+           t.at AS "at: DateTime<Utc>"
+           FROM triage t JOIN experiment e ON e.id = t.experiment_id
+           WHERE t.review_id = ? ORDER BY t.at, t.id"#,
+        row.id
     )
-    .bind(row.id)
     .fetch_all(pool)
     .await?;
     Ok(Some(ReviewRecord {
@@ -52,34 +58,26 @@ pub async fn by_week(pool: &SqlitePool, week: IsoWeek) -> Result<Option<ReviewRe
         agenda_markdown: row.agenda,
         created_at: row.created_at,
         updated_at: row.updated_at,
-        triage: triage
-            .into_iter()
-            .map(|(key, title, outcome, reason, at)| TriageRecord {
-                key,
-                title,
-                outcome,
-                reason,
-                at,
-            })
-            .collect(),
+        triage,
     }))
 }
 
 /// Past reviews, newest first.
 pub async fn list(pool: &SqlitePool, limit: i64) -> Result<Vec<ReviewSummary>, AppError> {
-    let rows: Vec<(String, sqlx::types::Json<Vec<String>>, i64)> = sqlx::query_as(
-        "SELECT r.week, r.attendees, (SELECT count(*) FROM triage t WHERE t.review_id = r.id) \
-         FROM review r ORDER BY r.week DESC LIMIT ?",
+    let rows = sqlx::query!(
+        r#"SELECT r.week, r.attendees AS "attendees: sqlx::types::Json<Vec<String>>",
+           (SELECT count(*) FROM triage t WHERE t.review_id = r.id) AS "triaged!: i64"
+           FROM review r ORDER BY r.week DESC LIMIT ?"#,
+        limit
     )
-    .bind(limit)
     .fetch_all(pool)
     .await?;
     rows.into_iter()
-        .map(|(week, attendees, triaged)| {
+        .map(|r| {
             Ok(ReviewSummary {
-                week: week_of(&week)?,
-                attendees: attendees.0,
-                triaged: triaged.max(0) as u64,
+                week: week_of(&r.week)?,
+                attendees: r.attendees.0,
+                triaged: r.triaged.max(0) as u64,
             })
         })
         .collect()
@@ -92,10 +90,12 @@ pub async fn previous_at(
     week: IsoWeek,
 ) -> Result<Option<DateTime<Utc>>, AppError> {
     // ISO week labels sort as text ("2026-W09" < "2026-W10"), so the comparison is in SQL.
-    Ok(sqlx::query_scalar(
-        "SELECT created_at FROM review WHERE week < ? ORDER BY week DESC LIMIT 1",
+    let label = week.to_string();
+    Ok(sqlx::query_scalar!(
+        r#"SELECT created_at AS "created_at: DateTime<Utc>" FROM review
+           WHERE week < ? ORDER BY week DESC LIMIT 1"#,
+        label
     )
-    .bind(week.to_string())
     .fetch_optional(pool)
     .await?)
 }
@@ -109,16 +109,17 @@ pub async fn save(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let mut tx = AuditedTx::begin(pool, "record review").await?;
-    sqlx::query(
+    let (label, attendees) = (week.to_string(), sqlx::types::Json(&meeting.attendees));
+    sqlx::query!(
         "INSERT INTO review (week, attendees, notes, agenda, created_at, updated_at) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?5) \
          ON CONFLICT (week) DO UPDATE SET attendees = ?2, notes = ?3, agenda = ?4, updated_at = ?5",
+        label,
+        attendees,
+        meeting.notes,
+        agenda_markdown,
+        now
     )
-    .bind(week.to_string())
-    .bind(sqlx::types::Json(&meeting.attendees))
-    .bind(&meeting.notes)
-    .bind(agenda_markdown)
-    .bind(now)
     .execute(&mut *tx)
     .await?;
     tx.commit().await
@@ -126,10 +127,13 @@ pub async fn save(
 
 /// Keys of proposals whose latest triage outcome is "park": they stay off the triage queue.
 pub async fn parked(pool: &SqlitePool) -> Result<HashSet<String>, AppError> {
-    let keys: Vec<String> = sqlx::query_scalar(
+    let (proposed, park) = (Status::Proposed, TriageOutcome::Park);
+    let keys = sqlx::query_scalar!(
         "SELECT e.key FROM experiment e JOIN triage t ON t.experiment_id = e.id \
-         WHERE e.status = 'proposed' AND t.outcome = 'park' AND t.id = ( \
+         WHERE e.status = ? AND t.outcome = ? AND t.id = ( \
              SELECT max(id) FROM triage WHERE experiment_id = e.id)",
+        proposed,
+        park
     )
     .fetch_all(pool)
     .await?;
@@ -142,15 +146,21 @@ async fn review_id(
     week: IsoWeek,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    sqlx::query("INSERT INTO review (week, created_at, updated_at) VALUES (?1, ?2, ?2) ON CONFLICT (week) DO NOTHING")
-        .bind(week.to_string())
-        .bind(now)
-        .execute(&mut *conn)
-        .await?;
-    Ok(sqlx::query_scalar("SELECT id FROM review WHERE week = ?")
-        .bind(week.to_string())
-        .fetch_one(conn)
-        .await?)
+    let label = week.to_string();
+    sqlx::query!(
+        "INSERT INTO review (week, created_at, updated_at) VALUES (?1, ?2, ?2) \
+         ON CONFLICT (week) DO NOTHING",
+        label,
+        now
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(sqlx::query_scalar!(
+        r#"SELECT id AS "id!: i64" FROM review WHERE week = ?"#,
+        label
+    )
+    .fetch_one(conn)
+    .await?)
 }
 
 /// Records a triage outcome; for park and reject also applies it to the experiment, in one
@@ -168,13 +178,15 @@ pub async fn record(
     let mut tx = AuditedTx::begin(pool, "triage").await?;
     let review = review_id(&mut tx, week, now).await?;
     if outcome == TriageOutcome::Reject {
-        let done = sqlx::query(
+        let proposed = Status::Proposed;
+        let done = sqlx::query!(
             "UPDATE experiment SET archived = 1, version = version + 1, updated_at = ? \
-             WHERE id = ? AND status = 'proposed' AND version = ?",
+             WHERE id = ? AND status = ? AND version = ?",
+            now,
+            exp.id.0,
+            proposed,
+            exp.version
         )
-        .bind(now)
-        .bind(exp.id.0)
-        .bind(exp.version)
         .execute(&mut *tx)
         .await?;
         if done.rows_affected() != 1 {
@@ -190,25 +202,30 @@ pub async fn record(
         } else {
             format!(": {reason}")
         };
-        sqlx::query(
-            "INSERT INTO status_change (experiment_id, from_status, to_status, at, note) VALUES (?, ?, ?, ?, ?)",
+        let note = format!(
+            "{} in the {week} review{why}",
+            outcome.done_label().to_lowercase()
+        );
+        let proposed = Status::Proposed;
+        sqlx::query!(
+            "INSERT INTO status_change (experiment_id, from_status, to_status, at, note) \
+             VALUES (?1, ?2, ?2, ?3, ?4)",
+            exp.id.0,
+            proposed,
+            now,
+            note
         )
-        .bind(exp.id.0)
-        .bind(Status::Proposed)
-        .bind(Status::Proposed)
-        .bind(now)
-        .bind(format!("{} in the {week} review{why}", outcome.done_label().to_lowercase()))
         .execute(&mut *tx)
         .await?;
     }
-    sqlx::query(
+    sqlx::query!(
         "INSERT INTO triage (review_id, experiment_id, outcome, reason, at) VALUES (?, ?, ?, ?, ?)",
+        review,
+        exp.id.0,
+        outcome,
+        reason,
+        now
     )
-    .bind(review)
-    .bind(exp.id.0)
-    .bind(outcome)
-    .bind(reason)
-    .bind(now)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;

@@ -2,7 +2,7 @@ use sqlx::SqlitePool;
 
 use super::*;
 use crate::db::test_seed::{as_tester, at, seed, Seed};
-use crate::domain::review_record::ReviewForm;
+use crate::domain::review::record::ReviewForm;
 
 fn week(w: &str) -> IsoWeek {
     IsoWeek::parse(w).unwrap()

@@ -3,9 +3,8 @@
 //! security events the audit log records beside the data changes (sign-ins, sign-outs,
 //! refused tokens). See `migrations/*_account_security.sql` for the columns.
 
-use argon2::password_hash::rand_core::{OsRng, RngCore};
 use chrono::{DateTime, Utc};
-use sqlx::{FromRow, SqlitePool};
+use sqlx::SqlitePool;
 
 use super::accounts::{hash_password, password_matches};
 use super::audit::AuditedTx;
@@ -20,7 +19,6 @@ pub struct SessionUser {
     pub must_change_password: bool,
 }
 
-#[derive(FromRow)]
 struct Row {
     id: i64,
     email: String,
@@ -36,12 +34,13 @@ pub async fn session_user(
     user_id: i64,
     epoch: i64,
 ) -> Result<Option<SessionUser>, AppError> {
-    let row: Option<Row> = sqlx::query_as(
-        "SELECT id, email, name, role, must_change_password FROM user \
-         WHERE id = ? AND session_epoch = ? AND disabled_at IS NULL",
+    let row = sqlx::query_as!(
+        Row,
+        r#"SELECT id AS "id!", email, name, role, must_change_password AS "must_change_password: bool"
+           FROM user WHERE id = ? AND session_epoch = ? AND disabled_at IS NULL"#,
+        user_id,
+        epoch
     )
-    .bind(user_id)
-    .bind(epoch)
     .fetch_optional(pool)
     .await?;
     row.map(|r| {
@@ -65,8 +64,7 @@ pub async fn session_user(
 /// The epoch a new session of this user starts at.
 pub async fn epoch(pool: &SqlitePool, user_id: i64) -> Result<i64, AppError> {
     Ok(
-        sqlx::query_scalar("SELECT session_epoch FROM user WHERE id = ?")
-            .bind(user_id)
+        sqlx::query_scalar!("SELECT session_epoch FROM user WHERE id = ?", user_id)
             .fetch_one(pool)
             .await?,
     )
@@ -80,13 +78,15 @@ pub async fn change_password(
     current: &str,
     new: &str,
 ) -> Result<i64, AppError> {
-    let (hash, email, name): (String, String, String) =
-        sqlx::query_as("SELECT password_hash, email, name FROM user WHERE id = ?")
-            .bind(user_id)
-            .fetch_one(pool)
-            .await?;
+    let user = sqlx::query!(
+        "SELECT password_hash, email, name FROM user WHERE id = ?",
+        user_id
+    )
+    .fetch_one(pool)
+    .await?;
+    let (email, name) = (user.email, user.name);
     if current.chars().count() > crate::domain::account::MAX_PASSWORD_CHARS
-        || !password_matches(current.to_owned(), hash).await?
+        || !password_matches(current.to_owned(), user.password_hash).await?
     {
         return Err(AppError::invalid(
             "current",
@@ -105,50 +105,30 @@ pub async fn change_password(
     }
     let hash = hash_password(new.to_owned()).await?;
     let mut tx = AuditedTx::begin(pool, "change password").await?;
-    let epoch: i64 = sqlx::query_scalar(
+    let epoch = sqlx::query_scalar!(
         "UPDATE user SET password_hash = ?, must_change_password = 0, \
          session_epoch = session_epoch + 1 WHERE id = ? RETURNING session_epoch",
+        hash,
+        user_id
     )
-    .bind(&hash)
-    .bind(user_id)
     .fetch_one(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(epoch)
 }
 
-/// A generated password: 20 characters from a 54-letter alphabet without look-alikes (about
-/// 115 bits), shown once to the admin who reset it.
-pub fn generated_password() -> String {
-    const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
-    let mut out = String::with_capacity(24);
-    let mut bytes = [0u8; 64];
-    OsRng.fill_bytes(&mut bytes);
-    // Rejection sampling keeps every letter equally likely.
-    let limit = 256 - (256 % ALPHABET.len());
-    for b in bytes {
-        if (b as usize) < limit {
-            out.push(ALPHABET[b as usize % ALPHABET.len()] as char);
-            if out.len() == 20 {
-                break;
-            }
-        }
-    }
-    out
-}
-
 /// An admin's reset: a generated password (returned, to be shown once), a forced change at the
 /// next sign-in, and every session of that person ended.
 pub async fn reset_password(pool: &SqlitePool, user_id: i64) -> Result<String, AppError> {
-    let password = generated_password();
+    let password = crate::secret::generated_password();
     let hash = hash_password(password.clone()).await?;
     let mut tx = AuditedTx::begin(pool, "reset password").await?;
-    let done = sqlx::query(
+    let done = sqlx::query!(
         "UPDATE user SET password_hash = ?, must_change_password = 1, \
          session_epoch = session_epoch + 1 WHERE id = ?",
+        hash,
+        user_id
     )
-    .bind(&hash)
-    .bind(user_id)
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -191,17 +171,24 @@ pub async fn record(
     let subject: String = subject.chars().take(254).collect();
     let detail: String = detail.chars().take(500).collect();
     let after = serde_json::json!({ "event": event.action(), "detail": detail }).to_string();
-    sqlx::query(
+    let at = now.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+    let (name, user_id, token_id) = (
+        actor.map_or("anonymous", |a| a.name.as_str()),
+        actor.and_then(|a| a.user_id),
+        actor.and_then(|a| a.token_id),
+    );
+    let action = event.action();
+    sqlx::query!(
         "INSERT INTO audit_log (at, actor_name, actor_user_id, actor_token_id, action, \
          entity_type, entity_key, before, after) VALUES (?, ?, ?, ?, ?, 'security', ?, NULL, ?)",
+        at,
+        name,
+        user_id,
+        token_id,
+        action,
+        subject,
+        after
     )
-    .bind(now.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string())
-    .bind(actor.map_or("anonymous", |a| a.name.as_str()))
-    .bind(actor.and_then(|a| a.user_id))
-    .bind(actor.and_then(|a| a.token_id))
-    .bind(event.action())
-    .bind(&subject)
-    .bind(&after)
     .execute(pool)
     .await?;
     Ok(())
@@ -209,12 +196,10 @@ pub async fn record(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-
     #[test]
     fn generated_passwords_are_long_varied_and_strong() {
-        let a = generated_password();
-        let b = generated_password();
+        let a = crate::secret::generated_password();
+        let b = crate::secret::generated_password();
         assert_eq!(a.chars().count(), 20);
         assert_ne!(a, b);
         assert!(crate::domain::account::check_password(&a).is_ok(), "{a}");

@@ -14,27 +14,19 @@ use crate::domain::lifecycle::Status;
 use crate::domain::signoff::{SignOff, SignOffGate, SignOffRole, WorkspaceSettings};
 use crate::error::AppError;
 
-type SignOffRow = (SignOffRole, String, Option<i64>, DateTime<Utc>);
-
-fn sign_off_from((role, name, user_id, at): SignOffRow) -> SignOff {
-    SignOff {
-        role,
-        name,
-        user_id,
-        at,
-    }
-}
-
 /// The experiment's sign-offs, product first.
 pub async fn list(pool: &SqlitePool, id: ExperimentId) -> Result<Vec<SignOff>, AppError> {
-    let rows: Vec<SignOffRow> = sqlx::query_as(
-        "SELECT role, name, user_id, at FROM sign_off WHERE experiment_id = ? \
-         ORDER BY CASE role WHEN 'product' THEN 0 WHEN 'engineering' THEN 1 ELSE 2 END",
+    let mut rows = sqlx::query_as!(
+        SignOff,
+        r#"SELECT role AS "role: SignOffRole", name, user_id, at AS "at: DateTime<Utc>"
+           FROM sign_off WHERE experiment_id = ?"#,
+        id.0
     )
-    .bind(id.0)
     .fetch_all(pool)
     .await?;
-    Ok(rows.into_iter().map(sign_off_from).collect())
+    // In the roles' own order (product, engineering, design), as the launch checklist lists them.
+    rows.sort_by_key(|s| s.role);
+    Ok(rows)
 }
 
 /// What the launch gate needs: the workspace's policy and the recorded sign-offs.
@@ -59,18 +51,21 @@ pub async fn sign_off(
     now: DateTime<Utc>,
 ) -> Result<SignOff, AppError> {
     let mut tx = AuditedTx::begin(pool, "sign off").await?;
-    let inserted = sqlx::query(
+    let (proposed, ready) = (Status::Proposed, Status::Ready);
+    let inserted = sqlx::query!(
         "INSERT INTO sign_off (experiment_id, role, user_id, name, at) \
          SELECT id, ?, ?, ?, ? FROM experiment \
-         WHERE key = ? AND version = ? AND status IN ('proposed', 'ready') \
+         WHERE key = ? AND version = ? AND status IN (?, ?) \
          ON CONFLICT (experiment_id, role) DO NOTHING",
+        role,
+        who.user_id,
+        who.name,
+        now,
+        key,
+        expected_version,
+        proposed,
+        ready
     )
-    .bind(role)
-    .bind(who.user_id)
-    .bind(&who.name)
-    .bind(now)
-    .bind(key)
-    .bind(expected_version)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -102,12 +97,15 @@ pub async fn sign_off(
 pub async fn withdraw(pool: &SqlitePool, key: &str, role: SignOffRole) -> Result<(), AppError> {
     let exp = by_key(pool, key).await?;
     let mut tx = AuditedTx::begin(pool, "withdraw sign-off").await?;
-    let done = sqlx::query(
+    let (proposed, ready) = (Status::Proposed, Status::Ready);
+    let done = sqlx::query!(
         "DELETE FROM sign_off WHERE role = ? AND experiment_id = \
-         (SELECT id FROM experiment WHERE id = ? AND status IN ('proposed', 'ready'))",
+         (SELECT id FROM experiment WHERE id = ? AND status IN (?, ?))",
+        role,
+        exp.id.0,
+        proposed,
+        ready
     )
-    .bind(role)
-    .bind(exp.id.0)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -122,8 +120,7 @@ pub async fn withdraw(pool: &SqlitePool, key: &str, role: SignOffRole) -> Result
 
 /// Deletes every sign-off of an experiment; called in the transaction that changes its brief.
 pub async fn clear(conn: &mut SqliteConnection, id: ExperimentId) -> Result<(), AppError> {
-    sqlx::query("DELETE FROM sign_off WHERE experiment_id = ?")
-        .bind(id.0)
+    sqlx::query!("DELETE FROM sign_off WHERE experiment_id = ?", id.0)
         .execute(conn)
         .await?;
     Ok(())
@@ -141,14 +138,20 @@ pub async fn amend(
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
     let mut tx = AuditedTx::begin(pool, "amend brief").await?;
-    let updated: Option<i64> = sqlx::query_scalar(
+    let (before, after, running) = (
+        brief_json(&exp.brief)?,
+        brief_json(amended)?,
+        Status::Running,
+    );
+    let updated = sqlx::query_scalar!(
         "UPDATE experiment SET brief = ?, version = version + 1, updated_at = ? \
-         WHERE id = ? AND version = ? AND status = 'running' RETURNING version",
+         WHERE id = ? AND version = ? AND status = ? RETURNING version",
+        after,
+        now,
+        exp.id.0,
+        exp.version,
+        running
     )
-    .bind(brief_json(amended)?)
-    .bind(now)
-    .bind(exp.id.0)
-    .bind(exp.version)
     .fetch_optional(&mut *tx)
     .await?;
     let Some(version) = updated else {
@@ -167,67 +170,61 @@ pub async fn amend(
             )
         }));
     };
-    sqlx::query(
-        "INSERT INTO amendment (experiment_id, at, by_name, user_id, reason, changed_fields, before_brief, after_brief) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+    let changed = sqlx::types::Json(&plan.changed);
+    sqlx::query!(
+        "INSERT INTO amendment (experiment_id, at, by_name, user_id, reason, changed_fields, \
+         before_brief, after_brief) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        exp.id.0,
+        now,
+        by.name,
+        by.user_id,
+        plan.reason,
+        changed,
+        before,
+        after
     )
-    .bind(exp.id.0)
-    .bind(now)
-    .bind(&by.name)
-    .bind(by.user_id)
-    .bind(&plan.reason)
-    .bind(sqlx::types::Json(&plan.changed))
-    .bind(brief_json(&exp.brief)?)
-    .bind(brief_json(amended)?)
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
     Ok(version)
 }
 
-type AmendmentRow = (
-    DateTime<Utc>,
-    String,
-    Option<i64>,
-    String,
-    sqlx::types::Json<Vec<BriefField>>,
-    String,
-    String,
-);
-
 /// The experiment's amendments, oldest first.
 pub async fn amendments(pool: &SqlitePool, id: ExperimentId) -> Result<Vec<Amendment>, AppError> {
-    let rows: Vec<AmendmentRow> = sqlx::query_as(
-        "SELECT at, by_name, user_id, reason, changed_fields, before_brief, after_brief \
-         FROM amendment WHERE experiment_id = ? ORDER BY at, id",
+    let rows = sqlx::query!(
+        r#"SELECT at AS "at: DateTime<Utc>", by_name, user_id, reason,
+           changed_fields AS "changed_fields: sqlx::types::Json<Vec<BriefField>>",
+           before_brief, after_brief
+           FROM amendment WHERE experiment_id = ? ORDER BY at, id"#,
+        id.0
     )
-    .bind(id.0)
     .fetch_all(pool)
     .await?;
     rows.into_iter()
-        .map(|(at, by, user_id, reason, changed, before, after)| {
+        .map(|r| {
             let parse = |json: &str| {
                 serde_json::from_str::<Brief>(json)
                     .map_err(|e| AppError::internal("stored amendment brief does not parse", e))
             };
             Ok(Amendment {
-                at,
-                by,
-                user_id,
-                reason,
-                changed: changed.0,
-                before: parse(&before)?,
-                after: parse(&after)?,
+                at: r.at,
+                by: r.by_name,
+                user_id: r.user_id,
+                reason: r.reason,
+                changed: r.changed_fields.0,
+                before: parse(&r.before_brief)?,
+                after: parse(&r.after_brief)?,
             })
         })
         .collect()
 }
 
 pub async fn settings(pool: &SqlitePool) -> Result<WorkspaceSettings, AppError> {
-    let require_sign_offs: bool =
-        sqlx::query_scalar("SELECT require_sign_offs FROM workspace_setting WHERE id = 1")
-            .fetch_one(pool)
-            .await?;
+    let require_sign_offs = sqlx::query_scalar!(
+        r#"SELECT require_sign_offs AS "required: bool" FROM workspace_setting WHERE id = 1"#
+    )
+    .fetch_one(pool)
+    .await?;
     Ok(WorkspaceSettings { require_sign_offs })
 }
 
@@ -237,11 +234,13 @@ pub async fn save_settings(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let mut tx = AuditedTx::begin(pool, "save workspace settings").await?;
-    sqlx::query("UPDATE workspace_setting SET require_sign_offs = ?, updated_at = ? WHERE id = 1")
-        .bind(settings.require_sign_offs)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
+    sqlx::query!(
+        "UPDATE workspace_setting SET require_sign_offs = ?, updated_at = ? WHERE id = 1",
+        settings.require_sign_offs,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
     tx.commit().await?;
     Ok(())
 }

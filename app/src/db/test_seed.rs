@@ -6,7 +6,7 @@ use sqlx::SqlitePool;
 
 use crate::domain::account::{Credential, Identity, Role};
 use crate::domain::brief::Brief;
-use crate::domain::experiment::{Experiment, ExperimentKey, NewExperiment};
+use crate::domain::experiment::{Experiment, NewExperiment, NewExperimentForm};
 use crate::domain::fixtures::complete_brief;
 use crate::domain::lifecycle::{Status, TransitionPlan};
 use crate::domain::verdict::{Conclusion, Verdict};
@@ -94,16 +94,17 @@ pub async fn seed(pool: &SqlitePool, seed: Seed<'_>) -> Experiment {
 }
 
 async fn walk(pool: &SqlitePool, seed: Seed<'_>) -> Experiment {
-    let new = NewExperiment {
-        key: ExperimentKey::parse(seed.key).unwrap(),
+    let new = NewExperiment::parse(&NewExperimentForm {
+        key: seed.key.into(),
         title: format!("Title of {}", seed.key),
         hypothesis: "draft".into(),
         owner: "Ana".into(),
         team: seed.team.into(),
         surface: seed.surface.into(),
-        tags: vec![seed.team.to_lowercase()],
-        follows: None,
-    };
+        tags: seed.team.to_lowercase(),
+        follows: String::new(),
+    })
+    .unwrap();
     let created = seed.started - Duration::days(10);
     let mut exp = super::experiments::insert(pool, &new, &seed.brief, created)
         .await

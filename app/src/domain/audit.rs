@@ -156,25 +156,8 @@ impl AuditFilterForm {
             ("to", &self.to),
             ("q", &self.q),
         ];
-        pairs
-            .into_iter()
-            .filter(|(_, v)| !v.trim().is_empty())
-            .map(|(k, v)| format!("{k}={}", encode(v.trim())))
-            .collect::<Vec<_>>()
-            .join("&")
+        super::url::query_string(pairs.map(|(k, v)| (k, v.as_str())))
     }
-}
-
-/// Percent-encodes a query value (RFC 3986 unreserved characters pass through).
-fn encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// What a write did, from which sides exist.

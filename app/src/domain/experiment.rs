@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::brief::Brief;
 use super::lifecycle::Status;
+use super::metric::Engine;
 use super::verdict::Conclusion;
 
 /// Database identity of an experiment. i64 on both sides of the wire (never usize: wasm is 32-bit).
@@ -100,6 +101,55 @@ impl Experiment {
     pub fn is_overdue(&self, today: NaiveDate) -> bool {
         self.status == Status::Running && self.days_left(today).is_some_and(|d| d < 0)
     }
+
+    /// Running on or past the planned end date: the rule's verdict is due and the page asks
+    /// for a decision.
+    pub fn decision_due(&self, today: NaiveDate) -> bool {
+        self.status == Status::Running && self.days_left(today).is_some_and(|d| d <= 0)
+    }
+
+    /// The no-peeking rule: until this day the primary metric's comparisons and the verdict are
+    /// hidden from everyone. A fixed-horizon test (frequentist or Bayesian) is read once, at the
+    /// planned end; a sequential test's intervals stay valid at every look, so it is never
+    /// blind. Only a running experiment is blind: a stopped one is read as it ended.
+    pub fn blind_until(&self, today: NaiveDate) -> Option<NaiveDate> {
+        match (self.brief.rule.engine, self.brief.planned_end, self.status) {
+            (Engine::Sequential, _, _) => None,
+            (_, Some(end), Status::Running) if today < end => Some(end),
+            _ => None,
+        }
+    }
+
+    /// The proposal a finished experiment's post-mortem suggests: its next test idea as title
+    /// and hypothesis draft, the same owner, team and surface, its tags plus `follow-up`, and a
+    /// link back. The key is left for the caller to choose (it must be free), then the form goes
+    /// through `NewExperiment::parse` like any other.
+    pub fn follow_up(&self) -> Result<NewExperimentForm, FieldError> {
+        let idea = self
+            .conclusion
+            .as_ref()
+            .map(|c| c.post_mortem.next_idea.trim())
+            .filter(|i| !i.is_empty())
+            .ok_or_else(|| {
+                FieldError::new(
+                    "next_idea",
+                    "this experiment's post-mortem has no next test idea",
+                )
+            })?;
+        let title: String = idea.chars().take(120).collect();
+        let mut tags = self.tags.clone();
+        tags.push("follow-up".into());
+        Ok(NewExperimentForm {
+            key: ExperimentKey::suggest(&title).chars().take(56).collect(),
+            title,
+            hypothesis: idea.to_owned(),
+            owner: self.owner.clone(),
+            team: self.team.clone(),
+            surface: self.surface.clone(),
+            tags: tags.join(","),
+            follows: self.key.to_string(),
+        })
+    }
 }
 
 /// A proposal as typed into the "new experiment" form: only title, hypothesis draft, owner and
@@ -118,16 +168,18 @@ pub struct NewExperimentForm {
     pub follows: String,
 }
 
+/// A checked proposal. The fields are private: `NewExperiment::parse` is the only way to make
+/// one, so every proposal (typed, imported, demo or a post-mortem's follow-up) passed its checks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewExperiment {
-    pub key: ExperimentKey,
-    pub title: String,
-    pub hypothesis: String,
-    pub owner: String,
-    pub team: String,
-    pub surface: String,
-    pub tags: Vec<String>,
-    pub follows: Option<String>,
+    key: ExperimentKey,
+    title: String,
+    hypothesis: String,
+    owner: String,
+    team: String,
+    surface: String,
+    tags: Vec<String>,
+    follows: Option<String>,
 }
 
 /// One problem with one input field, shown next to that field.
@@ -165,6 +217,33 @@ pub fn parse_tags(raw: &str) -> Vec<String> {
 }
 
 impl NewExperiment {
+    pub fn key(&self) -> &ExperimentKey {
+        &self.key
+    }
+    pub fn title(&self) -> &str {
+        &self.title
+    }
+    /// The first draft of the hypothesis, as typed.
+    pub fn hypothesis(&self) -> &str {
+        &self.hypothesis
+    }
+    pub fn owner(&self) -> &str {
+        &self.owner
+    }
+    pub fn team(&self) -> &str {
+        &self.team
+    }
+    pub fn surface(&self) -> &str {
+        &self.surface
+    }
+    pub fn tags(&self) -> &[String] {
+        &self.tags
+    }
+    /// The key of the experiment whose post-mortem proposed this one.
+    pub fn follows(&self) -> Option<&str> {
+        self.follows.as_deref()
+    }
+
     pub fn parse(form: &NewExperimentForm) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut required = |field: &str, value: &str, label: &str| {

@@ -4,7 +4,6 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::program::url_encode;
 use super::verdict::{Verdict, VerdictKind};
 
 /// The learnings page's search and filters, as URL parameters.
@@ -27,19 +26,17 @@ impl LearningQuery {
     }
 
     pub fn to_query_string(&self) -> String {
-        [
-            ("q", &self.q),
-            ("verdict", &self.verdict),
-            ("team", &self.team),
-            ("surface", &self.surface),
-            ("metric", &self.metric),
-            ("tag", &self.tag),
-        ]
-        .into_iter()
-        .filter(|(_, v)| !v.trim().is_empty())
-        .map(|(k, v)| format!("{k}={}", url_encode(v.trim())))
-        .collect::<Vec<_>>()
-        .join("&")
+        super::url::query_string(
+            [
+                ("q", &self.q),
+                ("verdict", &self.verdict),
+                ("team", &self.team),
+                ("surface", &self.surface),
+                ("metric", &self.metric),
+                ("tag", &self.tag),
+            ]
+            .map(|(k, v)| (k, v.as_str())),
+        )
     }
 }
 

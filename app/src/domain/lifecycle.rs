@@ -89,22 +89,110 @@ impl std::fmt::Display for Status {
 }
 
 /// A request to move an experiment, as sent by the board, the experiment page or the API.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "TransitionWire", into = "TransitionWire")]
+pub enum TransitionRequest {
+    /// To ready, to running or back to proposed, with a note for the history (may be empty).
+    /// A `Move` to done is a close without a conclusion: the gate lists what is missing.
+    Move { to: Status, note: String },
+    /// Running to done, with the team's conclusion.
+    Close(Closing),
+}
+
+impl TransitionRequest {
+    /// A move with no note.
+    pub fn to(to: Status) -> Self {
+        TransitionRequest::Move {
+            to,
+            note: String::new(),
+        }
+    }
+
+    pub fn target(&self) -> Status {
+        match self {
+            TransitionRequest::Move { to, .. } => *to,
+            TransitionRequest::Close(_) => Status::Done,
+        }
+    }
+}
+
+/// What a person closing an experiment said. What is required (a verdict, a summary, the
+/// post-mortem's lessons) is checked by the gate, which lists everything missing at once; what
+/// only some closes need is an `Option`, None when it was not given.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct TransitionRequest {
-    pub to: Option<Status>,
-    pub note: String,
-    /// Closing only: the verdict kind and, for ship, the arm.
+pub struct Closing {
     pub verdict: Option<VerdictKind>,
-    pub ship_arm: String,
+    /// Ship only: the treatment arm that ships.
+    pub ship_arm: Option<String>,
     pub summary: String,
     /// Closing before the planned end date only.
-    pub stop_reason: String,
+    pub stop_reason: Option<String>,
     /// Closing with a verdict other than the computed one only.
-    #[serde(default)]
-    pub override_reason: String,
-    /// Closing only: the post-mortem (lessons are required).
-    #[serde(default)]
+    pub override_reason: Option<String>,
     pub post_mortem: PostMortem,
+    /// For the history, like a move's note (may be empty).
+    pub note: String,
+}
+
+/// The flat JSON a request travels in (`{"to": "done", "verdict": "ship", "ship_arm": "b", ...}`),
+/// the shape clients of the server functions have always sent: blank text means not given.
+#[derive(Default, Serialize, Deserialize)]
+#[serde(default)]
+struct TransitionWire {
+    to: Option<Status>,
+    note: String,
+    verdict: Option<VerdictKind>,
+    ship_arm: String,
+    summary: String,
+    stop_reason: String,
+    override_reason: String,
+    post_mortem: PostMortem,
+}
+
+impl TryFrom<TransitionWire> for TransitionRequest {
+    type Error = &'static str;
+
+    fn try_from(w: TransitionWire) -> Result<Self, Self::Error> {
+        match w.to.ok_or("no target status given")? {
+            Status::Done => Ok(TransitionRequest::Close(Closing {
+                verdict: w.verdict,
+                ship_arm: given(&w.ship_arm),
+                summary: w.summary,
+                stop_reason: given(&w.stop_reason),
+                override_reason: given(&w.override_reason),
+                post_mortem: w.post_mortem,
+                note: w.note,
+            })),
+            to => Ok(TransitionRequest::Move { to, note: w.note }),
+        }
+    }
+}
+
+impl From<TransitionRequest> for TransitionWire {
+    fn from(r: TransitionRequest) -> Self {
+        match r {
+            TransitionRequest::Move { to, note } => TransitionWire {
+                to: Some(to),
+                note,
+                ..Default::default()
+            },
+            TransitionRequest::Close(c) => TransitionWire {
+                to: Some(Status::Done),
+                note: c.note,
+                verdict: c.verdict,
+                ship_arm: c.ship_arm.unwrap_or_default(),
+                summary: c.summary,
+                stop_reason: c.stop_reason.unwrap_or_default(),
+                override_reason: c.override_reason.unwrap_or_default(),
+                post_mortem: c.post_mortem,
+            },
+        }
+    }
+}
+
+/// Free text as an optional field: None when nothing but spaces was typed.
+pub fn given(text: &str) -> Option<String> {
+    Some(text.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
 /// What the database must write for an allowed move.
@@ -152,10 +240,11 @@ pub fn plan_transition(
     ctx: &ProgramContext,
 ) -> Result<TransitionPlan, TransitionError> {
     let from = exp.status;
-    let to = request.to.ok_or(TransitionError::Refused {
-        to: from,
-        reasons: vec!["no target status given".into()],
-    })?;
+    let to = request.target();
+    let (note, closing) = match request {
+        TransitionRequest::Move { note, .. } => (note.as_str(), None),
+        TransitionRequest::Close(closing) => (closing.note.as_str(), Some(closing)),
+    };
     if !from.allowed_transitions().contains(&to) {
         return Err(TransitionError::NotAllowed { from, to });
     }
@@ -165,7 +254,7 @@ pub fn plan_transition(
         started_at: None,
         ended_at: None,
         conclusion: None,
-        note: request.note.trim().to_owned(),
+        note: note.trim().to_owned(),
         warnings: Vec::new(),
     };
     let today = now.date_naive();
@@ -204,8 +293,10 @@ pub fn plan_transition(
             reasons
         }
         Status::Done => {
+            let nothing = Closing::default();
+            let closing = closing.unwrap_or(&nothing);
             let (conclusion, reasons) =
-                conclusion_from(exp, request, today, ctx.computed_verdict.as_ref());
+                conclusion_from(exp, closing, today, ctx.computed_verdict.as_ref());
             plan.conclusion = conclusion;
             plan.ended_at = Some(now);
             reasons
@@ -220,7 +311,7 @@ pub fn plan_transition(
 
 fn conclusion_from(
     exp: &Experiment,
-    request: &TransitionRequest,
+    request: &Closing,
     today: NaiveDate,
     computed: Option<&Verdict>,
 ) -> (Option<Conclusion>, Vec<String>) {
@@ -231,7 +322,12 @@ fn conclusion_from(
             None
         }
         Some(kind) => {
-            let arm = request.ship_arm.trim().to_owned();
+            let arm = request
+                .ship_arm
+                .as_deref()
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
             let treatments: Vec<&str> = exp
                 .brief
                 .arms
@@ -256,7 +352,7 @@ fn conclusion_from(
     }
     let stopped_early = match exp.brief.planned_end {
         Some(end) if today < end => {
-            let why = request.stop_reason.trim();
+            let why = request.stop_reason.as_deref().unwrap_or_default().trim();
             if why.is_empty() {
                 reasons.push(format!(
                     "stopping before the planned end date ({end}) needs a reason"
@@ -270,7 +366,11 @@ fn conclusion_from(
     if pm.lessons.trim().is_empty() {
         reasons.push("write the post-mortem's lessons: what did the team learn?".into());
     }
-    let override_reason = request.override_reason.trim();
+    let override_reason = request
+        .override_reason
+        .as_deref()
+        .unwrap_or_default()
+        .trim();
     let overrides = matches!((&verdict, computed), (Some(v), Some(c)) if v != c);
     if overrides && override_reason.is_empty() {
         reasons.push(format!(

@@ -5,17 +5,13 @@ use crate::domain::signoff::{SignOffGate, SignOffRole};
 use crate::domain::verdict::{PostMortem, Verdict, VerdictKind};
 
 fn to(status: Status) -> TransitionRequest {
-    TransitionRequest {
-        to: Some(status),
-        ..Default::default()
-    }
+    TransitionRequest::to(status)
 }
 
-fn closing(kind: VerdictKind, arm: &str) -> TransitionRequest {
-    TransitionRequest {
-        to: Some(Status::Done),
+fn conclusion(kind: VerdictKind, arm: &str) -> Closing {
+    Closing {
         verdict: Some(kind),
-        ship_arm: arm.into(),
+        ship_arm: given(arm),
         summary: "one page won".into(),
         post_mortem: PostMortem {
             lessons: "fewer steps, more buyers".into(),
@@ -23,6 +19,10 @@ fn closing(kind: VerdictKind, arm: &str) -> TransitionRequest {
         },
         ..Default::default()
     }
+}
+
+fn closing(kind: VerdictKind, arm: &str) -> TransitionRequest {
+    TransitionRequest::Close(conclusion(kind, arm))
 }
 
 fn reasons(err: TransitionError) -> Vec<String> {
@@ -209,10 +209,7 @@ fn closing_needs_a_verdict_and_a_summary() {
     let exp = experiment(Status::Running, complete_brief());
     let err = plan_transition(
         &exp,
-        &TransitionRequest {
-            to: Some(Status::Done),
-            ..Default::default()
-        },
+        &TransitionRequest::to(Status::Done),
         now(),
         &ProgramContext::default(),
     )
@@ -263,8 +260,9 @@ fn stopping_before_the_planned_end_needs_a_reason_and_is_recorded_as_stopped_ear
     )
     .unwrap_err();
     assert!(reasons(err)[0].contains("needs a reason"));
-    let mut req = closing(VerdictKind::DontShip, "");
-    req.stop_reason = "guardrail broke: refunds doubled".into();
+    let mut req = conclusion(VerdictKind::DontShip, "");
+    req.stop_reason = given("guardrail broke: refunds doubled");
+    let req = TransitionRequest::Close(req);
     let plan = plan_transition(&exp, &req, now(), &ProgramContext::default()).unwrap();
     assert_eq!(
         plan.conclusion.unwrap().stopped_early.as_deref(),
@@ -303,9 +301,9 @@ fn closing_against_the_computed_verdict_needs_a_written_reason_which_is_recorded
         plan_transition(&exp, &closing(VerdictKind::Ship, "one_page"), now(), &ctx).unwrap_err();
     assert!(reasons(err)[0]
         .contains("verdict is 'Inconclusive'; choosing another verdict needs a written reason"));
-    let mut req = closing(VerdictKind::Ship, "one_page");
-    req.override_reason = "the lift is strategic".into();
-    let c = plan_transition(&exp, &req, now(), &ctx)
+    let mut req = conclusion(VerdictKind::Ship, "one_page");
+    req.override_reason = given("the lift is strategic");
+    let c = plan_transition(&exp, &TransitionRequest::Close(req), now(), &ctx)
         .unwrap()
         .conclusion
         .unwrap();
@@ -323,9 +321,15 @@ fn closing_against_the_computed_verdict_needs_a_written_reason_which_is_recorded
 fn closing_needs_a_post_mortem_with_lessons() {
     let mut exp = experiment(Status::Running, complete_brief());
     exp.brief.planned_end = Some(date(2026, 11, 1));
-    let mut req = closing(VerdictKind::DontShip, "");
+    let mut req = conclusion(VerdictKind::DontShip, "");
     req.post_mortem.lessons = "  ".into();
-    let err = plan_transition(&exp, &req, now(), &ProgramContext::default()).unwrap_err();
+    let err = plan_transition(
+        &exp,
+        &TransitionRequest::Close(req.clone()),
+        now(),
+        &ProgramContext::default(),
+    )
+    .unwrap_err();
     assert!(reasons(err)
         .iter()
         .any(|r| r.contains("post-mortem's lessons")));
@@ -334,10 +338,15 @@ fn closing_needs_a_post_mortem_with_lessons() {
         segment_notes: "mobile flat".into(),
         next_idea: "try inline trust copy".into(),
     };
-    let c = plan_transition(&exp, &req, now(), &ProgramContext::default())
-        .unwrap()
-        .conclusion
-        .unwrap();
+    let c = plan_transition(
+        &exp,
+        &TransitionRequest::Close(req),
+        now(),
+        &ProgramContext::default(),
+    )
+    .unwrap()
+    .conclusion
+    .unwrap();
     assert_eq!(c.post_mortem.lessons, "users ignore badges");
     assert_eq!(c.post_mortem.next_idea, "try inline trust copy");
 }
@@ -349,4 +358,31 @@ fn only_a_launched_test_accepts_results() {
         .filter(|s| s.accepts_results())
         .collect();
     assert_eq!(accepting, vec![Status::Running, Status::Done]);
+}
+
+#[test]
+fn a_request_travels_as_the_flat_json_clients_send() {
+    let close: TransitionRequest = serde_json::from_value(serde_json::json!({
+        "to": "done", "verdict": "ship", "ship_arm": " one_page ", "summary": "won",
+        "stop_reason": "  ", "post_mortem": {"lessons": "l", "segment_notes": "", "next_idea": ""}
+    }))
+    .unwrap();
+    let TransitionRequest::Close(c) = &close else {
+        panic!("to: done is a close, got {close:?}")
+    };
+    assert_eq!(c.ship_arm.as_deref(), Some("one_page"));
+    assert_eq!(c.stop_reason, None, "a blank reason is no reason");
+    let back: TransitionRequest =
+        serde_json::from_str(&serde_json::to_string(&close).unwrap()).unwrap();
+    assert_eq!(back, close);
+    let ready: TransitionRequest =
+        serde_json::from_value(serde_json::json!({"to": "ready", "note": "go"})).unwrap();
+    assert_eq!(
+        ready,
+        TransitionRequest::Move {
+            to: Status::Ready,
+            note: "go".into()
+        }
+    );
+    assert!(serde_json::from_value::<TransitionRequest>(serde_json::json!({"note": "?"})).is_err());
 }

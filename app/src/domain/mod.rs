@@ -1,6 +1,8 @@
 //! The domain core: lifecycle, briefs, statistics, the decision rule and attribution, in plain
 //! Rust. Nothing in here knows about HTTP, Leptos or SQL, so it compiles into the wasm bundle (the
-//! brief's live calculator) and is tested by unit tests beside the code.
+//! brief's live calculator) and is tested by unit tests beside the code. Features that span
+//! several files are folders: `program/` (the dashboard's numbers), `review/` (the weekly
+//! review), `stats/` (the statistics engine) and `attribution/` (counting exposures).
 
 pub mod account;
 pub mod amendment;
@@ -9,7 +11,6 @@ pub mod attribution;
 pub mod audit;
 pub mod board;
 pub mod brief;
-pub mod cohort;
 pub mod decision;
 pub mod experiment;
 pub mod import;
@@ -19,17 +20,12 @@ pub mod metric;
 pub mod period;
 pub mod plan;
 pub mod program;
-pub mod program_counts;
-pub mod program_report;
 pub mod results;
 pub mod review;
-pub mod review_items;
-pub mod review_markdown;
-pub mod review_record;
 pub mod signoff;
 pub mod stats;
+pub mod url;
 pub mod verdict;
-pub mod win_rate;
 
 #[cfg(test)]
 pub(crate) mod fixtures;

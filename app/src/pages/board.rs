@@ -31,10 +31,7 @@ pub fn BoardPage() -> impl IntoView {
     let mover = Action::new(move |(key, to): &(String, Status)| {
         let (key, to) = (key.clone(), *to);
         async move {
-            let request = TransitionRequest {
-                to: Some(to),
-                ..Default::default()
-            };
+            let request = TransitionRequest::to(to);
             (key.clone(), transition_experiment(key, request).await)
         }
     });

@@ -5,6 +5,7 @@ pub mod admin_audit;
 pub mod admin_tokens;
 pub mod admin_users;
 pub mod board;
+pub mod calendar_feed;
 pub mod experiment;
 pub mod learnings;
 pub mod login;

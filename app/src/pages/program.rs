@@ -10,7 +10,8 @@ use crate::api::program::{get_program, ProgramView};
 use crate::components::error_view::ErrorView;
 use crate::components::program_discipline::DisciplineSection;
 use crate::components::program_sections::{VelocitySection, WinRateSection};
-use crate::domain::program::{url_encode, ProgramQuery};
+use crate::domain::program::ProgramQuery;
+use crate::domain::url;
 
 /// The dashboard's filters from the URL (also used by the list page).
 pub fn program_query(q: &leptos_router::params::ParamsMap) -> ProgramQuery {
@@ -87,17 +88,9 @@ fn FilterBar(view: Option<ProgramView>, query: ProgramQuery) -> impl IntoView {
             }
         };
     let team = query.team.trim().to_owned();
-    let board_params = if team.is_empty() && query.tag.is_empty() {
-        String::new()
-    } else {
-        let mut parts = Vec::new();
-        if !team.is_empty() {
-            parts.push(format!("team={}", url_encode(&team)));
-        }
-        if !query.tag.trim().is_empty() {
-            parts.push(format!("tag={}", url_encode(query.tag.trim())));
-        }
-        format!("?{}", parts.join("&"))
+    let board_params = match url::query_string([("team", team.as_str()), ("tag", &query.tag)]) {
+        q if q.is_empty() => q,
+        q => format!("?{q}"),
     };
     view! {
         <div class="board-head program-head">
@@ -116,7 +109,7 @@ fn FilterBar(view: Option<ProgramView>, query: ProgramQuery) -> impl IntoView {
             <a href="/review">"Weekly review"</a>" · "
             <a href="/learnings">"Learnings"</a>" · "
             <a href=format!("/experiments.csv{board_params}") download="">"Export the experiment list (CSV)"</a>" · "
-            <crate::components::calendar_link::CalendarLink team=team.clone() label="Calendar feed of launches and end dates (.ics)" />
+            <crate::pages::calendar_feed::CalendarFeed team=team.clone() label="Calendar feed of launches and end dates (.ics)" />
         </div>
         <p class="muted dates-note">
             "Win rate, durations and decisions count tests by the day they concluded; launches, briefs and sample ratio checks by the day they launched; \"running now\" ignores the dates."

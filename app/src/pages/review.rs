@@ -10,7 +10,7 @@ use crate::api::review::{get_review, triage_proposal, ReviewView};
 use crate::components::error_view::{reasons, ErrorView, Problems};
 use crate::components::review_sections::{EndedList, ProposalList, RunningTable, Triage};
 use crate::domain::period::IsoWeek;
-use crate::domain::review_record::{ReviewForm, TriageRequest};
+use crate::domain::review::record::{ReviewForm, TriageRequest};
 
 #[component]
 pub fn ReviewPage() -> impl IntoView {
@@ -98,7 +98,7 @@ fn Review(
         <div class="program-links no-print">
             <a href=format!("/review.md?week={week}") data-testid="markdown-export">"Export as Markdown"</a>" · "
             <button type="button" class="small" on:click=|_| { let _ = window().print(); }>"Print"</button>" · "
-            <crate::components::calendar_link::CalendarLink team=String::new() label="Calendar feed (.ics)" />" · "
+            <crate::pages::calendar_feed::CalendarFeed team=String::new() label="Calendar feed (.ics)" />" · "
             <a href="/program">"Program dashboard"</a>
         </div>
         {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
@@ -147,7 +147,7 @@ fn Review(
 /// The meeting record: editable this week, read-only for a past week.
 #[component]
 fn Meeting(
-    record: Option<crate::domain::review_record::ReviewRecord>,
+    record: Option<crate::domain::review::record::ReviewRecord>,
     live: bool,
     week: IsoWeek,
     save: ServerAction<crate::api::review::SaveReview>,

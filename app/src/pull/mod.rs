@@ -18,8 +18,6 @@ pub mod registry;
 pub mod runner;
 #[cfg(feature = "ssr")]
 pub mod scheduler;
-#[cfg(feature = "ssr")]
-pub mod store;
 
 #[cfg(feature = "ssr")]
 pub use registry::{PullRegistry, RetryPolicy};

@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 use super::mixpanel::{stream_export, ExportError, ExportRequest};
 use super::registry::{PullHandle, PullRegistry};
 use super::settings::MixpanelSettings;
-use super::{store, PullPhase, PullStatus, Trigger};
+use super::{PullPhase, PullStatus, Trigger};
 use crate::domain::attribution::{
     AttributionError, Attributor, Config, TooManySkippedLines, MAX_SKIPPED_RATIO,
 };
@@ -75,7 +75,9 @@ pub async fn start(
     trigger: Trigger,
 ) -> Result<Started, StartError> {
     let exp = crate::db::experiments::by_key(pool, key).await?;
-    let settings = store::load(pool).await?.ok_or(StartError::NotConfigured)?;
+    let settings = crate::db::mixpanel_source::load(pool)
+        .await?
+        .ok_or(StartError::NotConfigured)?;
     let (Some(started), true) = (exp.started_at, exp.status.accepts_results()) else {
         return Err(StartError::NotStarted);
     };

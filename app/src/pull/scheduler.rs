@@ -8,7 +8,7 @@ use sqlx::SqlitePool;
 use tokio::task::JoinHandle;
 
 use super::registry::PullRegistry;
-use super::{runner, store, Trigger};
+use super::{runner, Trigger};
 use crate::domain::account::Identity;
 
 /// How often the schedule looks for due experiments; the interval itself is in the settings.
@@ -31,11 +31,11 @@ pub fn spawn(pool: SqlitePool, registry: PullRegistry) -> JoinHandle<()> {
 
 /// One look: pulls each due experiment, waiting for each pull to end before the next.
 async fn round(pool: &SqlitePool, registry: &PullRegistry) -> Result<(), crate::error::AppError> {
-    let Some(settings) = store::load(pool).await? else {
+    let Some(settings) = crate::db::mixpanel_source::load(pool).await? else {
         return Ok(());
     };
     let interval = chrono::Duration::from_std(settings.interval()).unwrap_or(chrono::Duration::MAX);
-    for exp in store::running(pool).await? {
+    for exp in crate::db::mixpanel_source::running(pool).await? {
         let last_attempt = registry.status(&exp.key).map(|s| s.started_at);
         if registry.status(&exp.key).is_some_and(|s| s.is_running())
             || !is_due(

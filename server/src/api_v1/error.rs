@@ -4,7 +4,6 @@
 
 use app::domain::lifecycle::TransitionError;
 use app::error::AppError;
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Serialize;
@@ -76,8 +75,6 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let status =
-            StatusCode::from_u16(self.0.status_code()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-        (status, Json(self.body())).into_response()
+        (self.0.http_status(), Json(self.body())).into_response()
     }
 }

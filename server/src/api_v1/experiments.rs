@@ -6,7 +6,7 @@ use app::auth::acting_as;
 use app::domain::board::BoardFilter;
 use app::domain::brief::Brief;
 use app::domain::experiment::{Experiment, NewExperimentForm};
-use app::domain::lifecycle::{Status, TransitionRequest};
+use app::domain::lifecycle::{given, Closing, Status, TransitionRequest};
 use app::domain::verdict::{PostMortem, VerdictKind};
 use app::error::AppError;
 use app::state::AppState;
@@ -111,22 +111,34 @@ pub struct PostMortemBody {
     pub next_idea: String,
 }
 
-impl From<TransitionBody> for TransitionRequest {
-    fn from(b: TransitionBody) -> Self {
-        TransitionRequest {
-            to: b.to,
-            note: b.note,
+impl TryFrom<TransitionBody> for TransitionRequest {
+    type Error = ApiError;
+
+    /// `to: done` is a close with the conclusion fields; any other target a move (the closing
+    /// fields are then ignored). Blank optional fields count as not given.
+    fn try_from(b: TransitionBody) -> Result<Self, ApiError> {
+        let to = b.to.ok_or_else(|| {
+            ApiError(AppError::invalid(
+                "to",
+                "say which status to move to: ready, running, proposed or done",
+            ))
+        })?;
+        if to != Status::Done {
+            return Ok(TransitionRequest::Move { to, note: b.note });
+        }
+        Ok(TransitionRequest::Close(Closing {
             verdict: b.verdict,
-            ship_arm: b.ship_arm,
+            ship_arm: given(&b.ship_arm),
             summary: b.summary,
-            stop_reason: b.stop_reason,
-            override_reason: b.override_reason,
+            stop_reason: given(&b.stop_reason),
+            override_reason: given(&b.override_reason),
             post_mortem: PostMortem {
                 lessons: b.post_mortem.lessons,
                 segment_notes: b.post_mortem.segment_notes,
                 next_idea: b.post_mortem.next_idea,
             },
-        }
+            note: b.note,
+        }))
     }
 }
 
@@ -290,7 +302,7 @@ pub async fn transition(
     Path(key): Path<String>,
     JsonBody(body): JsonBody<TransitionBody>,
 ) -> Result<Json<Transitioned>, ApiError> {
-    let request = TransitionRequest::from(body);
+    let request = TransitionRequest::try_from(body)?;
     let (experiment, warnings) = acting_as(
         who,
         ssr::transition(&state.pool, &key, &request, chrono::Utc::now()),

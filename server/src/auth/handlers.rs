@@ -52,9 +52,7 @@ pub fn safe_next(next: &str) -> &str {
 /// refused before the rate limiter and the database, so they cost nothing to send.
 pub const MAX_EMAIL_BYTES: usize = 254;
 
-fn encode(s: &str) -> String {
-    form_urlencoded::byte_serialize(s.as_bytes()).collect()
-}
+use app::domain::url::encode;
 
 fn back_to_login(error: &str, email: &str, next: &str, extra: &str) -> Response {
     Redirect::to(&format!(

@@ -13,7 +13,7 @@ use std::sync::Arc;
 use app::domain::account::Credential;
 use app::error::AppError;
 use axum::extract::{Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
@@ -216,7 +216,7 @@ fn is_write(method: &Method) -> bool {
 /// A refusal in the shape the caller reads: server functions decode an `AppError`, the REST API
 /// and scripts read `{"error": ...}`, and people get a page.
 pub fn refuse(path: &str, error: AppError) -> Response {
-    let status = StatusCode::from_u16(error.status_code()).unwrap_or(StatusCode::FORBIDDEN);
+    let status = error.http_status();
     if path.starts_with("/api/") && !path.starts_with("/api/v1/") {
         return (status, Json(error)).into_response();
     }
@@ -259,7 +259,7 @@ async fn to_sign_in(pool: &SqlitePool, target: String) -> Response {
     if app::db::accounts::count_users(pool).await.unwrap_or(1) == 0 {
         return Redirect::to("/setup").into_response();
     }
-    let next: String = form_urlencoded::byte_serialize(target.as_bytes()).collect();
+    let next = app::domain::url::encode(&target);
     Redirect::to(&format!("/login?next={next}")).into_response()
 }
 

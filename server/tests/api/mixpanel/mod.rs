@@ -202,7 +202,10 @@ async fn the_settings_never_send_the_secret_back_and_an_empty_one_keeps_it(pool:
     let resave = json!({"form": {"project_id": "4242", "username": "other", "secret": "", "residency": "us", "interval_hours": "12"}});
     let (s, body) = call(&app, "save_mixpanel_settings", resave).await;
     assert_eq!(s, StatusCode::OK, "{body}");
-    let stored = app::pull::store::load(&pool).await.unwrap().unwrap();
+    let stored = app::db::mixpanel_source::load(&pool)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(stored.secret.expose(), "sa-secret");
     assert_eq!(stored.username, "other");
     // Another residency is another destination: the secret must be typed again.
@@ -210,7 +213,10 @@ async fn the_settings_never_send_the_secret_back_and_an_empty_one_keeps_it(pool:
     let (s, body) = call(&app, "save_mixpanel_settings", elsewhere).await;
     assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
     assert!(body.contains("type the secret again"), "{body}");
-    let stored = app::pull::store::load(&pool).await.unwrap().unwrap();
+    let stored = app::db::mixpanel_source::load(&pool)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(
         stored.residency.host(),
         "https://data.mixpanel.com",

@@ -1,0 +1,35 @@
+//! A finished experiment's conclusion: the verdict, the summary, the post-mortem (with the next
+//! test idea one click from becoming a proposal) and any override of the computed verdict.
+
+use leptos::prelude::*;
+
+use crate::domain::verdict::Conclusion;
+
+#[component]
+pub fn ConclusionView(conclusion: Conclusion, on_follow_up: Callback<()>) -> impl IntoView {
+    let c = conclusion;
+    view! {
+        <div class="conclusion" data-testid="conclusion">
+            <h3>"Verdict: " {c.verdict.describe()}</h3>
+            <p>{c.summary.clone()}</p>
+            {c.stopped_early.clone().map(|why| view! { <p class="badge overdue">"Stopped early: " {why}</p> })}
+            {(!c.post_mortem.lessons.is_empty()).then(|| view! {
+                <div class="post-mortem-view" data-testid="post-mortem">
+                    <h4>"Lessons"</h4><p>{c.post_mortem.lessons.clone()}</p>
+                    {(!c.post_mortem.segment_notes.is_empty()).then(|| view! { <h4>"Segment notes"</h4><p>{c.post_mortem.segment_notes.clone()}</p> })}
+                    {(!c.post_mortem.next_idea.is_empty()).then(|| view! {
+                        <h4>"Next test idea"</h4>
+                        <p>{c.post_mortem.next_idea.clone()} " "
+                            <button type="button" class="small" on:click=move |_| on_follow_up.run(())>"Propose it"</button>
+                        </p>
+                    })}
+                </div>
+            })}
+            {c.overridden().then(|| view! {
+                <p class="override" data-testid="override">
+                    {format!("Overrode the computed verdict ({}): {}", c.computed.as_ref().map(|v| v.describe()).unwrap_or_default(), c.override_reason.clone().unwrap_or_default())}
+                </p>
+            })}
+        </div>
+    }
+}

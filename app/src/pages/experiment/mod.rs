@@ -1,0 +1,310 @@
+//! `/experiments/{key}`: the brief (edit while drafting, amend with a reason once launched), the
+//! sign-offs, the lifecycle controls with every gate's reasons, and the status history. This
+//! module loads the experiment and owns every action; `header`, `results` (with `pull`),
+//! `conclusion` and `history` draw their parts.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+use crate::api::experiments::{
+    archive_experiment, get_experiment, propose_follow_up, save_brief, transition_experiment,
+    ExperimentDetail,
+};
+use crate::api::signoffs::{amend_brief, get_sign_offs, sign_off, withdraw_sign_off, SignOffsView};
+use crate::components::amend_form::AmendForm;
+use crate::components::brief_editor::BriefEditor;
+use crate::components::brief_view::BriefView;
+use crate::components::close_form::CloseForm;
+use crate::components::error_view::{reasons, ErrorView, Problems};
+use crate::components::sign_offs::SignOffBox;
+use crate::domain::brief::Brief;
+use crate::domain::lifecycle::{Status, TransitionRequest};
+use crate::domain::signoff::SignOffRole;
+use crate::error::AppError;
+
+mod conclusion;
+mod header;
+mod history;
+mod pull;
+mod results;
+
+use conclusion::ConclusionView;
+use header::Header;
+use history::History;
+use results::Results;
+
+#[component]
+pub fn ExperimentPage() -> impl IntoView {
+    let params = use_params_map();
+    let key = Memo::new(move |_| params.read().get("key").unwrap_or_default());
+    let reload = RwSignal::new(0u32);
+    let detail = Resource::new(
+        move || (key.get(), reload.get()),
+        |(k, _)| async move {
+            let detail = get_experiment(k.clone()).await?;
+            Ok::<_, AppError>((detail, get_sign_offs(k).await?))
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match detail.await {
+                    Ok((d, sign_offs)) => view! { <Detail detail=d sign_offs reload /> }.into_any(),
+                    Err(e) => view! { <Title text="Not found" /> <ErrorView error=e /> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Detail(
+    detail: ExperimentDetail,
+    sign_offs: SignOffsView,
+    reload: RwSignal<u32>,
+) -> impl IntoView {
+    let ExperimentDetail {
+        experiment: exp,
+        history,
+        notes_html,
+        overlapping,
+        computed_verdict,
+    } = detail;
+    let key = exp.key.to_string();
+    let status = exp.status;
+    let today = chrono::Utc::now().date_naive();
+
+    // Moves: the outcome (reasons or warnings) is shown beside the controls.
+    let move_result = RwSignal::new(None::<Result<Vec<String>, Vec<String>>>);
+    let mover = {
+        let key = key.clone();
+        Action::new(move |req: &TransitionRequest| {
+            let (key, req) = (key.clone(), req.clone());
+            async move { transition_experiment(key, req).await }
+        })
+    };
+    Effect::new(move |_| match mover.value().get() {
+        Some(Ok(moved)) => {
+            move_result.set(Some(Ok(moved.warnings)));
+            reload.update(|n| *n += 1);
+        }
+        Some(Err(e)) => move_result.set(Some(Err(reasons(&e)))),
+        None => {}
+    });
+    let on_close = Callback::new(move |req: TransitionRequest| {
+        mover.dispatch(req);
+    });
+
+    // Saving: a conflict keeps the draft in the form and says so.
+    let draft = RwSignal::new(exp.brief.clone());
+    let version = RwSignal::new(exp.version);
+    let save_status = RwSignal::new(None::<Result<String, String>>);
+    let saver = {
+        let key = key.clone();
+        Action::new(move |(v, brief): &(i64, Brief)| {
+            let (key, v, brief) = (key.clone(), *v, brief.clone());
+            async move { save_brief(key, v, brief).await }
+        })
+    };
+    // Sign-offs: kept in a signal and re-read after every change (a brief save may clear them),
+    // without reloading the page and the form.
+    let SignOffsView {
+        sign_offs: signed,
+        amendments,
+        settings,
+        can_edit,
+    } = sign_offs;
+    let signed = RwSignal::new(signed);
+    let sign_problem = RwSignal::new(None::<String>);
+    let refresh_sign_offs = {
+        let key = key.clone();
+        Action::new(move |_: &()| get_sign_offs(key.clone()))
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(view)) = refresh_sign_offs.value().get() {
+            signed.set(view.sign_offs);
+        }
+    });
+    let signer = {
+        let key = key.clone();
+        Action::new(move |(role, withdraw): &(SignOffRole, bool)| {
+            let (key, role, withdraw) = (key.clone(), *role, *withdraw);
+            async move {
+                if withdraw {
+                    withdraw_sign_off(key, role).await
+                } else {
+                    sign_off(key, version.get_untracked(), role)
+                        .await
+                        .map(|_| ())
+                }
+            }
+        })
+    };
+    Effect::new(move |_| match signer.value().get() {
+        Some(Ok(())) => {
+            sign_problem.set(None);
+            refresh_sign_offs.dispatch(());
+        }
+        Some(Err(e)) => sign_problem.set(Some(e.to_string())),
+        None => {}
+    });
+    let on_sign = Callback::new(move |role| {
+        signer.dispatch((role, false));
+    });
+    let on_withdraw = Callback::new(move |role| {
+        signer.dispatch((role, true));
+    });
+
+    // Amending a running brief: its own mode, with a required reason; success reloads the page
+    // so the results show the notice.
+    let amending = RwSignal::new(false);
+    let amend_status = RwSignal::new(None::<Result<String, String>>);
+    let amender = {
+        let key = key.clone();
+        Action::new(move |(brief, reason): &(Brief, String)| {
+            let (key, brief, reason) = (key.clone(), brief.clone(), reason.clone());
+            async move { amend_brief(key, version.get_untracked(), brief, reason).await }
+        })
+    };
+    Effect::new(move |_| match amender.value().get() {
+        Some(Ok(_)) => reload.update(|n| *n += 1),
+        Some(Err(e)) => amend_status.set(Some(Err(format!("Not amended: {e}")))),
+        None => {}
+    });
+    let on_amend = Callback::new(move |req: (Brief, String)| {
+        amend_status.set(None);
+        amender.dispatch(req);
+    });
+
+    Effect::new(move |_| match saver.value().get() {
+        Some(Ok(v)) => {
+            version.set(v);
+            save_status.set(Some(Ok("Saved.".into())));
+            refresh_sign_offs.dispatch(());
+        }
+        Some(Err(AppError::Conflict(m))) => save_status.set(Some(Err(format!("Not saved: {m}")))),
+        Some(Err(e)) => save_status.set(Some(Err(format!("Not saved: {e}")))),
+        None => {}
+    });
+    let on_save = Callback::new(move |brief: Brief| {
+        save_status.set(None);
+        saver.dispatch((version.get_untracked(), brief));
+    });
+
+    let buttons = status
+        .allowed_transitions()
+        .iter()
+        .filter(|&&to| to != Status::Done)
+        .map(|&to| {
+            let label = status.action_label(to);
+            view! {
+                <button type="button" class=if to == Status::Proposed { "ghost" } else { "primary" }
+                    on:click=move |_| { mover.dispatch(TransitionRequest::to(to)); }>
+                    {label}
+                </button>
+            }
+        })
+        .collect_view();
+    let archived = exp.archived;
+    let archiver = {
+        let key = key.clone();
+        Action::new(move |to: &bool| {
+            let (key, to) = (key.clone(), *to);
+            async move { archive_experiment(key, to).await }
+        })
+    };
+    Effect::new(move |_| {
+        if let Some(Ok(())) = archiver.value().get() {
+            reload.update(|n| *n += 1);
+        }
+    });
+    let follow_up = {
+        let key = key.clone();
+        Action::new(move |_: &()| {
+            let key = key.clone();
+            async move { propose_follow_up(key).await }
+        })
+    };
+    let navigate = leptos_router::hooks::use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(new_key)) = follow_up.value().get() {
+            navigate(&format!("/experiments/{new_key}"), Default::default());
+        }
+    });
+    let treatments: Vec<String> = exp
+        .brief
+        .arms
+        .iter()
+        .skip(1)
+        .map(|a| a.name.clone())
+        .collect();
+
+    view! {
+        <Title text=exp.title.clone() />
+        <article class="experiment" data-status=status.slug()>
+            <Header exp=exp.clone() overlapping decision_due=exp.decision_due(today) />
+
+            <section class="lifecycle" aria-label="Status">
+                <div class="buttons">
+                    {buttons}
+                    {(status == Status::Done).then(|| view! {
+                        <button type="button" class="ghost" on:click=move |_| { archiver.dispatch(!archived); }>
+                            {if archived { "Restore to the board" } else { "Archive" }}
+                        </button>
+                    })}
+                    {archived.then(|| view! { <span class="badge">"Archived"</span> })}
+                </div>
+                {move || move_result.get().map(|r| match r {
+                    Err(reasons) => view! { <div class="refusal"><strong>"Not moved:"</strong><Problems items=reasons /></div> }.into_any(),
+                    Ok(warnings) if !warnings.is_empty() => view! { <div class="warning" role="status"><Problems items=warnings /></div> }.into_any(),
+                    Ok(_) => ().into_any(),
+                })}
+                {(status == Status::Running).then(|| view! {
+                    <CloseForm treatments=treatments.clone() planned_end=exp.brief.planned_end today computed=computed_verdict.clone() on_close />
+                })}
+                {exp.conclusion.clone().map(|c| view! {
+                    <ConclusionView conclusion=c on_follow_up=Callback::new(move |()| { follow_up.dispatch(()); }) />
+                })}
+            </section>
+
+            {(status.brief_editable() || !signed.with_untracked(Vec::is_empty)).then(|| view! {
+                <SignOffBox sign_offs=Signal::from(signed) required=settings.require_sign_offs
+                    editable=status.brief_editable() && can_edit launch_next=status == Status::Ready
+                    on_sign on_withdraw problem=sign_problem />
+            })}
+
+            {status.accepts_results().then(|| view! { <Results key=key.clone() amendments=amendments.clone() /> })}
+
+            <section class="brief">
+                <h2>"Brief"</h2>
+                {if status.brief_editable() {
+                    view! { <BriefEditor draft on_save saving=saver.pending().into() status=save_status /> }.into_any()
+                } else {
+                    let brief = exp.brief.clone();
+                    let notes_html = notes_html.clone();
+                    let amendable = status == Status::Running && can_edit;
+                    view! {
+                        {move || if amending.get() {
+                            view! { <AmendForm draft on_amend on_cancel=Callback::new(move |()| amending.set(false)) saving=amender.pending().into() status=amend_status /> }.into_any()
+                        } else {
+                            view! {
+                                <p class="locked">{if status == Status::Running {
+                                    "Locked at launch: the decision rule stays the one agreed before the data came in. An editor can amend it with a written reason; amendments are shown with the results."
+                                } else {
+                                    "Locked: the experiment is done, so its brief stays as it was judged."
+                                }}</p>
+                                {amendable.then(|| view! {
+                                    <button type="button" class="ghost" on:click=move |_| amending.set(true)>"Amend brief"</button>
+                                })}
+                                <BriefView brief=brief.clone() notes_html=notes_html.clone() />
+                            }.into_any()
+                        }}
+                    }.into_any()
+                }}
+            </section>
+
+            <History history />
+        </article>
+    }
+}
