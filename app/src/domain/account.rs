@@ -21,19 +21,16 @@ pub enum Role {
     Admin,
 }
 
-impl Role {
-    pub const ALL: [Role; 3] = [Role::Viewer, Role::Editor, Role::Admin];
+crate::domain::slugs!(Role { Viewer => "viewer", Editor => "editor", Admin => "admin" });
 
+impl Role {
+    /// The role's name, as stored and shown: its slug.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Viewer => "viewer",
-            Role::Editor => "editor",
-            Role::Admin => "admin",
-        }
+        self.slug()
     }
 
     pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s.trim())
+        Role::from_slug(s.trim())
     }
 
     /// Whether this role may do what `needed` may.

@@ -18,23 +18,9 @@ pub enum Status {
     Done,
 }
 
+crate::domain::slugs!(Status { Proposed => "proposed", Ready => "ready", Running => "running", Done => "done" });
+
 impl Status {
-    pub const ALL: [Status; 4] = [
-        Status::Proposed,
-        Status::Ready,
-        Status::Running,
-        Status::Done,
-    ];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Status::Proposed => "proposed",
-            Status::Ready => "ready",
-            Status::Running => "running",
-            Status::Done => "done",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Status::Proposed => "Proposed",
@@ -42,10 +28,6 @@ impl Status {
             Status::Running => "Running",
             Status::Done => "Done",
         }
-    }
-
-    pub fn from_slug(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|st| st.slug() == s)
     }
 
     /// Results (typed, uploaded or pulled) belong to a test that has launched: running, or done

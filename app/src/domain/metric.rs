@@ -52,15 +52,13 @@ pub enum Correction {
     None,
 }
 
+/// `slugs!` plus the name people read.
 macro_rules! labels {
-    ($ty:ty { $($variant:ident => $slug:literal, $label:literal),+ $(,)? }) => {
+    ($ty:ident { $($variant:ident => $slug:literal, $label:literal),+ $(,)? }) => {
+        crate::domain::slugs!($ty { $($variant => $slug),+ });
         impl $ty {
-            pub const ALL: &'static [$ty] = &[$(<$ty>::$variant),+];
-            /// The stable machine name (JSON, form values, database).
-            pub fn slug(self) -> &'static str { match self { $(<$ty>::$variant => $slug),+ } }
             /// The name people read.
-            pub fn label(self) -> &'static str { match self { $(<$ty>::$variant => $label),+ } }
-            pub fn from_slug(s: &str) -> Option<Self> { match s { $($slug => Some(<$ty>::$variant),)+ _ => None } }
+            pub fn label(self) -> &'static str { match self { $($ty::$variant => $label),+ } }
         }
     };
 }
@@ -76,27 +74,21 @@ mod tests {
 
     #[test]
     fn every_slug_round_trips_through_json_and_from_slug() {
-        for k in MetricKind::ALL {
-            let json = serde_json::to_string(k).unwrap();
-            assert_eq!(json, format!("\"{}\"", k.slug()));
-            assert_eq!(MetricKind::from_slug(k.slug()), Some(*k));
-        }
-        for c in Correction::ALL {
-            let json = serde_json::to_string(c).unwrap();
-            assert_eq!(json, format!("\"{}\"", c.slug()));
-            assert_eq!(Correction::from_slug(c.slug()), Some(*c));
-        }
-        for e in Engine::ALL {
-            assert_eq!(
-                serde_json::to_string(e).unwrap(),
-                format!("\"{}\"", e.slug())
-            );
-        }
-        for d in Direction::ALL {
-            assert_eq!(
-                serde_json::to_string(d).unwrap(),
-                format!("\"{}\"", d.slug())
-            );
-        }
+        crate::domain::tests::slugs_match_json(
+            &MetricKind::ALL,
+            MetricKind::slug,
+            MetricKind::from_slug,
+        );
+        crate::domain::tests::slugs_match_json(
+            &Direction::ALL,
+            Direction::slug,
+            Direction::from_slug,
+        );
+        crate::domain::tests::slugs_match_json(&Engine::ALL, Engine::slug, Engine::from_slug);
+        crate::domain::tests::slugs_match_json(
+            &Correction::ALL,
+            Correction::slug,
+            Correction::from_slug,
+        );
     }
 }

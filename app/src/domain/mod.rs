@@ -4,6 +4,34 @@
 //! several files are folders: `program/` (the dashboard's numbers), `review/` (the weekly
 //! review), `stats/` (the statistics engine) and `attribution/` (counting exposures).
 
+/// An enum's stable machine names, written once: `ALL` (every variant, in order), `slug()` (the
+/// name in JSON, form values, URLs and the database, which must equal the serde name) and
+/// `from_slug()`. Every enum that travels as a word uses it.
+macro_rules! slugs {
+    ($ty:ident { $($variant:ident => $slug:literal),+ $(,)? }) => {
+        impl $ty {
+            /// Every variant, in declaration order.
+            pub const ALL: [$ty; [$($slug),+].len()] = [$($ty::$variant),+];
+
+            /// The stable machine name (JSON, forms, URLs, the database).
+            pub fn slug(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $slug),+
+                }
+            }
+
+            /// The variant whose slug is `s`, if any.
+            pub fn from_slug(s: &str) -> Option<Self> {
+                match s {
+                    $($slug => Some($ty::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+pub(crate) use slugs;
+
 pub mod account;
 pub mod amendment;
 pub mod analysis;
@@ -29,3 +57,64 @@ pub mod verdict;
 
 #[cfg(test)]
 pub(crate) mod fixtures;
+
+#[cfg(test)]
+pub(crate) mod tests {
+    /// Every variant's slug is its JSON name, and `from_slug` reads it back.
+    pub(crate) fn slugs_match_json<T>(
+        all: &[T],
+        slug: fn(T) -> &'static str,
+        back: fn(&str) -> Option<T>,
+    ) where
+        T: Copy + PartialEq + std::fmt::Debug + serde::Serialize,
+    {
+        for &v in all {
+            assert_eq!(
+                serde_json::to_string(&v).unwrap(),
+                format!("\"{}\"", slug(v))
+            );
+            assert_eq!(back(slug(v)), Some(v));
+        }
+        assert_eq!(back("no such word"), None);
+    }
+
+    #[test]
+    fn every_enum_that_travels_as_a_word_is_its_json_name() {
+        use super::*;
+        slugs_match_json(
+            &lifecycle::Status::ALL,
+            lifecycle::Status::slug,
+            lifecycle::Status::from_slug,
+        );
+        slugs_match_json(
+            &results::Source::ALL,
+            results::Source::slug,
+            results::Source::from_slug,
+        );
+        slugs_match_json(
+            &verdict::VerdictKind::ALL,
+            verdict::VerdictKind::slug,
+            verdict::VerdictKind::from_slug,
+        );
+        slugs_match_json(
+            &signoff::SignOffRole::ALL,
+            signoff::SignOffRole::slug,
+            signoff::SignOffRole::from_slug,
+        );
+        slugs_match_json(
+            &review::record::TriageOutcome::ALL,
+            review::record::TriageOutcome::slug,
+            review::record::TriageOutcome::from_slug,
+        );
+        slugs_match_json(
+            &account::Role::ALL,
+            account::Role::slug,
+            account::Role::from_slug,
+        );
+        slugs_match_json(
+            &crate::pull::settings::Residency::ALL,
+            crate::pull::settings::Residency::slug,
+            crate::pull::settings::Residency::from_slug,
+        );
+    }
+}

@@ -18,23 +18,9 @@ pub enum Source {
     Csv,
 }
 
+crate::domain::slugs!(Source { Manual => "manual", Mixpanel => "mixpanel", File => "file", Csv => "csv" });
+
 impl Source {
-    pub const ALL: [Source; 4] = [Source::Manual, Source::Mixpanel, Source::File, Source::Csv];
-
-    /// The stable machine name (JSON, database).
-    pub fn slug(self) -> &'static str {
-        match self {
-            Source::Manual => "manual",
-            Source::Mixpanel => "mixpanel",
-            Source::File => "file",
-            Source::Csv => "csv",
-        }
-    }
-
-    pub fn from_slug(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|v| v.slug() == s)
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Source::Manual => "typed in",

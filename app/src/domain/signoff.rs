@@ -15,31 +15,15 @@ pub enum SignOffRole {
     Design,
 }
 
+crate::domain::slugs!(SignOffRole { Product => "product", Engineering => "engineering", Design => "design" });
+
 impl SignOffRole {
-    pub const ALL: [SignOffRole; 3] = [
-        SignOffRole::Product,
-        SignOffRole::Engineering,
-        SignOffRole::Design,
-    ];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            SignOffRole::Product => "product",
-            SignOffRole::Engineering => "engineering",
-            SignOffRole::Design => "design",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             SignOffRole::Product => "Product",
             SignOffRole::Engineering => "Engineering",
             SignOffRole::Design => "Design",
         }
-    }
-
-    pub fn from_slug(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.slug() == s.trim())
     }
 }
 

@@ -26,23 +26,9 @@ pub enum VerdictKind {
     Invalid,
 }
 
+crate::domain::slugs!(VerdictKind { Ship => "ship", DontShip => "dont_ship", Inconclusive => "inconclusive", Invalid => "invalid" });
+
 impl VerdictKind {
-    pub const ALL: [VerdictKind; 4] = [
-        Self::Ship,
-        Self::DontShip,
-        Self::Inconclusive,
-        Self::Invalid,
-    ];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Self::Ship => "ship",
-            Self::DontShip => "dont_ship",
-            Self::Inconclusive => "inconclusive",
-            Self::Invalid => "invalid",
-        }
-    }
-
     pub fn label(self) -> &'static str {
         match self {
             Self::Ship => "Ship",
@@ -50,10 +36,6 @@ impl VerdictKind {
             Self::Inconclusive => "Inconclusive",
             Self::Invalid => "Invalid",
         }
-    }
-
-    pub fn from_slug(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|k| k.slug() == s)
     }
 }
 

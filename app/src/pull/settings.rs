@@ -24,9 +24,9 @@ pub enum Residency {
     India,
 }
 
-impl Residency {
-    pub const ALL: [Residency; 3] = [Residency::Us, Residency::Eu, Residency::India];
+crate::domain::slugs!(Residency { Us => "us", Eu => "eu", India => "india" });
 
+impl Residency {
     pub fn host(self) -> &'static str {
         match self {
             Residency::Us => "https://data.mixpanel.com",
@@ -41,18 +41,6 @@ impl Residency {
             Residency::Eu => "European Union",
             Residency::India => "India",
         }
-    }
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Residency::Us => "us",
-            Residency::Eu => "eu",
-            Residency::India => "india",
-        }
-    }
-
-    pub fn from_slug(slug: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|r| r.slug() == slug)
     }
 }
 

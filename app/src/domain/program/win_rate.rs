@@ -43,12 +43,15 @@ pub fn wilson(hits: u64, n: u64) -> Option<Interval> {
 
 /// Where a win rate sits against the band.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
 pub enum Reading {
     NoData,
     Below,
     Inside,
     Above,
 }
+
+crate::domain::slugs!(Reading { NoData => "no-data", Below => "below", Inside => "inside", Above => "above" });
 
 impl Reading {
     pub fn of(rate: Option<f64>) -> Self {
@@ -57,15 +60,6 @@ impl Reading {
             Some(r) if r < BAND_LOW => Reading::Below,
             Some(r) if r > BAND_HIGH => Reading::Above,
             Some(_) => Reading::Inside,
-        }
-    }
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Reading::NoData => "no-data",
-            Reading::Below => "below",
-            Reading::Inside => "inside",
-            Reading::Above => "above",
         }
     }
 

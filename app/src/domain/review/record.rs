@@ -19,17 +19,9 @@ pub enum TriageOutcome {
     Reject,
 }
 
+crate::domain::slugs!(TriageOutcome { Promote => "promote", Park => "park", Reject => "reject" });
+
 impl TriageOutcome {
-    pub const ALL: [TriageOutcome; 3] = [Self::Promote, Self::Park, Self::Reject];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Self::Promote => "promote",
-            Self::Park => "park",
-            Self::Reject => "reject",
-        }
-    }
-
     /// Past tense, for the record: "Promoted to ready".
     pub fn done_label(self) -> &'static str {
         match self {
@@ -37,10 +29,6 @@ impl TriageOutcome {
             Self::Park => "Parked",
             Self::Reject => "Rejected",
         }
-    }
-
-    pub fn from_slug(s: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|o| o.slug() == s)
     }
 }
 

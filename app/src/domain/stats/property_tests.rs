@@ -85,7 +85,7 @@ proptest! {
     #[test]
     fn adjusted_p_values_are_never_below_the_raw_ones(ps in p_values()) {
         for correction in Correction::ALL {
-            let adjusted = adjust(&ps, *correction);
+            let adjusted = adjust(&ps, correction);
             prop_assert_eq!(adjusted.len(), ps.len());
             for (raw, adj) in ps.iter().zip(&adjusted) {
                 match (raw, adj) {
