@@ -13,6 +13,8 @@ pub mod auth;
 pub mod components;
 #[cfg(feature = "ssr")]
 pub mod db;
+#[cfg(feature = "ssr")]
+pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod pages;

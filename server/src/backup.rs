@@ -76,7 +76,7 @@ mod tests {
     #[sqlx::test(migrator = "app::db::MIGRATOR")]
     async fn a_backup_restores_to_the_same_program(pool: SqlitePool) {
         let who = app::domain::account::Identity::system("test setup");
-        app::auth::acting_as(who, app::db::demo::load(&pool, chrono::Utc::now()))
+        app::auth::acting_as(who, app::demo::load(&pool, chrono::Utc::now()))
             .await
             .unwrap();
         let dir = std::env::temp_dir().join(format!("verdict-backup-{}", std::process::id()));

@@ -7,6 +7,7 @@ pub mod audit_export;
 pub mod auth;
 pub mod backup;
 pub mod calendar;
+pub mod cli;
 pub mod config;
 pub mod csv_cell;
 pub mod export;

@@ -43,7 +43,7 @@ async fn exchange(addr: std::net::SocketAddr, raw: &str) -> String {
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn raw_dot_segments_are_refused_on_the_wire(pool: SqlitePool) {
     let who = app::domain::account::Identity::system("test setup");
-    app::auth::acting_as(who, app::db::demo::load(&pool, chrono::Utc::now()))
+    app::auth::acting_as(who, app::demo::load(&pool, chrono::Utc::now()))
         .await
         .unwrap();
     let addr = start(pool, Duration::from_secs(5)).await;

@@ -166,7 +166,7 @@ pub async fn load_demo() -> Result<usize, AppError> {
         async move {
             let who = crate::auth::Admin::check()?;
             let pool = crate::state::pool(&who)?;
-            crate::db::demo::load(&pool, chrono::Utc::now()).await
+            crate::demo::load(&pool, chrono::Utc::now()).await
         }
         .await,
     )

@@ -234,9 +234,7 @@ async fn the_board_filters_by_team_owner_tag_and_text(pool: SqlitePool) {
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn the_demo_loads_a_program_in_every_state_once(pool: SqlitePool) {
-    let n = as_tester(super::super::demo::load(&pool, now()))
-        .await
-        .unwrap();
+    let n = as_tester(crate::demo::load(&pool, now())).await.unwrap();
     assert!(n >= 28);
     let all = list(&pool, &BoardFilter::default()).await.unwrap();
     for s in Status::ALL {
@@ -251,16 +249,14 @@ async fn the_demo_loads_a_program_in_every_state_once(pool: SqlitePool) {
         "some running tests are overdue"
     );
     assert!(matches!(
-        as_tester(super::super::demo::load(&pool, now())).await,
+        as_tester(crate::demo::load(&pool, now())).await,
         Err(AppError::Conflict(_))
     ));
 }
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn only_done_experiments_can_be_archived_and_archived_ones_leave_the_board(pool: SqlitePool) {
-    as_tester(super::super::demo::load(&pool, now()))
-        .await
-        .unwrap();
+    as_tester(crate::demo::load(&pool, now())).await.unwrap();
     let err = as_tester(set_archived(&pool, "one_page_checkout", true, now()))
         .await
         .unwrap_err();

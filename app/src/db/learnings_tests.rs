@@ -138,7 +138,7 @@ async fn words_in_a_post_mortems_lessons_are_found_too(pool: SqlitePool) {
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn similar_finds_finished_tests_on_the_surface_or_sharing_a_title_word(pool: SqlitePool) {
-    crate::db::test_seed::as_tester(crate::db::demo::load(&pool, chrono::Utc::now()))
+    crate::db::test_seed::as_tester(crate::demo::load(&pool, chrono::Utc::now()))
         .await
         .unwrap();
     let done: Vec<(String, String, String)> = sqlx::query_as(

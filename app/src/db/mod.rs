@@ -9,7 +9,6 @@
 pub mod accounts;
 pub mod audit;
 pub mod calendar_feeds;
-pub mod demo;
 mod enums;
 pub mod experiments;
 pub mod learnings;

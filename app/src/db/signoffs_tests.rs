@@ -314,7 +314,7 @@ async fn the_workspace_requires_sign_offs_until_an_admin_turns_it_off(pool: Sqli
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn the_demo_shows_sign_offs_on_launched_tests_and_one_amendment(pool: SqlitePool) {
     as_tester(async move {
-        crate::db::demo::load(&pool, at(11, 22)).await.unwrap();
+        crate::demo::load(&pool, at(11, 22)).await.unwrap();
         let running = by_key(&pool, "one_page_checkout").await.unwrap();
         assert_eq!(list(&pool, running.id).await.unwrap().len(), 3);
         let log = amendments(&pool, running.id).await.unwrap();

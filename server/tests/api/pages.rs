@@ -23,7 +23,7 @@ async fn an_empty_board_offers_the_demo(pool: SqlitePool) {
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn the_board_renders_every_column_with_counts_before_any_script_runs(pool: SqlitePool) {
     let who = app::domain::account::Identity::system("test setup");
-    app::auth::acting_as(who, app::db::demo::load(&pool, chrono::Utc::now()))
+    app::auth::acting_as(who, app::demo::load(&pool, chrono::Utc::now()))
         .await
         .unwrap();
     let (status, html) = get(&app(pool), "/").await;
@@ -46,7 +46,7 @@ async fn the_board_renders_every_column_with_counts_before_any_script_runs(pool:
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn a_filtered_board_url_renders_only_matching_cards(pool: SqlitePool) {
     let who = app::domain::account::Identity::system("test setup");
-    app::auth::acting_as(who, app::db::demo::load(&pool, chrono::Utc::now()))
+    app::auth::acting_as(who, app::demo::load(&pool, chrono::Utc::now()))
         .await
         .unwrap();
     let (_, html) = get(&app(pool), "/?team=Pricing").await;

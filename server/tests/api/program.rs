@@ -13,7 +13,7 @@ use crate::helpers::{app, call, get};
 
 async fn demo(pool: &SqlitePool) -> axum::Router {
     let who = app::domain::account::Identity::system("test setup");
-    app::auth::acting_as(who, app::db::demo::load(pool, chrono::Utc::now()))
+    app::auth::acting_as(who, app::demo::load(pool, chrono::Utc::now()))
         .await
         .unwrap();
     app(pool.clone())

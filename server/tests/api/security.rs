@@ -14,7 +14,7 @@ use crate::helpers::{app, call_as, read, send_as, token};
 /// The demo program (so there is data to leak), behind the real router.
 async fn demo(pool: &SqlitePool) -> axum::Router {
     let who = Identity::system("test setup");
-    app::auth::acting_as(who, app::db::demo::load(pool, chrono::Utc::now()))
+    app::auth::acting_as(who, app::demo::load(pool, chrono::Utc::now()))
         .await
         .unwrap();
     app(pool.clone())
@@ -674,7 +674,7 @@ async fn read_functions_called_in_process_without_an_identity_refuse(pool: Sqlit
     use app::api::*;
     use app::error::AppError;
     let who = Identity::system("test setup");
-    app::auth::acting_as(who, app::db::demo::load(&pool, chrono::Utc::now()))
+    app::auth::acting_as(who, app::demo::load(&pool, chrono::Utc::now()))
         .await
         .unwrap();
     let owner = leptos::prelude::Owner::new();

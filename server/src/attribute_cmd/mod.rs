@@ -1,0 +1,131 @@
+//! `verdict attribute`: the attribution engine as a command for analysts and scripts.
+//!
+//! Contract (stable): `verdict attribute --file F [--file F2 ...] [--experiment NAME ...]
+//! [--convention mixpanel|optimizely|amplitude] --metric EVENT [--metric EVENT ...]
+//! [--value EVENT:PROPERTY ...] [--window-days 14]` prints one JSON object on stdout; errors go
+//! to stderr with a non-zero exit. Inputs are plain or gzip (sniffed from the magic bytes), or
+//! `-` for stdin. One thread reads, worker threads parse line-aligned blocks, and the calling
+//! thread tallies them in order (see `reader.rs`); `render.rs` prints the report
+//! and its warnings.
+
+mod reader;
+mod render;
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::thread;
+
+use anyhow::bail;
+
+use app::domain::attribution;
+use attribution::{Attributor, Config, ExposureConvention, ValueMetric, Window, MAX_SKIPPED_RATIO};
+
+use reader::attribute_input;
+use render::{locate, render, warn};
+
+#[derive(clap::Args, Debug)]
+pub struct AttributeArgs {
+    /// Export file (newline-delimited JSON, plain or gzip); `-` reads stdin. Repeatable.
+    #[arg(long = "file", value_name = "F", required = true)]
+    pub files: Vec<PathBuf>,
+    /// Experiment to report (repeatable); without it, every experiment found is reported.
+    #[arg(long = "experiment", value_name = "NAME")]
+    pub experiments: Vec<String>,
+    /// Which exposure event and properties to read.
+    #[arg(long, value_enum, default_value = "mixpanel")]
+    pub convention: Convention,
+    /// A custom exposure event; needs --experiment-property and --variant-property.
+    #[arg(long, value_name = "EVENT", requires_all = ["experiment_property", "variant_property"], conflicts_with = "convention")]
+    pub exposure_event: Option<String>,
+    /// Property naming the experiment on a custom exposure event.
+    #[arg(long, value_name = "PROPERTY", requires = "exposure_event")]
+    pub experiment_property: Option<String>,
+    /// Property naming the arm on a custom exposure event.
+    #[arg(long, value_name = "PROPERTY", requires = "exposure_event")]
+    pub variant_property: Option<String>,
+    /// Conversion event (repeatable): a user converts when one falls in their window.
+    #[arg(long = "metric", value_name = "EVENT", required = true)]
+    pub metrics: Vec<String>,
+    /// Mean metric (repeatable): per exposed user, the sum of PROPERTY over EVENT in the window.
+    #[arg(long = "value", value_name = "EVENT:PROPERTY", value_parser = parse_value_metric)]
+    pub values: Vec<ValueMetric>,
+    /// Conversion window after the first exposure, in days (half-open).
+    #[arg(long, value_name = "DAYS", default_value_t = attribution::DEFAULT_WINDOW_DAYS)]
+    pub window_days: u32,
+    /// Parsing threads (default: one per core); one more thread reads.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<NonZeroUsize>,
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Convention {
+    Mixpanel,
+    Optimizely,
+    Amplitude,
+}
+
+fn parse_value_metric(spec: &str) -> Result<ValueMetric, String> {
+    ValueMetric::parse(spec).map_err(|e| e.to_string())
+}
+
+pub fn run(args: &AttributeArgs) -> anyhow::Result<()> {
+    let mut attributor = Attributor::new(config(args)?)?;
+    let threads = args
+        .threads
+        .or_else(|| thread::available_parallelism().ok())
+        .map_or(1, NonZeroUsize::get);
+    let mut inputs: Vec<(String, u64)> = Vec::new();
+    for file in &args.files {
+        let before = attributor.progress().lines;
+        attribute_input(file, &mut attributor, threads)?;
+        attributor.end_input();
+        inputs.push((
+            file.display().to_string(),
+            attributor.progress().lines - before,
+        ));
+    }
+    let report = attributor.finish()?;
+    if let Err(too_many) = report.check_skipped(MAX_SKIPPED_RATIO) {
+        bail!(
+            "{} of {} lines ({:.2}%) are malformed or incomplete, more than the {}% allowed; \
+             first at {}",
+            too_many.skipped,
+            too_many.lines,
+            report.skipped_ratio() * 100.0,
+            MAX_SKIPPED_RATIO * 100.0,
+            locate(&too_many.first, &inputs)
+        );
+    }
+    warn(&report, &inputs);
+    println!("{}", render(&report));
+    Ok(())
+}
+
+fn config(args: &AttributeArgs) -> anyhow::Result<Config> {
+    let convention = match (
+        &args.exposure_event,
+        &args.experiment_property,
+        &args.variant_property,
+    ) {
+        (Some(event), Some(experiment), Some(variant)) => ExposureConvention::Custom {
+            event: event.clone(),
+            experiment_property: experiment.clone(),
+            variant_property: variant.clone(),
+        },
+        _ => match args.convention {
+            Convention::Mixpanel => ExposureConvention::Mixpanel,
+            Convention::Optimizely => ExposureConvention::Optimizely,
+            Convention::Amplitude => ExposureConvention::Amplitude,
+        },
+    };
+    let mut config = Config::new(convention);
+    config.experiments = args.experiments.clone();
+    config.metrics = args.metrics.clone();
+    config.values = args.values.clone();
+    config.window = Window::days(args.window_days)?;
+    Ok(config)
+}
+
+#[cfg(test)]
+#[path = "tests.rs"]
+mod tests;

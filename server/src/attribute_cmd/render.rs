@@ -1,0 +1,127 @@
+//! The report as the command's stable JSON, and the warnings (skipped lines located in their
+//! own file) on stderr.
+
+use std::fmt::Write as _;
+
+use app::domain::attribution::{self, Report};
+
+/// Turns line numbers over all inputs into `file:line (reason)`.
+pub(super) fn locate(skipped: &[attribution::SkippedLine], inputs: &[(String, u64)]) -> String {
+    let place = |line: u64| {
+        let mut before = 0;
+        for (name, lines) in inputs {
+            if line <= before + lines {
+                return format!("{name}:{}", line - before);
+            }
+            before += lines;
+        }
+        format!("line {line}")
+    };
+    skipped
+        .iter()
+        .map(|s| format!("{} ({})", place(s.line), s.reason))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Notes on stderr that do not fail the run but deserve a look.
+pub(super) fn warn(report: &Report, inputs: &[(String, u64)]) {
+    if report.skipped.count > 0 {
+        eprintln!(
+            "note: skipped {} malformed or incomplete line(s), first at {}",
+            report.skipped.count,
+            locate(&report.skipped.first, inputs)
+        );
+    }
+    for (name, counts) in &report.experiments {
+        let exposed: u64 = counts.arms.values().map(|arm| arm.exposed).sum();
+        if exposed == 0 && counts.multi_arm_users == 0 {
+            eprintln!("warning: no exposures found for experiment `{name}`");
+        } else if counts.multi_arm_users * 100 > exposed + counts.multi_arm_users {
+            eprintln!(
+                "warning: experiment `{name}`: {} users saw two or more arms (over 1% of exposed \
+                 users); check the assignment",
+                counts.multi_arm_users
+            );
+        }
+    }
+}
+
+/// The contract's JSON, written by hand so that exact sums keep every digit
+/// (`serde_json::Value` would round them through `f64`).
+pub(super) fn render(report: &Report) -> String {
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "{{\n  \"lines\": {},\n  \"skipped_lines\": {},\n  \"duplicates\": {},\n  \"experiments\": {{",
+        report.lines, report.skipped.count, report.duplicates
+    );
+    for (e, (name, counts)) in report.experiments.iter().enumerate() {
+        let _ = write!(
+            out,
+            "{}\n    {}: {{\n      \"multi_arm_users\": {},\n      \"arms\": {{",
+            comma(e),
+            quote(name),
+            counts.multi_arm_users
+        );
+        for (a, (arm, arm_counts)) in counts.arms.iter().enumerate() {
+            let _ = write!(
+                out,
+                "{}\n        {}: {{\n          \"exposed\": {},\n          \"converted\": {{",
+                comma(a),
+                quote(arm),
+                arm_counts.exposed
+            );
+            for (m, (metric, n)) in arm_counts.converted.iter().enumerate() {
+                let _ = write!(out, "{}\n            {}: {n}", comma(m), quote(metric));
+            }
+            out.push_str(&close(arm_counts.converted.is_empty(), 10));
+            out.push_str(",\n          \"values\": {");
+            for (v, (key, sums)) in arm_counts.values.iter().enumerate() {
+                let _ = write!(
+                    out,
+                    "{}\n            {}: {{\"sum\": {}, \"sum_squares\": {}}}",
+                    comma(v),
+                    quote(key),
+                    number(sums.sum),
+                    number(sums.sum_squares)
+                );
+            }
+            out.push_str(&close(arm_counts.values.is_empty(), 10));
+            out.push_str("\n        }");
+        }
+        out.push_str(&close(counts.arms.is_empty(), 6));
+        out.push_str("\n    }");
+    }
+    out.push_str(&close(report.experiments.is_empty(), 2));
+    out.push_str("\n}");
+    out
+}
+
+fn comma(index: usize) -> &'static str {
+    if index == 0 {
+        ""
+    } else {
+        ","
+    }
+}
+
+fn close(empty: bool, indent: usize) -> String {
+    if empty {
+        "}".to_owned()
+    } else {
+        format!("\n{:indent$}}}", "")
+    }
+}
+
+fn quote(text: &str) -> String {
+    serde_json::Value::from(text).to_string()
+}
+
+/// JSON has no NaN or infinity; an overflowing float sum becomes `null`.
+fn number(quantity: attribution::Quantity) -> String {
+    match quantity {
+        attribution::Quantity::Approx(value) if !value.is_finite() => "null".to_owned(),
+        other => other.to_string(),
+    }
+}
