@@ -141,18 +141,20 @@ pub fn decide(
     let max_drop = brief.rule.max_guardrail_drop.unwrap_or(0.0);
     let mut broken = Vec::new();
     let mut checked = Vec::new();
+    // A guardrail without a result cannot be checked, so it cannot count as passing.
+    let mut unknown = Vec::new();
     if let Some((arm, _, _)) = &best {
         for m in analysis
             .metrics
             .iter()
             .filter(|m| m.role == MetricRole::Secondary)
         {
-            let Some(e) = m
-                .comparisons
-                .iter()
-                .find(|c| &c.arm == arm)
-                .and_then(|c| c.estimate())
-            else {
+            let comparison = m.comparisons.iter().find(|c| &c.arm == arm);
+            let Some(e) = comparison.and_then(|c| c.estimate()) else {
+                unknown.push(match comparison.and_then(|c| c.no_result()) {
+                    Some(why) => format!("{}: no result ({why})", m.name),
+                    None => format!("{}: no result for {arm}", m.name),
+                });
                 continue;
             };
             let bad_change = if stats::is_worse(m.direction, e.lift_relative) {
@@ -171,20 +173,21 @@ pub fn decide(
         }
     }
     let guardrails_ok = broken.is_empty();
+    let guardrails_known = unknown.is_empty();
     conditions.push(Condition {
         name: format!(
             "No guardrail worse by more than {}",
             signed_pct(max_drop).trim_start_matches('+')
         ),
-        met: guardrails_ok,
-        detail: if broken.is_empty() {
-            if checked.is_empty() {
-                "no guardrail results".into()
-            } else {
-                checked.join("; ")
-            }
-        } else {
+        met: guardrails_ok && guardrails_known,
+        detail: if !broken.is_empty() {
             broken.join("; ")
+        } else if !unknown.is_empty() {
+            format!("cannot be checked: {}", unknown.join("; "))
+        } else if checked.is_empty() {
+            "the brief has no guardrail".into()
+        } else {
+            checked.join("; ")
         },
     });
 
@@ -194,7 +197,7 @@ pub fn decide(
             Verdict::Invalid,
             "invalid: sample ratio mismatch, fix the assignment and rerun".to_string(),
         )
-    } else if complete && srm_ok && primary_ok && guardrails_ok {
+    } else if complete && srm_ok && primary_ok && guardrails_ok && guardrails_known {
         let arm = best.map(|b| b.0).unwrap_or_default();
         (
             Verdict::Ship { arm: arm.clone() },
@@ -204,6 +207,14 @@ pub fn decide(
         (
             Verdict::DontShip,
             "don't ship: the change hurts a metric the team protects".to_string(),
+        )
+    } else if complete && srm_ok && primary_ok {
+        (
+            Verdict::Inconclusive,
+            format!(
+                "inconclusive: the primary metric wins, but a guardrail has no result to check ({}); fix its data before shipping",
+                unknown.join("; ")
+            ),
         )
     } else if complete
         && best.as_ref().is_some_and(|(_, l, _)| *l < min_lift)

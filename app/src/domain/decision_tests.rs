@@ -144,3 +144,22 @@ fn too_few_users_is_never_a_ship_even_after_the_end() {
     assert!(!d.conditions[1].met);
     assert!(d.conditions[1].detail.contains("20000 of 57763"));
 }
+
+#[test]
+fn a_guardrail_without_a_result_blocks_ship_and_says_why() {
+    // No refunds at all in either arm: 0% has no variance, so the guardrail has no result and
+    // cannot be counted as passing, however well the primary metric does.
+    let d = decide_on(counts([60_000, 60_000], [6_000, 6_600], [0, 0]), AFTER_END);
+    assert_eq!(d.verdict, Verdict::Inconclusive);
+    assert!(!d.conditions[4].met);
+    assert!(
+        d.conditions[4].detail.contains("refunds: no result"),
+        "{}",
+        d.conditions[4].detail
+    );
+    assert!(
+        d.headline.contains("guardrail has no result"),
+        "{}",
+        d.headline
+    );
+}
