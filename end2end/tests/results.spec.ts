@@ -59,6 +59,8 @@ test('more conversions than users is refused and names the cell', async ({ page 
   await page.getByRole('button', { name: 'Save brief' }).click();
   await expect(page.getByText('Saved.')).toBeVisible();
   await page.getByRole('button', { name: 'Mark ready' }).click();
+  // The move reloads the page's parts; signing off before it lands would click a button on its way out.
+  await expect(page.getByTestId('status')).toHaveText('Ready');
   await signOffAll(page);
   await page.getByRole('button', { name: 'Launch' }).click();
   await expect(page.getByTestId('status')).toHaveText('Running');

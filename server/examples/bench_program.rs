@@ -7,7 +7,7 @@
 
 use std::time::{Duration, Instant};
 
-use app::domain::brief::{Arm, Brief, DecisionRule, Hypothesis, MetricSpec};
+use app::domain::brief::{Brief, DecisionRule, Hypothesis, MetricSpec};
 use app::domain::experiment::{NewExperiment, NewExperimentForm};
 use app::domain::lifecycle::{Status, TransitionPlan};
 use app::domain::metric::{Direction, MetricKind};
@@ -63,16 +63,7 @@ fn brief(i: usize, start: chrono::NaiveDate) -> Brief {
         ],
         baseline_rate: Some(0.1),
         mde: Some(0.05),
-        arms: vec![
-            Arm {
-                name: "control".into(),
-                weight: 0.5,
-            },
-            Arm {
-                name: "treatment".into(),
-                weight: 0.5,
-            },
-        ],
+        // The default arms: control and treatment at 50/50.
         daily_traffic: Some(20_000),
         planned_start: Some(start),
         planned_end: Some(start + Days::new(21)),

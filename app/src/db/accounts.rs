@@ -401,21 +401,27 @@ impl TokenRefusal {
     }
 }
 
+/// `query_as!` into `TokenRow`: every token column with its owner and last use, then `$rest`
+/// (the WHERE or ORDER BY). One column list for the three token reads, each checked at compile
+/// time.
+macro_rules! select_tokens {
+    ($rest:tt $(, $arg:expr)* $(,)?) => {
+        sqlx::query_as!(
+            TokenRow,
+            r#"SELECT t.id AS "id!", t.name, t.role, t.created_by, t.created_at AS "created_at: _",
+             t.revoked_at AS "revoked_at: _", t.expires_at AS "expires_at: _", t.user_id AS "user_id?",
+             u.email AS "owner_email?", u.role AS "owner_role?",
+             (u.disabled_at IS NOT NULL) AS "owner_disabled: _", tu.last_used_at AS "last_used_at: _"
+             FROM api_token t LEFT JOIN user u ON u.id = t.user_id
+             LEFT JOIN api_token_use tu ON tu.token_id = t.id "# + $rest
+            $(, $arg)*
+        )
+    };
+}
+
 /// One token with its owner and last use, by id (after a create or a revoke).
 async fn token_by_id(conn: &mut sqlx::SqliteConnection, id: i64) -> Result<TokenRow, AppError> {
-    Ok(sqlx::query_as!(
-        TokenRow,
-        r#"SELECT t.id AS "id!", t.name, t.role, t.created_by, t.created_at AS "created_at: _",
-         t.revoked_at AS "revoked_at: _", t.expires_at AS "expires_at: _", t.user_id AS "user_id?",
-         u.email AS "owner_email?", u.role AS "owner_role?",
-         (u.disabled_at IS NOT NULL) AS "owner_disabled: _", tu.last_used_at AS "last_used_at: _"
-         FROM api_token t LEFT JOIN user u ON u.id = t.user_id
-         LEFT JOIN api_token_use tu ON tu.token_id = t.id
-         WHERE t.id = ?"#,
-        id
-    )
-    .fetch_one(conn)
-    .await?)
+    Ok(select_tokens!("WHERE t.id = ?", id).fetch_one(conn).await?)
 }
 
 /// Who a new token belongs to: an account (the token never exceeds its role and dies with it)
@@ -492,19 +498,9 @@ pub async fn identity_for_token(
     secret: &str,
 ) -> Result<Result<Identity, TokenRefusal>, AppError> {
     let hash = secret_hash(secret);
-    let row = sqlx::query_as!(
-        TokenRow,
-        r#"SELECT t.id AS "id!", t.name, t.role, t.created_by, t.created_at AS "created_at: _",
-         t.revoked_at AS "revoked_at: _", t.expires_at AS "expires_at: _", t.user_id AS "user_id?",
-         u.email AS "owner_email?", u.role AS "owner_role?",
-         (u.disabled_at IS NOT NULL) AS "owner_disabled: _", tu.last_used_at AS "last_used_at: _"
-         FROM api_token t LEFT JOIN user u ON u.id = t.user_id
-         LEFT JOIN api_token_use tu ON tu.token_id = t.id
-         WHERE t.secret_hash = ?"#,
-        hash
-    )
-    .fetch_optional(pool)
-    .await?;
+    let row = select_tokens!("WHERE t.secret_hash = ?", hash)
+        .fetch_optional(pool)
+        .await?;
     let Some(row) = row else {
         return Ok(Err(TokenRefusal::Unknown));
     };
@@ -537,18 +533,9 @@ pub async fn touch_token(pool: &SqlitePool, id: i64, now: DateTime<Utc>) -> Resu
 }
 
 pub async fn list_tokens(pool: &SqlitePool) -> Result<Vec<TokenSummary>, AppError> {
-    let rows = sqlx::query_as!(
-        TokenRow,
-        r#"SELECT t.id AS "id!", t.name, t.role, t.created_by, t.created_at AS "created_at: _",
-         t.revoked_at AS "revoked_at: _", t.expires_at AS "expires_at: _", t.user_id AS "user_id?",
-         u.email AS "owner_email?", u.role AS "owner_role?",
-         (u.disabled_at IS NOT NULL) AS "owner_disabled: _", tu.last_used_at AS "last_used_at: _"
-         FROM api_token t LEFT JOIN user u ON u.id = t.user_id
-         LEFT JOIN api_token_use tu ON tu.token_id = t.id
-         ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC"#
-    )
-    .fetch_all(pool)
-    .await?;
+    let rows = select_tokens!("ORDER BY t.revoked_at IS NOT NULL, t.created_at DESC")
+        .fetch_all(pool)
+        .await?;
     rows.into_iter().map(TokenRow::summary).collect()
 }
 

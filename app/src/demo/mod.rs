@@ -11,7 +11,7 @@ use sqlx::SqlitePool;
 use crate::db::{experiments, results, signoffs};
 use crate::domain::account::{Credential, Identity, Role};
 use crate::domain::amendment::plan_amendment;
-use crate::domain::brief::{Arm, Brief, DecisionRule, Hypothesis, MetricSpec};
+use crate::domain::brief::{Brief, DecisionRule, Hypothesis, MetricSpec};
 use crate::domain::experiment::{Experiment, NewExperiment, NewExperimentForm};
 use crate::domain::lifecycle::{Status, TransitionPlan};
 use crate::domain::metric::{Correction, Direction, Engine, MetricKind};
@@ -63,24 +63,8 @@ fn brief_for(seed: &Seed, today: chrono::NaiveDate) -> Brief {
             metric("bounce", MetricKind::Proportion, Direction::Decrease),
         ],
         baseline_rate: Some(baseline),
-        baseline_mean: None,
-        baseline_sd: None,
         mde: Some(mde),
-        alpha: 0.05,
-        power: 0.8,
-        arms: vec![
-            Arm {
-                name: "control".into(),
-                weight: 0.5,
-            },
-            Arm {
-                name: "treatment".into(),
-                weight: 0.5,
-            },
-        ],
         daily_traffic: Some(20_000),
-        window_days: 14,
-        exposure: Default::default(),
         planned_start: Some(start_date),
         planned_end: Some(start_date + Duration::days(length)),
         rule: DecisionRule {
@@ -93,9 +77,9 @@ fn brief_for(seed: &Seed, today: chrono::NaiveDate) -> Brief {
             },
             correction: Correction::Holm,
         },
-        design_doc: String::new(),
-        ticket: String::new(),
         notes: "Seeded by `verdict demo`. **Markdown** is rendered safely.".into(),
+        // The defaults: alpha 0.05, power 0.8, control and treatment at 50/50, 14-day window.
+        ..Brief::default()
     }
 }
 

@@ -20,25 +20,31 @@ pub struct ExperimentId(pub i64);
 #[serde(transparent)]
 pub struct ExperimentKey(String);
 
+/// Why a string is not an experiment key; the message completes "Key ...".
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyError {
+    #[error("must be 3 to 64 characters long (got {0})")]
+    Length(usize),
+    #[error("must start with a lowercase letter or a digit")]
+    Start,
+    #[error("may only hold lowercase letters, digits, '_' and '-' (found '{0}')")]
+    Character(char),
+}
+
 impl ExperimentKey {
-    pub fn parse(raw: &str) -> Result<Self, String> {
+    pub fn parse(raw: &str) -> Result<Self, KeyError> {
         let key = raw.trim();
         if key.len() < 3 || key.len() > 64 {
-            return Err(format!(
-                "must be 3 to 64 characters long (got {})",
-                key.len()
-            ));
+            return Err(KeyError::Length(key.len()));
         }
         if !key.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit()) {
-            return Err("must start with a lowercase letter or a digit".into());
+            return Err(KeyError::Start);
         }
         if let Some(bad) = key
             .chars()
             .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '_' || *c == '-'))
         {
-            return Err(format!(
-                "may only hold lowercase letters, digits, '_' and '-' (found '{bad}')"
-            ));
+            return Err(KeyError::Character(bad));
         }
         Ok(Self(key.to_owned()))
     }
@@ -303,13 +309,14 @@ mod tests {
     #[test]
     fn a_key_is_a_lowercase_slug() {
         assert!(ExperimentKey::parse("pricing_redesign_v2").is_ok());
-        assert!(ExperimentKey::parse("Pricing")
-            .unwrap_err()
-            .contains("lowercase"));
-        assert!(ExperimentKey::parse("ab").unwrap_err().contains("3 to 64"));
-        assert!(ExperimentKey::parse("has space")
-            .unwrap_err()
-            .contains("' '"));
+        assert_eq!(ExperimentKey::parse("Pricing"), Err(KeyError::Start));
+        assert_eq!(ExperimentKey::parse("ab"), Err(KeyError::Length(2)));
+        assert_eq!(
+            ExperimentKey::parse("has space"),
+            Err(KeyError::Character(' '))
+        );
+        assert!(KeyError::Start.to_string().contains("lowercase"));
+        assert!(KeyError::Character(' ').to_string().contains("' '"));
     }
 
     #[test]

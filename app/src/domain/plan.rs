@@ -29,20 +29,31 @@ pub struct Shortfall {
     pub achieved_power: f64,
 }
 
+/// Why a brief has no plan yet: an input is missing, or the engine refused the inputs.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum PlanError {
+    #[error("enter the minimum detectable effect")]
+    NoMde,
+    #[error("enter the baseline conversion rate")]
+    NoBaselineRate,
+    #[error("enter the baseline mean")]
+    NoBaselineMean,
+    #[error("enter the baseline standard deviation")]
+    NoBaselineSd,
+    #[error("{0}")]
+    Inputs(#[from] stats::StatsInputError),
+}
+
 /// The sample-size request a brief implies, or why it cannot be computed yet.
-pub fn request_for(brief: &Brief) -> Result<stats::SampleSizeRequest, String> {
-    let mde = brief.mde.ok_or("enter the minimum detectable effect")?;
+pub fn request_for(brief: &Brief) -> Result<stats::SampleSizeRequest, PlanError> {
+    let mde = brief.mde.ok_or(PlanError::NoMde)?;
     let baseline = match brief.primary.kind {
         MetricKind::Proportion => stats::SampleSizeBaseline::Proportion {
-            baseline_rate: brief
-                .baseline_rate
-                .ok_or("enter the baseline conversion rate")?,
+            baseline_rate: brief.baseline_rate.ok_or(PlanError::NoBaselineRate)?,
         },
         MetricKind::Mean => stats::SampleSizeBaseline::Mean {
-            baseline_mean: brief.baseline_mean.ok_or("enter the baseline mean")?,
-            sd: brief
-                .baseline_sd
-                .ok_or("enter the baseline standard deviation")?,
+            baseline_mean: brief.baseline_mean.ok_or(PlanError::NoBaselineMean)?,
+            sd: brief.baseline_sd.ok_or(PlanError::NoBaselineSd)?,
         },
     };
     Ok(stats::SampleSizeRequest {
@@ -57,9 +68,9 @@ pub fn request_for(brief: &Brief) -> Result<stats::SampleSizeRequest, String> {
 }
 
 /// The plan for a brief; Err says in words what is missing or wrong.
-pub fn plan(brief: &Brief) -> Result<Plan, String> {
+pub fn plan(brief: &Brief) -> Result<Plan, PlanError> {
     let req = request_for(brief)?;
-    let size = stats::sample_size(&req).map_err(|e| e.to_string())?;
+    let size = stats::sample_size(&req)?;
     let suggested_end = match (brief.planned_start, size.recommended_days) {
         (Some(start), Some(days)) => Some(start + Duration::days(days as i64)),
         _ => None,
@@ -120,6 +131,10 @@ mod tests {
     fn a_missing_input_is_named() {
         let mut b = complete_brief();
         b.mde = None;
-        assert_eq!(plan(&b).unwrap_err(), "enter the minimum detectable effect");
+        assert_eq!(plan(&b).unwrap_err(), PlanError::NoMde);
+        assert_eq!(
+            PlanError::NoMde.to_string(),
+            "enter the minimum detectable effect"
+        );
     }
 }
