@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { completeBrief, open, propose, signOffAll, uniqueTitle } from './support/act';
+import { completeBrief, launch, open, propose, uniqueTitle } from './support/act';
 
 test('a proposal goes from proposed to done in the browser and stays done after a reload', async ({ page }) => {
   const title = uniqueTitle('One-page checkout');
@@ -14,14 +14,7 @@ test('a proposal goes from proposed to done in the browser and stays done after 
   await page.getByLabel('Minimum detectable effect').fill('5');
   await expect(page.getByTestId('checklist')).toContainText('The brief is complete');
 
-  await page.getByRole('button', { name: 'Save brief' }).click();
-  await expect(page.getByText('Saved.')).toBeVisible();
-
-  await page.getByRole('button', { name: 'Mark ready' }).click();
-  await expect(page.getByTestId('status')).toHaveText('Ready');
-  await signOffAll(page);
-  await page.getByRole('button', { name: 'Launch' }).click();
-  await expect(page.getByTestId('status')).toHaveText('Running');
+  await launch(page);
   await expect(page.getByText('Locked at launch')).toBeVisible();
 
   // Closing before the planned end needs a verdict, a summary and a reason.

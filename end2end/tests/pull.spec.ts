@@ -2,7 +2,7 @@ import { test, expect } from '@playwright/test';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
-import { completeBrief, open, propose, signOffAll, uniqueTitle } from './support/act';
+import { completeBrief, launch, open, propose, uniqueTitle } from './support/act';
 import { FAKE_MIXPANEL_PORT } from './support/ports';
 
 type Seen = { url: string; authorization?: string; acceptEncoding?: string };
@@ -56,13 +56,7 @@ test('Pull now streams the export with a progress bar, then shows results and th
   const key = await propose(page, title);
   await completeBrief(page);
   await page.getByLabel('Engine').selectOption('sequential');
-  await page.getByRole('button', { name: 'Save brief' }).click();
-  await expect(page.getByText('Saved.')).toBeVisible();
-  await page.getByRole('button', { name: 'Mark ready' }).click();
-  await expect(page.getByTestId('status')).toHaveText('Ready');
-  await signOffAll(page);
-  await page.getByRole('button', { name: 'Launch' }).click();
-  await expect(page.getByTestId('status')).toHaveText('Running');
+  await launch(page);
 
   const { server, base } = await fakeMixpanel(exportFor(key), seen);
   try {

@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { completeBrief, propose, signOffAll, uniqueTitle } from './support/act';
+import { completeBrief, launch, propose, uniqueTitle } from './support/act';
 
 test('the calculator recomputes in the browser without asking the server', async ({ page }) => {
   await propose(page, uniqueTitle('Calculator'));
@@ -21,13 +21,7 @@ test('typed-in results show interval plots, sentences and an SRM banner for a mi
   await completeBrief(page);
   // Sequential: safe to look before the end date, so the primary result is shown.
   await page.getByLabel('Engine').selectOption('sequential');
-  await page.getByRole('button', { name: 'Save brief' }).click();
-  await expect(page.getByText('Saved.')).toBeVisible();
-  await page.getByRole('button', { name: 'Mark ready' }).click();
-  await expect(page.getByTestId('status')).toHaveText('Ready');
-  await signOffAll(page);
-  await page.getByRole('button', { name: 'Launch' }).click();
-  await expect(page.getByTestId('status')).toHaveText('Running');
+  await launch(page);
 
   const cells: Record<string, string> = {
     'users in control': '10000', 'users in treatment': '10000',
@@ -56,14 +50,7 @@ test('more conversions than users is refused and names the cell', async ({ page 
   await propose(page, uniqueTitle('Bad counts'));
   await completeBrief(page);
   await page.getByLabel('Engine').selectOption('sequential');
-  await page.getByRole('button', { name: 'Save brief' }).click();
-  await expect(page.getByText('Saved.')).toBeVisible();
-  await page.getByRole('button', { name: 'Mark ready' }).click();
-  // The move reloads the page's parts; signing off before it lands would click a button on its way out.
-  await expect(page.getByTestId('status')).toHaveText('Ready');
-  await signOffAll(page);
-  await page.getByRole('button', { name: 'Launch' }).click();
-  await expect(page.getByTestId('status')).toHaveText('Running');
+  await launch(page);
   for (const label of ['users in control', 'users in treatment', 'refunds conversions in control', 'refunds conversions in treatment', 'support_tickets conversions in control', 'support_tickets conversions in treatment']) {
     await page.getByLabel(label, { exact: true }).fill('100');
   }

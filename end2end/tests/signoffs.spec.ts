@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { completeBrief, propose, signOffAll, uniqueTitle } from './support/act';
+import { completeBrief, launch, propose, signOffAll, uniqueTitle } from './support/act';
 
 test('launch waits for product, engineering and design to sign off, and an edit clears them', async ({ page }) => {
   await propose(page, uniqueTitle('Signed checkout'));
@@ -39,13 +39,7 @@ test('launch waits for product, engineering and design to sign off, and an edit 
 test('a running brief is amended only with a reason, and the results show the amendment', async ({ page }) => {
   await propose(page, uniqueTitle('Amended checkout'));
   await completeBrief(page);
-  await page.getByRole('button', { name: 'Save brief' }).click();
-  await expect(page.getByText('Saved.')).toBeVisible();
-  await page.getByRole('button', { name: 'Mark ready' }).click();
-  await expect(page.getByTestId('status')).toHaveText('Ready');
-  await signOffAll(page);
-  await page.getByRole('button', { name: 'Launch' }).click();
-  await expect(page.getByTestId('status')).toHaveText('Running');
+  await launch(page);
   await expect(page.getByText('Locked at launch')).toBeVisible();
 
   await page.getByRole('button', { name: 'Amend brief' }).click();

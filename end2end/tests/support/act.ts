@@ -58,3 +58,16 @@ export async function signOffAll(page: Page) {
     await expect(box.locator(`li[data-role="${role}"]`)).toContainText('signed off by');
   }
 }
+
+/** Takes the open proposal, its brief already filled in, to running: saves the brief, marks it
+ *  ready, signs it off as the three roles and launches, waiting for each step to land (each move
+ *  reloads the page's parts, so a click before it lands would hit a button on its way out). */
+export async function launch(page: Page) {
+  await page.getByRole('button', { name: 'Save brief' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+  await page.getByRole('button', { name: 'Mark ready' }).click();
+  await expect(page.getByTestId('status')).toHaveText('Ready');
+  await signOffAll(page);
+  await page.getByRole('button', { name: 'Launch' }).click();
+  await expect(page.getByTestId('status')).toHaveText('Running');
+}
