@@ -249,12 +249,11 @@ pub fn plan_transition(
             .collect(),
         Status::Proposed => Vec::new(),
         Status::Running => {
-            let mut reasons: Vec<String> = exp
-                .brief
-                .validate()
-                .into_iter()
-                .map(|e| e.to_string())
-                .collect();
+            // Only a ready brief launches.
+            let mut reasons: Vec<String> = match exp.brief.ready() {
+                Ok(_) => Vec::new(),
+                Err(problems) => problems.iter().map(ToString::to_string).collect(),
+            };
             match exp.brief.planned_end {
                 Some(end) if (end - today).num_days() < MIN_RUN_DAYS => reasons.push(format!(
                     "planned end date {end} is less than {MIN_RUN_DAYS} days after today's start \

@@ -99,3 +99,14 @@ fn every_validation_field_maps_to_a_known_section() {
         assert!(SECTIONS.contains(&section_of(&e.field)), "{}", e.field);
     }
 }
+
+#[test]
+fn only_a_complete_brief_becomes_ready() {
+    let ready = complete_brief().ready().unwrap();
+    assert_eq!(ready.brief(), &complete_brief());
+    let mut b = complete_brief();
+    b.mde = None;
+    let problems = b.ready().unwrap_err();
+    assert_eq!(problems, b.validate());
+    assert!(problems.iter().any(|p| p.field == "mde"), "{problems:?}");
+}

@@ -1,179 +1,10 @@
-//! The experiment brief: what a team commits to before launch. `validate` is the ready gate:
-//! it lists every missing or invalid item at once, each tied to the field the form shows it on.
+//! The ready gate: `validate` lists every missing or invalid item of a brief at once, each tied
+//! to the field the form shows it on; `ready` turns a complete brief into the `ReadyBrief` a
+//! launch needs.
 
-use chrono::NaiveDate;
-use serde::{Deserialize, Serialize};
-
-use super::experiment::FieldError;
-use super::metric::{Correction, Direction, Engine, MetricKind};
-
-/// "Changing [change] from [from] to [to] will improve [primary metric] by at least [mde]%,
-/// because [because]." Stored in parts so the sentence can't drift from the metric and MDE.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Hypothesis {
-    pub change: String,
-    pub from: String,
-    pub to: String,
-    pub because: String,
-    /// The rough idea typed when the experiment was proposed.
-    pub draft: String,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct MetricSpec {
-    pub name: String,
-    /// The analytics event that counts as a conversion (or carries the value).
-    pub event: String,
-    pub kind: MetricKind,
-    pub direction: Direction,
-    /// Mean metrics only: the numeric event property summed per user (e.g. `amount`).
-    pub value_property: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Arm {
-    /// Exactly as the analytics tool names the variant.
-    pub name: String,
-    pub weight: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct DecisionRule {
-    /// Smallest relative lift of the primary metric worth shipping (0.02 = +2%).
-    pub min_lift: Option<f64>,
-    /// Largest relative drop tolerated in any guardrail metric (0.01 = -1%).
-    pub max_guardrail_drop: Option<f64>,
-    pub engine: Engine,
-    pub correction: Correction,
-}
-
-impl Default for DecisionRule {
-    fn default() -> Self {
-        Self {
-            min_lift: None,
-            max_guardrail_drop: None,
-            engine: Engine::Frequentist,
-            correction: Correction::Holm,
-        }
-    }
-}
-
-/// How the analytics tool records that a user saw an arm (chosen per experiment).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(tag = "kind", rename_all = "snake_case")]
-pub enum Exposure {
-    /// Mixpanel's `$experiment_started` with `Experiment name` / `Variant name`.
-    #[default]
-    Mixpanel,
-    /// Optimizely through Mixpanel: `Experiment Viewed` with `flag_key` / `variation_key`.
-    Optimizely,
-    /// Amplitude's `$exposure` with `flag_key` / `variant`.
-    Amplitude,
-    Custom {
-        event: String,
-        experiment_property: String,
-        variant_property: String,
-    },
-}
-
-impl Exposure {
-    pub fn convention(&self) -> super::attribution::ExposureConvention {
-        use super::attribution::ExposureConvention as C;
-        match self {
-            Exposure::Mixpanel => C::Mixpanel,
-            Exposure::Optimizely => C::Optimizely,
-            Exposure::Amplitude => C::Amplitude,
-            Exposure::Custom {
-                event,
-                experiment_property,
-                variant_property,
-            } => C::Custom {
-                event: event.clone(),
-                experiment_property: experiment_property.clone(),
-                variant_property: variant_property.clone(),
-            },
-        }
-    }
-
-    pub fn label(&self) -> &'static str {
-        match self {
-            Exposure::Mixpanel => "Mixpanel $experiment_started",
-            Exposure::Optimizely => "Optimizely Experiment Viewed",
-            Exposure::Amplitude => "Amplitude $exposure",
-            Exposure::Custom { .. } => "custom event",
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct Brief {
-    pub hypothesis: Hypothesis,
-    pub primary: MetricSpec,
-    pub secondary: Vec<MetricSpec>,
-    /// Proportion primary metric: today's conversion rate (0.1 = 10%).
-    pub baseline_rate: Option<f64>,
-    /// Mean primary metric: today's mean and standard deviation per user.
-    pub baseline_mean: Option<f64>,
-    pub baseline_sd: Option<f64>,
-    /// Minimum detectable effect, relative (0.05 = +5%).
-    pub mde: Option<f64>,
-    pub alpha: f64,
-    pub power: f64,
-    /// Control first.
-    pub arms: Vec<Arm>,
-    /// Users entering the experiment per day, all arms together.
-    pub daily_traffic: Option<u64>,
-    /// Conversion window after a user's first exposure.
-    pub window_days: u32,
-    /// Which exposure events assign users to arms.
-    pub exposure: Exposure,
-    pub planned_start: Option<NaiveDate>,
-    pub planned_end: Option<NaiveDate>,
-    pub rule: DecisionRule,
-    pub design_doc: String,
-    pub ticket: String,
-    /// Free text, Markdown (rendered through a sanitiser).
-    pub notes: String,
-}
-
-impl Default for Brief {
-    fn default() -> Self {
-        Self {
-            hypothesis: Hypothesis::default(),
-            primary: MetricSpec::default(),
-            secondary: Vec::new(),
-            baseline_rate: None,
-            baseline_mean: None,
-            baseline_sd: None,
-            mde: None,
-            alpha: 0.05,
-            power: 0.8,
-            arms: vec![
-                Arm {
-                    name: "control".into(),
-                    weight: 0.5,
-                },
-                Arm {
-                    name: "treatment".into(),
-                    weight: 0.5,
-                },
-            ],
-            daily_traffic: None,
-            window_days: 14,
-            exposure: Exposure::Mixpanel,
-            planned_start: None,
-            planned_end: None,
-            rule: DecisionRule::default(),
-            design_doc: String::new(),
-            ticket: String::new(),
-            notes: String::new(),
-        }
-    }
-}
+use super::{blank, round_pct, Brief, Exposure, MetricSpec};
+use crate::domain::experiment::FieldError;
+use crate::domain::metric::MetricKind;
 
 /// The parts of a brief a reviewer checks off; completeness is the share that has no problem.
 pub const SECTIONS: [&str; 9] = [
@@ -188,36 +19,26 @@ pub const SECTIONS: [&str; 9] = [
     "rule",
 ];
 
-fn blank(s: &str) -> bool {
-    s.trim().is_empty()
+/// A brief with nothing missing or invalid: only `Brief::ready` makes one, so code that takes a
+/// `ReadyBrief` cannot be handed an incomplete brief.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReadyBrief(Brief);
+
+impl ReadyBrief {
+    pub fn brief(&self) -> &Brief {
+        &self.0
+    }
 }
 
 impl Brief {
-    /// The hypothesis as one sentence, with the blanks still visible while drafting.
-    pub fn hypothesis_sentence(&self) -> String {
-        let part = |s: &str, gap: &str| {
-            if blank(s) {
-                gap.to_owned()
-            } else {
-                s.trim().to_owned()
-            }
-        };
-        let metric = part(&self.primary.name, "[primary metric]");
-        let z = self
-            .mde
-            .map(|m| format!("{}", round_pct(m * 100.0)))
-            .unwrap_or_else(|| "[Z]".into());
-        format!(
-            "Changing {} from {} to {} will {} {metric} by at least {z}%, because {}.",
-            part(&self.hypothesis.change, "[what]"),
-            part(&self.hypothesis.from, "[A]"),
-            part(&self.hypothesis.to, "[B]"),
-            match self.primary.direction {
-                Direction::Increase => "improve",
-                Direction::Decrease => "reduce",
-            },
-            part(&self.hypothesis.because, "[why]"),
-        )
+    /// The brief as a `ReadyBrief`, or every problem that stops it (as `validate` lists them).
+    pub fn ready(&self) -> Result<ReadyBrief, Vec<FieldError>> {
+        let problems = self.validate();
+        if problems.is_empty() {
+            Ok(ReadyBrief(self.clone()))
+        } else {
+            Err(problems)
+        }
     }
 
     /// Every missing or invalid item, each naming its field. Empty means the brief is complete.
@@ -453,11 +274,6 @@ impl Brief {
             .count();
         done as f64 / SECTIONS.len() as f64
     }
-
-    /// Whether a field may be edited once the experiment runs: never, until amendments exist.
-    pub fn arm_names(&self) -> Vec<String> {
-        self.arms.iter().map(|a| a.name.clone()).collect()
-    }
 }
 
 /// Which checklist section a field belongs to.
@@ -510,12 +326,3 @@ fn in_open_unit(e: &mut Vec<FieldError>, field: &str, what: &str, v: Option<f64>
         ));
     }
 }
-
-/// 12.5000001 -> 12.5, for messages.
-pub fn round_pct(v: f64) -> f64 {
-    (v * 100.0).round() / 100.0
-}
-
-#[cfg(test)]
-#[path = "brief_tests.rs"]
-mod tests;
