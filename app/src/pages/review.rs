@@ -30,10 +30,14 @@ pub fn ReviewPage() -> impl IntoView {
             (key, triage_proposal(week, request).await)
         }
     });
+    // Reloaded only after a triage that changed something: a refused one keeps the page (and
+    // any reason being typed) as it is.
+    let changed = RwSignal::new(0u32);
     Effect::new(move |_| match triage.value().get() {
         Some((_, Ok(message))) => {
             problems.set(None);
             notice.set(Some(message));
+            changed.update(|n| *n += 1);
         }
         Some((key, Err(e))) => {
             notice.set(None);
@@ -43,7 +47,7 @@ pub fn ReviewPage() -> impl IntoView {
     });
     let save = ServerAction::<crate::api::review::SaveReview>::new();
     let review = Resource::new(
-        move || (week.get(), triage.version().get(), save.version().get()),
+        move || (week.get(), changed.get(), save.version().get()),
         |(w, _, _)| get_review(w),
     );
     let on_triage = Callback::new(move |t: Triage| {
