@@ -142,12 +142,7 @@ async fn seed(pool: &sqlx::SqlitePool, n: usize) -> anyhow::Result<()> {
         let created = start - chrono::Duration::days(14);
         let b = brief(i, start.date_naive());
         let mut exp = app::db::experiments::insert(pool, &new, &b, created).await?;
-        let steps: &[Status] = match status {
-            Status::Proposed => &[],
-            Status::Ready => &[Status::Ready],
-            Status::Running => &[Status::Ready, Status::Running],
-            Status::Done => &[Status::Ready, Status::Running, Status::Done],
-        };
+        let steps = status.path_from_proposed();
         for &to in steps {
             let at = match to {
                 Status::Ready => created + chrono::Duration::days(1),

@@ -109,12 +109,7 @@ async fn walk(pool: &SqlitePool, seed: Seed<'_>) -> Experiment {
     let mut exp = super::experiments::insert(pool, &new, &seed.brief, created)
         .await
         .unwrap();
-    let steps: &[Status] = match seed.status {
-        Status::Proposed => &[],
-        Status::Ready => &[Status::Ready],
-        Status::Running => &[Status::Ready, Status::Running],
-        Status::Done => &[Status::Ready, Status::Running, Status::Done],
-    };
+    let steps = seed.status.path_from_proposed();
     for &to in steps {
         let at = match to {
             Status::Ready => created + Duration::days(1),

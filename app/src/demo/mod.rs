@@ -121,12 +121,7 @@ pub async fn load(pool: &SqlitePool, now: DateTime<Utc>) -> Result<usize, AppErr
             (now + Duration::days(start - 14)).min(now - Duration::days(1 + start.rem_euclid(6)));
         let mut exp = experiments::insert(pool, &new, &brief, created).await?;
         // Walk the real lifecycle so each demo experiment has a truthful history.
-        let steps: &[Status] = match status {
-            Status::Proposed => &[],
-            Status::Ready => &[Status::Ready],
-            Status::Running => &[Status::Ready, Status::Running],
-            Status::Done => &[Status::Ready, Status::Running, Status::Done],
-        };
+        let steps = status.path_from_proposed();
         for &to in steps {
             let at = match to {
                 Status::Ready => created + Duration::days(3),

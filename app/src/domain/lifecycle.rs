@@ -58,6 +58,17 @@ impl Status {
         }
     }
 
+    /// The forward moves from proposed to here, in order: how seeded data (demo, tests, the
+    /// benchmark) walks the real lifecycle so each experiment has a truthful history.
+    pub fn path_from_proposed(self) -> &'static [Status] {
+        match self {
+            Status::Proposed => &[],
+            Status::Ready => &[Status::Ready],
+            Status::Running => &[Status::Ready, Status::Running],
+            Status::Done => &[Status::Ready, Status::Running, Status::Done],
+        }
+    }
+
     /// Briefs are editable while drafting; launch locks them.
     pub fn brief_editable(self) -> bool {
         matches!(self, Status::Proposed | Status::Ready)
