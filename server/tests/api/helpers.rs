@@ -20,14 +20,27 @@ pub fn app(pool: SqlitePool) -> Router {
 }
 
 /// Wraps a router so requests without credentials carry a test admin's bearer token.
+///
+/// Before the first request it also puts the test database in write-ahead logging, as
+/// `db::connect` does for the server's own file: `#[sqlx::test]` opens its databases in SQLite's
+/// rollback journal, where a page still reading holds up every save until the busy timeout, and
+/// the suite failed or stalled now and then with "database is locked" under load.
 pub fn signed_in_as_admin(router: Router, pool: SqlitePool) -> Router {
     let admin: Arc<OnceCell<String>> = Arc::new(OnceCell::new());
+    let wal: Arc<OnceCell<()>> = Arc::new(OnceCell::new());
     let token_pool = pool;
     router.layer(axum::middleware::map_request(
         move |mut req: Request<Body>| {
             let admin = admin.clone();
+            let wal = wal.clone();
             let pool = token_pool.clone();
             async move {
+                wal.get_or_init(|| async {
+                    app::db::maintenance::use_write_ahead_log(&pool)
+                        .await
+                        .expect("the test database switches to WAL")
+                })
+                .await;
                 if req.headers_mut().remove("x-test-anonymous").is_none()
                     && !req.headers().contains_key(header::AUTHORIZATION)
                 {
@@ -79,7 +92,7 @@ pub async fn call_as(
         None => request.header("x-test-anonymous", "1"),
     };
     let request = request.body(Body::from(json.to_string())).unwrap();
-    read(app.clone().oneshot(request).await.unwrap()).await
+    answer(app, request).await
 }
 
 /// Sends any request as the holder of `token` (or anonymously with None).
@@ -97,16 +110,11 @@ pub async fn send_as(
             .headers_mut()
             .insert("x-test-anonymous", "1".parse().unwrap()),
     };
-    read(app.clone().oneshot(request).await.unwrap()).await
+    answer(app, request).await
 }
 
 pub async fn get(app: &Router, path: &str) -> (StatusCode, String) {
-    let response = app
-        .clone()
-        .oneshot(Request::get(path).body(Body::empty()).unwrap())
-        .await
-        .unwrap();
-    read(response).await
+    answer(app, Request::get(path).body(Body::empty()).unwrap()).await
 }
 
 /// Calls a server function the way the browser does: JSON body to /api/<name>.
@@ -116,12 +124,30 @@ pub async fn call(app: &Router, name: &str, json: serde_json::Value) -> (StatusC
         .header("accept", "application/json")
         .body(Body::from(json.to_string()))
         .unwrap();
-    read(app.clone().oneshot(request).await.unwrap()).await
+    answer(app, request).await
+}
+
+/// A request that gets no complete answer within this long is a hang: the test fails naming
+/// it instead of holding the whole suite (and CI) until something kills it.
+const NO_ANSWER: std::time::Duration = std::time::Duration::from_secs(120);
+
+/// Sends `request` and reads its whole answer, failing the test if that never ends.
+pub async fn answer(app: &Router, request: Request<Body>) -> (StatusCode, String) {
+    let what = format!("{} {}", request.method(), request.uri());
+    let exchange = async { read(app.clone().oneshot(request).await.unwrap()).await };
+    tokio::time::timeout(NO_ANSWER, exchange)
+        .await
+        .unwrap_or_else(|_| panic!("{what} got no complete answer within {NO_ANSWER:?}"))
 }
 
 pub async fn read(response: axum::response::Response) -> (StatusCode, String) {
     let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = response.into_body().collect();
+    let bytes = tokio::time::timeout(NO_ANSWER, body)
+        .await
+        .unwrap_or_else(|_| panic!("a {status} answer's body never ended"))
+        .unwrap()
+        .to_bytes();
     (status, String::from_utf8_lossy(&bytes).into_owned())
 }
 

@@ -86,7 +86,8 @@ async fn a_filter_in_the_url_narrows_the_numbers_and_their_links(pool: SqlitePoo
     let (_, html) = get(&app, "/program?team=Pricing").await;
     assert!(
         html.contains("href=\"/program/list?team=Pricing&amp;cohort=shipped\"")
-            || html.contains("href=\"/program/list?team=Pricing&cohort=shipped\"")
+            || html.contains("href=\"/program/list?team=Pricing&cohort=shipped\""),
+        "{html}"
     );
     // The list behind "shipped" for Pricing: the one Pricing test that shipped.
     let (status, list) = get(&app, "/program/list?team=Pricing&cohort=shipped").await;
@@ -163,15 +164,19 @@ async fn triage_applies_promote_park_and_reject_to_the_backlog_through_the_gate(
             .unwrap()
             .archived
     );
-    call(
+    let (status, body) = call(
         &app,
         "triage_proposal",
         triage("discount_for_students", "park", ""),
     )
     .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 
     let (_, html) = get(&app, "/review").await;
-    assert!(html.contains("Parked (1)"), "parked ones leave the queue");
+    assert!(
+        html.contains("Parked (1)"),
+        "parked ones leave the queue: {html}"
+    );
     assert!(html.contains("Triage outcomes (3)"));
     assert!(html.contains("Rejected"));
 }
