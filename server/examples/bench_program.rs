@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use app::domain::brief::{Brief, DecisionRule, Hypothesis, MetricSpec};
 use app::domain::experiment::{NewExperiment, NewExperimentForm};
-use app::domain::lifecycle::{Status, TransitionPlan};
+use app::domain::lifecycle::{Launch, Status, TransitionPlan};
 use app::domain::metric::{Direction, MetricKind};
 use app::domain::period::IsoWeek;
 use app::domain::program::ProgramQuery;
@@ -157,7 +157,7 @@ async fn seed(pool: &sqlx::SqlitePool, n: usize) -> anyhow::Result<()> {
                 12..=18 => Verdict::Inconclusive,
                 _ => Verdict::Invalid,
             };
-            let conclusion = (to == Status::Done).then(|| Conclusion {
+            let conclusion = || Conclusion {
                 computed: (i % 3 != 0).then(|| {
                     if i % 17 == 0 {
                         Verdict::Inconclusive
@@ -170,15 +170,14 @@ async fn seed(pool: &sqlx::SqlitePool, n: usize) -> anyhow::Result<()> {
                 summary: format!("Summary {i}: the refund rate moved on mobile."),
                 stopped_early: None,
                 post_mortem: Default::default(),
-            });
-            let plan = TransitionPlan {
-                from: exp.status,
-                to,
-                started_at: (to == Status::Running).then_some(at),
-                ended_at: (to == Status::Done).then_some(at),
-                conclusion,
-                note: String::new(),
-                warnings: vec![],
+            };
+            let plan = match to {
+                Status::Running => {
+                    let brief = exp.brief.ready().expect("the bench briefs are complete");
+                    TransitionPlan::launch(exp.status, Launch { brief, at }, "")
+                }
+                Status::Done => TransitionPlan::close(exp.status, at, conclusion(), ""),
+                _ => TransitionPlan::step(exp.status, to, "")?,
             };
             exp = app::db::experiments::apply_transition(pool, &exp, &plan, at).await?;
         }

@@ -160,7 +160,8 @@ async fn run(
                             ),
                         )
                     });
-                    let config = attribution_config(&exp.brief, key, run)?;
+                    let config =
+                        attribution_config(&exp.brief, key, run).map_err(|e| e.to_string())?;
                     let attributor = Attributor::new(config)
                         .map_err(|e| e.to_string())?
                         .with_user_limit(bounds.max_users);
@@ -330,7 +331,7 @@ impl ExportSink {
         report
             .check_skipped(MAX_SKIPPED_RATIO)
             .map_err(|e| e.to_string())?;
-        let counts = counts_from_report(brief, key, &report)?;
+        let counts = counts_from_report(brief, key, &report).map_err(|e| e.to_string())?;
         let note = format!(
             "event export: {} lines, {} skipped, {} duplicates",
             report.lines, report.skipped.count, report.duplicates

@@ -270,6 +270,6 @@ pub mod ssr {
         };
         let plan = plan_transition(&exp, request, now, &ctx)?;
         let moved = db::apply_transition(pool, &exp, &plan, now).await?;
-        Ok((moved, plan.warnings))
+        Ok((moved, plan.into_warnings()))
     }
 }

@@ -15,6 +15,7 @@ use crate::error::AppError;
 
 /// The primary metric's lift at one snapshot, for the lift-over-time chart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LiftPoint {
     pub at: DateTime<Utc>,
     pub arm: String,
@@ -158,7 +159,10 @@ pub mod ssr {
             }
         }
         let latest = snapshots.into_iter().last();
-        let mut analysis = latest.as_ref().map(|s| analyze(&brief, &s.counts));
+        // The reason travels to the page in words.
+        let mut analysis = latest
+            .as_ref()
+            .map(|s| analyze(&brief, &s.counts).map_err(|e| e.to_string()));
         let decision = match (&analysis, blind_until) {
             (Some(Ok(a)), None) => Some(decide(&brief, a, required, today)),
             _ => None,

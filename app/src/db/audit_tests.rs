@@ -116,15 +116,12 @@ async fn a_saved_brief_logs_its_changed_fields_flattened(pool: SqlitePool) {
 async fn a_move_and_a_close_and_an_archive_are_one_entry_each(pool: SqlitePool) {
     let running = seed(&pool, Seed::new("to_close", Status::Running)).await;
     let before = count(&pool).await;
-    let plan = TransitionPlan {
-        from: Status::Running,
-        to: Status::Done,
-        started_at: None,
-        ended_at: Some(at(11, 16)),
-        conclusion: Some(concluded(ship(), "one page won")),
-        note: String::new(),
-        warnings: vec![],
-    };
+    let plan = TransitionPlan::close(
+        Status::Running,
+        at(11, 16),
+        concluded(ship(), "one page won"),
+        "",
+    );
     as_tester(experiments::apply_transition(
         &pool,
         &running,

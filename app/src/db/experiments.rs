@@ -339,7 +339,7 @@ pub async fn apply_transition(
     now: DateTime<Utc>,
 ) -> Result<Experiment, AppError> {
     let mut tx = AuditedTx::begin(pool, &move_action(plan)).await?;
-    let conclusion = plan.conclusion.as_ref();
+    let conclusion = plan.conclusion();
     // Every column named once, in the order of the SET list: nothing positional to misorder.
     let verdict = conclusion.map(|c| c.verdict.kind());
     let verdict_arm = conclusion.and_then(|c| c.verdict.arm());
@@ -353,16 +353,18 @@ pub async fn apply_transition(
     let lessons = post_mortem.map(|p| p.lessons.as_str());
     let segment_notes = post_mortem.map(|p| p.segment_notes.as_str());
     let next_idea = post_mortem.map(|p| p.next_idea.as_str());
+    let (to, from, started_at, ended_at) =
+        (plan.to(), plan.from(), plan.started_at(), plan.ended_at());
     let result = sqlx::query!(
         "UPDATE experiment SET status = ?, version = version + 1, updated_at = ?, \
             started_at = coalesce(?, started_at), ended_at = ?, verdict = ?, verdict_arm = ?, \
             summary = ?, stop_reason = ?, computed_verdict = ?, computed_arm = ?, \
             override_reason = ?, lessons = ?, segment_notes = ?, next_idea = ? \
          WHERE id = ? AND status = ? AND version = ?",
-        plan.to,
+        to,
         now,
-        plan.started_at,
-        plan.ended_at,
+        started_at,
+        ended_at,
         verdict,
         verdict_arm,
         summary,
@@ -374,7 +376,7 @@ pub async fn apply_transition(
         segment_notes,
         next_idea,
         exp.id.0,
-        plan.from,
+        from,
         exp.version
     )
     .execute(&mut *tx)
@@ -384,7 +386,15 @@ pub async fn apply_transition(
             "this experiment was changed by someone else meanwhile; reload to see its current state".into(),
         ));
     }
-    append_history(&mut tx, exp.id.0, Some(plan.from), plan.to, now, &plan.note).await?;
+    append_history(
+        &mut tx,
+        exp.id.0,
+        Some(plan.from()),
+        plan.to(),
+        now,
+        plan.note(),
+    )
+    .await?;
     let updated = by_key_in(&mut tx, exp.key.as_str()).await?;
     tx.commit().await?;
     Ok(updated)
@@ -425,7 +435,7 @@ pub async fn set_archived(
 
 /// The audit log's name for a move.
 fn move_action(plan: &TransitionPlan) -> String {
-    match plan.to {
+    match plan.to() {
         Status::Done => "close".into(),
         to => format!("move to {}", to.label().to_lowercase()),
     }

@@ -8,7 +8,7 @@ use crate::domain::account::{Credential, Identity, Role};
 use crate::domain::brief::Brief;
 use crate::domain::experiment::{Experiment, NewExperiment, NewExperimentForm};
 use crate::domain::fixtures::complete_brief;
-use crate::domain::lifecycle::{Status, TransitionPlan};
+use crate::domain::lifecycle::{Launch, Status, TransitionPlan};
 use crate::domain::verdict::{Conclusion, Verdict};
 
 pub fn at(month: u32, day: u32) -> DateTime<Utc> {
@@ -116,14 +116,19 @@ async fn walk(pool: &SqlitePool, seed: Seed<'_>) -> Experiment {
             Status::Running => seed.started,
             _ => seed.ended,
         };
-        let plan = TransitionPlan {
-            from: exp.status,
-            to,
-            started_at: (to == Status::Running).then_some(at),
-            ended_at: (to == Status::Done).then_some(at),
-            conclusion: (to == Status::Done).then(|| seed.conclusion.clone().unwrap()),
-            note: String::new(),
-            warnings: vec![],
+        let plan = match to {
+            Status::Running => {
+                let brief = exp.brief.ready().expect("a seed launches a complete brief");
+                TransitionPlan::launch(exp.status, Launch { brief, at }, "")
+            }
+            Status::Done => {
+                let conclusion = seed
+                    .conclusion
+                    .clone()
+                    .expect("a done seed has a conclusion");
+                TransitionPlan::close(exp.status, at, conclusion, "")
+            }
+            _ => TransitionPlan::step(exp.status, to, "").unwrap(),
         };
         exp = super::experiments::apply_transition(pool, &exp, &plan, at)
             .await

@@ -4,11 +4,12 @@
 use std::collections::BTreeMap;
 
 use super::brief::{Brief, MetricSpec};
+use super::experiment::FieldError;
 use super::metric::{Direction, Engine, MetricKind, MetricRole};
 use super::results::{Counts, Observed};
 use super::stats::{
     self, AnalyzeRequest, AnalyzeResponse, ArmInput, ArmValues, Comparison, Evidence, MetricInput,
-    MetricResult,
+    MetricResult, StatsInputError,
 };
 
 /// The engine request a brief's pre-registered settings imply for these counts.
@@ -65,13 +66,23 @@ fn metric_input(
     }
 }
 
-/// Validates the counts against the brief and runs the engine; Err says what is wrong, in words.
-pub fn analyze(brief: &Brief, counts: &Counts) -> Result<AnalyzeResponse, String> {
-    let problems = counts.validate(brief);
-    if let Some(p) = problems.first() {
-        return Err(p.to_string());
+/// Why a reading cannot be analysed.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum AnalysisError {
+    /// The counts do not fit the brief (arms or metrics missing, more conversions than users).
+    #[error("{0}")]
+    Counts(FieldError),
+    /// The engine refused an input (e.g. a weight or value out of range).
+    #[error("{0}")]
+    Stats(#[from] StatsInputError),
+}
+
+/// Validates the counts against the brief and runs the engine.
+pub fn analyze(brief: &Brief, counts: &Counts) -> Result<AnalyzeResponse, AnalysisError> {
+    if let Some(p) = counts.validate(brief).into_iter().next() {
+        return Err(AnalysisError::Counts(p));
     }
-    stats::analyze(&request_for(brief, counts)).map_err(|e| e.to_string())
+    Ok(stats::analyze(&request_for(brief, counts))?)
 }
 
 /// "+10.0%" / "-3.2%".
@@ -234,8 +245,10 @@ mod tests {
     #[test]
     fn counts_that_do_not_fit_the_brief_are_refused_in_words() {
         let err = analyze(&complete_brief(), &counts(100, 100, 10, 120)).unwrap_err();
+        assert!(matches!(err, AnalysisError::Counts(_)), "{err:?}");
         assert!(
-            err.contains("120 conversions is more than the arm's 100 users"),
+            err.to_string()
+                .contains("120 conversions is more than the arm's 100 users"),
             "{err}"
         );
     }

@@ -12,6 +12,7 @@ use super::verdict::Verdict;
 
 /// One line of the rule: what was checked, whether it holds, and the numbers behind it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Condition {
     pub name: String,
     pub met: bool,
@@ -19,6 +20,7 @@ pub struct Condition {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Decision {
     pub verdict: Verdict,
     /// Why, in one line ("rerun or extend: the primary metric is not significant").

@@ -11,12 +11,14 @@ use super::verdict::Conclusion;
 
 /// Database identity of an experiment. i64 on both sides of the wire (never usize: wasm is 32-bit).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct ExperimentId(pub i64);
 
 /// The experiment's key: the name the analytics tool's exposure events carry, so it is a slug
 /// (`pricing_redesign_v2`) that never changes after creation.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct ExperimentKey(String);
 
@@ -75,6 +77,7 @@ impl std::fmt::Display for ExperimentKey {
 
 /// Everything the backlog stores about one experiment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Experiment {
     pub id: ExperimentId,
     pub key: ExperimentKey,

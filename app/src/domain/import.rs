@@ -4,7 +4,7 @@
 use chrono::{NaiveDate, NaiveTime};
 use serde::Deserialize;
 
-use super::attribution::{Config, Report, TimeRange, ValueMetric, Window};
+use super::attribution::{Config, ConfigError, Report, TimeRange, ValueMetric, Window};
 use super::brief::{Brief, MetricSpec};
 use super::experiment::FieldError;
 use super::metric::MetricKind;
@@ -16,7 +16,7 @@ pub fn attribution_config(
     brief: &Brief,
     key: &str,
     run: Option<(NaiveDate, NaiveDate)>,
-) -> Result<Config, String> {
+) -> Result<Config, ConfigError> {
     let mut config = Config::new(brief.exposure.convention());
     config.experiments = vec![key.to_owned()];
     for m in metrics(brief) {
@@ -24,12 +24,12 @@ pub fn attribution_config(
             MetricKind::Proportion => config.metrics.push(m.event.clone()),
             MetricKind::Mean => config
                 .values
-                .push(ValueMetric::new(&m.event, &m.value_property).map_err(|e| e.to_string())?),
+                .push(ValueMetric::new(&m.event, &m.value_property)?),
         }
     }
     config.metrics.sort();
     config.metrics.dedup();
-    config.window = Window::days(brief.window_days).map_err(|e| e.to_string())?;
+    config.window = Window::days(brief.window_days)?;
     if let Some((from, to)) = run {
         let start = from.and_time(NaiveTime::MIN).and_utc().timestamp();
         let end = to
@@ -38,7 +38,7 @@ pub fn attribution_config(
             .and_time(NaiveTime::MIN)
             .and_utc()
             .timestamp();
-        config.run = Some(TimeRange::new(start, end).map_err(|e| e.to_string())?);
+        config.run = Some(TimeRange::new(start, end)?);
     }
     Ok(config)
 }
@@ -47,15 +47,36 @@ fn metrics(brief: &Brief) -> impl Iterator<Item = &MetricSpec> {
     std::iter::once(&brief.primary).chain(brief.secondary.iter())
 }
 
+/// Why an attribution report cannot become the brief's counts.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ReportError {
+    #[error("the export has no exposure events for experiment '{key}' ({exposure})")]
+    NoExposures { key: String, exposure: &'static str },
+    #[error(
+        "the export names arms the brief does not have: {} (the brief's arms: {})",
+        unknown.join(", "),
+        brief_arms.join(", ")
+    )]
+    UnknownArms {
+        unknown: Vec<String>,
+        brief_arms: Vec<String>,
+    },
+}
+
 /// The brief's counts for experiment `key` out of an attribution report. Arms the export never
 /// mentions count 0 users (an arm that got no traffic is itself a finding: SRM will say so).
-pub fn counts_from_report(brief: &Brief, key: &str, report: &Report) -> Result<Counts, String> {
-    let exp = report.experiments.get(key).ok_or_else(|| {
-        format!(
-            "the export has no exposure events for experiment '{key}' ({})",
-            brief.exposure.label()
-        )
-    })?;
+pub fn counts_from_report(
+    brief: &Brief,
+    key: &str,
+    report: &Report,
+) -> Result<Counts, ReportError> {
+    let exp = report
+        .experiments
+        .get(key)
+        .ok_or_else(|| ReportError::NoExposures {
+            key: key.to_owned(),
+            exposure: brief.exposure.label(),
+        })?;
     let arms: Vec<ArmCount> = brief
         .arms
         .iter()
@@ -64,21 +85,17 @@ pub fn counts_from_report(brief: &Brief, key: &str, report: &Report) -> Result<C
             users: exp.arms.get(&a.name).map_or(0, |c| c.exposed),
         })
         .collect();
-    let unknown: Vec<&String> = exp
+    let unknown: Vec<String> = exp
         .arms
         .keys()
         .filter(|k| !brief.arms.iter().any(|a| &a.name == *k))
+        .cloned()
         .collect();
     if !unknown.is_empty() {
-        return Err(format!(
-            "the export names arms the brief does not have: {} (the brief's arms: {})",
-            unknown
-                .iter()
-                .map(|s| s.as_str())
-                .collect::<Vec<_>>()
-                .join(", "),
-            brief.arm_names().join(", ")
-        ));
+        return Err(ReportError::UnknownArms {
+            unknown,
+            brief_arms: brief.arm_names(),
+        });
     }
     let metrics = metrics(brief)
         .map(|m| MetricCounts {

@@ -95,7 +95,9 @@ fn an_export_is_attributed_into_the_briefs_metrics() {
             sum_squares: 156.25
         }
     );
-    assert!(counts_from_report(&brief, "other_key", &report)
-        .unwrap_err()
+    let missing = counts_from_report(&brief, "other_key", &report).unwrap_err();
+    assert!(matches!(&missing, ReportError::NoExposures { key, .. } if key == "other_key"));
+    assert!(missing
+        .to_string()
         .contains("no exposure events for experiment 'other_key'"));
 }

@@ -5,11 +5,13 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::brief::ReadyBrief;
 use super::experiment::Experiment;
 use super::signoff::SignOffGate;
 use super::verdict::{Conclusion, PostMortem, Verdict, VerdictKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, PartialOrd, Ord)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     Proposed,
@@ -188,17 +190,103 @@ pub fn given(text: &str) -> Option<String> {
     Some(text.trim().to_owned()).filter(|t| !t.is_empty())
 }
 
-/// What the database must write for an allowed move.
+/// What the database must write for an allowed move. Its fields are private and each kind of
+/// move has its own constructor, so a plan to go running always carries a `Launch`, and a
+/// `Launch` holds a `ReadyBrief`, which only `Brief::ready` makes: an incomplete brief cannot be
+/// launched, whoever builds the plan (the gate below, the demo loader, a test seed).
 #[derive(Debug, Clone, PartialEq)]
 pub struct TransitionPlan {
-    pub from: Status,
-    pub to: Status,
-    pub started_at: Option<DateTime<Utc>>,
-    pub ended_at: Option<DateTime<Utc>>,
-    pub conclusion: Option<Conclusion>,
-    pub note: String,
+    from: Status,
+    to: Status,
+    launch: Option<Launch>,
+    ended_at: Option<DateTime<Utc>>,
+    conclusion: Option<Conclusion>,
+    note: String,
+    warnings: Vec<String>,
+}
+
+/// A launch: the brief as it passed the ready check, and when it started.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Launch {
+    pub brief: ReadyBrief,
+    pub at: DateTime<Utc>,
+}
+
+impl TransitionPlan {
+    /// A move that writes nothing but the status: to ready, or back to proposed.
+    pub fn step(from: Status, to: Status, note: &str) -> Result<Self, TransitionError> {
+        match to {
+            Status::Ready | Status::Proposed => Ok(Self::new(from, to, None, note)),
+            Status::Running | Status::Done => Err(TransitionError::Refused {
+                to,
+                reasons: vec![format!("a move to {to} needs its launch or its conclusion")],
+            }),
+        }
+    }
+
+    /// Ready -> running, with the brief that passed the check.
+    pub fn launch(from: Status, launch: Launch, note: &str) -> Self {
+        Self::new(from, Status::Running, Some(launch), note)
+    }
+
+    /// Running -> done, with the recorded verdict.
+    pub fn close(
+        from: Status,
+        ended_at: DateTime<Utc>,
+        conclusion: Conclusion,
+        note: &str,
+    ) -> Self {
+        Self {
+            ended_at: Some(ended_at),
+            conclusion: Some(conclusion),
+            ..Self::new(from, Status::Done, None, note)
+        }
+    }
+
+    fn new(from: Status, to: Status, launch: Option<Launch>, note: &str) -> Self {
+        Self {
+            from,
+            to,
+            launch,
+            ended_at: None,
+            conclusion: None,
+            note: note.trim().to_owned(),
+            warnings: Vec::new(),
+        }
+    }
+
+    pub fn from(&self) -> Status {
+        self.from
+    }
+
+    pub fn to(&self) -> Status {
+        self.to
+    }
+
+    pub fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.launch.as_ref().map(|l| l.at)
+    }
+
+    pub fn ended_at(&self) -> Option<DateTime<Utc>> {
+        self.ended_at
+    }
+
+    pub fn conclusion(&self) -> Option<&Conclusion> {
+        self.conclusion.as_ref()
+    }
+
+    pub fn note(&self) -> &str {
+        &self.note
+    }
+
     /// Not refusals: things the person should know (another test on the same surface).
-    pub warnings: Vec<String>,
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    pub fn into_warnings(self) -> Vec<String> {
+        self.warnings
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
@@ -241,29 +329,24 @@ pub fn plan_transition(
     if !from.allowed_transitions().contains(&to) {
         return Err(TransitionError::NotAllowed { from, to });
     }
-    let mut plan = TransitionPlan {
-        from,
-        to,
-        started_at: None,
-        ended_at: None,
-        conclusion: None,
-        note: note.trim().to_owned(),
-        warnings: Vec::new(),
-    };
     let today = now.date_naive();
-    let reasons = match to {
-        Status::Ready => exp
-            .brief
-            .validate()
-            .into_iter()
-            .map(|e| e.to_string())
-            .collect(),
-        Status::Proposed => Vec::new(),
+    let mut reasons = Vec::new();
+    let mut warnings = Vec::new();
+    // None when the move is refused; `reasons` then says why.
+    let plan = match to {
+        Status::Ready => {
+            reasons.extend(exp.brief.validate().iter().map(ToString::to_string));
+            Some(TransitionPlan::new(from, to, None, note))
+        }
+        Status::Proposed => Some(TransitionPlan::new(from, to, None, note)),
         Status::Running => {
-            // Only a ready brief launches.
-            let mut reasons: Vec<String> = match exp.brief.ready() {
-                Ok(_) => Vec::new(),
-                Err(problems) => problems.iter().map(ToString::to_string).collect(),
+            // Only a ready brief launches: the plan cannot be made without one.
+            let ready = match exp.brief.ready() {
+                Ok(brief) => Some(brief),
+                Err(problems) => {
+                    reasons.extend(problems.iter().map(ToString::to_string));
+                    None
+                }
             };
             match exp.brief.planned_end {
                 Some(end) if (end - today).num_days() < MIN_RUN_DAYS => reasons.push(format!(
@@ -275,29 +358,29 @@ pub fn plan_transition(
             }
             reasons.extend(ctx.sign_offs.check().iter().map(ToString::to_string));
             if !ctx.running_on_surface.is_empty() {
-                plan.warnings.push(format!(
+                warnings.push(format!(
                     "{} already running on surface '{}': results may interact",
                     ctx.running_on_surface.join(", "),
                     exp.surface
                 ));
             }
-            plan.started_at = Some(now);
-            reasons
+            ready.map(|brief| TransitionPlan::launch(from, Launch { brief, at: now }, note))
         }
         Status::Done => {
             let nothing = Closing::default();
             let closing = closing.unwrap_or(&nothing);
-            let (conclusion, reasons) =
+            let (conclusion, refused) =
                 conclusion_from(exp, closing, today, ctx.computed_verdict.as_ref());
-            plan.conclusion = conclusion;
-            plan.ended_at = Some(now);
-            reasons
+            reasons.extend(refused);
+            conclusion.map(|c| TransitionPlan::close(from, now, c, note))
         }
     };
-    if reasons.is_empty() {
-        Ok(plan)
-    } else {
-        Err(TransitionError::Refused { to, reasons })
+    match plan {
+        Some(mut plan) if reasons.is_empty() => {
+            plan.warnings = warnings;
+            Ok(plan)
+        }
+        _ => Err(TransitionError::Refused { to, reasons }),
     }
 }
 

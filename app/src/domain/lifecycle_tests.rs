@@ -65,7 +65,7 @@ fn proposed_to_ready_with_a_complete_brief_is_allowed() {
         &ProgramContext::default(),
     )
     .unwrap();
-    assert_eq!((plan.from, plan.to), (Status::Proposed, Status::Ready));
+    assert_eq!((plan.from(), plan.to()), (Status::Proposed, Status::Ready));
 }
 
 #[test]
@@ -120,9 +120,9 @@ fn launch_records_the_start_and_warns_about_overlap_without_refusing() {
         &ctx,
     )
     .unwrap();
-    assert_eq!(plan.started_at, Some(now()));
-    assert_eq!(plan.warnings.len(), 1);
-    assert!(plan.warnings[0].contains("checkout_copy"));
+    assert_eq!(plan.started_at(), Some(now()));
+    assert_eq!(plan.warnings().len(), 1);
+    assert!(plan.warnings()[0].contains("checkout_copy"));
 }
 
 #[test]
@@ -238,7 +238,7 @@ fn a_ship_verdict_must_name_a_treatment_arm() {
         &ProgramContext::default(),
     )
     .unwrap();
-    let conclusion = plan.conclusion.unwrap();
+    let conclusion = plan.conclusion().unwrap().clone();
     assert_eq!(
         conclusion.verdict,
         Verdict::Ship {
@@ -246,7 +246,7 @@ fn a_ship_verdict_must_name_a_treatment_arm() {
         }
     );
     assert_eq!(conclusion.stopped_early, None);
-    assert_eq!(plan.ended_at, Some(now()));
+    assert_eq!(plan.ended_at(), Some(now()));
 }
 
 #[test]
@@ -265,7 +265,7 @@ fn stopping_before_the_planned_end_needs_a_reason_and_is_recorded_as_stopped_ear
     let req = TransitionRequest::Close(req);
     let plan = plan_transition(&exp, &req, now(), &ProgramContext::default()).unwrap();
     assert_eq!(
-        plan.conclusion.unwrap().stopped_early.as_deref(),
+        plan.conclusion().unwrap().stopped_early.as_deref(),
         Some("guardrail broke: refunds doubled")
     );
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// A conversion rate (users who did X / users exposed) or a per-user mean (revenue, sessions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MetricKind {
     #[default]
@@ -15,6 +16,7 @@ pub enum MetricKind {
 
 /// Which way is better. A bounce rate is a `Decrease` metric: it wins when it goes down.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     #[default]
@@ -24,6 +26,7 @@ pub enum Direction {
 
 /// The primary metric decides; secondary (guardrail) metrics can only veto.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MetricRole {
     Primary,
@@ -32,6 +35,7 @@ pub enum MetricRole {
 
 /// Which test the decision rule uses; fixed in the brief before launch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Engine {
     #[default]
@@ -42,6 +46,7 @@ pub enum Engine {
 
 /// Multiple-testing correction applied within the primary and within the secondary family.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Correction {
     #[default]

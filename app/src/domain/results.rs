@@ -10,6 +10,7 @@ use super::experiment::FieldError;
 use super::metric::MetricKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     Manual,
@@ -33,6 +34,7 @@ impl Source {
 
 /// One arm's value for one metric.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Observed {
     Proportion { conversions: u64 },
@@ -58,12 +60,14 @@ impl Observed {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ArmCount {
     pub name: String,
     pub users: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MetricCounts {
     /// The brief's metric name.
     pub metric: String,
@@ -73,6 +77,7 @@ pub struct MetricCounts {
 
 /// Everything one reading holds, in the brief's arm and metric order.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Counts {
     pub arms: Vec<ArmCount>,
     pub metrics: Vec<MetricCounts>,
@@ -94,6 +99,7 @@ impl Counts {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Snapshot {
     pub id: i64,
     pub taken_at: DateTime<Utc>,

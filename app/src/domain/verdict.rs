@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 /// The four outcomes a finished test can have. `Ship` names the arm that ships, because a
 /// three-arm test can ship either treatment.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Verdict {
     Ship {
@@ -18,6 +19,7 @@ pub enum Verdict {
 
 /// The machine name of a verdict without its arm: form values and the database column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum VerdictKind {
     Ship,
@@ -78,6 +80,7 @@ impl Verdict {
 
 /// What was decided and why, recorded in the same write that moves the experiment to done.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Conclusion {
     pub verdict: Verdict,
     pub summary: String,
@@ -93,6 +96,7 @@ pub struct Conclusion {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PostMortem {
     pub lessons: String,
     pub segment_notes: String,

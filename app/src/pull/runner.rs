@@ -15,7 +15,7 @@ use crate::domain::attribution::{
     AttributionError, Attributor, Config, TooManySkippedLines, MAX_SKIPPED_RATIO,
 };
 use crate::domain::experiment::Experiment;
-use crate::domain::import::{attribution_config, counts_from_report};
+use crate::domain::import::{attribution_config, counts_from_report, ReportError};
 use crate::domain::results::Source;
 use crate::error::AppError;
 
@@ -56,6 +56,8 @@ enum PullError {
     #[error("the export could not be counted: {0}")]
     Attribution(#[from] AttributionError),
     #[error("{0}")]
+    Report(#[from] ReportError),
+    #[error("{0}")]
     Counts(String),
     #[error("the snapshot could not be saved: {0}")]
     Store(AppError),
@@ -88,8 +90,8 @@ pub async fn start(
         .max(from);
     // The stored key, not the typed one: it is what the export's exposure events carry.
     let key = exp.key.to_string();
-    let config =
-        attribution_config(&exp.brief, &key, Some((from, to))).map_err(StartError::Brief)?;
+    let config = attribution_config(&exp.brief, &key, Some((from, to)))
+        .map_err(|e| StartError::Brief(e.to_string()))?;
     let events = events(&config);
     let attributor = Attributor::new(config).map_err(|e| StartError::Brief(e.to_string()))?;
     let handle = registry
@@ -185,7 +187,7 @@ impl Job {
         });
         report.check_skipped(MAX_SKIPPED_RATIO)?;
         let brief = &self.exp.brief;
-        let counts = counts_from_report(brief, key, &report).map_err(PullError::Counts)?;
+        let counts = counts_from_report(brief, key, &report)?;
         let problems = counts.validate(brief);
         if !problems.is_empty() {
             let words: Vec<String> = problems.into_iter().map(|p| p.message).collect();

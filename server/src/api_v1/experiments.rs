@@ -18,7 +18,6 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::extract::{parse, Editor, JsonBody, Viewer};
-use super::openapi::domain as schema;
 use super::{ApiError, ErrorBody};
 
 /// The board's filters, plus the two a script wants that the board shows as columns and cards.
@@ -27,7 +26,7 @@ use super::{ApiError, ErrorBody};
 #[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// Only experiments in this status.
-    #[param(value_type = Option<schema::Status>, example = "running")]
+    #[param(example = "running")]
     pub status: Option<Status>,
     pub team: String,
     pub owner: String,
@@ -82,7 +81,7 @@ impl CreateExperiment {
 pub struct PatchExperiment {
     /// The `version` the edit was made from; if the experiment changed since, 409.
     pub version: i64,
-    #[schema(value_type = schema::Brief)]
+    #[schema(value_type = Brief)]
     pub brief: serde_json::Value,
 }
 
@@ -90,10 +89,10 @@ pub struct PatchExperiment {
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct TransitionBody {
-    #[schema(value_type = Option<schema::Status>, example = "ready")]
+    #[schema(example = "ready")]
     pub to: Option<Status>,
     pub note: String,
-    #[schema(value_type = Option<String>, example = "ship")]
+    #[schema(example = "ship")]
     pub verdict: Option<VerdictKind>,
     pub ship_arm: String,
     pub summary: String,
@@ -144,7 +143,6 @@ impl TryFrom<TransitionBody> for TransitionRequest {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Transitioned {
-    #[schema(value_type = schema::Experiment)]
     pub experiment: Experiment,
     /// Not refusals: e.g. another test running on the same surface.
     pub warnings: Vec<String>,
@@ -152,7 +150,9 @@ pub struct Transitioned {
 
 /// Experiments matching the filters, most recently changed first.
 #[utoipa::path(get, path = "/api/v1/experiments", tag = "experiments", params(ListQuery),
-    responses((status = 200, body = Vec<schema::Experiment>), (status = 400, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "the matching experiments", body = Vec<Experiment>),
+        (status = 400, description = "a filter that cannot be read", body = ErrorBody)))]
 pub async fn list(
     _: Viewer,
     State(state): State<AppState>,
@@ -178,7 +178,7 @@ pub async fn list(
 #[utoipa::path(post, path = "/api/v1/experiments", tag = "experiments",
     request_body = CreateExperiment,
     responses(
-        (status = 201, body = schema::Experiment, headers(("location" = String))),
+        (status = 201, description = "proposed", body = Experiment, headers(("location" = String))),
         (status = 400, description = "every missing or invalid field", body = ErrorBody),
         (status = 409, description = "the key is taken", body = ErrorBody),
     ))]
@@ -206,7 +206,9 @@ pub async fn create(
 
 #[utoipa::path(get, path = "/api/v1/experiments/{key}", tag = "experiments",
     params(("key" = String, Path)),
-    responses((status = 200, body = schema::Experiment), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "the experiment", body = Experiment),
+        (status = 404, description = "no experiment has this key", body = ErrorBody)))]
 pub async fn get(
     _: Viewer,
     State(state): State<AppState>,
@@ -219,9 +221,9 @@ pub async fn get(
 #[utoipa::path(patch, path = "/api/v1/experiments/{key}", tag = "experiments",
     params(("key" = String, Path)), request_body = PatchExperiment,
     responses(
-        (status = 200, body = schema::Experiment),
-        (status = 400, body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        (status = 200, description = "the experiment with its merged brief", body = Experiment),
+        (status = 400, description = "a brief field that is invalid", body = ErrorBody),
+        (status = 404, description = "no experiment has this key", body = ErrorBody),
         (status = 409, description = "stale version, or the brief is locked (running or done)", body = ErrorBody),
     ))]
 pub async fn patch(
@@ -291,8 +293,8 @@ fn merge(target: &mut serde_json::Value, patch: serde_json::Value) {
 #[utoipa::path(post, path = "/api/v1/experiments/{key}/transition", tag = "experiments",
     params(("key" = String, Path)), request_body = TransitionBody,
     responses(
-        (status = 200, body = Transitioned),
-        (status = 404, body = ErrorBody),
+        (status = 200, description = "moved", body = Transitioned),
+        (status = 404, description = "no experiment has this key", body = ErrorBody),
         (status = 409, description = "the experiment changed meanwhile", body = ErrorBody),
         (status = 422, description = "the gate refused: `reasons` lists every reason", body = ErrorBody),
     ))]

@@ -3,10 +3,11 @@
 //! Why utoipa: it builds the document at compile time from `#[utoipa::path]` on the handlers and
 //! `ToSchema` on the request and response types they really use, so the document cannot drift
 //! from the code the way a hand-kept YAML file does; it is well kept, pure Rust, and only in the
-//! server crate (never in the wasm bundle). The domain types live in `app`, which also compiles to
-//! wasm, so rather than teach them utoipa their schemas are written here by hand (`domain`):
-//! the experiment and the counts field by field (a test checks the experiment against a real
-//! response), the statistics and decision types as documented objects.
+//! server crate's document (never in the wasm bundle). The domain types in `app` derive their
+//! schemas behind `cfg_attr(feature = "ssr", derive(utoipa::ToSchema))`, reading the same `serde`
+//! attributes that shape their JSON, so the brief, the decision and the statistics request and
+//! response are documented field by field; the tests validate the document against the OpenAPI
+//! 3.1 schema and real responses against the document.
 
 use std::sync::OnceLock;
 
@@ -41,7 +42,7 @@ use super::{error, experiments, results, stats};
         results::verdict,
         serve,
     ),
-    components(schemas(error::ErrorBody, error::FieldProblem, domain::Status)),
+    components(schemas(error::ErrorBody, error::FieldProblem)),
     modifiers(&Security),
     tags(
         (name = "experiments", description = "The backlog and the lifecycle"),
@@ -122,121 +123,4 @@ pub fn json() -> &'static str {
     responses((status = 200, description = "the OpenAPI 3.1 document", content_type = "application/json")))]
 pub async fn serve() -> impl IntoResponse {
     ([(header::CONTENT_TYPE, "application/json")], json())
-}
-
-/// Hand-written schemas for the `app` domain types the API sends and receives.
-pub mod domain {
-    use serde::Serialize;
-    use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
-    use utoipa::openapi::RefOr;
-    use utoipa::ToSchema;
-
-    // `Serialize` only so utoipa reads the `serde` attributes; these types are never sent.
-    /// A lifecycle status.
-    #[derive(Serialize, ToSchema)]
-    #[serde(rename_all = "snake_case")]
-    pub enum Status {
-        Proposed,
-        Ready,
-        Running,
-        Done,
-    }
-
-    /// An experiment as stored; `version` is what a PATCH carries back.
-    #[derive(ToSchema)]
-    pub struct Experiment {
-        pub id: i64,
-        pub key: String,
-        pub title: String,
-        pub owner: String,
-        pub team: String,
-        pub surface: String,
-        pub tags: Vec<String>,
-        pub status: Status,
-        pub archived: bool,
-        /// Every write bumps it; a write from an older version is a 409.
-        pub version: i64,
-        pub brief: Brief,
-        #[schema(format = DateTime)]
-        pub started_at: Option<String>,
-        #[schema(format = DateTime)]
-        pub ended_at: Option<String>,
-        pub conclusion: Option<Conclusion>,
-        /// The key of the experiment whose post-mortem proposed this one.
-        pub follows: Option<String>,
-        #[schema(format = DateTime)]
-        pub created_at: String,
-        #[schema(format = DateTime)]
-        pub updated_at: String,
-    }
-
-    /// One reading of an experiment, in the brief's arm and metric order.
-    #[derive(ToSchema)]
-    pub struct Counts {
-        pub arms: Vec<ArmCount>,
-        pub metrics: Vec<MetricCounts>,
-        /// Users exposed to two or more arms (attributed sources only; default 0).
-        pub multi_arm_users: Option<u64>,
-    }
-
-    #[derive(ToSchema)]
-    pub struct ArmCount {
-        pub name: String,
-        pub users: u64,
-    }
-
-    #[derive(ToSchema)]
-    pub struct MetricCounts {
-        /// The brief's metric name.
-        pub metric: String,
-        /// One per arm, in arm order.
-        pub values: Vec<Observed>,
-    }
-
-    /// A proportion metric's conversions, or a mean metric's n, sum and sum of squares.
-    #[derive(Serialize, ToSchema)]
-    #[serde(untagged)]
-    pub enum Observed {
-        Proportion { conversions: u64 },
-        Mean { n: u64, sum: f64, sum_squares: f64 },
-    }
-
-    /// Domain types documented as objects: their fields are listed where the description says.
-    macro_rules! documented_object {
-        ($($name:ident: $description:expr;)*) => {$(
-            #[doc = $description]
-            pub struct $name;
-
-            impl utoipa::PartialSchema for $name {
-                fn schema() -> RefOr<Schema> {
-                    ObjectBuilder::new()
-                        .schema_type(Type::Object)
-                        .description(Some($description))
-                        .into()
-                }
-            }
-
-            impl ToSchema for $name {}
-        )*};
-    }
-
-    documented_object! {
-        Brief: "The experiment brief (hypothesis, metrics, baseline, MDE, arms, traffic, dates, \
-            decision rule, exposure convention, notes); the fields of `app::domain::brief::Brief`.";
-        Conclusion: "The recorded verdict, summary, stop reason, computed verdict, override \
-            reason and post-mortem of a done experiment.";
-        Snapshot: "One immutable reading: `id`, `taken_at`, `source`, `counts` (see Counts), \
-            `lines`, `skipped_lines`.";
-        LiftPoint: "The primary lift at one reading: `at`, `arm`, `lift`, `low`, `high`.";
-        Decision: "The decision rule's conditions (met / not met, with their numbers) and the \
-            verdict it gives.";
-        SampleSizeRequest: "STATISTICS.md section 7: kind, baseline, mde_relative, alpha, power, \
-            arms, bonferroni, optional daily_traffic.";
-        SampleSizeResponse: "n_per_arm, total_users, and with traffic days_needed and \
-            recommended_days.";
-        AnalyzeRequest: "STATISTICS.md section 7: engine, alpha, correction, srm_threshold, arms, \
-            metrics with values per arm.";
-        AnalyzeResponse: "STATISTICS.md section 7: srm and, per metric, each arm's comparison \
-            with the control (lift, interval, p-value or chance to win, or why there is none).";
-    }
 }

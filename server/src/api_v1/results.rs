@@ -19,27 +19,22 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::extract::{Editor, JsonBody, Viewer};
-use super::openapi::domain as schema;
 use super::{ApiError, ErrorBody};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Analysis {
     pub key: String,
-    #[schema(value_type = schema::Status, example = "running")]
+    #[schema(example = "running")]
     pub status: Status,
     /// Set while the primary metric's result is withheld (no peeking): the planned end date.
-    #[schema(value_type = Option<String>, format = Date)]
     pub blind_until: Option<NaiveDate>,
     /// The latest reading; null before the first.
-    #[schema(value_type = Option<schema::Snapshot>)]
     pub snapshot: Option<Snapshot>,
     /// The analysis of the latest reading (primary comparisons empty while blind).
-    #[schema(value_type = Option<schema::AnalyzeResponse>)]
     pub analysis: Option<AnalyzeResponse>,
     /// Why the latest reading could not be analysed, in words.
     pub unavailable: Option<String>,
     /// The primary metric's lift at each reading (empty while blind).
-    #[schema(value_type = Vec<schema::LiftPoint>)]
     pub lift_history: Vec<LiftPoint>,
 }
 
@@ -65,26 +60,23 @@ impl From<ResultsView> for Analysis {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VerdictView {
     pub key: String,
-    #[schema(value_type = schema::Status, example = "done")]
+    #[schema(example = "done")]
     pub status: Status,
-    #[schema(value_type = Option<String>, format = Date)]
     pub blind_until: Option<NaiveDate>,
     /// The pre-registered decision rule on the latest reading: each condition met or not, and
     /// the verdict it gives. Null without results, and while blind.
-    #[schema(value_type = Option<schema::Decision>)]
     pub decision: Option<Decision>,
     /// The verdict recorded when the experiment was closed; null until then.
-    #[schema(value_type = Option<schema::Conclusion>)]
     pub conclusion: Option<Conclusion>,
 }
 
 /// Records hand-typed counts (running or done experiments) as a new snapshot.
 #[utoipa::path(post, path = "/api/v1/experiments/{key}/results", tag = "results",
-    params(("key" = String, Path)), request_body = schema::Counts,
+    params(("key" = String, Path)), request_body = Counts,
     responses(
-        (status = 201, body = schema::Snapshot),
+        (status = 201, description = "the stored reading", body = Snapshot),
         (status = 400, description = "counts that do not match the brief, or a status without results", body = ErrorBody),
-        (status = 404, body = ErrorBody),
+        (status = 404, description = "no experiment has this key", body = ErrorBody),
     ))]
 pub async fn record(
     Editor(who): Editor,
@@ -110,7 +102,9 @@ async fn view(state: &AppState, key: &str) -> Result<(ResultsView, Option<Conclu
 /// The analysis of the latest reading, with the no-peeking rule applied.
 #[utoipa::path(get, path = "/api/v1/experiments/{key}/analysis", tag = "results",
     params(("key" = String, Path)),
-    responses((status = 200, body = Analysis), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "the latest reading and its analysis", body = Analysis),
+        (status = 404, description = "no experiment has this key", body = ErrorBody)))]
 pub async fn analysis(
     _: Viewer,
     State(state): State<AppState>,
@@ -122,7 +116,9 @@ pub async fn analysis(
 /// The decision rule's verdict on the latest reading, and the recorded one once closed.
 #[utoipa::path(get, path = "/api/v1/experiments/{key}/verdict", tag = "results",
     params(("key" = String, Path)),
-    responses((status = 200, body = VerdictView), (status = 404, body = ErrorBody)))]
+    responses(
+        (status = 200, description = "the rule's decision and the recorded verdict", body = VerdictView),
+        (status = 404, description = "no experiment has this key", body = ErrorBody)))]
 pub async fn verdict(
     _: Viewer,
     State(state): State<AppState>,

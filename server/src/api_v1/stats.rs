@@ -7,7 +7,6 @@ use app::error::AppError;
 use axum::Json;
 
 use super::extract::{JsonBody, Viewer};
-use super::openapi::domain as schema;
 use super::{ApiError, ErrorBody};
 
 fn invalid(e: stats::StatsInputError) -> ApiError {
@@ -19,9 +18,9 @@ fn invalid(e: stats::StatsInputError) -> ApiError {
     post,
     path = "/api/v1/stats/sample-size",
     tag = "stats",
-    request_body = schema::SampleSizeRequest,
+    request_body = stats::SampleSizeRequest,
     responses(
-        (status = 200, body = schema::SampleSizeResponse),
+        (status = 200, description = "users per arm, and days with traffic", body = stats::SampleSizeResponse),
         (status = 400, description = "a field is missing or out of range", body = ErrorBody),
     )
 )]
@@ -37,9 +36,9 @@ pub async fn sample_size(
     post,
     path = "/api/v1/stats/analyze",
     tag = "stats",
-    request_body = schema::AnalyzeRequest,
+    request_body = stats::AnalyzeRequest,
     responses(
-        (status = 200, body = schema::AnalyzeResponse),
+        (status = 200, description = "the SRM check and every comparison", body = stats::AnalyzeResponse),
         (status = 400, description = "a field is missing or out of range", body = ErrorBody),
     )
 )]

@@ -5,6 +5,7 @@ mod auth;
 mod helpers;
 mod import;
 mod mixpanel;
+mod openapi;
 mod pages;
 mod program;
 mod rest_v1;

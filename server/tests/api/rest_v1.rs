@@ -45,11 +45,11 @@ async fn send(
     )
 }
 
-async fn get(app: &Router, path: &str) -> (StatusCode, Value) {
+pub(crate) async fn get(app: &Router, path: &str) -> (StatusCode, Value) {
     send(app, Method::GET, path, None, None).await
 }
 
-async fn post(app: &Router, path: &str, body: Value) -> (StatusCode, Value) {
+pub(crate) async fn post(app: &Router, path: &str, body: Value) -> (StatusCode, Value) {
     send(app, Method::POST, path, Some(body), None).await
 }
 
@@ -62,7 +62,7 @@ fn proposal(key: &str) -> Value {
            "hypothesis": "fewer steps convert better", "surface": "checkout", "tags": ["speed", "q4"]})
 }
 
-async fn create(app: &Router, key: &str) -> Value {
+pub(crate) async fn create(app: &Router, key: &str) -> Value {
     let (status, body) = post(app, "/api/v1/experiments", proposal(key)).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
     body
@@ -90,7 +90,7 @@ fn complete_brief(engine: &str) -> Value {
 }
 
 /// A clear win for `one_page` on the primary metric, guardrails flat.
-fn counts() -> Value {
+pub(crate) fn counts() -> Value {
     let pair = |a: u64, b: u64| json!([{"conversions": a}, {"conversions": b}]);
     json!({
         "arms": [{"name": "control", "users": 60000}, {"name": "one_page", "users": 60000}],
@@ -103,7 +103,7 @@ fn counts() -> Value {
 }
 
 /// Creates `key`, completes its brief with `engine`, and launches it.
-async fn running(app: &Router, key: &str, engine: &str) {
+pub(crate) async fn running(app: &Router, key: &str, engine: &str) {
     let exp = create(app, key).await;
     let path = format!("/api/v1/experiments/{key}");
     let (status, body) = patch(

@@ -6,6 +6,7 @@ use crate::domain::attribution::ExposureConvention;
 
 /// The exposure event and properties an experiment is read from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Exposure {
     /// Mixpanel's `$experiment_started` with `Experiment name` / `Variant name`.

@@ -15,6 +15,7 @@ use super::metric::{Correction, Direction, Engine, MetricKind};
 /// "Changing [change] from [from] to [to] will improve [primary metric] by at least [mde]%,
 /// because [because]." Stored in parts so the sentence can't drift from the metric and MDE.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Hypothesis {
     pub change: String,
@@ -26,6 +27,7 @@ pub struct Hypothesis {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct MetricSpec {
     pub name: String,
@@ -38,6 +40,7 @@ pub struct MetricSpec {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Arm {
     /// Exactly as the analytics tool names the variant.
     pub name: String,
@@ -45,6 +48,7 @@ pub struct Arm {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct DecisionRule {
     /// Smallest relative lift of the primary metric worth shipping (0.02 = +2%).
@@ -67,6 +71,7 @@ impl Default for DecisionRule {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct Brief {
     pub hypothesis: Hypothesis,

@@ -124,6 +124,21 @@ impl<'de> Deserialize<'de> for NoResult {
     }
 }
 
+/// Documented as what it is on the wire: one of the sentences, every one listed.
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for NoResult {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        utoipa::openapi::schema::ObjectBuilder::new()
+            .schema_type(utoipa::openapi::schema::Type::String)
+            .description(Some("Why the comparison has no numbers, in words"))
+            .enum_values(Some(NoResult::ALL.map(|r| r.to_string())))
+            .into()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for NoResult {}
+
 #[cfg(test)]
 mod tests {
     use super::*;

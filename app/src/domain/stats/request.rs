@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::metric::{Correction, Direction, Engine, MetricKind, MetricRole};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AnalyzeRequest {
     #[serde(default)]
@@ -61,6 +62,7 @@ impl AnalyzeRequest {
 
 /// A normal prior on the relative lift.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PriorInput {
     pub mean: f64,
@@ -68,6 +70,7 @@ pub struct PriorInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ArmInput {
     pub name: String,
@@ -89,6 +92,7 @@ impl ArmInput {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MetricInput {
     pub name: String,
@@ -102,6 +106,7 @@ pub struct MetricInput {
 
 /// One arm's data for one metric; the shape must match the metric's kind.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum ArmValues {
     Proportion(ProportionValues),
@@ -109,6 +114,7 @@ pub enum ArmValues {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProportionValues {
     pub conversions: i64,
@@ -118,6 +124,7 @@ pub struct ProportionValues {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MeanValues {
     pub n: i64,

@@ -10,12 +10,14 @@ use super::srm::Srm;
 use crate::domain::metric::{Direction, MetricKind, MetricRole};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AnalyzeResponse {
     pub srm: Srm,
     pub metrics: Vec<MetricResult>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct MetricResult {
     pub name: String,
     pub role: MetricRole,
@@ -29,6 +31,7 @@ pub struct MetricResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ArmStats {
     pub name: String,
     pub n: u64,
@@ -106,8 +109,29 @@ impl Estimate {
     }
 }
 
+/// On the wire a comparison is its section-7 shape, so that is what the API documents.
+#[cfg(feature = "ssr")]
+impl utoipa::PartialSchema for Comparison {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        <ComparisonWire as utoipa::PartialSchema>::schema()
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl utoipa::ToSchema for Comparison {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <ComparisonWire as utoipa::ToSchema>::schemas(schemas)
+    }
+}
+
 /// The section-7 shape. Option fields serialise as null, never omitted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 struct ComparisonWire {
     arm: String,
     lift_relative: Option<f64>,

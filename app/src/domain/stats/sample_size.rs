@@ -10,6 +10,7 @@ use crate::domain::metric::MetricKind;
 
 /// What the metric looks like today, before the change.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum SampleSizeBaseline {
     Proportion { baseline_rate: f64 },
@@ -27,6 +28,7 @@ impl SampleSizeBaseline {
 
 /// `POST /api/v1/stats/sample-size`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SampleSizeRequest {
     #[serde(flatten)]
     pub baseline: SampleSizeBaseline,
@@ -72,6 +74,7 @@ impl SampleSizeRequest {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct SampleSizeResponse {
     pub n_per_arm: u64,
     pub total_users: u64,

@@ -9,6 +9,7 @@ use super::params::Alpha;
 
 /// Whether the split can be trusted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(rename_all = "kebab-case")]
 pub enum SrmStatus {
     Healthy,
@@ -19,6 +20,7 @@ pub enum SrmStatus {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Srm {
     pub p_value: f64,
     /// None when no user has arrived yet (there is nothing to test).
