@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use app::domain::brief::{Brief, DecisionRule, Hypothesis, MetricSpec};
 use app::domain::experiment::{NewExperiment, NewExperimentForm};
-use app::domain::lifecycle::{Launch, Status, TransitionPlan};
+use app::domain::lifecycle::{Status, TransitionPlan};
 use app::domain::metric::{Direction, MetricKind};
 use app::domain::period::IsoWeek;
 use app::domain::program::ProgramQuery;
@@ -171,14 +171,7 @@ async fn seed(pool: &sqlx::SqlitePool, n: usize) -> anyhow::Result<()> {
                 stopped_early: None,
                 post_mortem: Default::default(),
             };
-            let plan = match to {
-                Status::Running => {
-                    let brief = exp.brief.ready().expect("the bench briefs are complete");
-                    TransitionPlan::launch(exp.status, Launch { brief, at }, "")
-                }
-                Status::Done => TransitionPlan::close(exp.status, at, conclusion(), ""),
-                _ => TransitionPlan::step(exp.status, to, "")?,
-            };
+            let plan = TransitionPlan::seeded(&exp, to, at, (to == Status::Done).then(conclusion))?;
             exp = app::db::experiments::apply_transition(pool, &exp, &plan, at).await?;
         }
         if matches!(status, Status::Running | Status::Done) {

@@ -8,7 +8,7 @@ use crate::domain::account::{Credential, Identity, Role};
 use crate::domain::brief::Brief;
 use crate::domain::experiment::{Experiment, NewExperiment, NewExperimentForm};
 use crate::domain::fixtures::complete_brief;
-use crate::domain::lifecycle::{Launch, Status, TransitionPlan};
+use crate::domain::lifecycle::{Status, TransitionPlan};
 use crate::domain::verdict::{Conclusion, Verdict};
 
 pub fn at(month: u32, day: u32) -> DateTime<Utc> {
@@ -116,20 +116,11 @@ async fn walk(pool: &SqlitePool, seed: Seed<'_>) -> Experiment {
             Status::Running => seed.started,
             _ => seed.ended,
         };
-        let plan = match to {
-            Status::Running => {
-                let brief = exp.brief.ready().expect("a seed launches a complete brief");
-                TransitionPlan::launch(exp.status, Launch { brief, at }, "")
-            }
-            Status::Done => {
-                let conclusion = seed
-                    .conclusion
-                    .clone()
-                    .expect("a done seed has a conclusion");
-                TransitionPlan::close(exp.status, at, conclusion, "")
-            }
-            _ => TransitionPlan::step(exp.status, to, "").unwrap(),
-        };
+        let conclusion = (to == Status::Done)
+            .then(|| seed.conclusion.clone())
+            .flatten();
+        let plan = TransitionPlan::seeded(&exp, to, at, conclusion)
+            .expect("a seed has a complete brief and, when done, a conclusion");
         exp = super::experiments::apply_transition(pool, &exp, &plan, at)
             .await
             .unwrap();

@@ -13,7 +13,7 @@ use crate::domain::account::{Credential, Identity, Role};
 use crate::domain::amendment::plan_amendment;
 use crate::domain::brief::{Brief, DecisionRule, Hypothesis, MetricSpec};
 use crate::domain::experiment::{Experiment, NewExperiment, NewExperimentForm};
-use crate::domain::lifecycle::{Launch, Status, TransitionPlan};
+use crate::domain::lifecycle::{Status, TransitionPlan};
 use crate::domain::metric::{Correction, Direction, Engine, MetricKind};
 use crate::domain::results::{ArmCount, Counts, MetricCounts, Observed, Source};
 use crate::domain::signoff::SignOffRole;
@@ -131,19 +131,9 @@ pub async fn load(pool: &SqlitePool, now: DateTime<Utc>) -> Result<usize, AppErr
             if to == Status::Running {
                 sign_off_all(pool, &exp, owner, at - Duration::days(1)).await?;
             }
-            let plan = match to {
-                Status::Running => {
-                    let brief = exp.brief.ready().map_err(|problems| {
-                        AppError::internal("a demo brief is incomplete", format!("{problems:?}"))
-                    })?;
-                    TransitionPlan::launch(exp.status, Launch { brief, at }, "")
-                }
-                Status::Done => {
-                    let kind = verdict.unwrap_or(VerdictKind::Inconclusive);
-                    TransitionPlan::close(exp.status, at, demo_conclusion(kind), "")
-                }
-                _ => TransitionPlan::step(exp.status, to, "")?,
-            };
+            let conclusion = (to == Status::Done)
+                .then(|| demo_conclusion(verdict.unwrap_or(VerdictKind::Inconclusive)));
+            let plan = TransitionPlan::seeded(&exp, to, at, conclusion)?;
             exp = experiments::apply_transition(pool, &exp, &plan, at).await?;
         }
         if title == AMENDED {

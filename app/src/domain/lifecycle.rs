@@ -213,14 +213,28 @@ pub struct Launch {
 }
 
 impl TransitionPlan {
-    /// A move that writes nothing but the status: to ready, or back to proposed.
-    pub fn step(from: Status, to: Status, note: &str) -> Result<Self, TransitionError> {
+    /// One forward step of seeded history (the demo, test seeds, the benchmark), dated `at`
+    /// and without the gates a person goes through: a launch still needs a ready brief, and a
+    /// close needs its conclusion.
+    pub fn seeded(
+        exp: &Experiment,
+        to: Status,
+        at: DateTime<Utc>,
+        conclusion: Option<Conclusion>,
+    ) -> Result<Self, TransitionError> {
+        let refused = |reasons: Vec<String>| TransitionError::Refused { to, reasons };
         match to {
-            Status::Ready | Status::Proposed => Ok(Self::new(from, to, None, note)),
-            Status::Running | Status::Done => Err(TransitionError::Refused {
-                to,
-                reasons: vec![format!("a move to {to} needs its launch or its conclusion")],
-            }),
+            Status::Ready | Status::Proposed => Ok(Self::new(exp.status, to, None, "")),
+            Status::Running => {
+                let brief = exp.brief.ready().map_err(|problems| {
+                    refused(problems.iter().map(ToString::to_string).collect())
+                })?;
+                Ok(Self::launch(exp.status, Launch { brief, at }, ""))
+            }
+            Status::Done => match conclusion {
+                Some(c) => Ok(Self::close(exp.status, at, c, "")),
+                None => Err(refused(vec!["a close needs its conclusion".into()])),
+            },
         }
     }
 

@@ -32,17 +32,8 @@ async fn send(
         }
         None => Body::empty(),
     };
-    let response = app
-        .clone()
-        .oneshot(request.body(body).unwrap())
-        .await
-        .unwrap();
-    let status = response.status();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    (
-        status,
-        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
-    )
+    let (status, text) = crate::helpers::answer(app, request.body(body).unwrap()).await;
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
 }
 
 pub(crate) async fn get(app: &Router, path: &str) -> (StatusCode, Value) {
