@@ -29,10 +29,13 @@ function exportFor(key: string): Buffer {
   return Buffer.from(lines.join('\n') + '\n');
 }
 
-/** A stand-in for Mixpanel's export host: gzip, chunked, slow enough to watch the bar move. */
-async function fakeMixpanel(body: Buffer, seen: Seen[]) {
+/** A stand-in for Mixpanel's export host: gzip, chunked, slow enough to watch the bar move.
+ * With several bodies, the n-th request gets the n-th (the last repeats). */
+async function fakeMixpanel(bodies: Buffer | Buffer[], seen: Seen[]) {
+  const all = Array.isArray(bodies) ? bodies : [bodies];
   const server = http.createServer(async (req, res) => {
     seen.push({ url: req.url ?? '', authorization: req.headers.authorization, acceptEncoding: req.headers['accept-encoding'] });
+    const body = all[Math.min(seen.length - 1, all.length - 1)];
     const gzip = String(req.headers['accept-encoding'] ?? '').includes('gzip');
     const wire = gzip ? zlib.gzipSync(body) : body;
     res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8', ...(gzip ? { 'Content-Encoding': 'gzip' } : {}) });
@@ -93,6 +96,49 @@ test('Pull now streams the export with a progress bar, then shows results and th
     expect(url.searchParams.get('project_id')).toBe('4242');
     expect(JSON.parse(url.searchParams.get('event') ?? '[]')).toEqual(
       ['$experiment_started', 'purchase_completed', 'refunds', 'support_tickets']);
+  } finally {
+    server.close();
+  }
+});
+
+test('A pull whose export ends in "terminated early" fails, says so, and leaves the previous snapshot in place', async ({ page }) => {
+  const seen: Seen[] = [];
+  const title = uniqueTitle('Truncated export');
+  const key = await propose(page, title);
+  await completeBrief(page);
+  await page.getByLabel('Engine').selectOption('sequential');
+  await launch(page);
+  const good = exportFor(key);
+  // Mixpanel's note that it cut the export short, as the body's last line.
+  const cut = Buffer.concat([good.subarray(0, Math.floor(good.length / 2)), Buffer.from('\nterminated early\n')]);
+  const { server } = await fakeMixpanel([good, cut], seen);
+  try {
+    await open(page, '/settings');
+    await page.getByLabel('Project id').fill('4242');
+    await page.getByLabel('Service account user').fill('verdict.sa');
+    await page.getByLabel('Service account secret').fill('e2e-secret');
+    await page.getByRole('button', { name: 'Save settings' }).click();
+    await expect(page.getByText('Saved.')).toBeVisible();
+
+    // A first, complete pull.
+    await open(page, `/experiments/${key}`);
+    await page.getByRole('button', { name: 'Pull now' }).click();
+    await expect(page.getByTestId('pull-outcome')).toContainText('Stored a snapshot: 4000 exposed users');
+    const reading = await page.getByText(/Latest reading: .*\(Mixpanel export\)/).textContent();
+
+    // Act: the second export is cut short.
+    await page.getByRole('button', { name: 'Pull now' }).click();
+
+    // Assert: the failure in words, and the first snapshot still the latest after a reload.
+    const outcome = page.getByTestId('pull-outcome');
+    await expect(outcome).toContainText('terminated early');
+    await expect(outcome).toContainText('the data reached');
+    await expect(outcome).toContainText('The previous results stay');
+    expect(seen).toHaveLength(2);
+    await page.reload();
+    await expect(page.getByText(/Latest reading: .*\(Mixpanel export\)/)).toHaveText(reading ?? '');
+    await expect(page.getByTestId('incomplete-windows')).toContainText('have incomplete windows');
+    await expect(page.getByTestId('reconcile')).toContainText("Mixpanel's Experiments report");
   } finally {
     server.close();
   }

@@ -108,6 +108,7 @@ fn counts(i: usize) -> Counts {
             },
         ],
         multi_arm_users: 0,
+        incomplete_windows: 0,
     }
 }
 

@@ -154,3 +154,131 @@ fn a_missing_file_fails_with_its_name_on_stderr() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("/no/such/export.jsonl"), "{stderr}");
 }
+
+/// The committed export with `tail` appended, on stdin.
+fn with_tail(tail: &str) -> Vec<u8> {
+    let mut text = plain_export();
+    text.extend_from_slice(tail.as_bytes());
+    text
+}
+
+#[test]
+fn an_export_ending_in_terminated_early_exits_non_zero_naming_the_truncation() {
+    for tail in [
+        "terminated early\n",
+        "Export Terminated Early",
+        "TERMINATED EARLY\n\n",
+    ] {
+        let output = verdict(
+            &[&["--file", "-"][..], &METRICS].concat(),
+            Some(&with_tail(tail)),
+        );
+        assert!(!output.status.success(), "{tail:?} must fail");
+        assert!(output.stdout.is_empty(), "no counts from a cut export");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("terminated early"), "{stderr}");
+        assert!(stderr.contains("the data reached 2024-"), "{stderr}");
+    }
+    // Mid-file it is one malformed line among 20,001, under the 1% rule.
+    let mut text = b"terminated early\n".to_vec();
+    text.extend_from_slice(&plain_export());
+    let output = verdict(&[&["--file", "-"][..], &METRICS].concat(), Some(&text));
+    assert!(output.status.success());
+}
+
+#[test]
+fn anonymous_events_are_counted_apart_at_the_top_level() {
+    let plain = attribute("-", Some(&plain_export()));
+    assert_eq!(plain["anonymous_events"], 0, "always present");
+    let anonymous = r#"{"event":"purchase_completed","properties":{"time":1714600000,"distinct_id":"","$insert_id":"a","amount":5}}"#;
+    let json = attribute(
+        "-",
+        Some(&with_tail(&format!("{anonymous}\n{anonymous}\n"))),
+    );
+    assert_eq!(json["anonymous_events"], 2);
+    assert_eq!(json["skipped_lines"], plain["skipped_lines"]);
+    assert_eq!(json["experiments"], plain["experiments"], "never counted");
+}
+
+#[test]
+fn optimizely_experiments_are_named_by_rule_key_and_other_rules_are_reported() {
+    let viewed = |user: &str, rule: &str, variation: &str| {
+        format!(
+            "{{\"event\":\"Experiment Viewed\",\"properties\":{{\"time\":1714600000,\"distinct_id\":\"{user}\",\"flag_key\":\"checkout\",\"rule_key\":\"{rule}\",\"variation_key\":\"{variation}\",\"enabled\":true}}}}\n"
+        )
+    };
+    let input = [
+        viewed("a", "checkout_ab", "on"),
+        viewed("b", "checkout_ab", "off"),
+        viewed("c", "", "off"),
+        viewed("d", "other_test", "on"),
+    ]
+    .concat();
+    let args = [
+        "--file",
+        "-",
+        "--convention",
+        "optimizely",
+        "--experiment",
+        "checkout_ab",
+        "--metric",
+        "purchase_completed",
+    ];
+    let output = verdict(&args, Some(input.as_bytes()));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let experiment = &json["experiments"]["checkout_ab"];
+    assert_eq!(experiment["flag_key"], "checkout");
+    assert_eq!(experiment["arms"]["on"]["exposed"], 1);
+    assert_eq!(experiment["arms"]["off"]["exposed"], 1);
+    assert_eq!(
+        experiment["other_rules_on_flag"],
+        serde_json::json!({"checkout": 1, "other_test": 1})
+    );
+}
+
+#[test]
+fn local_export_times_are_read_in_the_named_zone() {
+    // Los Angeles moves its clocks forward on 2024-03-10. Exposed at local 2024-03-01 00:00
+    // (08:00 UTC), a purchase at local 2024-03-15 00:30 (07:30 UTC) is 14 days minus 30
+    // minutes later: inside the window once converted, outside when read as UTC.
+    let line = |event: &str, time: i64, extra: &str| {
+        format!("{{\"event\":\"{event}\",\"properties\":{{\"time\":{time},\"distinct_id\":\"u\"{extra}}}}}\n")
+    };
+    let t0 = 1_709_251_200;
+    let input = [
+        line(
+            "$experiment_started",
+            t0,
+            ",\"Experiment name\":\"e\",\"Variant name\":\"a\"",
+        ),
+        line("purchase_completed", t0 + 14 * 86_400 + 30 * 60, ""),
+    ]
+    .concat();
+    let converted = |zone: Option<&str>| {
+        let mut args = vec!["--file", "-", "--metric", "purchase_completed"];
+        if let Some(zone) = zone {
+            args.extend(["--local-time", zone]);
+        }
+        let output = verdict(&args, Some(input.as_bytes()));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let json: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+        json["experiments"]["e"]["arms"]["a"]["converted"]["purchase_completed"].clone()
+    };
+    assert_eq!(converted(Some("America/Los_Angeles")), 1);
+    assert_eq!(converted(None), 0);
+    let bad = verdict(
+        &["--file", "-", "--metric", "x", "--local-time", "Mars/Base"],
+        Some(b""),
+    );
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("Mars/Base"));
+}

@@ -128,9 +128,11 @@ pub mod ssr {
             .into_iter()
             .last();
         let required = plan(&exp.brief).ok().map(|p| p.n_per_arm);
-        Ok(latest
-            .and_then(|s| analyze(&exp.brief, &s.counts).ok())
-            .map(|a| decide(&exp.brief, &a, required, today).verdict))
+        Ok(latest.and_then(|s| {
+            let a = analyze(&exp.brief, &s.counts).ok()?;
+            let incomplete = s.counts.incomplete_windows;
+            Some(decide(&exp.brief, &a, required, incomplete, today).verdict)
+        }))
     }
 
     /// Builds the results view; while blind, the primary metric's comparisons are removed here.
@@ -163,8 +165,9 @@ pub mod ssr {
         let mut analysis = latest
             .as_ref()
             .map(|s| analyze(&brief, &s.counts).map_err(|e| e.to_string()));
+        let incomplete = latest.as_ref().map_or(0, |s| s.counts.incomplete_windows);
         let decision = match (&analysis, blind_until) {
-            (Some(Ok(a)), None) => Some(decide(&brief, a, required, today)),
+            (Some(Ok(a)), None) => Some(decide(&brief, a, required, incomplete, today)),
             _ => None,
         };
         if blind_until.is_some() {

@@ -320,12 +320,21 @@ fn ExposureField(draft: RwSignal<Brief>) -> impl IntoView {
     let current = draft.with_untracked(|b| b.exposure.clone());
     let slug = |e: &Exposure| match e {
         Exposure::Mixpanel => "mixpanel",
-        Exposure::Optimizely => "optimizely",
-        Exposure::Amplitude => "amplitude",
+        Exposure::Optimizely { .. } => "optimizely",
+        Exposure::Amplitude { .. } => "amplitude",
         Exposure::Custom { .. } => "custom",
     };
     let is_custom =
         Memo::new(move |_| draft.with(|b| matches!(b.exposure, Exposure::Custom { .. })));
+    let has_flag = Memo::new(move |_| {
+        draft.with(|b| {
+            matches!(
+                b.exposure,
+                Exposure::Optimizely { .. } | Exposure::Amplitude { .. }
+            )
+        })
+    });
+    let flag = current.flag_key().unwrap_or_default().to_owned();
     let custom = move |pick: fn(&mut Exposure) -> Option<&mut String>| {
         move |ev: leptos::ev::Event| {
             let v = event_target_value(&ev);
@@ -353,20 +362,29 @@ fn ExposureField(draft: RwSignal<Brief>) -> impl IntoView {
             <label class="field"><span class="label">"Exposure events"</span>
                 <select name="exposure" on:change=move |ev| {
                     let e = match event_target_value(&ev).as_str() {
-                        "optimizely" => Exposure::Optimizely,
-                        "amplitude" => Exposure::Amplitude,
+                        "optimizely" => Exposure::Optimizely { flag_key: String::new() },
+                        "amplitude" => Exposure::Amplitude { flag_key: String::new() },
                         "custom" => Exposure::Custom { event: String::new(), experiment_property: String::new(), variant_property: String::new() },
                         _ => Exposure::Mixpanel,
                     };
                     draft.update(|b| b.exposure = e);
                 }>
-                    {[Exposure::Mixpanel, Exposure::Optimizely, Exposure::Amplitude, Exposure::Custom { event: String::new(), experiment_property: String::new(), variant_property: String::new() }]
+                    {[Exposure::Mixpanel, Exposure::Optimizely { flag_key: String::new() }, Exposure::Amplitude { flag_key: String::new() }, Exposure::Custom { event: String::new(), experiment_property: String::new(), variant_property: String::new() }]
                         .into_iter()
                         .map(|e| view! { <option value=slug(&e) selected=slug(&e) == slug(&current)>{e.label()}</option> })
                         .collect_view()}
                 </select>
-                <small class="hint">"the experiment's key must match the experiment-name property"</small>
+                <small class="hint">"the experiment's key must match the experiment-name property: Optimizely's rule key, Amplitude's experiment key (or the flag key when the flag runs one experiment)"</small>
             </label>
+            <Show when=move || has_flag.get()>
+                <label class="field"><span class="label">"Flag key"</span>
+                    <input type="text" name="exposure.flag_key" value=flag.clone() on:input=move |ev| {
+                        let v = event_target_value(&ev);
+                        draft.update(|b| if let Some(f) = b.exposure.flag_key_mut() { *f = v });
+                    } />
+                    <small class="hint">"the flag that holds this experiment: exposures of its other rules (rollouts, other tests) are left out and reported"</small>
+                </label>
+            </Show>
             <Show when=move || is_custom.get()>
                 <label class="field"><span class="label">"Custom event"</span>
                     <input type="text" name="exposure.event" value=event.clone() on:input=custom(|e| match e { Exposure::Custom { event, .. } => Some(event), _ => None }) /></label>

@@ -130,6 +130,7 @@ pub fn ManualEntry(
             if errors.is_empty() {
                 on_submit.run(Counts {
                     multi_arm_users: 0,
+                    incomplete_windows: 0,
                     arms: arm_counts,
                     metrics: metric_counts,
                 });

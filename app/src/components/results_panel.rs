@@ -33,9 +33,19 @@ pub fn ResultsPanel(view: ResultsView) -> impl IntoView {
             snapshot.counts.multi_arm_users, share * 100.0
         )}</p>
     });
+    let incomplete = snapshot.counts.incomplete_windows;
+    let window_days = view.brief.window_days;
+    let partial = (incomplete > 0).then(|| view! {
+        <p class="warning" role="status" data-testid="incomplete-windows">{format!(
+            "{} users exposed in the last {window_days} days have incomplete windows: the rest of their {window_days}-day conversion window is not in this reading yet. A fixed-horizon decision waits until every window has closed.",
+            int(incomplete)
+        )}</p>
+    });
+    let attributed = snapshot.source.is_attributed();
     view! {
         <p class="muted">{header}</p>
         {leak}
+        {partial}
         {view.blind_until.map(|d| view! {
             <div class="blind" data-testid="blind">
                 <strong>{format!("Blind until {d}.")}</strong>
@@ -43,8 +53,26 @@ pub fn ResultsPanel(view: ResultsView) -> impl IntoView {
             </div>
         })}
         {body}
+        {attributed.then(|| view! { <Reconciling window_days /> })}
     }
     .into_any()
+}
+
+/// Why an analyst comparing with Mixpanel's own Experiments report sees other numbers.
+#[component]
+fn Reconciling(window_days: u32) -> impl IntoView {
+    view! {
+        <details class="reconcile" data-testid="reconcile">
+            <summary>"Why these counts differ from Mixpanel's Experiments report"</summary>
+            <ul>
+                <li><strong>"First exposure."</strong>" Verdict starts each user's window at their first exposure in the run; Mixpanel's report can attribute behaviour from a later exposure."</li>
+                <li><strong>{format!("A {window_days}-day window.")}</strong>" Verdict counts a conversion only inside the brief's window after the first exposure; Mixpanel's report counts behaviour up to 90 days after exposure."</li>
+                <li><strong>"Switchers left out."</strong>" A user exposed to two arms is excluded from both and counted apart; Mixpanel splits such a user, crediting behaviour before the switch to the first variant and after it to the new one."</li>
+                <li><strong>"Anonymous events."</strong>" Events sent with an empty distinct_id are tied to no user and never counted; duplicates (same event, distinct_id, time and $insert_id) count once, the most recently ingested copy, as in Mixpanel."</li>
+                <li><strong>"Identity as exported."</strong>" The export carries each event's canonical distinct_id at export time, so a later ID merge can move a user between two pulls of the same days."</li>
+            </ul>
+        </details>
+    }
 }
 
 #[component]

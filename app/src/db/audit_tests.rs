@@ -184,6 +184,7 @@ async fn a_snapshot_is_logged_under_its_experiment_with_the_source_as_action(poo
     let exp = seed(&pool, Seed::new("with_results", Status::Running)).await;
     let counts = Counts {
         multi_arm_users: 0,
+        incomplete_windows: 0,
         arms: vec![ArmCount {
             name: "control".into(),
             users: 10,
@@ -297,6 +298,7 @@ async fn the_mixpanel_secret_never_reaches_the_log(pool: SqlitePool) {
         secret: "first-secret-value".into(),
         residency: Residency::Us,
         interval_hours: "6".into(),
+        ..SettingsForm::default()
     };
     let first = form.parse(None).unwrap();
     as_tester(crate::db::mixpanel_source::save(&pool, &first, Utc::now()))

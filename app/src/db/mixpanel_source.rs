@@ -8,25 +8,33 @@ use super::audit::AuditedTx;
 use crate::domain::lifecycle::Status;
 use crate::domain::results::Source;
 use crate::error::AppError;
-use crate::pull::settings::{MixpanelSettings, Residency, Secret};
+use crate::pull::settings::{AuthMethod, MixpanelSettings, Residency, Secret};
 
 struct SettingsRow {
     project_id: i64,
+    auth: AuthMethod,
     username: String,
     secret: String,
     residency: Residency,
     interval_hours: i64,
+    timezone: String,
+    local_time: bool,
 }
 
 impl SettingsRow {
     fn into_settings(self) -> MixpanelSettings {
         MixpanelSettings {
             project_id: self.project_id,
+            auth: self.auth,
             username: self.username,
             secret: Secret::new(self.secret),
             residency: self.residency,
             // The column's CHECK keeps it within 1..=168.
             interval_hours: u32::try_from(self.interval_hours).unwrap_or(1),
+            // Only names that parsed are saved; a zone a later tz database dropped reads as
+            // UTC rather than failing every pull.
+            timezone: self.timezone.parse().unwrap_or(chrono_tz::Tz::UTC),
+            local_time: self.local_time,
         }
     }
 }
@@ -36,7 +44,8 @@ impl SettingsRow {
 pub async fn load(pool: &SqlitePool) -> Result<Option<MixpanelSettings>, AppError> {
     let row = sqlx::query_as!(
         SettingsRow,
-        r#"SELECT project_id, username, secret, residency AS "residency: _", interval_hours
+        r#"SELECT project_id, auth AS "auth: _", username, secret, residency AS "residency: _",
+                  interval_hours, timezone, local_time AS "local_time: bool"
            FROM mixpanel_source WHERE id = 1"#
     )
     .fetch_optional(pool)
@@ -52,19 +61,25 @@ pub async fn save(
 ) -> Result<(), AppError> {
     let mut tx = AuditedTx::begin(pool, "save Mixpanel settings").await?;
     let (secret, interval) = (settings.secret.expose(), i64::from(settings.interval_hours));
+    let timezone = settings.timezone.name();
     // `base_url` is no longer settable here (it is the deployment's VERDICT_MIXPANEL_BASE_URL):
     // every save clears an old value.
     sqlx::query!(
-        "INSERT INTO mixpanel_source (id, project_id, username, secret, residency, base_url, \
-         interval_hours, updated_at) VALUES (1, ?, ?, ?, ?, NULL, ?, ?) \
-         ON CONFLICT (id) DO UPDATE SET project_id = excluded.project_id, username = excluded.username, \
-         secret = excluded.secret, residency = excluded.residency, base_url = excluded.base_url, \
-         interval_hours = excluded.interval_hours, updated_at = excluded.updated_at",
+        "INSERT INTO mixpanel_source (id, project_id, auth, username, secret, residency, base_url, \
+         interval_hours, timezone, local_time, updated_at) VALUES (1, ?, ?, ?, ?, ?, NULL, ?, ?, ?, ?) \
+         ON CONFLICT (id) DO UPDATE SET project_id = excluded.project_id, auth = excluded.auth, \
+         username = excluded.username, secret = excluded.secret, residency = excluded.residency, \
+         base_url = excluded.base_url, interval_hours = excluded.interval_hours, \
+         timezone = excluded.timezone, local_time = excluded.local_time, \
+         updated_at = excluded.updated_at",
         settings.project_id,
+        settings.auth,
         settings.username,
         secret,
         settings.residency,
         interval,
+        timezone,
+        settings.local_time,
         now
     )
     .execute(&mut *tx)
@@ -114,6 +129,9 @@ mod tests {
             secret: "first".into(),
             residency: Residency::India,
             interval_hours: "2".into(),
+            timezone: "America/Los_Angeles".into(),
+            local_time: true,
+            ..SettingsForm::default()
         };
         let first = form.parse(None).unwrap();
         as_tester(save(&pool, &first, Utc::now())).await.unwrap();

@@ -21,6 +21,7 @@ fn counts(control: u64, treatment: u64) -> Counts {
         ],
         metrics: vec![],
         multi_arm_users: 0,
+        incomplete_windows: 0,
     }
 }
 

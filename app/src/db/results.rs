@@ -106,6 +106,7 @@ mod tests {
         .unwrap();
         let counts = Counts {
             multi_arm_users: 0,
+            incomplete_windows: 0,
             arms: vec![ArmCount {
                 name: "control".into(),
                 users: 10,

@@ -259,6 +259,7 @@ fn demo_counts(brief: &Brief, days: u64, story: Option<VerdictKind>) -> Counts {
             },
         ],
         multi_arm_users: per_arm / 400,
+        incomplete_windows: 0,
     }
 }
 

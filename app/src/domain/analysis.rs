@@ -174,6 +174,7 @@ mod tests {
     pub(crate) fn counts(control: u64, treatment: u64, conv_c: u64, conv_t: u64) -> Counts {
         Counts {
             multi_arm_users: 0,
+            incomplete_windows: 0,
             arms: vec![
                 ArmCount {
                     name: "control".into(),

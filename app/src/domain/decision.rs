@@ -29,11 +29,14 @@ pub struct Decision {
 }
 
 /// Applies the brief's rule. `required_n` is the plan's users per arm; `today` decides whether
-/// the planned end date has been reached.
+/// the planned end date has been reached; `incomplete_windows` (users exposed too recently for
+/// a whole conversion window, from the snapshot's counts) keep a fixed-horizon test from
+/// counting as ended, since their conversions are not all in yet.
 pub fn decide(
     brief: &Brief,
     analysis: &AnalyzeResponse,
     required_n: Option<u64>,
+    incomplete_windows: u64,
     today: NaiveDate,
 ) -> Decision {
     let mut conditions = Vec::new();
@@ -71,12 +74,19 @@ pub fn decide(
     });
 
     let sequential = brief.rule.engine == Engine::Sequential;
-    let end_ok = sequential || brief.planned_end.is_some_and(|end| today >= end);
+    let date_ok = brief.planned_end.is_some_and(|end| today >= end);
+    let windows_ok = incomplete_windows == 0;
+    let end_ok = sequential || (date_ok && windows_ok);
     conditions.push(Condition {
         name: "Planned end date reached (or sequential test)".into(),
         met: end_ok,
         detail: match (sequential, brief.planned_end) {
             (true, _) => "sequential test: safe to decide at any look".into(),
+            (false, Some(end)) if date_ok && !windows_ok => format!(
+                "planned end {end}, today {today}, but {incomplete_windows} users were exposed \
+                 too recently for a full {}-day window: pull again once their windows close",
+                brief.window_days
+            ),
             (false, Some(end)) => format!("planned end {end}, today {today}"),
             (false, None) => "no planned end date".into(),
         },

@@ -7,6 +7,7 @@ use crate::domain::results::{ArmCount, Counts, MetricCounts, Observed};
 fn counts(users: [u64; 2], purchases: [u64; 2], refunds: [u64; 2]) -> Counts {
     Counts {
         multi_arm_users: 0,
+        incomplete_windows: 0,
         arms: vec![
             ArmCount {
                 name: "control".into(),
@@ -52,6 +53,7 @@ fn decide_on(c: Counts, today: (i32, u32, u32)) -> Decision {
         &brief,
         &analysis,
         Some(57_763),
+        c.incomplete_windows,
         date(today.0, today.1, today.2),
     )
 }

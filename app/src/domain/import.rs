@@ -19,6 +19,9 @@ pub fn attribution_config(
 ) -> Result<Config, ConfigError> {
     let mut config = Config::new(brief.exposure.convention());
     config.experiments = vec![key.to_owned()];
+    if let Some(flag) = brief.exposure.flag_key() {
+        config.flag_keys = vec![(key.to_owned(), flag.to_owned())];
+    }
     for m in metrics(brief) {
         match m.kind {
             MetricKind::Proportion => config.metrics.push(m.event.clone()),
@@ -136,6 +139,7 @@ pub fn counts_from_report(
         arms,
         metrics,
         multi_arm_users: exp.multi_arm_users,
+        incomplete_windows: exp.incomplete_windows,
     })
 }
 
@@ -265,6 +269,7 @@ pub fn counts_from_csv(brief: &Brief, text: &str) -> Result<Counts, Vec<FieldErr
             .collect(),
         arms,
         multi_arm_users: 0,
+        incomplete_windows: 0,
     };
     let problems = counts.validate(brief);
     if problems.is_empty() {

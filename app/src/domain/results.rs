@@ -30,6 +30,11 @@ impl Source {
             Source::Csv => "uploaded CSV",
         }
     }
+
+    /// Whether Verdict counted these itself from raw events (and so by its own rules).
+    pub fn is_attributed(self) -> bool {
+        matches!(self, Source::Mixpanel | Source::File)
+    }
 }
 
 /// One arm's value for one metric.
@@ -84,6 +89,10 @@ pub struct Counts {
     /// Users exposed to two or more arms: left out of every arm (attributed sources only).
     #[serde(default)]
     pub multi_arm_users: u64,
+    /// Counted users whose conversion window reaches past the end of the data (attributed
+    /// sources only): their later conversions are not in yet.
+    #[serde(default)]
+    pub incomplete_windows: u64,
 }
 
 impl Counts {
@@ -209,6 +218,7 @@ mod tests {
     fn counts() -> Counts {
         Counts {
             multi_arm_users: 0,
+            incomplete_windows: 0,
             arms: vec![
                 ArmCount {
                     name: "control".into(),

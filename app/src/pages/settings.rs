@@ -10,7 +10,7 @@ use crate::api::signoffs::{get_workspace_settings, save_workspace_settings};
 use crate::components::error_view::{ErrorView, Problems};
 use crate::domain::signoff::WorkspaceSettings;
 use crate::error::AppError;
-use crate::pull::settings::{Residency, SettingsForm, SettingsView};
+use crate::pull::settings::{AuthMethod, Residency, SettingsForm, SettingsView};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
@@ -81,9 +81,21 @@ fn MixpanelForm(view: SettingsView) -> impl IntoView {
             <form class="mixpanel-settings" on:submit=move |ev| { ev.prevent_default(); save.dispatch(form.get_untracked()); }>
                 <div class="grid two">
                     {text("Project id", "project_id", |f| f.project_id.clone(), |f, v| f.project_id = v, "")}
-                    {text("Service account user", "username", |f| f.username.clone(), |f, v| f.username = v, "")}
+                    <label class="field"><span class="label">"Authentication"</span>
+                        <select name="auth" on:change=move |ev| {
+                            if let Some(a) = AuthMethod::from_slug(&event_target_value(&ev)) { form.update(|f| f.auth = a) }
+                        }>
+                            {AuthMethod::ALL.into_iter().map(|a| view! {
+                                <option value=a.slug() selected=form.with_untracked(|f| f.auth == a)>{a.label()}</option>
+                            }).collect_view()}
+                        </select>
+                        <small class="hint">"A service account is Mixpanel's recommended way; the project's API secret still works."</small>
+                    </label>
                 </div>
-                <label class="field"><span class="label">"Service account secret"</span>
+                <Show when=move || form.with(|f| f.auth == AuthMethod::ServiceAccount)>
+                    {text("Service account user", "username", |f| f.username.clone(), |f, v| f.username = v, "")}
+                </Show>
+                <label class="field"><span class="label">{move || if form.with(|f| f.auth == AuthMethod::ServiceAccount) { "Service account secret" } else { "Project secret" }}</span>
                     <input type="password" name="secret" autocomplete="new-password"
                         prop:value=move || form.with(|f| f.secret.clone())
                         placeholder=move || if secret_set.get() { "set (leave empty to keep it)" } else { "not set" }
@@ -102,7 +114,14 @@ fn MixpanelForm(view: SettingsView) -> impl IntoView {
                 </label>
                 <div class="grid two">
                     {text("Pull every (hours)", "interval_hours", |f| f.interval_hours.clone(), |f, v| f.interval_hours = v, "Running experiments are pulled on this schedule.")}
+                    {text("Project time zone", "timezone", |f| f.timezone.clone(), |f, v| f.timezone = v, "An IANA name such as America/Los_Angeles: Mixpanel shows it under Project Settings > Overview > Timezone. The run's days are this zone's days.")}
                 </div>
+                <label class="check">
+                    <input type="checkbox" name="local_time" prop:checked=move || form.with(|f| f.local_time)
+                        on:change=move |ev| { let on = event_target_checked(&ev); form.update(|f| f.local_time = on) } />
+                    " The project exports local time (created before 2023)"
+                    <small class="hint">"Such projects read the export's dates in their own time zone and write each event's time as local wall-clock time; Verdict then asks for the project's days, never after its today, and converts times to UTC. Newer projects use UTC for both."</small>
+                </label>
                 <button type="submit" class="primary" disabled=move || save.pending().get()>"Save settings"</button>
                 {outcome}
             </form>

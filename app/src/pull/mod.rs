@@ -9,6 +9,8 @@
 pub mod settings;
 
 #[cfg(feature = "ssr")]
+pub mod budget;
+#[cfg(feature = "ssr")]
 pub mod egress;
 #[cfg(feature = "ssr")]
 pub mod mixpanel;
@@ -20,7 +22,7 @@ pub mod runner;
 pub mod scheduler;
 
 #[cfg(feature = "ssr")]
-pub use registry::{PullRegistry, RetryPolicy};
+pub use registry::{Patience, PullRegistry, RetryPolicy};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

@@ -51,11 +51,31 @@ impl RetryPolicy {
     }
 }
 
+/// How long an export may stay silent. Mixpanel computes big ranges for minutes before the
+/// first byte (mixpanel-utils waits 20); once bytes flow, a long silence is a dead connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Patience {
+    pub first_byte: Duration,
+    pub idle: Duration,
+}
+
+impl Default for Patience {
+    fn default() -> Self {
+        Self {
+            first_byte: Duration::from_secs(20 * 60),
+            idle: Duration::from_secs(3 * 60),
+        }
+    }
+}
+
 /// Every experiment's latest pull since start-up, keyed by experiment key.
 #[derive(Debug, Clone, Default)]
 pub struct PullRegistry {
     pulls: Arc<Mutex<HashMap<String, Entry>>>,
     retry: RetryPolicy,
+    patience: Patience,
+    /// The project's hourly export queries, shared by every pull.
+    budget: super::budget::QueryBudget,
     /// Where exports may be requested from (the deployment's setting).
     egress: super::egress::Egress,
 }
@@ -80,8 +100,26 @@ impl PullRegistry {
         Self {
             pulls: Arc::default(),
             retry,
+            patience: Patience::default(),
+            budget: Default::default(),
             egress: Default::default(),
         }
+    }
+
+    pub fn budget(&self) -> &super::budget::QueryBudget {
+        &self.budget
+    }
+
+    /// The same registry counting against `budget` (tests use a small one).
+    pub fn with_budget(mut self, budget: super::budget::QueryBudget) -> Self {
+        self.budget = budget;
+        self
+    }
+
+    /// The same registry waiting `patience` for silent exports (tests use seconds).
+    pub fn with_patience(mut self, patience: Patience) -> Self {
+        self.patience = patience;
+        self
     }
 
     pub fn retry(&self) -> RetryPolicy {
@@ -211,6 +249,14 @@ impl PullHandle {
 
     pub fn retry(&self) -> RetryPolicy {
         self.registry.retry
+    }
+
+    pub fn patience(&self) -> Patience {
+        self.registry.patience
+    }
+
+    pub fn budget(&self) -> &super::budget::QueryBudget {
+        &self.registry.budget
     }
 
     pub fn egress(&self) -> &super::egress::Egress {

@@ -24,6 +24,7 @@ fn progress_and_outcome_are_kept_and_frozen_once_finished() {
         lines: 2,
         events: 1,
         skipped: 0,
+        anonymous: 0,
     });
     let running = registry.status("exp").unwrap();
     assert_eq!(

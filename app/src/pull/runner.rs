@@ -3,7 +3,7 @@
 //! A pull stores exactly one snapshot in one transaction, or nothing: a failed, refused or
 //! cancelled pull leaves the previous snapshot as the latest.
 
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::SqlitePool;
 use tokio::task::JoinHandle;
 
@@ -12,9 +12,11 @@ use super::registry::{PullHandle, PullRegistry};
 use super::settings::MixpanelSettings;
 use super::{PullPhase, PullStatus, Trigger};
 use crate::domain::attribution::{
-    AttributionError, Attributor, Config, TooManySkippedLines, MAX_SKIPPED_RATIO,
+    AttributionError, Attributor, Clock, Config, Report, TimeRange, TooManySkippedLines,
+    MAX_SKIPPED_RATIO,
 };
 use crate::domain::experiment::Experiment;
+use crate::domain::export_window::{export_window, ExportWindow};
 use crate::domain::import::{attribution_config, counts_from_report, ReportError};
 use crate::domain::results::Source;
 use crate::error::AppError;
@@ -53,6 +55,10 @@ enum PullError {
     Export(#[from] ExportError),
     #[error("refused: {0}; nothing was stored")]
     Malformed(#[from] TooManySkippedLines),
+    #[error("Mixpanel cut the export short: its last line is \"terminated early\", so the rest of the data is missing ({reached}); nothing was stored. Pull again; if it keeps happening, the range is too big for one export")]
+    Truncated { reached: String },
+    #[error("{cause}; {reached}")]
+    Broken { cause: ExportError, reached: String },
     #[error("the export could not be counted: {0}")]
     Attribution(#[from] AttributionError),
     #[error("{0}")]
@@ -83,15 +89,17 @@ pub async fn start(
     let (Some(started), true) = (exp.started_at, exp.status.accepts_results()) else {
         return Err(StartError::NotStarted);
     };
-    let from = started.date_naive();
-    let to = exp
-        .ended_at
-        .map_or_else(|| Utc::now().date_naive(), |t| t.date_naive())
-        .max(from);
+    let window = export_window(
+        settings.clock(),
+        started,
+        exp.ended_at,
+        exp.brief.window_days,
+        Utc::now(),
+    );
+    let (from, to) = (window.from, window.to);
     // The stored key, not the typed one: it is what the export's exposure events carry.
     let key = exp.key.to_string();
-    let config = attribution_config(&exp.brief, &key, Some((from, to)))
-        .map_err(|e| StartError::Brief(e.to_string()))?;
+    let config = pull_config(&exp, &key, &settings, &window)?;
     let events = events(&config);
     let attributor = Attributor::new(config).map_err(|e| StartError::Brief(e.to_string()))?;
     let handle = registry
@@ -103,6 +111,7 @@ pub async fn start(
     let who = crate::auth::acting()
         .ok_or_else(|| AppError::internal("pull started outside acting_as", &key))?;
     tracing::info!(key, ?trigger, %from, %to, "pull started");
+    let zone = settings.clock().api_zone();
     let job = Job {
         pool: pool.clone(),
         exp,
@@ -111,6 +120,7 @@ pub async fn start(
         events,
         from,
         to,
+        zone,
     };
     let task = tokio::spawn(crate::auth::acting_as(
         who,
@@ -127,6 +137,8 @@ struct Job {
     events: Vec<String>,
     from: NaiveDate,
     to: NaiveDate,
+    /// The zone of `from` and `to`, in which the data's reach is told.
+    zone: chrono_tz::Tz,
 }
 
 impl Job {
@@ -162,14 +174,18 @@ impl Job {
             egress: handle.egress(),
             from: self.from,
             to: self.to,
+            zone: self.zone.name().to_owned(),
             events: self.events,
         };
+        let zone = self.zone;
         let mut cancel = handle.cancel_signal();
         // Each chunk is attributed as it arrives (microseconds of work per chunk), so memory
         // holds the users and metric events, never the export.
-        stream_export(
+        let streamed = stream_export(
             &request,
             handle.retry(),
+            handle.patience(),
+            handle.budget(),
             &mut cancel,
             |wait| handle.note(wait),
             |chunk| {
@@ -177,13 +193,27 @@ impl Job {
                 handle.progress(attributor.progress());
             },
         )
-        .await?;
-        let report = attributor.finish()?;
+        .await;
+        match streamed {
+            Err(cause @ ExportError::Broken { .. }) => {
+                let reached = reached(attributor.latest_event(), zone);
+                return Err(PullError::Broken { cause, reached });
+            }
+            other => other?,
+        }
+        let report = match attributor.finish() {
+            Err(AttributionError::Truncated { latest_event }) => {
+                let reached = reached(latest_event, zone);
+                return Err(PullError::Truncated { reached });
+            }
+            other => other?,
+        };
         handle.progress(crate::domain::attribution::Progress {
             bytes: report.bytes,
             lines: report.lines,
             events: report.events,
             skipped: report.skipped.count,
+            anonymous: report.anonymous_events,
         });
         report.check_skipped(MAX_SKIPPED_RATIO)?;
         let brief = &self.exp.brief;
@@ -208,12 +238,70 @@ impl Job {
         )
         .await
         .map_err(PullError::Store)?;
-        let users: u64 = counts.arms.iter().map(|a| a.users).sum();
-        Ok(format!(
-            "Stored a snapshot: {users} exposed users from {} lines ({} skipped, {} duplicates).",
-            report.lines, report.skipped.count, report.duplicates
-        ))
+        Ok(stored_message(&report, key, &counts))
     }
+}
+
+/// The pull's report in words: what was counted, and everything that was not.
+fn stored_message(report: &Report, key: &str, counts: &crate::domain::results::Counts) -> String {
+    let users: u64 = counts.arms.iter().map(|a| a.users).sum();
+    let mut words = format!(
+        "Stored a snapshot: {users} exposed users from {} lines ({} skipped, {} duplicates, {} anonymous events with an empty distinct_id, never counted).",
+        report.lines, report.skipped.count, report.duplicates, report.anonymous_events
+    );
+    if let Some(experiment) = report.experiments.get(key) {
+        if !experiment.other_rules_on_flag.is_empty() {
+            let others: Vec<String> = experiment
+                .other_rules_on_flag
+                .iter()
+                .map(|(rule, events)| format!("{rule}: {events}"))
+                .collect();
+            words.push_str(&format!(
+                " Not counted: exposure events of other rules on the same flag ({}).",
+                others.join(", ")
+            ));
+        }
+    }
+    if counts.incomplete_windows > 0 {
+        words.push_str(&format!(
+            " {} users were exposed too recently for a full conversion window.",
+            counts.incomplete_windows
+        ));
+    }
+    words
+}
+
+/// "the data reached 2024-05-12 (America/Los_Angeles)".
+fn reached(latest_event: Option<i64>, zone: chrono_tz::Tz) -> String {
+    match latest_event.and_then(|t| DateTime::from_timestamp(t, 0)) {
+        Some(at) => format!(
+            "the data reached {} ({})",
+            at.with_timezone(&zone).format("%Y-%m-%d"),
+            zone.name()
+        ),
+        None => "no exposure or metric event arrived before it".to_owned(),
+    }
+}
+
+/// The brief's attribution, over the run's days in the project's zone, reading the export's
+/// clock, and knowing where the data ends (for incomplete windows).
+fn pull_config(
+    exp: &Experiment,
+    key: &str,
+    settings: &MixpanelSettings,
+    window: &ExportWindow,
+) -> Result<Config, StartError> {
+    let brief_error = |e: &dyn std::fmt::Display| StartError::Brief(e.to_string());
+    let mut config = attribution_config(&exp.brief, key, None).map_err(|e| brief_error(&e))?;
+    config.run =
+        Some(TimeRange::new(window.run_start, window.run_end).map_err(|e| brief_error(&e))?);
+    config.clock = if settings.local_time {
+        Clock::Local(settings.timezone)
+    } else {
+        Clock::Utc
+    };
+    config.data_end = Some(window.data_end);
+    Ok(config)
 }
 
 /// The events to ask Mixpanel for: the exposure event and the brief's metric events, nothing else,

@@ -46,6 +46,17 @@ async fn round(pool: &SqlitePool, registry: &PullRegistry) -> Result<(), crate::
         {
             continue;
         }
+        // The project's 60 queries an hour are shared with "Pull now": wait for room (or for
+        // the time a 429 asked for) rather than spend a query on a certain refusal.
+        if let Some(room) = registry.budget().next_room(std::time::Instant::now()) {
+            let wait = room.saturating_duration_since(std::time::Instant::now());
+            tracing::info!(
+                key = exp.key,
+                wait_secs = wait.as_secs(),
+                "scheduled pulls wait for room in the export API's hourly limit"
+            );
+            return Ok(());
+        }
         match runner::start(pool, registry, &exp.key, Trigger::Schedule).await {
             Ok(started) => {
                 let _ = started.task.await;

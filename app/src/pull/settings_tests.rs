@@ -7,6 +7,7 @@ fn form() -> SettingsForm {
         secret: "s3cr3t".into(),
         residency: Residency::Eu,
         interval_hours: String::new(),
+        ..SettingsForm::default()
     }
 }
 
@@ -87,4 +88,46 @@ fn the_secret_never_shows() {
     for r in Residency::ALL {
         assert_eq!(Residency::from_slug(r.slug()), Some(r));
     }
+}
+
+#[test]
+fn the_time_zone_is_an_iana_name_and_defaults_to_utc() {
+    let s = form().parse(None).unwrap();
+    assert_eq!((s.timezone, s.local_time), (chrono_tz::Tz::UTC, false));
+    let la = SettingsForm {
+        timezone: " America/Los_Angeles ".into(),
+        local_time: true,
+        ..form()
+    }
+    .parse(None)
+    .unwrap();
+    assert_eq!(la.timezone, chrono_tz::America::Los_Angeles);
+    assert!(la.clock().local_export);
+    let errors = SettingsForm {
+        timezone: "Pacific Standard Time".into(),
+        ..form()
+    }
+    .parse(None)
+    .unwrap_err();
+    assert_eq!(errors[0].field, "timezone");
+    assert!(errors[0].message.contains("America/Los_Angeles"));
+}
+
+#[test]
+fn a_project_secret_needs_no_username_and_keeps_the_secret_only_for_the_same_method() {
+    let legacy = SettingsForm {
+        auth: AuthMethod::ProjectSecret,
+        username: "ignored".into(),
+        ..form()
+    }
+    .parse(None)
+    .unwrap();
+    assert_eq!(legacy.username, "");
+    let switched = SettingsForm {
+        secret: String::new(),
+        ..form()
+    }
+    .parse(Some(&legacy))
+    .unwrap_err();
+    assert_eq!(switched[0].field, "secret");
 }

@@ -2,8 +2,9 @@
 //!
 //! Contract (stable): `verdict attribute --file F [--file F2 ...] [--experiment NAME ...]
 //! [--convention mixpanel|optimizely|amplitude] --metric EVENT [--metric EVENT ...]
-//! [--value EVENT:PROPERTY ...] [--window-days 14]` prints one JSON object on stdout; errors go
-//! to stderr with a non-zero exit. Inputs are plain or gzip (sniffed from the magic bytes), or
+//! [--value EVENT:PROPERTY ...] [--window-days 14] [--local-time ZONE]` prints one JSON object
+//! on stdout; errors go to stderr with a non-zero exit (a file whose last line is Mixpanel's
+//! `terminated early` note is one). Inputs are plain or gzip (sniffed from the magic bytes), or
 //! `-` for stdin. One thread reads, worker threads parse line-aligned blocks, and the calling
 //! thread tallies them in order (see `reader.rs`); `render.rs` prints the report
 //! and its warnings.
@@ -18,7 +19,9 @@ use std::thread;
 use anyhow::bail;
 
 use app::domain::attribution;
-use attribution::{Attributor, Config, ExposureConvention, ValueMetric, Window, MAX_SKIPPED_RATIO};
+use attribution::{
+    Attributor, Clock, Config, ExposureConvention, ValueMetric, Window, MAX_SKIPPED_RATIO,
+};
 
 use reader::attribute_input;
 use render::{locate, render, warn};
@@ -31,7 +34,8 @@ pub struct AttributeArgs {
     /// Experiment to report (repeatable); without it, every experiment found is reported.
     #[arg(long = "experiment", value_name = "NAME")]
     pub experiments: Vec<String>,
-    /// Which exposure event and properties to read.
+    /// Which exposure event and properties to read. Optimizely names an experiment by its
+    /// `rule_key` (else `flag_key`), Amplitude by its `experiment_key` (else `flag_key`).
     #[arg(long, value_enum, default_value = "mixpanel")]
     pub convention: Convention,
     /// A custom exposure event; needs --experiment-property and --variant-property.
@@ -52,6 +56,10 @@ pub struct AttributeArgs {
     /// Conversion window after the first exposure, in days (half-open).
     #[arg(long, value_name = "DAYS", default_value_t = attribution::DEFAULT_WINDOW_DAYS)]
     pub window_days: u32,
+    /// The export's `time` values are wall-clock time in this IANA zone (Mixpanel projects
+    /// created before 2023 export project-local time); they are converted to UTC.
+    #[arg(long, value_name = "ZONE")]
+    pub local_time: Option<String>,
     /// Parsing threads (default: one per core); one more thread reads.
     #[arg(long, value_name = "N")]
     pub threads: Option<NonZeroUsize>,
@@ -79,6 +87,15 @@ pub fn run(args: &AttributeArgs) -> anyhow::Result<()> {
         let before = attributor.progress().lines;
         attribute_input(file, &mut attributor, threads)?;
         attributor.end_input();
+        if attributor.truncated() {
+            bail!(
+                "`{}` ends with Mixpanel's `terminated early` note: the export was cut short and \
+                 the rest of its data is missing ({}); pull it again, in smaller date ranges if \
+                 it keeps happening",
+                file.display(),
+                attribution::reached_words(attributor.latest_event())
+            );
+        }
         inputs.push((
             file.display().to_string(),
             attributor.progress().lines - before,
@@ -123,6 +140,9 @@ fn config(args: &AttributeArgs) -> anyhow::Result<Config> {
     config.metrics = args.metrics.clone();
     config.values = args.values.clone();
     config.window = Window::days(args.window_days)?;
+    if let Some(zone) = &args.local_time {
+        config.clock = Clock::local(zone)?;
+    }
     Ok(config)
 }
 

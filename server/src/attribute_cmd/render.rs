@@ -53,17 +53,35 @@ pub(super) fn render(report: &Report) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
-        "{{\n  \"lines\": {},\n  \"skipped_lines\": {},\n  \"duplicates\": {},\n  \"experiments\": {{",
-        report.lines, report.skipped.count, report.duplicates
+        "{{\n  \"lines\": {},\n  \"skipped_lines\": {},\n  \"duplicates\": {},\n  \"anonymous_events\": {},\n  \"experiments\": {{",
+        report.lines, report.skipped.count, report.duplicates, report.anonymous_events
     );
     for (e, (name, counts)) in report.experiments.iter().enumerate() {
         let _ = write!(
             out,
-            "{}\n    {}: {{\n      \"multi_arm_users\": {},\n      \"arms\": {{",
+            "{}\n    {}: {{\n      \"multi_arm_users\": {},",
             comma(e),
             quote(name),
             counts.multi_arm_users
         );
+        if let Some(flag) = &counts.flag_key {
+            let _ = write!(out, "\n      \"flag_key\": {},", quote(flag));
+        }
+        if counts.flag_key.is_some() || !counts.other_rules_on_flag.is_empty() {
+            out.push_str("\n      \"other_rules_on_flag\": {");
+            for (r, (rule, events)) in counts.other_rules_on_flag.iter().enumerate() {
+                let _ = write!(out, "{}{}: {events}", comma_space(r), quote(rule));
+            }
+            out.push_str("},");
+        }
+        if counts.incomplete_windows > 0 {
+            let _ = write!(
+                out,
+                "\n      \"incomplete_windows\": {},",
+                counts.incomplete_windows
+            );
+        }
+        out.push_str("\n      \"arms\": {");
         for (a, (arm, arm_counts)) in counts.arms.iter().enumerate() {
             let _ = write!(
                 out,
@@ -96,6 +114,14 @@ pub(super) fn render(report: &Report) -> String {
     out.push_str(&close(report.experiments.is_empty(), 2));
     out.push_str("\n}");
     out
+}
+
+fn comma_space(index: usize) -> &'static str {
+    if index == 0 {
+        ""
+    } else {
+        ", "
+    }
 }
 
 fn comma(index: usize) -> &'static str {

@@ -38,6 +38,7 @@ fn args(files: &[&Path]) -> AttributeArgs {
         metrics: vec!["signup_completed".into(), "purchase_completed".into()],
         values: vec![ValueMetric::parse("purchase_completed:amount").expect("valid")],
         window_days: 14,
+        local_time: None,
         threads: None,
     }
 }

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use super::config::{Config, ConfigError};
-use super::parser::{BlockParser, ParsedBlock, MAX_LINE_BYTES};
+use super::parser::{BlockParser, LineRead, ParsedBlock, Tail, MAX_LINE_BYTES};
 use super::plan::Plan;
 use super::report::{AttributionError, Report, SkipReason, SkippedLines};
 use super::summary::summarize;
@@ -18,6 +18,8 @@ pub struct Progress {
     /// Valid lines whose event is an exposure or a metric event.
     pub events: u64,
     pub skipped: u64,
+    /// Events sent with `distinct_id: ""`: valid, but tied to no user.
+    pub anonymous: u64,
 }
 
 /// Streaming attribution over newline-delimited event exports.
@@ -36,6 +38,11 @@ pub struct Attributor {
     overlong: bool,
     progress: Progress,
     skipped: SkippedLines,
+    latest: Option<i64>,
+    /// The last non-blank line of the current input, to catch Mixpanel's truncation note.
+    tail: Tail,
+    /// Set when an input ended with the truncation note: the run fails at the end.
+    truncated: bool,
 }
 
 impl Attributor {
@@ -48,6 +55,9 @@ impl Attributor {
             overlong: false,
             progress: Progress::default(),
             skipped: SkippedLines::default(),
+            latest: None,
+            tail: Tail::None,
+            truncated: false,
         })
     }
 
@@ -56,6 +66,16 @@ impl Attributor {
     pub fn with_user_limit(mut self, max_users: usize) -> Self {
         self.tally.max_users = max_users;
         self
+    }
+
+    /// Whether an input so far ended with Mixpanel's `terminated early` note.
+    pub fn truncated(&self) -> bool {
+        self.truncated
+    }
+
+    /// The latest exposure or metric event time read so far (UTC seconds).
+    pub fn latest_event(&self) -> Option<i64> {
+        self.latest
     }
 
     /// Whether the run already failed a limit (a caller streaming input can stop early).
@@ -90,7 +110,7 @@ impl Attributor {
                 return;
             };
             self.hold(&rest[..newline]);
-            self.end_input();
+            self.flush();
             rest = &rest[newline + 1..];
         }
         while let Some(newline) = memchr::memchr(b'\n', rest) {
@@ -102,16 +122,27 @@ impl Attributor {
 
     /// Feeds one complete line (without its newline).
     pub fn feed_line(&mut self, line: &[u8]) {
-        self.end_input();
+        self.flush();
         self.progress.bytes += line.len() as u64 + 1;
         self.process(line);
     }
 
-    /// Ends one input (a file): a last line without newline still counts. Needed only before
-    /// feeding another input, as [`finish`](Self::finish) ends the last one.
+    /// Ends one input (a file): a last line without newline still counts, and an input whose
+    /// last non-blank line is Mixpanel's `terminated early` note marks the run truncated (see
+    /// [`truncated`](Self::truncated)). Needed only before feeding another input, as
+    /// [`finish`](Self::finish) ends the last one.
     pub fn end_input(&mut self) {
+        self.flush();
+        if std::mem::take(&mut self.tail) == Tail::Marker {
+            self.truncated = true;
+        }
+    }
+
+    /// Completes a pending partial line.
+    fn flush(&mut self) {
         if self.overlong {
             self.overlong = false;
+            self.tail = Tail::Other;
             self.progress.lines += 1;
             self.skipped
                 .record(self.progress.lines, SkipReason::TooLong);
@@ -129,9 +160,12 @@ impl Attributor {
         if !Arc::ptr_eq(&block.plan, self.parser.plan()) && *block.plan != **self.parser.plan() {
             return Err(AttributionError::ConfigMismatch);
         }
-        self.end_input();
+        self.flush();
         block.replay(&mut self.tally);
         self.skipped.append(block.skipped, self.progress.lines);
+        self.progress.anonymous += block.anonymous;
+        self.latest = self.latest.max(block.latest);
+        self.tail = self.tail.then(block.tail);
         self.progress.bytes += block.bytes;
         self.progress.lines += block.lines;
         self.progress.events += block.events;
@@ -148,6 +182,9 @@ impl Attributor {
         }
         self.end_input();
         later.end_input();
+        self.truncated |= later.truncated;
+        self.latest = self.latest.max(later.latest);
+        self.progress.anonymous += later.progress.anonymous;
         self.skipped.append(later.skipped, self.progress.lines);
         self.progress.bytes += later.progress.bytes;
         self.progress.lines += later.progress.lines;
@@ -159,6 +196,11 @@ impl Attributor {
     /// Ends the input and computes the counts.
     pub fn finish(mut self) -> Result<Report, AttributionError> {
         self.end_input();
+        if self.truncated {
+            return Err(AttributionError::Truncated {
+                latest_event: self.latest,
+            });
+        }
         if self.tally.full {
             return Err(AttributionError::TooManyUsers {
                 limit: self.tally.max_users.min(u32::MAX as usize - 1) as u64,
@@ -170,6 +212,8 @@ impl Attributor {
             bytes: self.progress.bytes,
             events: self.progress.events,
             duplicates: summary.duplicates,
+            anonymous_events: self.progress.anonymous,
+            latest_event: self.latest,
             skipped: self.skipped,
             experiments: summary.experiments,
         })
@@ -186,8 +230,15 @@ impl Attributor {
 
     fn process(&mut self, line: &[u8]) {
         self.progress.lines += 1;
-        match self.parser.line(line, &mut self.tally) {
-            Ok(relevant) => self.progress.events += u64::from(relevant),
+        let read = self.parser.line(line, &mut self.tally);
+        self.tail = self.tail.after(&read);
+        match read {
+            Ok(LineRead::Event(time)) => {
+                self.progress.events += 1;
+                self.latest = self.latest.max(Some(time));
+            }
+            Ok(LineRead::Anonymous) => self.progress.anonymous += 1,
+            Ok(LineRead::Blank | LineRead::Ignored) => {}
             Err(reason) => self.skipped.record(self.progress.lines, reason),
         }
     }

@@ -29,6 +29,8 @@ pub enum ConfigError {
     EmptyRunRange { start: i64, end: i64 },
     #[error("{0} names must not be empty")]
     EmptyName(&'static str),
+    #[error("unknown time zone `{0}`: expected an IANA name such as America/Los_Angeles")]
+    UnknownTimeZone(String),
 }
 
 /// How a tool records that a user saw an arm: the event and the two properties naming the
@@ -37,9 +39,11 @@ pub enum ConfigError {
 pub enum ExposureConvention {
     /// Mixpanel's own `$experiment_started` with `Experiment name` / `Variant name`.
     Mixpanel,
-    /// Optimizely through Mixpanel: `Experiment Viewed` with `flag_key` / `variation_key`.
+    /// Optimizely through Mixpanel: `Experiment Viewed` with `flag_key` / `variation_key`; the
+    /// experiment is the rule (`rule_key`, Optimizely's experiment key), else the flag.
     Optimizely,
-    /// Amplitude Experiment: `$exposure` with `flag_key` / `variant`.
+    /// Amplitude Experiment: `$exposure` with `flag_key` / `variant`; the experiment is
+    /// `experiment_key` when several experiments share the flag, else the flag.
     Amplitude,
     /// Any other event and property pair.
     Custom {
@@ -67,6 +71,20 @@ impl ExposureConvention {
                 experiment_property,
                 ..
             } => experiment_property,
+        }
+    }
+
+    /// The property that names the experiment ahead of [`experiment_property`] when it holds a
+    /// non-empty string: Optimizely's `rule_key` (one flag holds several A/B and delivery rules)
+    /// and Amplitude's `experiment_key` (several experiments on one flag). For these two
+    /// conventions [`experiment_property`] is the flag, the fallback.
+    ///
+    /// [`experiment_property`]: Self::experiment_property
+    pub fn experiment_key_property(&self) -> Option<&str> {
+        match self {
+            Self::Optimizely => Some("rule_key"),
+            Self::Amplitude => Some("experiment_key"),
+            Self::Mixpanel | Self::Custom { .. } => None,
         }
     }
 
@@ -211,17 +229,64 @@ impl TimeRange {
     }
 }
 
+/// How the export writes `properties.time`. Mixpanel projects created before 2023 export the
+/// project's local wall-clock time as if it were UTC ("shifted by the UTC offset"); newer ones
+/// export true Unix seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Clock {
+    #[default]
+    Utc,
+    /// `time` is local wall-clock time in this zone; attribution converts it to UTC.
+    Local(chrono_tz::Tz),
+}
+
+impl Clock {
+    /// `Local` in the named IANA zone.
+    pub fn local(zone: &str) -> Result<Self, ConfigError> {
+        zone.parse::<chrono_tz::Tz>()
+            .map(Self::Local)
+            .map_err(|_| ConfigError::UnknownTimeZone(zone.to_owned()))
+    }
+
+    /// Unix seconds for an exported `time`. A local time that occurs twice (the hour after
+    /// clocks go back) takes the earlier instant; one that never occurs (the hour skipped when
+    /// clocks go forward) takes the offset in force just before the change, as a wall clock that
+    /// was not yet moved would.
+    pub fn to_utc(self, time: i64) -> i64 {
+        use chrono::{DateTime, LocalResult, Offset, TimeZone};
+        let Self::Local(zone) = self else {
+            return time;
+        };
+        let Some(naive) = DateTime::from_timestamp(time, 0).map(|t| t.naive_utc()) else {
+            return time;
+        };
+        let offset = match zone.offset_from_local_datetime(&naive) {
+            LocalResult::Single(offset) | LocalResult::Ambiguous(offset, _) => offset,
+            LocalResult::None => zone.offset_from_utc_datetime(&naive),
+        };
+        time - i64::from(offset.fix().local_minus_utc())
+    }
+}
+
 /// Everything the attributor needs to know before reading a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
     pub convention: ExposureConvention,
     /// Experiments to report; empty means every experiment found.
     pub experiments: Vec<String>,
+    /// The flag each experiment is a rule of, when known beforehand (the brief's flag key):
+    /// the other rules on it are reported even before the experiment's own exposures arrive.
+    pub flag_keys: Vec<(String, String)>,
     /// Conversion events: a user converts when one falls in their window.
     pub metrics: Vec<String>,
     pub values: Vec<ValueMetric>,
     pub window: Window,
     pub run: Option<TimeRange>,
+    /// How to read `properties.time`.
+    pub clock: Clock,
+    /// Where the data ends (unix seconds, exclusive), when known: users whose window reaches
+    /// past it are counted as having an incomplete window.
+    pub data_end: Option<i64>,
 }
 
 impl Config {
@@ -230,10 +295,13 @@ impl Config {
         Self {
             convention,
             experiments: Vec::new(),
+            flag_keys: Vec::new(),
             metrics: Vec::new(),
             values: Vec::new(),
             window: Window::default(),
             run: None,
+            clock: Clock::Utc,
+            data_end: None,
         }
     }
 
@@ -264,6 +332,37 @@ mod tests {
         assert_eq!(
             "statsig".parse::<ExposureConvention>(),
             Err(ConfigError::UnknownConvention("statsig".into()))
+        );
+    }
+
+    #[test]
+    fn optimizely_and_amplitude_name_the_experiment_by_its_key_before_the_flag() {
+        assert_eq!(
+            ExposureConvention::Optimizely.experiment_key_property(),
+            Some("rule_key")
+        );
+        assert_eq!(
+            ExposureConvention::Amplitude.experiment_key_property(),
+            Some("experiment_key")
+        );
+        assert_eq!(ExposureConvention::Mixpanel.experiment_key_property(), None);
+    }
+
+    #[test]
+    fn local_clock_converts_wall_time_to_utc_across_daylight_saving() {
+        let clock = Clock::local("America/Los_Angeles").expect("known zone");
+        // 2024-05-01 00:00 local (PDT, UTC-7) exported as 1714521600.
+        assert_eq!(clock.to_utc(1_714_521_600), 1_714_521_600 + 7 * 3600);
+        // 2024-01-15 12:00 local (PST, UTC-8).
+        assert_eq!(clock.to_utc(1_705_320_000), 1_705_320_000 + 8 * 3600);
+        // 2024-11-03 01:30 local happens twice: the first (PDT) is taken.
+        assert_eq!(clock.to_utc(1_730_597_400), 1_730_597_400 + 7 * 3600);
+        // 2024-03-10 02:30 local never happens: the offset before the jump (PST) is used.
+        assert_eq!(clock.to_utc(1_710_037_800), 1_710_037_800 + 8 * 3600);
+        assert_eq!(Clock::Utc.to_utc(17), 17);
+        assert_eq!(
+            Clock::local("Mars/Olympus"),
+            Err(ConfigError::UnknownTimeZone("Mars/Olympus".into()))
         );
     }
 

@@ -79,10 +79,12 @@ mod tests;
 pub use amount::{Decimal, Quantity};
 pub use attributor::{Attributor, Progress};
 pub use config::{
-    Config, ConfigError, ExposureConvention, TimeRange, ValueMetric, Window, DEFAULT_WINDOW_DAYS,
+    Clock, Config, ConfigError, ExposureConvention, TimeRange, ValueMetric, Window,
+    DEFAULT_WINDOW_DAYS,
 };
 pub use parser::{BlockParser, ParsedBlock};
 pub use report::{
-    describe_lines, ArmCounts, AttributionError, ExperimentCounts, Report, SkipReason, SkippedLine,
-    SkippedLines, TooManySkippedLines, ValueSums, MAX_SKIPPED_RATIO, SKIPPED_LINES_KEPT,
+    describe_lines, reached_words, ArmCounts, AttributionError, ExperimentCounts, Report,
+    SkipReason, SkippedLine, SkippedLines, TooManySkippedLines, ValueSums, MAX_SKIPPED_RATIO,
+    SKIPPED_LINES_KEPT,
 };

@@ -6,6 +6,7 @@
 //! blocks in input order. One tally means each user is stored once, whatever the thread count.
 
 use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
 use std::hash::Hasher;
 use std::sync::Arc;
 
@@ -17,18 +18,85 @@ use super::report::{SkipReason, SkippedLines};
 
 /// Where parsed events go: straight into the tally, or into a [`ParsedBlock`].
 pub(crate) trait Sink {
-    /// `experiment` and `arm` are valid UTF-8 (the scanner checked every string).
-    fn exposure(&mut self, user: &[u8], time: i64, experiment: &[u8], arm: &[u8]);
-    /// `insert_id` is a hash of `$insert_id`, 0 when absent; `amounts` follow the order of
-    /// the event's value metrics in the plan.
-    fn conversion(
-        &mut self,
-        user: &[u8],
-        time: i64,
-        tracked: u32,
-        insert_id: u64,
-        amounts: &[Amount],
-    );
+    /// The names are valid UTF-8 (the scanner checked every string).
+    fn exposure(&mut self, user: &[u8], time: i64, exposure: Named<'_>);
+    /// An exposure to an experiment the run does not report, on a flag (a rollout or another
+    /// test of the same flag): counted per (flag, experiment) so the report can say what was
+    /// left out.
+    fn excluded(&mut self, flag: &[u8], experiment: &[u8], events: u64);
+    /// `amounts` follow the order of the event's value metrics in the plan.
+    fn conversion(&mut self, user: &[u8], time: i64, event: TrackedEvent, amounts: &[Amount]);
+}
+
+/// The names an exposure carries; `flag` is the flag the experiment is a rule of (Optimizely,
+/// Amplitude), if the convention has flags.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Named<'a> {
+    pub experiment: &'a [u8],
+    pub arm: &'a [u8],
+    pub flag: Option<&'a [u8]>,
+}
+
+/// A metric event's identity beyond its user and time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TrackedEvent {
+    pub tracked: u32,
+    /// A hash of `$insert_id`, 0 when absent (never a duplicate).
+    pub insert_id: u64,
+    /// `mp_processing_time_ms`, [`NOT_PROCESSED`] when absent.
+    pub processed: i64,
+}
+
+/// `mp_processing_time_ms` of a copy that lacks it: loses to any copy that has it.
+pub(crate) const NOT_PROCESSED: i64 = i64::MIN;
+
+/// What a valid (or blank) line was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum LineRead {
+    Blank,
+    /// A complete event attribution does not use.
+    Ignored,
+    /// An exposure or metric event, at this time (UTC seconds).
+    Event(i64),
+    /// An event sent with `distinct_id: ""`, Mixpanel's way to record an event tied to no user.
+    Anonymous,
+}
+
+/// Whether a line is Mixpanel's note that it cut a 200 export short: `terminated early` or
+/// `export terminated early`, in any case, alone on its line.
+pub(crate) fn is_truncation_marker(line: &[u8]) -> bool {
+    let lower = line.trim_ascii().to_ascii_lowercase();
+    lower == b"terminated early" || lower == b"export terminated early"
+}
+
+/// What the last non-blank line of an input was, as far as truncation goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(crate) enum Tail {
+    /// No non-blank line yet.
+    #[default]
+    None,
+    Marker,
+    Other,
+}
+
+impl Tail {
+    /// The tail after reading one more line.
+    pub(crate) fn after(self, read: &Result<LineRead, SkipReason>) -> Self {
+        match read {
+            Ok(LineRead::Blank) => self,
+            Err(SkipReason::TerminatedEarly) => Tail::Marker,
+            _ => Tail::Other,
+        }
+    }
+
+    /// The tail of `self` followed by `later`.
+    pub(crate) fn then(self, later: Tail) -> Self {
+        if later == Tail::None {
+            self
+        } else {
+            later
+        }
+    }
 }
 
 /// Turns lines into events. Cheap to clone: give each thread its own.
@@ -64,10 +132,14 @@ impl BlockParser {
             lines: 0,
             events: 0,
             skipped: SkippedLines::default(),
+            anonymous: 0,
+            latest: None,
+            tail: Tail::None,
             text: Vec::new(),
             exposures: Vec::new(),
             conversions: Vec::new(),
             amounts: Vec::new(),
+            excluded: HashMap::new(),
         };
         if block.is_empty() {
             return parsed;
@@ -80,8 +152,15 @@ impl BlockParser {
                 None => (rest, None),
             };
             parsed.lines += 1;
-            match self.line(line, &mut parsed) {
-                Ok(relevant) => parsed.events += u64::from(relevant),
+            let read = self.line(line, &mut parsed);
+            parsed.tail = parsed.tail.after(&read);
+            match read {
+                Ok(LineRead::Event(time)) => {
+                    parsed.events += 1;
+                    parsed.latest = parsed.latest.max(Some(time));
+                }
+                Ok(LineRead::Anonymous) => parsed.anonymous += 1,
+                Ok(LineRead::Blank | LineRead::Ignored) => {}
                 Err(reason) => parsed.skipped.record(parsed.lines, reason),
             }
             match next {
@@ -91,22 +170,32 @@ impl BlockParser {
         }
     }
 
-    /// One line (without its newline): `Ok(true)` for an exposure or metric event, `Ok(false)`
-    /// for any other valid or blank line, `Err` for a line to skip.
-    pub(crate) fn line(&mut self, line: &[u8], sink: &mut impl Sink) -> Result<bool, SkipReason> {
+    /// One line (without its newline): what it was, or why it is skipped. The skip checks come
+    /// first, so an anonymous event without a time is a skipped line.
+    pub(crate) fn line(
+        &mut self,
+        line: &[u8],
+        sink: &mut impl Sink,
+    ) -> Result<LineRead, SkipReason> {
         let line = line.strip_suffix(b"\r").unwrap_or(line);
         if line.len() > MAX_LINE_BYTES {
             return Err(SkipReason::TooLong);
         }
         if let Some(event) = leading_event(line) {
             if self.plan.role(event).is_none() && self.quick.looks_complete(line) {
-                return Ok(false);
+                return Ok(LineRead::Ignored);
             }
         }
         if line.iter().all(u8::is_ascii_whitespace) {
-            return Ok(false);
+            return Ok(LineRead::Blank);
         }
-        scan(line, &self.plan, &mut self.fields).map_err(|_| SkipReason::InvalidJson)?;
+        scan(line, &self.plan, &mut self.fields).map_err(|_| {
+            if is_truncation_marker(line) {
+                SkipReason::TerminatedEarly
+            } else {
+                SkipReason::InvalidJson
+            }
+        })?;
         let fields = &self.fields;
         let event = fields
             .event
@@ -116,12 +205,20 @@ impl BlockParser {
         let time = fields.slots[SLOT_TIME]
             .and_then(|span| unix_seconds(line, span))
             .ok_or(SkipReason::MissingTime)?;
-        let user = fields.slots[SLOT_DISTINCT_ID]
-            .and_then(|span| text(line, span))
-            .filter(|id| !id.is_empty())
-            .ok_or(SkipReason::MissingDistinctId)?;
+        let time = self.plan.config.clock.to_utc(time);
+        let id_span = fields.slots[SLOT_DISTINCT_ID].ok_or(SkipReason::MissingDistinctId)?;
+        let user = text(line, id_span).ok_or(SkipReason::MissingDistinctId)?;
+        if user.is_empty() {
+            // The empty string is deliberate (an event tied to no user); anything else empty
+            // is not an id at all.
+            return if matches!(id_span.kind, Kind::String { .. }) {
+                Ok(LineRead::Anonymous)
+            } else {
+                Err(SkipReason::MissingDistinctId)
+            };
+        }
         let Some(role) = self.plan.role(&event) else {
-            return Ok(false);
+            return Ok(LineRead::Ignored);
         };
         if role.exposure {
             self.exposure(line, &user, time, sink);
@@ -129,7 +226,7 @@ impl BlockParser {
         if let Some(tracked) = role.tracked {
             self.conversion(line, &user, time, tracked, sink);
         }
-        Ok(true)
+        Ok(LineRead::Event(time))
     }
 
     fn exposure(&self, line: &[u8], user: &[u8], time: i64, sink: &mut impl Sink) {
@@ -137,14 +234,32 @@ impl BlockParser {
             return;
         }
         let name = |slot: usize| self.fields.slots[slot].and_then(|span| text(line, span));
-        let (Some(experiment), Some(arm)) = (
+        let (Some(flag_or_name), Some(arm)) = (
             name(self.plan.experiment_slot),
             name(self.plan.variant_slot),
         ) else {
             return;
         };
-        if self.plan.wants_experiment(&experiment) {
-            sink.exposure(user, time, &experiment, &arm);
+        // Optimizely's rule and Amplitude's experiment key name the experiment when they are
+        // non-empty strings; the flag is only the fallback (a delivery rule, a lone experiment).
+        let key = self
+            .plan
+            .experiment_key_slot
+            .and_then(|slot| self.fields.slots[slot])
+            .filter(|span| matches!(span.kind, Kind::String { .. }))
+            .and_then(|span| text(line, span))
+            .filter(|key| !key.is_empty());
+        let flag = self.plan.experiment_key_slot.map(|_| &*flag_or_name);
+        let experiment = key.as_deref().unwrap_or(&flag_or_name);
+        if self.plan.wants_experiment(experiment) {
+            let named = Named {
+                experiment,
+                arm: &arm,
+                flag,
+            };
+            sink.exposure(user, time, named);
+        } else if let Some(flag) = flag {
+            sink.excluded(flag, experiment, 1);
         }
     }
 
@@ -164,6 +279,10 @@ impl BlockParser {
                 hasher.write(&id);
                 hasher.finish().max(1)
             });
+        // Only a number is a processing time; a copy without one loses to any copy with one.
+        let processed = self.fields.slots[self.plan.processing_time_slot]
+            .and_then(|span| unix_seconds(line, span))
+            .map_or(NOT_PROCESSED, |ms| ms.max(NOT_PROCESSED + 1));
         self.amounts.clear();
         for &(_, slot) in &self.plan.tracked[tracked as usize].values {
             self.amounts.push(match self.fields.slots[slot] {
@@ -171,7 +290,12 @@ impl BlockParser {
                 _ => Amount::ZERO,
             });
         }
-        sink.conversion(user, time, tracked, insert_id, &self.amounts);
+        let event = TrackedEvent {
+            tracked,
+            insert_id,
+            processed,
+        };
+        sink.conversion(user, time, event, &self.amounts);
     }
 }
 
@@ -188,10 +312,16 @@ pub struct ParsedBlock {
     pub(crate) lines: u64,
     pub(crate) events: u64,
     pub(crate) skipped: SkippedLines,
+    pub(crate) anonymous: u64,
+    /// The latest event time read (UTC seconds).
+    pub(crate) latest: Option<i64>,
+    pub(crate) tail: Tail,
     text: Vec<u8>,
     exposures: Vec<ExposureRecord>,
     conversions: Vec<ConversionRecord>,
     amounts: Vec<Amount>,
+    /// Exposure events left out, per (flag, experiment): a few keys however many events.
+    excluded: HashMap<(Vec<u8>, Vec<u8>), u64>,
 }
 
 type TextSpan = (usize, usize);
@@ -202,14 +332,14 @@ struct ExposureRecord {
     user: TextSpan,
     experiment: TextSpan,
     arm: TextSpan,
+    flag: Option<TextSpan>,
 }
 
 #[derive(Debug, Clone, Copy)]
 struct ConversionRecord {
     time: i64,
-    insert_id: u64,
+    event: TrackedEvent,
     user: TextSpan,
-    tracked: u32,
     amounts: usize,
 }
 
@@ -231,43 +361,50 @@ impl ParsedBlock {
     /// Plays the block's events into `sink`.
     pub(crate) fn replay(&self, sink: &mut impl Sink) {
         for record in &self.exposures {
-            let (user, experiment) = (self.get(record.user), self.get(record.experiment));
-            sink.exposure(user, record.time, experiment, self.get(record.arm));
+            let named = Named {
+                experiment: self.get(record.experiment),
+                arm: self.get(record.arm),
+                flag: record.flag.map(|flag| self.get(flag)),
+            };
+            sink.exposure(self.get(record.user), record.time, named);
+        }
+        for ((flag, experiment), &events) in &self.excluded {
+            sink.excluded(flag, experiment, events);
         }
         let mut amounts = self.amounts.as_slice();
         for record in &self.conversions {
             let (these, rest) = amounts.split_at(record.amounts);
             amounts = rest;
             let user = self.get(record.user);
-            sink.conversion(user, record.time, record.tracked, record.insert_id, these);
+            sink.conversion(user, record.time, record.event, these);
         }
     }
 }
 
 impl Sink for ParsedBlock {
-    fn exposure(&mut self, user: &[u8], time: i64, experiment: &[u8], arm: &[u8]) {
+    fn exposure(&mut self, user: &[u8], time: i64, exposure: Named<'_>) {
         let record = ExposureRecord {
             time,
             user: self.keep(user),
-            experiment: self.keep(experiment),
-            arm: self.keep(arm),
+            experiment: self.keep(exposure.experiment),
+            arm: self.keep(exposure.arm),
+            flag: exposure.flag.map(|flag| self.keep(flag)),
         };
         self.exposures.push(record);
     }
 
-    fn conversion(
-        &mut self,
-        user: &[u8],
-        time: i64,
-        tracked: u32,
-        insert_id: u64,
-        amounts: &[Amount],
-    ) {
+    fn excluded(&mut self, flag: &[u8], experiment: &[u8], events: u64) {
+        *self
+            .excluded
+            .entry((flag.to_vec(), experiment.to_vec()))
+            .or_default() += events;
+    }
+
+    fn conversion(&mut self, user: &[u8], time: i64, event: TrackedEvent, amounts: &[Amount]) {
         let record = ConversionRecord {
             time,
-            insert_id,
+            event,
             user: self.keep(user),
-            tracked,
             amounts: amounts.len(),
         };
         self.amounts.extend_from_slice(amounts);

@@ -8,6 +8,8 @@ use super::config::{Config, ConfigError, ValueMetric};
 pub(crate) const SLOT_TIME: usize = 0;
 pub(crate) const SLOT_DISTINCT_ID: usize = 1;
 pub(crate) const SLOT_INSERT_ID: usize = 2;
+/// Mixpanel's ingestion time in milliseconds: among duplicates, the latest ingested copy counts.
+const PROCESSING_TIME: &str = "mp_processing_time_ms";
 
 /// What an event name means to this attribution.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -41,7 +43,12 @@ pub(crate) struct Plan {
     /// Bit `n` is set when a wanted key is `n` bytes long (keys of 64+ bytes are always looked up).
     key_lengths: u64,
     pub experiment_slot: usize,
+    /// The slot of the property that names the experiment ahead of `experiment_slot` (the
+    /// flag) when it holds a non-empty string: Optimizely's `rule_key`, Amplitude's
+    /// `experiment_key`.
+    pub experiment_key_slot: Option<usize>,
     pub variant_slot: usize,
+    pub processing_time_slot: usize,
     filter: HashSet<Vec<u8>>,
 }
 
@@ -62,7 +69,9 @@ impl Plan {
                 .collect(),
             key_lengths: 0,
             experiment_slot: 0,
+            experiment_key_slot: None,
             variant_slot: 0,
+            processing_time_slot: 0,
             filter: config
                 .experiments
                 .iter()
@@ -86,6 +95,10 @@ impl Plan {
             plan.value_positions.push((tracked, amounts.len()));
             amounts.push((index, slot));
         }
+        plan.experiment_key_slot = convention
+            .experiment_key_property()
+            .map(|key| plan.slot_for(key));
+        plan.processing_time_slot = plan.slot_for(PROCESSING_TIME);
         plan.key_lengths = plan
             .keys
             .iter()

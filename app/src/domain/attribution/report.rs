@@ -22,8 +22,14 @@ pub struct Report {
     pub bytes: u64,
     /// Valid lines whose event is an exposure or a metric event.
     pub events: u64,
-    /// Metric events dropped as repeats of an earlier (event, distinct_id, time, `$insert_id`).
+    /// Metric events dropped as repeats of another (event, distinct_id, time, `$insert_id`);
+    /// the copy Mixpanel would keep (largest `mp_processing_time_ms`) is the one counted.
     pub duplicates: u64,
+    /// Valid events sent with `distinct_id: ""` (tied to no user): never exposures or
+    /// conversions, reported apart so they neither vanish nor count as malformed.
+    pub anonymous_events: u64,
+    /// The latest exposure or metric event time read (UTC seconds): how far the data reached.
+    pub latest_event: Option<i64>,
     pub skipped: SkippedLines,
     pub experiments: BTreeMap<String, ExperimentCounts>,
 }
@@ -56,6 +62,14 @@ impl Report {
 pub struct ExperimentCounts {
     /// Users exposed to two or more arms: excluded from every arm.
     pub multi_arm_users: u64,
+    /// The flag the experiment is a rule of (Optimizely, Amplitude), when the events name one.
+    pub flag_key: Option<String>,
+    /// Exposure events on this experiment's flag that belong to other rules or experiments
+    /// (a delivery rule, another test), by their name: not counted.
+    pub other_rules_on_flag: BTreeMap<String, u64>,
+    /// Counted users whose conversion window reaches past the end of the data: their
+    /// conversions so far are counted, the rest of their window is not yet in.
+    pub incomplete_windows: u64,
     /// Arms with at least one counted user, by name.
     pub arms: BTreeMap<String, ArmCounts>,
 }
@@ -86,6 +100,8 @@ pub enum SkipReason {
     MissingTime,
     MissingDistinctId,
     TooLong,
+    /// Mixpanel's `terminated early` note; as the last line of an input it fails the run.
+    TerminatedEarly,
 }
 
 impl fmt::Display for SkipReason {
@@ -96,6 +112,7 @@ impl fmt::Display for SkipReason {
             SkipReason::MissingTime => "no numeric properties.time",
             SkipReason::MissingDistinctId => "no properties.distinct_id",
             SkipReason::TooLong => "longer than 8 MiB",
+            SkipReason::TerminatedEarly => "the export's `terminated early` note",
         })
     }
 }
@@ -176,6 +193,20 @@ pub enum AttributionError {
     TooManyUsers { limit: u64 },
     #[error(transparent)]
     TooManySkippedLines(#[from] TooManySkippedLines),
+    #[error(
+        "the export ends with Mixpanel's `terminated early` note: it was cut short and the rest \
+         of the data is missing ({})",
+        reached_words(*latest_event)
+    )]
+    Truncated { latest_event: Option<i64> },
+}
+
+/// "the data reached 2024-05-12 (UTC)", or that no event was read.
+pub fn reached_words(latest_event: Option<i64>) -> String {
+    match latest_event.and_then(|t| chrono::DateTime::from_timestamp(t, 0)) {
+        Some(at) => format!("the data reached {} (UTC)", at.format("%Y-%m-%d")),
+        None => "no exposure or metric event was read before it".to_owned(),
+    }
 }
 
 #[cfg(test)]
@@ -190,6 +221,8 @@ mod tests {
             bytes: 0,
             events: 0,
             duplicates: 0,
+            anonymous_events: 0,
+            latest_event: None,
             skipped: log,
             experiments: BTreeMap::new(),
         }

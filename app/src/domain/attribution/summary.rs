@@ -17,6 +17,7 @@ pub(crate) struct Summary {
 #[derive(Debug, Clone)]
 struct ArmAcc {
     exposed: u64,
+    incomplete: u64,
     converted: Vec<u64>,
     values: Vec<ArmTotals>,
 }
@@ -45,6 +46,7 @@ pub(crate) fn summarize(mut tally: Tally, plan: &Plan) -> Summary {
                 .entry((exposure.experiment, exposure.arm))
                 .or_insert_with(|| ArmAcc {
                     exposed: 0,
+                    incomplete: 0,
                     converted: vec![0; plan.metrics.len()],
                     values: vec![ArmTotals::default(); plan.values.len()],
                 });
@@ -58,10 +60,26 @@ pub(crate) fn summarize(mut tally: Tally, plan: &Plan) -> Summary {
         .collect();
     for (id, &count) in multi.iter().enumerate() {
         let name = tally.experiments.name(id as u32);
-        experiments.entry(name).or_default().multi_arm_users = count;
+        let flag = tally.experiment_flags.get(id).copied().flatten();
+        let entry = experiments.entry(name).or_default();
+        entry.multi_arm_users = count;
+        entry.flag_key = flag.map(|flag| tally.flags.name(flag));
+    }
+    for (name, counts) in experiments.iter_mut() {
+        let configured = plan.config.flag_keys.iter().find(|(e, _)| e == name);
+        let configured = configured.map(|(_, flag)| flag.as_str());
+        let flags = [counts.flag_key.as_deref(), configured, Some(name.as_str())];
+        counts.other_rules_on_flag = other_rules(&tally, name, &flags);
+        if counts.flag_key.is_none() {
+            counts.flag_key = configured.map(str::to_owned);
+        }
     }
     for ((experiment, arm), acc) in arms {
         let name = tally.experiments.name(experiment);
+        experiments
+            .entry(name.clone())
+            .or_default()
+            .incomplete_windows += acc.incomplete;
         let counts = ArmCounts {
             exposed: acc.exposed,
             converted: plan.metrics.iter().cloned().zip(acc.converted).collect(),
@@ -93,9 +111,38 @@ pub(crate) fn summarize(mut tally: Tally, plan: &Plan) -> Summary {
     }
 }
 
-/// Sorts events by (user, event, time, `$insert_id`) and drops repeats; returns how many.
+/// Exposure events left out that are on one of `flags`: the experiment's flag as seen and as
+/// configured, and a flag named like the experiment itself (asked for by flag key while its
+/// events carry rule keys).
+fn other_rules(tally: &Tally, experiment: &str, flags: &[Option<&str>]) -> BTreeMap<String, u64> {
+    let mut others = BTreeMap::new();
+    for ((on_flag, name), &events) in &tally.excluded {
+        let on_flag = String::from_utf8_lossy(on_flag);
+        if flags.contains(&Some(&*on_flag)) && **name != *experiment.as_bytes() {
+            *others
+                .entry(String::from_utf8_lossy(name).into_owned())
+                .or_default() += events;
+        }
+    }
+    others
+}
+
+/// Sorts events by (user, event, time, `$insert_id`) and drops repeats; returns how many. Of
+/// the copies of one event, the one Mixpanel keeps counts: the largest
+/// `mp_processing_time_ms`, a copy without it losing to one with it, and on a tie the earliest
+/// read (`amounts_at` grows in input order; copies without amounts are interchangeable).
 fn dedup(conversions: &mut Vec<Conversion>) -> u64 {
-    conversions.sort_unstable_by_key(|c| (c.user, c.event, c.time, c.insert_id, c.amounts_at));
+    conversions.sort_unstable_by_key(|c| {
+        let newest_first = std::cmp::Reverse(c.processed);
+        (
+            c.user,
+            c.event,
+            c.time,
+            c.insert_id,
+            newest_first,
+            c.amounts_at,
+        )
+    });
     let before = conversions.len();
     conversions.dedup_by(|later, earlier| {
         later.insert_id != 0
@@ -109,6 +156,9 @@ fn dedup(conversions: &mut Vec<Conversion>) -> u64 {
 fn count_user(acc: &mut ArmAcc, t0: i64, events: &[Conversion], tally: &Tally, plan: &Plan) {
     acc.exposed += 1;
     let window_end = t0.saturating_add(plan.config.window.as_seconds());
+    if plan.config.data_end.is_some_and(|end| window_end > end) {
+        acc.incomplete += 1;
+    }
     let mut totals: Vec<UserTotal> = tally
         .precision
         .iter()

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 
 use super::amount::{Amount, Precision};
 use super::interner::{Full, Interner};
-use super::parser::Sink;
+use super::parser::{Named, Sink, TrackedEvent};
 use super::plan::Plan;
 
 /// A user's exposures to one experiment, folded: earliest time, and whether arms disagreed.
@@ -26,15 +26,17 @@ pub(crate) struct Exposure {
 /// End of a user's exposure list.
 const END: u32 = u32::MAX;
 
-/// One metric event, 32 bytes. `insert_id` is a 64-bit hash of `$insert_id` (0 = absent, never
+/// One metric event, 40 bytes. `insert_id` is a 64-bit hash of `$insert_id` (0 = absent, never
 /// a duplicate): two events of the same user, event and second are told apart by it, and a
-/// false match needs a 2^-64 hash collision between them.
+/// false match needs a 2^-64 hash collision between them. `processed` is
+/// `mp_processing_time_ms`, which picks the copy of a duplicate that counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Conversion {
     pub user: u32,
     pub event: u32,
     pub time: i64,
     pub insert_id: u64,
+    pub processed: i64,
     /// Index of this event's first amount in [`Tally::amounts`], or [`NO_AMOUNTS`].
     pub amounts_at: u64,
 }
@@ -82,6 +84,12 @@ pub(crate) struct Tally {
     pub users: Interner,
     pub experiments: Names,
     pub arms: Names,
+    pub flags: Names,
+    /// Per experiment id, the flag its first exposure named (Optimizely, Amplitude).
+    pub experiment_flags: Vec<Option<u32>>,
+    /// Exposure events left out of the run, per (flag, experiment): rollouts and other tests
+    /// of a reported experiment's flag.
+    pub excluded: HashMap<(Vec<u8>, Vec<u8>), u64>,
     /// Per user, the first of their exposure entries in `exposures`, or [`END`].
     heads: Vec<u32>,
     exposures: Vec<Exposure>,
@@ -172,7 +180,7 @@ impl Tally {
     }
 
     /// Merges `later` into `self`, translating its user, experiment and arm ids.
-    pub fn merge(&mut self, later: Tally) {
+    pub fn merge(&mut self, mut later: Tally) {
         let experiments: Vec<u32> = later
             .experiments
             .list
@@ -180,6 +188,15 @@ impl Tally {
             .map(|n| self.experiments.id(n))
             .collect();
         let arms: Vec<u32> = later.arms.list.iter().map(|n| self.arms.id(n)).collect();
+        for (id, flag) in later.experiment_flags.iter().enumerate() {
+            if let Some(flag) = flag {
+                let flag = &later.flags.list[*flag as usize];
+                self.flag_experiment(experiments[id], flag);
+            }
+        }
+        for ((flag, experiment), events) in std::mem::take(&mut later.excluded) {
+            *self.excluded.entry((flag, experiment)).or_default() += events;
+        }
         let mut users = Vec::with_capacity(later.users.len());
         for (index, key) in later.users.iter() {
             let Ok(user) = self.user(key) else {
@@ -213,22 +230,47 @@ impl Tally {
     }
 }
 
+impl Tally {
+    /// Records the flag an experiment belongs to, the first one seen.
+    fn flag_experiment(&mut self, experiment: u32, flag: &[u8]) {
+        let at = experiment as usize;
+        if self.experiment_flags.len() <= at {
+            self.experiment_flags.resize(at + 1, None);
+        }
+        if self.experiment_flags[at].is_none() {
+            self.experiment_flags[at] = Some(self.flags.id(flag));
+        }
+    }
+}
+
 impl Sink for Tally {
-    fn exposure(&mut self, user: &[u8], time: i64, experiment: &[u8], arm: &[u8]) {
+    fn exposure(&mut self, user: &[u8], time: i64, exposure: Named<'_>) {
         if let Ok(user) = self.user(user) {
-            let (experiment, arm) = (self.experiments.id(experiment), self.arms.id(arm));
+            let experiment = self.experiments.id(exposure.experiment);
+            let arm = self.arms.id(exposure.arm);
+            if let Some(flag) = exposure.flag {
+                self.flag_experiment(experiment, flag);
+            }
             self.expose(user, experiment, arm, time, false);
         }
     }
 
-    fn conversion(
-        &mut self,
-        user: &[u8],
-        time: i64,
-        tracked: u32,
-        insert_id: u64,
-        amounts: &[Amount],
-    ) {
+    fn excluded(&mut self, flag: &[u8], experiment: &[u8], events: u64) {
+        match self.excluded.get_mut(&(flag.to_vec(), experiment.to_vec())) {
+            Some(count) => *count += events,
+            None => {
+                self.excluded
+                    .insert((flag.to_vec(), experiment.to_vec()), events);
+            }
+        }
+    }
+
+    fn conversion(&mut self, user: &[u8], time: i64, event: TrackedEvent, amounts: &[Amount]) {
+        let TrackedEvent {
+            tracked,
+            insert_id,
+            processed,
+        } = event;
         let Ok(user) = self.user(user) else {
             return;
         };
@@ -247,6 +289,7 @@ impl Sink for Tally {
             event: tracked,
             time,
             insert_id,
+            processed,
             amounts_at,
         });
     }
@@ -261,6 +304,14 @@ mod tests {
         let mut config = Config::new(ExposureConvention::Mixpanel);
         config.metrics = vec!["purchase".into()];
         Plan::new(config).expect("valid config")
+    }
+
+    fn named<'a>(experiment: &'a [u8], arm: &'a [u8]) -> Named<'a> {
+        Named {
+            experiment,
+            arm,
+            flag: None,
+        }
     }
 
     fn index_of(tally: &Tally, user: &[u8]) -> u32 {
@@ -279,9 +330,9 @@ mod tests {
     fn the_earliest_exposure_wins_whatever_the_order() {
         let mut tally = Tally::new(&plan());
         for time in [500, 100, 300] {
-            tally.exposure(b"u1", time, b"exp", b"treatment");
+            tally.exposure(b"u1", time, named(b"exp", b"treatment"));
         }
-        tally.exposure(b"u1", 50, b"other", b"control");
+        tally.exposure(b"u1", 50, named(b"other", b"control"));
         let user = tally.user(b"u1").expect("room");
         let mut folded: Vec<(i64, bool)> =
             tally.exposures_of(user).map(|e| (e.t0, e.multi)).collect();
@@ -292,10 +343,15 @@ mod tests {
     #[test]
     fn merging_translates_ids_and_detects_arms_split_across_parts() {
         let mut early = Tally::new(&plan());
-        early.exposure(b"a", 50, b"exp", b"control");
+        early.exposure(b"a", 50, named(b"exp", b"control"));
         let mut late = Tally::new(&plan());
-        late.conversion(b"b", 7, 0, 1, &[]);
-        late.exposure(b"a", 10, b"exp", b"treatment");
+        let event = TrackedEvent {
+            tracked: 0,
+            insert_id: 1,
+            processed: 1,
+        };
+        late.conversion(b"b", 7, event, &[]);
+        late.exposure(b"a", 10, named(b"exp", b"treatment"));
         early.merge(late);
         assert_eq!(early.users.len(), 2);
         let exposure = only_exposure(&early, b"a");

@@ -12,10 +12,19 @@ pub enum Exposure {
     /// Mixpanel's `$experiment_started` with `Experiment name` / `Variant name`.
     #[default]
     Mixpanel,
-    /// Optimizely through Mixpanel: `Experiment Viewed` with `flag_key` / `variation_key`.
-    Optimizely,
-    /// Amplitude's `$exposure` with `flag_key` / `variant`.
-    Amplitude,
+    /// Optimizely through Mixpanel: `Experiment Viewed` with `flag_key` / `variation_key`. The
+    /// experiment's key is the rule key (Optimizely's experiment key); `flag_key` is the flag
+    /// that holds the rule, so the other rules on it (rollouts, other tests) can be reported.
+    Optimizely {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        flag_key: String,
+    },
+    /// Amplitude's `$exposure` with `flag_key` / `variant`; the experiment's key is the
+    /// `experiment_key` when experiments share the flag, else the flag key itself.
+    Amplitude {
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        flag_key: String,
+    },
     Custom {
         event: String,
         experiment_property: String,
@@ -28,8 +37,8 @@ impl Exposure {
         use ExposureConvention as C;
         match self {
             Exposure::Mixpanel => C::Mixpanel,
-            Exposure::Optimizely => C::Optimizely,
-            Exposure::Amplitude => C::Amplitude,
+            Exposure::Optimizely { .. } => C::Optimizely,
+            Exposure::Amplitude { .. } => C::Amplitude,
             Exposure::Custom {
                 event,
                 experiment_property,
@@ -42,11 +51,29 @@ impl Exposure {
         }
     }
 
+    /// The flag the experiment is a rule of, when the brief names one.
+    pub fn flag_key(&self) -> Option<&str> {
+        match self {
+            Exposure::Optimizely { flag_key } | Exposure::Amplitude { flag_key } => {
+                Some(flag_key.as_str()).filter(|f| !f.is_empty())
+            }
+            Exposure::Mixpanel | Exposure::Custom { .. } => None,
+        }
+    }
+
+    /// The flag key's field, for the editor (None for conventions without flags).
+    pub fn flag_key_mut(&mut self) -> Option<&mut String> {
+        match self {
+            Exposure::Optimizely { flag_key } | Exposure::Amplitude { flag_key } => Some(flag_key),
+            Exposure::Mixpanel | Exposure::Custom { .. } => None,
+        }
+    }
+
     pub fn label(&self) -> &'static str {
         match self {
             Exposure::Mixpanel => "Mixpanel $experiment_started",
-            Exposure::Optimizely => "Optimizely Experiment Viewed",
-            Exposure::Amplitude => "Amplitude $exposure",
+            Exposure::Optimizely { .. } => "Optimizely Experiment Viewed",
+            Exposure::Amplitude { .. } => "Amplitude $exposure",
             Exposure::Custom { .. } => "custom event",
         }
     }

@@ -46,10 +46,10 @@ pub(super) fn running_item(
                 .as_ref()
                 .map_or(Guardrails::NoResults, |a| guardrails(e, a)),
         },
-        rule_says: analysis
-            .as_ref()
-            .filter(|_| !hidden)
-            .map(|a| decide(&e.brief, a, required, as_of).verdict),
+        rule_says: analysis.as_ref().filter(|_| !hidden).map(|a| {
+            let incomplete = counts.map_or(0, |c| c.incomplete_windows);
+            decide(&e.brief, a, required, incomplete, as_of).verdict
+        }),
         primary_hidden: hidden,
     }
 }

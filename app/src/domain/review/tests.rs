@@ -49,6 +49,7 @@ fn counts(users: (u64, u64), purchases: (u64, u64), revenue: (f64, f64)) -> Coun
             },
         ],
         multi_arm_users: 0,
+        incomplete_windows: 0,
     }
 }
 

@@ -17,7 +17,7 @@ use app::state::AppState;
 use leptos::config::LeptosOptions;
 
 /// A hand-typed reading stored before the pull, which a failed pull must leave in place.
-async fn previous_snapshot(pool: &SqlitePool) -> i64 {
+pub(super) async fn previous_snapshot(pool: &SqlitePool) -> i64 {
     let exp = app::db::experiments::by_key(pool, KEY).await.unwrap();
     let arms = vec![
         ArmCount {
@@ -60,6 +60,7 @@ async fn previous_snapshot(pool: &SqlitePool) -> i64 {
             },
         ],
         multi_arm_users: 0,
+        incomplete_windows: 0,
     };
     let who = app::domain::account::Identity::system("test setup");
     app::auth::acting_as(

@@ -1,4 +1,7 @@
 //! A stand-in for Mixpanel's export host on 127.0.0.1, answering a script of replies in order.
+//! [`Reply::Project`] behaves like the real Raw Event Export API for one project (see
+//! `project.rs`): credentials, `project_id`, the date format and the project's today, `event=`,
+//! local time, gzip only over 1,400 bytes, and the ways a 200 can still go wrong.
 //!
 //! Written on a bare `TcpListener` rather than axum: the point is the exact wire format Mixpanel
 //! uses (`Transfer-Encoding: chunked`, `Content-Encoding: gzip`, pauses between chunks), and a
@@ -29,6 +32,8 @@ pub enum Reply {
         headers: Vec<(&'static str, String)>,
         body: String,
     },
+    /// The real API's behaviour for one project.
+    Project(Arc<super::project::Project>),
 }
 
 impl Reply {
@@ -147,7 +152,77 @@ async fn serve(mut socket: TcpStream, reply: Reply, log: Arc<Mutex<Vec<Seen>>>) 
         Reply::Export { body, chunk, pause } => {
             export(&mut socket, &body, gzip, chunk, pause).await
         }
+        Reply::Project(project) => {
+            let seen = log.lock().unwrap().last().cloned();
+            match seen.map(|seen| project.answer(&seen)) {
+                Some(super::project::Answer::Refuse { code, body }) => {
+                    let out = format!(
+                        "HTTP/1.1 {code} Refused\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    socket.write_all(out.as_bytes()).await
+                }
+                Some(super::project::Answer::Export { body, ending }) => {
+                    tokio::time::sleep(project.first_byte_delay).await;
+                    project_export(&mut socket, &body, gzip, ending).await
+                }
+                None => Ok(()),
+            }
+        }
     };
+}
+
+/// Mixpanel gzips a body only when it is larger than about 1,400 bytes (and the client asks).
+const GZIP_OVER: usize = 1_400;
+
+async fn project_export(
+    socket: &mut TcpStream,
+    body: &[u8],
+    gzip: bool,
+    ending: super::project::Ending,
+) -> std::io::Result<()> {
+    use super::project::Ending;
+    let gzip = gzip && body.len() > GZIP_OVER;
+    let mut wire = if gzip {
+        let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+        encoder.write_all(body)?;
+        encoder.finish()?
+    } else {
+        body.to_vec()
+    };
+    if ending == Ending::GzipCut {
+        // A gzip stream that stops before its end (and its checksum), sent as a complete body.
+        wire.truncate(wire.len() * 2 / 3);
+    }
+    let encoding = if gzip {
+        "Content-Encoding: gzip\r\n"
+    } else {
+        ""
+    };
+    socket
+        .write_all(
+            format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n{encoding}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await?;
+    let send = if ending == Ending::Dropped {
+        &wire[..wire.len() / 2]
+    } else {
+        &wire[..]
+    };
+    for piece in send.chunks(8 * 1024) {
+        socket
+            .write_all(format!("{:x}\r\n", piece.len()).as_bytes())
+            .await?;
+        socket.write_all(piece).await?;
+        socket.write_all(b"\r\n").await?;
+    }
+    socket.flush().await?;
+    if ending == Ending::Dropped {
+        // The connection dies mid-body: no last chunk, just a closed socket.
+        return socket.shutdown().await;
+    }
+    socket.write_all(b"0\r\n\r\n").await
 }
 
 async fn export(

@@ -4,6 +4,8 @@
 
 mod failures;
 mod fake;
+mod fidelity;
+mod project;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -29,6 +31,11 @@ const FIXTURE: &str = concat!(
 /// The router with retries fast enough for tests, sending exports to `base` (the deployment's
 /// override, with local addresses allowed: the fake listens on 127.0.0.1).
 fn app(pool: SqlitePool, base: &str) -> Router {
+    app_with(pool, base, app::pull::Patience::default())
+}
+
+/// [`app`] waiting `patience` for a silent export.
+fn app_with(pool: SqlitePool, base: &str, patience: app::pull::Patience) -> Router {
     let router = server::router_with(AppState {
         leptos_options: LeptosOptions::builder().output_name("verdict").build(),
         pool: pool.clone(),
@@ -37,6 +44,7 @@ fn app(pool: SqlitePool, base: &str) -> Router {
             first_delay: Duration::from_millis(10),
             max_delay: Duration::from_secs(2),
         })
+        .with_patience(patience)
         .with_egress(app::pull::egress::Egress::new(Some(base), true).unwrap()),
     });
     crate::helpers::signed_in_as_admin(router, pool)

@@ -1,5 +1,6 @@
 //! Behaviour tests of the whole attributor: one file per theme, shared line builders here.
 
+mod fidelity;
 mod inputs;
 mod rules;
 mod truth;
