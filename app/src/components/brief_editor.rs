@@ -7,7 +7,10 @@ use leptos::prelude::*;
 use super::calculator::Calculator;
 use super::fields::{NumberField, TextField};
 use super::format::pct_input;
-use crate::domain::brief::{Arm, Brief, Exposure, MetricSpec};
+use crate::domain::brief::{
+    Arm, ArmPart, Brief, BriefPath, BriefPath as P, Exposure, HypothesisPart, MetricPart,
+    MetricSpec, RulePart,
+};
 use crate::domain::experiment::FieldError;
 use crate::domain::metric::{Correction, Direction, Engine, MetricKind};
 
@@ -28,17 +31,11 @@ pub fn BriefEditor(
     let submit_label = submit_label.unwrap_or_else(|| "Save brief".to_owned());
     let problems = Memo::new(move |_| draft.with(Brief::validate));
     let show_errors = RwSignal::new(false);
-    let err = move |field: &'static str| {
+    let err = move |path: BriefPath| {
         Signal::derive(move || {
             show_errors
                 .get()
-                .then(|| {
-                    problems.with(|p| {
-                        p.iter()
-                            .find(|e| e.field == field)
-                            .map(|e| e.message.clone())
-                    })
-                })
+                .then(|| problems.with(|p| find(p, path)))
                 .flatten()
         })
     };
@@ -61,16 +58,16 @@ pub fn BriefEditor(
                 <legend>"Hypothesis"</legend>
                 <p class="sentence" data-testid="hypothesis-sentence">{move || draft.with(Brief::hypothesis_sentence)}</p>
                 <div class="grid two">
-                    <TextField label="Changing (what)" name="hypothesis.change" initial=b.hypothesis.change.clone() placeholder="the checkout" on_text=text(|b, v| b.hypothesis.change = v) error=err("hypothesis.change") />
-                    <TextField label="Because (why)" name="hypothesis.because" initial=b.hypothesis.because.clone() placeholder="each step loses buyers" on_text=text(|b, v| b.hypothesis.because = v) error=err("hypothesis.because") />
-                    <TextField label="From (A)" name="hypothesis.from" initial=b.hypothesis.from.clone() placeholder="three steps" on_text=text(|b, v| b.hypothesis.from = v) error=err("hypothesis.from") />
-                    <TextField label="To (B)" name="hypothesis.to" initial=b.hypothesis.to.clone() placeholder="one page" on_text=text(|b, v| b.hypothesis.to = v) error=err("hypothesis.to") />
+                    <TextField label="Changing (what)" name=P::Hypothesis(Some(HypothesisPart::Change)).to_string() initial=b.hypothesis.change.clone() placeholder="the checkout" on_text=text(|b, v| b.hypothesis.change = v) error=err(P::Hypothesis(Some(HypothesisPart::Change))) />
+                    <TextField label="Because (why)" name=P::Hypothesis(Some(HypothesisPart::Because)).to_string() initial=b.hypothesis.because.clone() placeholder="each step loses buyers" on_text=text(|b, v| b.hypothesis.because = v) error=err(P::Hypothesis(Some(HypothesisPart::Because))) />
+                    <TextField label="From (A)" name=P::Hypothesis(Some(HypothesisPart::From)).to_string() initial=b.hypothesis.from.clone() placeholder="three steps" on_text=text(|b, v| b.hypothesis.from = v) error=err(P::Hypothesis(Some(HypothesisPart::From))) />
+                    <TextField label="To (B)" name=P::Hypothesis(Some(HypothesisPart::To)).to_string() initial=b.hypothesis.to.clone() placeholder="one page" on_text=text(|b, v| b.hypothesis.to = v) error=err(P::Hypothesis(Some(HypothesisPart::To))) />
                 </div>
             </fieldset>
 
             <fieldset>
                 <legend>"Primary metric (exactly one)"</legend>
-                <MetricRow at="primary" initial=b.primary.clone() draft which=Slot::Primary show_errors problems />
+                <MetricRow initial=b.primary.clone() draft which=Slot::Primary show_errors problems />
             </fieldset>
 
             <fieldset>
@@ -81,7 +78,7 @@ pub fn BriefEditor(
                         let initial = draft.with_untracked(|b| b.secondary[i].clone());
                         view! {
                             <div class="metric-item">
-                                <MetricRow at=format!("secondary[{i}]") initial draft which=Slot::Secondary(i) show_errors problems />
+                                <MetricRow initial draft which=Slot::Secondary(i) show_errors problems />
                                 <button type="button" class="small ghost" on:click=move |_| draft.update(|b| { b.secondary.remove(i); })>"Remove"</button>
                             </div>
                         }
@@ -93,7 +90,7 @@ pub fn BriefEditor(
                         })}
                     }
                 }}
-                {move || err("secondary").get().map(|e| view! { <small class="field-error">{e}</small> })}
+                {move || err(P::Secondary(None)).get().map(|e| view! { <small class="field-error">{e}</small> })}
             </fieldset>
 
             <fieldset>
@@ -101,18 +98,18 @@ pub fn BriefEditor(
                 <div class="grid three">
                     {move || match primary_kind.get() {
                         MetricKind::Proportion => view! {
-                            <NumberField label="Baseline conversion rate" name="baseline_rate" suffix="%" scale=0.01 initial=pct_input(draft.with_untracked(|b| b.baseline_rate)) on_value=num(|b, v| b.baseline_rate = v) error=err("baseline_rate") hint="today's rate of the primary metric" />
+                            <NumberField label="Baseline conversion rate" name=P::BaselineRate.to_string() suffix="%" scale=0.01 initial=pct_input(draft.with_untracked(|b| b.baseline_rate)) on_value=num(|b, v| b.baseline_rate = v) error=err(P::BaselineRate) hint="today's rate of the primary metric" />
                         }.into_any(),
                         MetricKind::Mean => view! {
-                            <NumberField label="Baseline mean" name="baseline_mean" initial=opt(draft.with_untracked(|b| b.baseline_mean)) on_value=num(|b, v| b.baseline_mean = v) error=err("baseline_mean") />
-                            <NumberField label="Standard deviation" name="baseline_sd" initial=opt(draft.with_untracked(|b| b.baseline_sd)) on_value=num(|b, v| b.baseline_sd = v) error=err("baseline_sd") />
+                            <NumberField label="Baseline mean" name=P::BaselineMean.to_string() initial=opt(draft.with_untracked(|b| b.baseline_mean)) on_value=num(|b, v| b.baseline_mean = v) error=err(P::BaselineMean) />
+                            <NumberField label="Standard deviation" name=P::BaselineSd.to_string() initial=opt(draft.with_untracked(|b| b.baseline_sd)) on_value=num(|b, v| b.baseline_sd = v) error=err(P::BaselineSd) />
                         }.into_any(),
                     }}
-                    <NumberField label="Minimum detectable effect" name="mde" suffix="% relative" scale=0.01 initial=pct_input(b.mde) on_value=num(|b, v| b.mde = v) error=err("mde") hint="the smallest lift worth detecting" />
-                    <NumberField label="Significance (alpha)" name="alpha" initial=b.alpha.to_string() on_value=num(|b, v| b.alpha = v.unwrap_or(f64::NAN)) error=err("alpha") />
-                    <NumberField label="Power" name="power" initial=b.power.to_string() on_value=num(|b, v| b.power = v.unwrap_or(f64::NAN)) error=err("power") />
-                    <NumberField label="Expected daily traffic" name="daily_traffic" suffix="users/day" initial=b.daily_traffic.map(|t| t.to_string()).unwrap_or_default() on_value=num(|b, v| b.daily_traffic = v.filter(|v| *v >= 0.0).map(|v| v.round() as u64)) error=err("daily_traffic") hint="all arms together" />
-                    <NumberField label="Conversion window" name="window_days" suffix="days" initial=b.window_days.to_string() on_value=num(|b, v| b.window_days = v.map(|v| v.round().clamp(0.0, 10_000.0) as u32).unwrap_or(0)) error=err("window_days") />
+                    <NumberField label="Minimum detectable effect" name=P::Mde.to_string() suffix="% relative" scale=0.01 initial=pct_input(b.mde) on_value=num(|b, v| b.mde = v) error=err(P::Mde) hint="the smallest lift worth detecting" />
+                    <NumberField label="Significance (alpha)" name=P::Alpha.to_string() initial=b.alpha.to_string() on_value=num(|b, v| b.alpha = v.unwrap_or(f64::NAN)) error=err(P::Alpha) />
+                    <NumberField label="Power" name=P::Power.to_string() initial=b.power.to_string() on_value=num(|b, v| b.power = v.unwrap_or(f64::NAN)) error=err(P::Power) />
+                    <NumberField label="Expected daily traffic" name=P::DailyTraffic.to_string() suffix="users/day" initial=b.daily_traffic.map(|t| t.to_string()).unwrap_or_default() on_value=num(|b, v| b.daily_traffic = v.filter(|v| *v >= 0.0).map(|v| v.round() as u64)) error=err(P::DailyTraffic) hint="all arms together" />
+                    <NumberField label="Conversion window" name=P::WindowDays.to_string() suffix="days" initial=b.window_days.to_string() on_value=num(|b, v| b.window_days = v.map(|v| v.round().clamp(0.0, 10_000.0) as u32).unwrap_or(0)) error=err(P::WindowDays) />
                 </div>
             </fieldset>
 
@@ -123,14 +120,16 @@ pub fn BriefEditor(
                     let n = arms_len.get();
                     (0..n).map(|i| {
                         let arm = draft.with_untracked(|b| b.arms[i].clone());
-                        let name_err = move || show_errors.get().then(|| problems.with(|p| find(p, &format!("arms[{i}].name")))).flatten();
+                        let at = move |part: ArmPart| BriefPath::Arms(Some((i, part)));
+                        let name_err = move || show_errors.get().then(|| problems.with(|p| find(p, at(ArmPart::Name)))).flatten();
+                        let weight_err = Signal::derive(move || show_errors.get().then(|| problems.with(|p| find(p, at(ArmPart::Weight)))).flatten());
                         view! {
                             <div class="arm-row">
                                 <label class="field"><span class="label">{if i == 0 { "Control arm".to_string() } else { format!("Treatment {i}") }}</span>
-                                    <input type="text" name=format!("arms[{i}].name") value=arm.name on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| b.arms[i].name = v) } />
+                                    <input type="text" name=at(ArmPart::Name).to_string() value=arm.name on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| b.arms[i].name = v) } />
                                     {move || name_err().map(|e| view! { <small class="field-error">{e}</small> })}
                                 </label>
-                                <NumberField label="Weight" name="arm_weight" suffix="%" scale=0.01 initial=pct_input(Some(arm.weight)) on_value=Callback::new(move |v: Option<f64>| draft.update(|b| b.arms[i].weight = v.unwrap_or(0.0))) error=Signal::derive(|| None::<String>) />
+                                <NumberField label="Weight" name=at(ArmPart::Weight).to_string() suffix="%" scale=0.01 initial=pct_input(Some(arm.weight)) on_value=Callback::new(move |v: Option<f64>| draft.update(|b| b.arms[i].weight = v.unwrap_or(0.0))) error=weight_err />
                                 {(i >= 2).then(|| view! { <button type="button" class="small ghost" on:click=move |_| draft.update(|b| { b.arms.remove(i); })>"Remove"</button> })}
                             </div>
                         }
@@ -138,14 +137,14 @@ pub fn BriefEditor(
                 }}
                 <button type="button" class="small" on:click=move |_| draft.update(|b| { b.arms.push(Arm { name: String::new(), weight: 0.0 }); })>"Add a treatment arm"</button>
                 <button type="button" class="small ghost" on:click=move |_| draft.update(|b| { let w = 1.0 / b.arms.len() as f64; b.arms.iter_mut().for_each(|a| a.weight = w); })>"Split evenly"</button>
-                {move || err("arms").get().map(|e| view! { <small class="field-error">{e}</small> })}
+                {move || err(P::Arms(None)).get().map(|e| view! { <small class="field-error">{e}</small> })}
             </fieldset>
 
             <fieldset>
                 <legend>"Dates"</legend>
                 <div class="grid three">
-                    <DateField label="Planned start" name="planned_start" value=Signal::derive(move || draft.with(|b| b.planned_start)) on_date=Callback::new(move |d| draft.update(|b| b.planned_start = d)) error=err("planned_start") />
-                    <DateField label="Planned end" name="planned_end" value=Signal::derive(move || draft.with(|b| b.planned_end)) on_date=Callback::new(move |d| draft.update(|b| b.planned_end = d)) error=err("planned_end") />
+                    <DateField label="Planned start" name=P::PlannedStart.to_string() value=Signal::derive(move || draft.with(|b| b.planned_start)) on_date=Callback::new(move |d| draft.update(|b| b.planned_start = d)) error=err(P::PlannedStart) />
+                    <DateField label="Planned end" name=P::PlannedEnd.to_string() value=Signal::derive(move || draft.with(|b| b.planned_end)) on_date=Callback::new(move |d| draft.update(|b| b.planned_end = d)) error=err(P::PlannedEnd) />
                 </div>
             </fieldset>
 
@@ -154,15 +153,15 @@ pub fn BriefEditor(
             <fieldset>
                 <legend>"Decision rule (pre-registered)"</legend>
                 <div class="grid three">
-                    <NumberField label="Minimum lift to ship" name="rule.min_lift" suffix="%" scale=0.01 initial=pct_input(b.rule.min_lift) on_value=num(|b, v| b.rule.min_lift = v) error=err("rule.min_lift") hint="primary metric, relative" />
-                    <NumberField label="Largest tolerated guardrail drop" name="rule.max_guardrail_drop" suffix="%" scale=0.01 initial=pct_input(b.rule.max_guardrail_drop) on_value=num(|b, v| b.rule.max_guardrail_drop = v) error=err("rule.max_guardrail_drop") hint="relative, any guardrail" />
+                    <NumberField label="Minimum lift to ship" name=P::Rule(Some(RulePart::MinLift)).to_string() suffix="%" scale=0.01 initial=pct_input(b.rule.min_lift) on_value=num(|b, v| b.rule.min_lift = v) error=err(P::Rule(Some(RulePart::MinLift))) hint="primary metric, relative" />
+                    <NumberField label="Largest tolerated guardrail drop" name=P::Rule(Some(RulePart::MaxGuardrailDrop)).to_string() suffix="%" scale=0.01 initial=pct_input(b.rule.max_guardrail_drop) on_value=num(|b, v| b.rule.max_guardrail_drop = v) error=err(P::Rule(Some(RulePart::MaxGuardrailDrop))) hint="relative, any guardrail" />
                     <label class="field"><span class="label">"Engine"</span>
-                        <select name="rule.engine" on:change=move |ev| if let Some(e) = Engine::from_slug(&event_target_value(&ev)) { draft.update(|b| b.rule.engine = e) }>
+                        <select name=P::Rule(Some(RulePart::Engine)).to_string() on:change=move |ev| if let Some(e) = Engine::from_slug(&event_target_value(&ev)) { draft.update(|b| b.rule.engine = e) }>
                             {Engine::ALL.iter().map(|e| view! { <option value=e.slug() selected=*e == b.rule.engine>{e.label()}</option> }).collect_view()}
                         </select>
                     </label>
                     <label class="field"><span class="label">"Multiple-testing correction"</span>
-                        <select name="rule.correction" on:change=move |ev| if let Some(c) = Correction::from_slug(&event_target_value(&ev)) { draft.update(|b| b.rule.correction = c) }>
+                        <select name=P::Rule(Some(RulePart::Correction)).to_string() on:change=move |ev| if let Some(c) = Correction::from_slug(&event_target_value(&ev)) { draft.update(|b| b.rule.correction = c) }>
                             {Correction::ALL.iter().map(|c| view! { <option value=c.slug() selected=*c == b.rule.correction>{c.label()}</option> }).collect_view()}
                         </select>
                     </label>
@@ -200,6 +199,14 @@ enum Slot {
 }
 
 impl Slot {
+    /// Where one of this metric's inputs lives in the brief.
+    fn path(self, part: MetricPart) -> BriefPath {
+        match self {
+            Slot::Primary => BriefPath::Primary(Some(part)),
+            Slot::Secondary(i) => BriefPath::Secondary(Some((i, Some(part)))),
+        }
+    }
+
     fn of(self, b: &mut Brief) -> &mut MetricSpec {
         match self {
             Slot::Primary => &mut b.primary,
@@ -212,10 +219,11 @@ fn opt(v: Option<f64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
-fn find(problems: &[FieldError], field: &str) -> Option<String> {
+/// The first problem at `path`, for the input that edits it.
+fn find(problems: &[FieldError], path: BriefPath) -> Option<String> {
     problems
         .iter()
-        .find(|e| e.field == field)
+        .find(|e| e.brief_path() == Some(path))
         .map(|e| e.message.clone())
 }
 
@@ -241,7 +249,6 @@ fn Checklist(problems: Signal<Vec<FieldError>>) -> impl IntoView {
 
 #[component]
 fn MetricRow(
-    #[prop(into)] at: String,
     initial: MetricSpec,
     draft: RwSignal<Brief>,
     which: Slot,
@@ -249,44 +256,43 @@ fn MetricRow(
     problems: Memo<Vec<FieldError>>,
 ) -> impl IntoView {
     let kind = RwSignal::new(initial.kind);
-    let field_err = {
-        let at = at.clone();
-        move |f: &str| {
-            let field = format!("{at}.{f}");
-            Signal::derive(move || {
-                show_errors
-                    .get()
-                    .then(|| problems.with(|p| find(p, &field)))
-                    .flatten()
-            })
-        }
+    let field_err = move |part: MetricPart| {
+        let path = which.path(part);
+        Signal::derive(move || {
+            show_errors
+                .get()
+                .then(|| problems.with(|p| find(p, path)))
+                .flatten()
+        })
     };
-    let name_err = field_err("name");
-    let event_err = field_err("event");
-    let prop_err = field_err("value_property");
+    let name_err = field_err(MetricPart::Name);
+    let event_err = field_err(MetricPart::Event);
+    let prop_err = field_err(MetricPart::ValueProperty);
+    // The form's input names are the brief's own paths (`secondary[1].event`).
+    let name = move |part: MetricPart| which.path(part).to_string();
     view! {
         <div class="grid metric">
             <label class="field"><span class="label">"Name"</span>
-                <input type="text" name=format!("{at}.name") value=initial.name placeholder="purchase rate" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| which.of(b).name = v) } />
+                <input type="text" name=name(MetricPart::Name) value=initial.name placeholder="purchase rate" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| which.of(b).name = v) } />
                 {move || name_err.get().map(|e| view! { <small class="field-error">{e}</small> })}
             </label>
             <label class="field"><span class="label">"Event"</span>
-                <input type="text" name=format!("{at}.event") value=initial.event placeholder="purchase_completed" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| which.of(b).event = v) } />
+                <input type="text" name=name(MetricPart::Event) value=initial.event placeholder="purchase_completed" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| which.of(b).event = v) } />
                 {move || event_err.get().map(|e| view! { <small class="field-error">{e}</small> })}
             </label>
             <label class="field"><span class="label">"Kind"</span>
-                <select name=format!("{at}.kind") on:change=move |ev| if let Some(k) = MetricKind::from_slug(&event_target_value(&ev)) { kind.set(k); draft.update(|b| which.of(b).kind = k) }>
+                <select name=name(MetricPart::Kind) on:change=move |ev| if let Some(k) = MetricKind::from_slug(&event_target_value(&ev)) { kind.set(k); draft.update(|b| which.of(b).kind = k) }>
                     {MetricKind::ALL.iter().map(|k| view! { <option value=k.slug() selected=*k == initial.kind>{k.label()}</option> }).collect_view()}
                 </select>
             </label>
             <label class="field"><span class="label">"Direction"</span>
-                <select name=format!("{at}.direction") on:change=move |ev| if let Some(d) = Direction::from_slug(&event_target_value(&ev)) { draft.update(|b| which.of(b).direction = d) }>
+                <select name=name(MetricPart::Direction) on:change=move |ev| if let Some(d) = Direction::from_slug(&event_target_value(&ev)) { draft.update(|b| which.of(b).direction = d) }>
                     {Direction::ALL.iter().map(|d| view! { <option value=d.slug() selected=*d == initial.direction>{d.label()}</option> }).collect_view()}
                 </select>
             </label>
             <Show when=move || kind.get() == MetricKind::Mean>
                 <label class="field"><span class="label">"Value property"</span>
-                    <input type="text" name="value_property" value=initial.value_property.clone() placeholder="amount" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| which.of(b).value_property = v) } />
+                    <input type="text" name=name(MetricPart::ValueProperty) value=initial.value_property.clone() placeholder="amount" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| which.of(b).value_property = v) } />
                     {move || prop_err.get().map(|e| view! { <small class="field-error">{e}</small> })}
                 </label>
             </Show>
@@ -297,7 +303,7 @@ fn MetricRow(
 #[component]
 fn DateField(
     label: &'static str,
-    name: &'static str,
+    #[prop(into)] name: String,
     value: Signal<Option<NaiveDate>>,
     on_date: Callback<Option<NaiveDate>>,
     #[prop(into)] error: Signal<Option<String>>,

@@ -20,7 +20,7 @@ pub fn parse_number(raw: &str) -> Result<Option<f64>, String> {
 #[component]
 pub fn NumberField(
     label: &'static str,
-    name: &'static str,
+    #[prop(into)] name: String,
     initial: String,
     #[prop(optional)] suffix: &'static str,
     #[prop(default = 1.0)] scale: f64,
@@ -60,7 +60,7 @@ pub fn NumberField(
 #[component]
 pub fn TextField(
     label: &'static str,
-    name: &'static str,
+    #[prop(into)] name: String,
     initial: String,
     on_text: Callback<String>,
     #[prop(optional)] placeholder: &'static str,

@@ -6,62 +6,12 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::brief::Brief;
+pub use super::brief::BriefField;
 use super::experiment::{Experiment, FieldError};
 use super::lifecycle::Status;
 
 /// A reason is a sentence or a paragraph, not an essay.
 pub const MAX_REASON_CHARS: usize = 2_000;
-
-/// The parts of a brief an amendment can change, as people name them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum BriefField {
-    Hypothesis,
-    PrimaryMetric,
-    Guardrails,
-    Baseline,
-    Mde,
-    Alpha,
-    Power,
-    Arms,
-    DailyTraffic,
-    ConversionWindow,
-    Exposure,
-    PlannedStart,
-    PlannedEnd,
-    DecisionRule,
-    Links,
-    Notes,
-}
-
-impl BriefField {
-    pub fn label(self) -> &'static str {
-        match self {
-            BriefField::Hypothesis => "hypothesis",
-            BriefField::PrimaryMetric => "primary metric",
-            BriefField::Guardrails => "guardrail metrics",
-            BriefField::Baseline => "baseline",
-            BriefField::Mde => "minimum detectable effect",
-            BriefField::Alpha => "significance level",
-            BriefField::Power => "power",
-            BriefField::Arms => "arms",
-            BriefField::DailyTraffic => "daily traffic",
-            BriefField::ConversionWindow => "conversion window",
-            BriefField::Exposure => "exposure events",
-            BriefField::PlannedStart => "planned start date",
-            BriefField::PlannedEnd => "planned end date",
-            BriefField::DecisionRule => "decision rule",
-            BriefField::Links => "links",
-            BriefField::Notes => "notes",
-        }
-    }
-
-    /// Fields that change what the test can conclude (as opposed to notes and links): the
-    /// results view marks amendments touching them as the ones to scrutinise.
-    pub fn affects_the_decision(self) -> bool {
-        !matches!(self, BriefField::Links | BriefField::Notes)
-    }
-}
 
 /// Every field that differs between two briefs, in the brief's own order.
 pub fn changed_fields(before: &Brief, after: &Brief) -> Vec<BriefField> {

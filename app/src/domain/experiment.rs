@@ -205,6 +205,16 @@ impl FieldError {
             message: message.into(),
         }
     }
+
+    /// A problem with one place in a brief, named as the form and the JSON name it.
+    pub fn brief(path: crate::domain::brief::BriefPath, message: impl Into<String>) -> Self {
+        Self::new(path.to_string(), message)
+    }
+
+    /// The brief path this problem names, when it names one.
+    pub fn brief_path(&self) -> Option<crate::domain::brief::BriefPath> {
+        self.field.parse().ok()
+    }
 }
 
 impl std::fmt::Display for FieldError {

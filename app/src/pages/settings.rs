@@ -101,7 +101,7 @@ fn MixpanelForm(view: SettingsView) -> impl IntoView {
                         placeholder=move || if secret_set.get() { "set (leave empty to keep it)" } else { "not set" }
                         on:input=move |ev| { let v = event_target_value(&ev); form.update(|f| f.secret = v) } />
                     <small class="hint" data-testid="secret-state">{move || if secret_set.get() { "Secret: set" } else { "Secret: not set" }}</small>
-                    <small class="hint">"Changing the project or the residency needs the secret typed again: it is only ever sent to the project and region it was typed for, over https."</small>
+                    <small class="hint">"Changing the project, the residency or the authentication needs the secret typed again: it is only ever sent to the project and region it was typed for, over https."</small>
                 </label>
                 <label class="field"><span class="label">"Data residency"</span>
                     <select name="residency" on:change=move |ev| {
@@ -116,12 +116,14 @@ fn MixpanelForm(view: SettingsView) -> impl IntoView {
                     {text("Pull every (hours)", "interval_hours", |f| f.interval_hours.clone(), |f, v| f.interval_hours = v, "Running experiments are pulled on this schedule.")}
                     {text("Project time zone", "timezone", |f| f.timezone.clone(), |f, v| f.timezone = v, "An IANA name such as America/Los_Angeles: Mixpanel shows it under Project Settings > Overview > Timezone. The run's days are this zone's days.")}
                 </div>
-                <label class="check">
-                    <input type="checkbox" name="local_time" prop:checked=move || form.with(|f| f.local_time)
-                        on:change=move |ev| { let on = event_target_checked(&ev); form.update(|f| f.local_time = on) } />
-                    " The project exports local time (created before 2023)"
+                <div class="field">
+                    <label class="check">
+                        <input type="checkbox" name="local_time" prop:checked=move || form.with(|f| f.local_time)
+                            on:change=move |ev| { let on = event_target_checked(&ev); form.update(|f| f.local_time = on) } />
+                        " The project exports local time (created before 2023)"
+                    </label>
                     <small class="hint">"Such projects read the export's dates in their own time zone and write each event's time as local wall-clock time; Verdict then asks for the project's days, never after its today, and converts times to UTC. Newer projects use UTC for both."</small>
-                </label>
+                </div>
                 <button type="submit" class="primary" disabled=move || save.pending().get()>"Save settings"</button>
                 {outcome}
             </form>

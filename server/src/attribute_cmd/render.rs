@@ -33,7 +33,32 @@ pub(super) fn warn(report: &Report, inputs: &[(String, u64)]) {
             locate(&report.skipped.first, inputs)
         );
     }
+    if report.anonymous_events > 0 {
+        eprintln!(
+            "note: {} event(s) with an empty distinct_id (tied to no user) were not counted",
+            report.anonymous_events
+        );
+    }
     for (name, counts) in &report.experiments {
+        if !counts.other_rules_on_flag.is_empty() {
+            let others: Vec<String> = counts
+                .other_rules_on_flag
+                .iter()
+                .map(|(rule, events)| format!("{rule}: {events}"))
+                .collect();
+            eprintln!(
+                "note: experiment `{name}`: exposure events of other rules on its flag were not \
+                 counted ({})",
+                others.join(", ")
+            );
+        }
+        if counts.incomplete_windows > 0 {
+            eprintln!(
+                "note: experiment `{name}`: {} user(s) have a conversion window that reaches past \
+                 the end of the data",
+                counts.incomplete_windows
+            );
+        }
         let exposed: u64 = counts.arms.values().map(|arm| arm.exposed).sum();
         if exposed == 0 && counts.multi_arm_users == 0 {
             eprintln!("warning: no exposures found for experiment `{name}`");

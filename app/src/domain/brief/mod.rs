@@ -2,10 +2,14 @@
 //! gate (`validate`, `ready`) is in `validation.rs`, how exposures are recorded in `exposure.rs`.
 
 mod exposure;
+mod path;
 mod validation;
 
 pub use exposure::Exposure;
-pub use validation::{section_of, ReadyBrief, SECTIONS};
+pub use path::{
+    ArmPart, BriefField, BriefPath, HypothesisPart, MetricPart, RulePart, UnknownPath, SECTIONS,
+};
+pub use validation::ReadyBrief;
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,5 @@
 use super::*;
+use crate::domain::experiment::FieldError;
 use crate::domain::fixtures::{complete_brief, date, metric};
 
 fn fields(b: &Brief) -> Vec<String> {
@@ -95,8 +96,36 @@ fn the_hypothesis_sentence_shows_blanks_while_drafting() {
 
 #[test]
 fn every_validation_field_maps_to_a_known_section() {
-    for e in Brief::default().validate() {
-        assert!(SECTIONS.contains(&section_of(&e.field)), "{}", e.field);
+    let mut broken = complete_brief();
+    broken.secondary[1].event.clear();
+    broken.arms[1].name.clear();
+    broken.arms[0].weight = 2.0;
+    broken.exposure = Exposure::Custom {
+        event: String::new(),
+        experiment_property: String::new(),
+        variant_property: String::new(),
+    };
+    let problems: Vec<FieldError> = Brief::default()
+        .validate()
+        .into_iter()
+        .chain(broken.validate())
+        .collect();
+    for e in &problems {
+        // Every problem names a typed path, which prints back as the field the JSON carries.
+        let path = e
+            .brief_path()
+            .unwrap_or_else(|| panic!("{} is not a brief path", e.field));
+        assert_eq!(path.to_string(), e.field);
+        assert!(SECTIONS.contains(&path.section()), "{}", e.field);
+    }
+    let fields: Vec<&str> = problems.iter().map(|e| e.field.as_str()).collect();
+    for expected in [
+        "secondary[1].event",
+        "arms[1].name",
+        "arms[0].weight",
+        "arms.exposure",
+    ] {
+        assert!(fields.contains(&expected), "{expected} in {fields:?}");
     }
 }
 

@@ -2,22 +2,10 @@
 //! to the field the form shows it on; `ready` turns a complete brief into the `ReadyBrief` a
 //! launch needs.
 
+use super::path::{ArmPart, BriefPath, HypothesisPart, MetricPart, RulePart, SECTIONS};
 use super::{blank, round_pct, Brief, Exposure, MetricSpec};
 use crate::domain::experiment::FieldError;
 use crate::domain::metric::MetricKind;
-
-/// The parts of a brief a reviewer checks off; completeness is the share that has no problem.
-pub const SECTIONS: [&str; 9] = [
-    "hypothesis",
-    "primary",
-    "secondary",
-    "baseline",
-    "mde",
-    "arms",
-    "traffic",
-    "dates",
-    "rule",
-];
 
 /// A brief with nothing missing or invalid: only `Brief::ready` makes one, so code that takes a
 /// `ReadyBrief` cannot be handed an incomplete brief.
@@ -43,36 +31,40 @@ impl Brief {
 
     /// Every missing or invalid item, each naming its field. Empty means the brief is complete.
     pub fn validate(&self) -> Vec<FieldError> {
+        use BriefPath as P;
         let mut e = Vec::new();
         let h = &self.hypothesis;
-        for (field, value, what) in [
-            ("hypothesis.change", &h.change, "what changes"),
-            ("hypothesis.from", &h.from, "the current version (A)"),
-            ("hypothesis.to", &h.to, "the new version (B)"),
-            ("hypothesis.because", &h.because, "why it should work"),
+        for (part, value, what) in [
+            (HypothesisPart::Change, &h.change, "what changes"),
+            (HypothesisPart::From, &h.from, "the current version (A)"),
+            (HypothesisPart::To, &h.to, "the new version (B)"),
+            (HypothesisPart::Because, &h.because, "why it should work"),
         ] {
             if blank(value) {
-                e.push(FieldError::new(field, format!("hypothesis: say {what}")));
+                e.push(FieldError::brief(
+                    P::Hypothesis(Some(part)),
+                    format!("hypothesis: say {what}"),
+                ));
             }
         }
-        check_metric(&mut e, "primary", &self.primary);
+        check_metric(&mut e, &|part| P::Primary(Some(part)), &self.primary);
         match self.secondary.len() {
             2..=3 => {}
-            n => e.push(FieldError::new(
-                "secondary",
+            n => e.push(FieldError::brief(
+                P::Secondary(None),
                 format!("2 or 3 guardrail metrics are needed (has {n})"),
             )),
         }
         for (i, m) in self.secondary.iter().enumerate() {
-            check_metric(&mut e, &format!("secondary[{i}]"), m);
+            check_metric(&mut e, &|part| P::Secondary(Some((i, Some(part)))), m);
             let clash = !blank(&m.name)
                 && (m.name.trim() == self.primary.name.trim()
                     || self.secondary[..i]
                         .iter()
                         .any(|o| o.name.trim() == m.name.trim()));
             if clash {
-                e.push(FieldError::new(
-                    format!("secondary[{i}].name"),
+                e.push(FieldError::brief(
+                    P::Secondary(Some((i, Some(MetricPart::Name)))),
                     format!(
                         "metric '{}' is listed twice: each metric has one role",
                         m.name.trim()
@@ -87,8 +79,8 @@ impl Brief {
         } = &self.exposure
         {
             if blank(event) || blank(experiment_property) || blank(variant_property) {
-                e.push(FieldError::new(
-                    "arms.exposure",
+                e.push(FieldError::brief(
+                    P::Exposure,
                     "a custom exposure needs its event and the experiment- and variant-name properties",
                 ));
             }
@@ -97,39 +89,39 @@ impl Brief {
         self.check_arms(&mut e);
         in_open_unit(
             &mut e,
-            "alpha",
+            P::Alpha,
             "significance level alpha",
             Some(self.alpha),
         );
-        in_open_unit(&mut e, "power", "power", Some(self.power));
+        in_open_unit(&mut e, P::Power, "power", Some(self.power));
         match self.daily_traffic {
             Some(t) if t > 0 => {}
-            _ => e.push(FieldError::new(
-                "daily_traffic",
+            _ => e.push(FieldError::brief(
+                P::DailyTraffic,
                 "expected daily traffic is required (users per day)",
             )),
         }
         if !(1..=90).contains(&self.window_days) {
-            e.push(FieldError::new(
-                "window_days",
+            e.push(FieldError::brief(
+                P::WindowDays,
                 "conversion window must be 1 to 90 days",
             ));
         }
         match (self.planned_start, self.planned_end) {
-            (Some(s), Some(end)) if end <= s => e.push(FieldError::new(
-                "planned_end",
+            (Some(s), Some(end)) if end <= s => e.push(FieldError::brief(
+                P::PlannedEnd,
                 format!("planned end date {end} must be after the start date {s}"),
             )),
             (start, end) => {
                 if start.is_none() {
-                    e.push(FieldError::new(
-                        "planned_start",
+                    e.push(FieldError::brief(
+                        P::PlannedStart,
                         "planned start date is required",
                     ));
                 }
                 if end.is_none() {
-                    e.push(FieldError::new(
-                        "planned_end",
+                    e.push(FieldError::brief(
+                        P::PlannedEnd,
                         "planned end date is required",
                     ));
                 }
@@ -137,23 +129,23 @@ impl Brief {
         }
         match self.rule.min_lift {
             Some(v) if v >= 0.0 && v.is_finite() => {}
-            Some(_) => e.push(FieldError::new(
-                "rule.min_lift",
+            Some(_) => e.push(FieldError::brief(
+                P::Rule(Some(RulePart::MinLift)),
                 "minimum lift cannot be negative",
             )),
-            None => e.push(FieldError::new(
-                "rule.min_lift",
+            None => e.push(FieldError::brief(
+                P::Rule(Some(RulePart::MinLift)),
                 "decision rule: minimum lift to ship is required",
             )),
         }
         match self.rule.max_guardrail_drop {
             Some(v) if v >= 0.0 && v.is_finite() => {}
-            Some(_) => e.push(FieldError::new(
-                "rule.max_guardrail_drop",
+            Some(_) => e.push(FieldError::brief(
+                P::Rule(Some(RulePart::MaxGuardrailDrop)),
                 "tolerated guardrail drop cannot be negative",
             )),
-            None => e.push(FieldError::new(
-                "rule.max_guardrail_drop",
+            None => e.push(FieldError::brief(
+                P::Rule(Some(RulePart::MaxGuardrailDrop)),
                 "decision rule: largest tolerated guardrail drop is required",
             )),
         }
@@ -161,13 +153,14 @@ impl Brief {
     }
 
     fn check_baseline(&self, e: &mut Vec<FieldError>) {
+        use BriefPath as P;
         match self.primary.kind {
             MetricKind::Proportion => match self.baseline_rate {
                 Some(p) if p > 0.0 && p < 1.0 => {
                     if let Some(m) = self.mde {
                         if p * (1.0 + m) >= 1.0 {
-                            e.push(FieldError::new(
-                                "mde",
+                            e.push(FieldError::brief(
+                                P::Mde,
                                 format!(
                                     "a {}% lift on a {}% baseline exceeds 100%",
                                     round_pct(m * 100.0),
@@ -177,35 +170,35 @@ impl Brief {
                         }
                     }
                 }
-                Some(_) => e.push(FieldError::new(
-                    "baseline_rate",
+                Some(_) => e.push(FieldError::brief(
+                    P::BaselineRate,
                     "baseline rate must be between 0% and 100% (exclusive)",
                 )),
-                None => e.push(FieldError::new(
-                    "baseline_rate",
+                None => e.push(FieldError::brief(
+                    P::BaselineRate,
                     "baseline conversion rate is required",
                 )),
             },
             MetricKind::Mean => {
                 match self.baseline_mean {
                     Some(m) if m != 0.0 && m.is_finite() => {}
-                    Some(_) => e.push(FieldError::new(
-                        "baseline_mean",
+                    Some(_) => e.push(FieldError::brief(
+                        P::BaselineMean,
                         "baseline mean cannot be 0 (a relative lift of 0 is undefined)",
                     )),
-                    None => e.push(FieldError::new(
-                        "baseline_mean",
+                    None => e.push(FieldError::brief(
+                        P::BaselineMean,
                         "baseline mean is required",
                     )),
                 }
                 match self.baseline_sd {
                     Some(sd) if sd > 0.0 && sd.is_finite() => {}
-                    Some(_) => e.push(FieldError::new(
-                        "baseline_sd",
+                    Some(_) => e.push(FieldError::brief(
+                        P::BaselineSd,
                         "standard deviation must be above 0",
                     )),
-                    None => e.push(FieldError::new(
-                        "baseline_sd",
+                    None => e.push(FieldError::brief(
+                        P::BaselineSd,
                         "baseline standard deviation is required",
                     )),
                 }
@@ -213,50 +206,51 @@ impl Brief {
         }
         match self.mde {
             Some(m) if m > 0.0 && m.is_finite() => {}
-            Some(_) => e.push(FieldError::new(
-                "mde",
+            Some(_) => e.push(FieldError::brief(
+                P::Mde,
                 "minimum detectable effect must be above 0%",
             )),
-            None => e.push(FieldError::new(
-                "mde",
+            None => e.push(FieldError::brief(
+                P::Mde,
                 "minimum detectable effect is required",
             )),
         }
     }
 
     fn check_arms(&self, e: &mut Vec<FieldError>) {
+        use BriefPath as P;
         if self.arms.len() < 2 {
-            e.push(FieldError::new(
-                "arms",
+            e.push(FieldError::brief(
+                P::Arms(None),
                 "a test needs a control and at least one treatment",
             ));
         }
         for (i, arm) in self.arms.iter().enumerate() {
             if blank(&arm.name) {
-                e.push(FieldError::new(
-                    format!("arms[{i}].name"),
+                e.push(FieldError::brief(
+                    P::Arms(Some((i, ArmPart::Name))),
                     "arm name is required (as the analytics tool names the variant)",
                 ));
             } else if self.arms[..i]
                 .iter()
                 .any(|o| o.name.trim() == arm.name.trim())
             {
-                e.push(FieldError::new(
-                    format!("arms[{i}].name"),
+                e.push(FieldError::brief(
+                    P::Arms(Some((i, ArmPart::Name))),
                     format!("arm '{}' is listed twice", arm.name.trim()),
                 ));
             }
             if !(arm.weight > 0.0 && arm.weight <= 1.0) {
-                e.push(FieldError::new(
-                    format!("arms[{i}].weight"),
+                e.push(FieldError::brief(
+                    P::Arms(Some((i, ArmPart::Weight))),
                     "weight must be above 0 and at most 1",
                 ));
             }
         }
         let total: f64 = self.arms.iter().map(|a| a.weight).sum();
         if !self.arms.is_empty() && (total - 1.0).abs() > 1e-6 {
-            e.push(FieldError::new(
-                "arms",
+            e.push(FieldError::brief(
+                P::Arms(None),
                 format!(
                     "weights must sum to 100% (they sum to {}%)",
                     round_pct(total * 100.0)
@@ -268,59 +262,47 @@ impl Brief {
     /// Share of the brief's sections without a problem, 0.0 to 1.0 (the board's progress bar).
     pub fn completeness(&self) -> f64 {
         let errors = self.validate();
+        // Every problem the gate lists names a brief path; one that did not would hold back the
+        // last section rather than vanish from the count.
+        let section = |e: &FieldError| e.brief_path().map_or("rule", BriefPath::section);
         let done = SECTIONS
             .iter()
-            .filter(|s| !errors.iter().any(|e| section_of(&e.field) == **s))
+            .filter(|s| !errors.iter().any(|e| section(e) == **s))
             .count();
         done as f64 / SECTIONS.len() as f64
     }
 }
 
-/// Which checklist section a field belongs to.
-pub fn section_of(field: &str) -> &'static str {
-    let head = field.split(['.', '[']).next().unwrap_or("");
-    match head {
-        "hypothesis" => "hypothesis",
-        "primary" => "primary",
-        "secondary" => "secondary",
-        "baseline_rate" | "baseline_mean" | "baseline_sd" => "baseline",
-        "mde" | "alpha" | "power" => "mde",
-        "arms" => "arms",
-        "daily_traffic" | "window_days" => "traffic",
-        "planned_start" | "planned_end" => "dates",
-        _ => "rule",
-    }
-}
-
-fn check_metric(e: &mut Vec<FieldError>, at: &str, m: &MetricSpec) {
-    let role = if at == "primary" {
+/// `at` places one of the metric's inputs (the primary's, or guardrail `i`'s).
+fn check_metric(e: &mut Vec<FieldError>, at: &dyn Fn(MetricPart) -> BriefPath, m: &MetricSpec) {
+    let role = if matches!(at(MetricPart::Name), BriefPath::Primary(_)) {
         "primary metric"
     } else {
         "guardrail metric"
     };
     if blank(&m.name) {
-        e.push(FieldError::new(
-            format!("{at}.name"),
+        e.push(FieldError::brief(
+            at(MetricPart::Name),
             format!("{role}: a name is required"),
         ));
     }
     if blank(&m.event) {
-        e.push(FieldError::new(
-            format!("{at}.event"),
+        e.push(FieldError::brief(
+            at(MetricPart::Event),
             format!("{role}: the analytics event is required"),
         ));
     }
     if m.kind == MetricKind::Mean && blank(&m.value_property) {
-        e.push(FieldError::new(
-            format!("{at}.value_property"),
+        e.push(FieldError::brief(
+            at(MetricPart::ValueProperty),
             format!("{role}: a mean metric needs the numeric property to sum (e.g. amount)"),
         ));
     }
 }
 
-fn in_open_unit(e: &mut Vec<FieldError>, field: &str, what: &str, v: Option<f64>) {
+fn in_open_unit(e: &mut Vec<FieldError>, field: BriefPath, what: &str, v: Option<f64>) {
     if !v.is_some_and(|v| v > 0.0 && v < 1.0) {
-        e.push(FieldError::new(
+        e.push(FieldError::brief(
             field,
             format!("{what} must be between 0 and 1 (exclusive)"),
         ));
