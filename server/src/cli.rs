@@ -26,7 +26,7 @@ pub enum Command {
     Demo,
     /// Count exposures and conversions per experiment and arm in raw event exports (plain or
     /// .gz, or - for stdin) and print one JSON object.
-    Attribute(crate::attribute_cmd::AttributeArgs),
+    Attribute(Box<crate::attribute_cmd::AttributeArgs>),
     /// Write a consistent copy of the database to FILE (safe while the app serves).
     Backup { file: std::path::PathBuf },
     /// Replace the database with the backup FILE (stop the app first).

@@ -282,3 +282,100 @@ fn local_export_times_are_read_in_the_named_zone() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("Mars/Base"));
 }
+
+#[test]
+fn the_metric_flags_add_their_blocks_to_every_arm_and_segment() {
+    let t0 = 1_714_521_600;
+    let line = |event: &str, time: i64, user: &str, extra: &str| {
+        format!("{{\"event\":\"{event}\",\"properties\":{{\"time\":{time},\"distinct_id\":\"{user}\",\"$insert_id\":\"{event}{time}{user}\"{extra}}}}}\n")
+    };
+    let exposure = |arm: &str, user: &str, os: &str| {
+        line(
+            "$experiment_started",
+            t0,
+            user,
+            &format!(",\"Experiment name\":\"e\",\"Variant name\":\"{arm}\",\"$os\":\"{os}\""),
+        )
+    };
+    let input = [
+        exposure("a", "u1", "iOS"),
+        line("purchase", t0 + 60, "u1", ",\"amount\":10"),
+        line("purchase", t0 + 120, "u1", ",\"amount\":90"),
+        line("purchase", t0 - 86_400, "u1", ",\"amount\":7"),
+        line("app_open", t0 + 86_400 + 1, "u1", ""),
+        exposure("a", "u2", "Android"),
+        line("purchase", t0 + 60, "u2", ",\"amount\":20"),
+        exposure("b", "u3", "iOS"),
+    ]
+    .concat();
+    let args = [
+        "--file",
+        "-",
+        "--metric",
+        "purchase",
+        "--value",
+        "purchase:amount",
+        "--count",
+        "purchase",
+        "--retention",
+        "app_open:1",
+        "--retention",
+        "*:0",
+        "--ratio",
+        "purchase:amount/purchase:#count",
+        "--cap",
+        "purchase:amount:50",
+        "--pre-days",
+        "7",
+        "--segment",
+        "$os",
+    ];
+    let output = verdict(&args, Some(input.as_bytes()));
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let json: Value = serde_json::from_slice(&output.stdout).expect("stdout is one JSON object");
+    let a = &json["experiments"]["e"]["arms"]["a"];
+    // u1: 10 + 90 = 100, capped at 50; u2: 20.
+    assert_eq!(
+        a["values"]["purchase.amount"],
+        serde_json::json!({"sum": 70, "sum_squares": 2900, "cap": 50})
+    );
+    assert_eq!(
+        a["values"]["purchase.#count"],
+        serde_json::json!({"sum": 3, "sum_squares": 5})
+    );
+    assert_eq!(
+        a["retained"],
+        serde_json::json!({"*:0": 2, "app_open:1": 1})
+    );
+    assert_eq!(
+        a["ratios"]["purchase:amount/purchase:#count"],
+        serde_json::json!({"numerator_sum": 70, "numerator_sum_squares": 2900, "denominator_sum": 3, "denominator_sum_squares": 5, "cross_sum": 120})
+    );
+    // u1 bought for 7 the day before: pre 7 against a capped post of 50.
+    assert_eq!(
+        a["covariates"]["purchase.amount"],
+        serde_json::json!({"sum": 7, "sum_squares": 49, "cross_sum": 350})
+    );
+    assert_eq!(
+        a["covariates"]["purchase"],
+        serde_json::json!({"sum": 1, "sum_squares": 1, "cross_sum": 1})
+    );
+    // Requested blocks appear on every arm, zeros where nothing happened.
+    let b = &json["experiments"]["e"]["arms"]["b"];
+    assert_eq!(
+        b["retained"],
+        serde_json::json!({"*:0": 0, "app_open:1": 0})
+    );
+    let segments = &json["experiments"]["e"]["segments"]["$os"];
+    assert_eq!(segments["iOS"]["arms"]["a"]["exposed"], 1);
+    assert_eq!(segments["iOS"]["arms"]["b"]["exposed"], 1);
+    assert_eq!(
+        segments["Android"]["arms"]["a"]["values"]["purchase.amount"]["sum"],
+        20
+    );
+    assert!(segments["Android"]["arms"].get("b").is_none());
+}

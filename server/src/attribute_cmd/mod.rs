@@ -20,11 +20,12 @@ use anyhow::bail;
 
 use app::domain::attribution;
 use attribution::{
-    Attributor, Clock, Config, ExposureConvention, ValueMetric, Window, MAX_SKIPPED_RATIO,
+    Attributor, Cap, Clock, Config, ExposureConvention, Ratio, Retention, ValueMetric, Window,
+    MAX_SKIPPED_RATIO,
 };
 
 use reader::attribute_input;
-use render::{locate, render, warn};
+use render::{locate, render, warn, Blocks};
 
 #[derive(clap::Args, Debug)]
 pub struct AttributeArgs {
@@ -53,6 +54,27 @@ pub struct AttributeArgs {
     /// Mean metric (repeatable): per exposed user, the sum of PROPERTY over EVENT in the window.
     #[arg(long = "value", value_name = "EVENT:PROPERTY", value_parser = parse_value_metric)]
     pub values: Vec<ValueMetric>,
+    /// Count metric (repeatable): per exposed user, the number of EVENT events in the window,
+    /// reported as the value `EVENT.#count`.
+    #[arg(long = "count", value_name = "EVENT")]
+    pub counts: Vec<String>,
+    /// Retention (repeatable): users with an EVENT event (`*`: any event but the exposure) on
+    /// day N after their first exposure, `[t0 + N days, t0 + N + 1 days)`.
+    #[arg(long = "retention", value_name = "EVENT:N", value_parser = parse_retention)]
+    pub retention: Vec<Retention>,
+    /// Ratio (repeatable) of two value specs, `EVENT:PROPERTY` or `EVENT:#count` each.
+    #[arg(long = "ratio", value_name = "A/B", value_parser = parse_ratio)]
+    pub ratios: Vec<Ratio>,
+    /// Winsorize a --value or --count spec at the NN-th percentile (nearest rank, arms pooled)
+    /// or at a fixed number X.
+    #[arg(long = "cap", value_name = "SPEC:pNN|SPEC:X", value_parser = parse_cap)]
+    pub caps: Vec<Cap>,
+    /// The pre-exposure period in days: per metric, its covariate (CUPED, the retro A/A check).
+    #[arg(long, value_name = "D")]
+    pub pre_days: Option<u32>,
+    /// Break every arm down by this property of the user's first exposure (repeatable).
+    #[arg(long = "segment", value_name = "PROPERTY")]
+    pub segments: Vec<String>,
     /// Conversion window after the first exposure, in days (half-open).
     #[arg(long, value_name = "DAYS", default_value_t = attribution::DEFAULT_WINDOW_DAYS)]
     pub window_days: u32,
@@ -76,8 +98,22 @@ fn parse_value_metric(spec: &str) -> Result<ValueMetric, String> {
     ValueMetric::parse(spec).map_err(|e| e.to_string())
 }
 
+fn parse_retention(spec: &str) -> Result<Retention, String> {
+    Retention::parse(spec).map_err(|e| e.to_string())
+}
+
+fn parse_ratio(spec: &str) -> Result<Ratio, String> {
+    Ratio::parse(spec).map_err(|e| e.to_string())
+}
+
+fn parse_cap(spec: &str) -> Result<Cap, String> {
+    Cap::parse(spec).map_err(|e| e.to_string())
+}
+
 pub fn run(args: &AttributeArgs) -> anyhow::Result<()> {
-    let mut attributor = Attributor::new(config(args)?)?;
+    let config = config(args)?;
+    let blocks = Blocks::of(&config);
+    let mut attributor = Attributor::new(config)?;
     let threads = args
         .threads
         .or_else(|| thread::available_parallelism().ok())
@@ -114,7 +150,7 @@ pub fn run(args: &AttributeArgs) -> anyhow::Result<()> {
         );
     }
     warn(&report, &inputs);
-    println!("{}", render(&report));
+    println!("{}", render(&report, blocks));
     Ok(())
 }
 
@@ -139,6 +175,14 @@ fn config(args: &AttributeArgs) -> anyhow::Result<Config> {
     config.experiments = args.experiments.clone();
     config.metrics = args.metrics.clone();
     config.values = args.values.clone();
+    for event in &args.counts {
+        config.values.push(ValueMetric::count(event)?);
+    }
+    config.retention = args.retention.clone();
+    config.ratios = args.ratios.clone();
+    config.caps = args.caps.clone();
+    config.pre_days = args.pre_days;
+    config.segments = args.segments.clone();
     config.window = Window::days(args.window_days)?;
     if let Some(zone) = &args.local_time {
         config.clock = Clock::local(zone)?;

@@ -72,9 +72,117 @@ pub(super) fn warn(report: &Report, inputs: &[(String, u64)]) {
     }
 }
 
+/// Which optional blocks were asked for: they appear on every arm (zeros where nothing
+/// happened), and are left out entirely otherwise, so the plain output never changes.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct Blocks {
+    pub retained: bool,
+    pub ratios: bool,
+    pub covariates: bool,
+    pub segments: bool,
+}
+
+impl Blocks {
+    pub(super) fn of(config: &attribution::Config) -> Self {
+        Self {
+            retained: !config.retention.is_empty(),
+            ratios: !config.ratios.is_empty(),
+            covariates: config.pre_days.is_some(),
+            segments: !config.segments.is_empty(),
+        }
+    }
+}
+
+/// `{"ARM": {...}, ...}` at `indent`.
+fn arms_block(
+    out: &mut String,
+    arms: &std::collections::BTreeMap<String, attribution::ArmCounts>,
+    indent: usize,
+    blocks: Blocks,
+) {
+    let pad = |extra: usize| " ".repeat(indent + extra);
+    out.push('{');
+    for (a, (arm, counts)) in arms.iter().enumerate() {
+        let _ = write!(
+            out,
+            "{}\n{}{}: {{\n{}\"exposed\": {},\n{}\"converted\": {{",
+            comma(a),
+            pad(2),
+            quote(arm),
+            pad(4),
+            counts.exposed,
+            pad(4)
+        );
+        for (m, (metric, n)) in counts.converted.iter().enumerate() {
+            let _ = write!(out, "{}\n{}{}: {n}", comma(m), pad(6), quote(metric));
+        }
+        out.push_str(&close(counts.converted.is_empty(), indent + 4));
+        let _ = write!(out, ",\n{}\"values\": {{", pad(4));
+        for (v, (key, sums)) in counts.values.iter().enumerate() {
+            let cap = sums
+                .cap
+                .map(|cap| format!(", \"cap\": {}", number(cap)))
+                .unwrap_or_default();
+            let _ = write!(
+                out,
+                "{}\n{}{}: {{\"sum\": {}, \"sum_squares\": {}{cap}}}",
+                comma(v),
+                pad(6),
+                quote(key),
+                number(sums.sum),
+                number(sums.sum_squares)
+            );
+        }
+        out.push_str(&close(counts.values.is_empty(), indent + 4));
+        if blocks.retained {
+            let _ = write!(out, ",\n{}\"retained\": {{", pad(4));
+            for (r, (spec, n)) in counts.retained.iter().enumerate() {
+                let _ = write!(out, "{}{}: {n}", comma_space(r), quote(spec));
+            }
+            out.push('}');
+        }
+        if blocks.ratios {
+            let _ = write!(out, ",\n{}\"ratios\": {{", pad(4));
+            for (r, (spec, sums)) in counts.ratios.iter().enumerate() {
+                let _ = write!(
+                    out,
+                    "{}\n{}{}: {{\"numerator_sum\": {}, \"numerator_sum_squares\": {}, \"denominator_sum\": {}, \"denominator_sum_squares\": {}, \"cross_sum\": {}}}",
+                    comma(r),
+                    pad(6),
+                    quote(spec),
+                    number(sums.numerator_sum),
+                    number(sums.numerator_sum_squares),
+                    number(sums.denominator_sum),
+                    number(sums.denominator_sum_squares),
+                    number(sums.cross_sum)
+                );
+            }
+            out.push_str(&close(counts.ratios.is_empty(), indent + 4));
+        }
+        if blocks.covariates {
+            let _ = write!(out, ",\n{}\"covariates\": {{", pad(4));
+            for (c, (key, sums)) in counts.covariates.iter().enumerate() {
+                let _ = write!(
+                    out,
+                    "{}\n{}{}: {{\"sum\": {}, \"sum_squares\": {}, \"cross_sum\": {}}}",
+                    comma(c),
+                    pad(6),
+                    quote(key),
+                    number(sums.sum),
+                    number(sums.sum_squares),
+                    number(sums.cross_sum)
+                );
+            }
+            out.push_str(&close(counts.covariates.is_empty(), indent + 4));
+        }
+        let _ = write!(out, "\n{}}}", pad(2));
+    }
+    out.push_str(&close(arms.is_empty(), indent));
+}
+
 /// The contract's JSON, written by hand so that exact sums keep every digit
 /// (`serde_json::Value` would round them through `f64`).
-pub(super) fn render(report: &Report) -> String {
+pub(super) fn render(report: &Report, blocks: Blocks) -> String {
     let mut out = String::new();
     let _ = write!(
         out,
@@ -106,34 +214,26 @@ pub(super) fn render(report: &Report) -> String {
                 counts.incomplete_windows
             );
         }
-        out.push_str("\n      \"arms\": {");
-        for (a, (arm, arm_counts)) in counts.arms.iter().enumerate() {
-            let _ = write!(
-                out,
-                "{}\n        {}: {{\n          \"exposed\": {},\n          \"converted\": {{",
-                comma(a),
-                quote(arm),
-                arm_counts.exposed
-            );
-            for (m, (metric, n)) in arm_counts.converted.iter().enumerate() {
-                let _ = write!(out, "{}\n            {}: {n}", comma(m), quote(metric));
+        out.push_str("\n      \"arms\": ");
+        arms_block(&mut out, &counts.arms, 6, blocks);
+        if blocks.segments {
+            out.push_str(",\n      \"segments\": {");
+            for (p, (property, values)) in counts.segments.iter().enumerate() {
+                let _ = write!(out, "{}\n        {}: {{", comma(p), quote(property));
+                for (v, (value, arms)) in values.iter().enumerate() {
+                    let _ = write!(
+                        out,
+                        "{}\n          {}: {{\"arms\": ",
+                        comma(v),
+                        quote(value)
+                    );
+                    arms_block(&mut out, arms, 12, blocks);
+                    out.push('}');
+                }
+                out.push_str(&close(values.is_empty(), 8));
             }
-            out.push_str(&close(arm_counts.converted.is_empty(), 10));
-            out.push_str(",\n          \"values\": {");
-            for (v, (key, sums)) in arm_counts.values.iter().enumerate() {
-                let _ = write!(
-                    out,
-                    "{}\n            {}: {{\"sum\": {}, \"sum_squares\": {}}}",
-                    comma(v),
-                    quote(key),
-                    number(sums.sum),
-                    number(sums.sum_squares)
-                );
-            }
-            out.push_str(&close(arm_counts.values.is_empty(), 10));
-            out.push_str("\n        }");
+            out.push_str(&close(counts.segments.is_empty(), 6));
         }
-        out.push_str(&close(counts.arms.is_empty(), 6));
         out.push_str("\n    }");
     }
     out.push_str(&close(report.experiments.is_empty(), 2));

@@ -37,6 +37,12 @@ fn args(files: &[&Path]) -> AttributeArgs {
         variant_property: None,
         metrics: vec!["signup_completed".into(), "purchase_completed".into()],
         values: vec![ValueMetric::parse("purchase_completed:amount").expect("valid")],
+        counts: Vec::new(),
+        retention: Vec::new(),
+        ratios: Vec::new(),
+        caps: Vec::new(),
+        pre_days: None,
+        segments: Vec::new(),
         window_days: 14,
         local_time: None,
         threads: None,
@@ -108,8 +114,8 @@ fn a_line_longer_than_a_block_stays_one_line() {
 #[test]
 fn the_json_has_the_contract_shape_and_exact_sums() {
     let report = report_for(&testdata(), 2);
-    let json: serde_json::Value =
-        serde_json::from_str(&render(&report)).expect("render writes valid JSON");
+    let json: serde_json::Value = serde_json::from_str(&render(&report, Default::default()))
+        .expect("render writes valid JSON");
     assert_eq!(json["lines"], 20_000);
     assert_eq!(json["skipped_lines"], report.skipped.count);
     assert_eq!(json["duplicates"], report.duplicates);

@@ -22,6 +22,8 @@ pub(crate) enum Amount {
 impl Amount {
     /// A missing or non-numeric property counts as 0 (the event still converts).
     pub const ZERO: Amount = Amount::Exact { units: 0, scale: 0 };
+    /// One event of a count metric.
+    pub const ONE: Amount = Amount::Exact { units: 1, scale: 0 };
 
     /// Reads a JSON number that the scanner has already validated.
     pub fn parse(raw: &[u8]) -> Amount {
@@ -89,6 +91,14 @@ impl Precision {
         }
     }
 
+    /// Includes a typed number (a fixed cap), so sums keep its digits too.
+    pub fn include_decimal(&mut self, value: Decimal) {
+        match (i64::try_from(value.units), u8::try_from(value.scale)) {
+            (Ok(units), Ok(scale)) => self.include(Amount::Exact { units, scale }),
+            _ => self.float = true,
+        }
+    }
+
     pub fn merge(&mut self, other: Precision) {
         self.scale = self.scale.max(other.scale);
         self.float |= other.float;
@@ -121,6 +131,126 @@ impl UserTotal {
             }
             _ => None,
         };
+    }
+}
+
+impl UserTotal {
+    /// 1 or 0 at scale 0: a conversion as a number (pre- and post-period of a proportion).
+    pub fn flag(on: bool) -> Self {
+        Self {
+            exact: Some(i128::from(on)),
+            approx: f64::from(u8::from(on)),
+        }
+    }
+
+    /// A fixed cap typed by a person, at the metric's scale (which includes the cap's own).
+    pub fn of_decimal(value: Decimal, precision: Precision) -> Self {
+        let exact = (!precision.float)
+            .then(|| {
+                let factor = 10i128.checked_pow(precision.scale.checked_sub(value.scale)?)?;
+                value.units.checked_mul(factor)
+            })
+            .flatten();
+        Self {
+            exact,
+            approx: value.to_f64(),
+        }
+    }
+
+    /// The smaller of the two (winsorizing at `cap`), exact when both are.
+    pub fn min(self, cap: UserTotal) -> Self {
+        match (self.exact, cap.exact) {
+            (Some(a), Some(b)) => {
+                if b < a {
+                    cap
+                } else {
+                    self
+                }
+            }
+            _ if cap.approx < self.approx => Self {
+                exact: None,
+                approx: cap.approx,
+            },
+            _ => Self {
+                exact: None,
+                ..self
+            },
+        }
+    }
+
+    /// Orders totals of one metric: exactly when both are exact.
+    pub fn total_cmp(&self, other: &UserTotal) -> std::cmp::Ordering {
+        match (self.exact, other.exact) {
+            (Some(a), Some(b)) => a.cmp(&b),
+            _ => self.approx.total_cmp(&other.approx),
+        }
+    }
+
+    /// The value as the report shows it, at the metric's precision.
+    pub fn quantity(self, precision: Precision) -> Quantity {
+        match (self.exact, precision.float) {
+            (Some(units), false) => Quantity::Exact(Decimal::new(units, precision.scale)),
+            _ => Quantity::Approx(self.approx),
+        }
+    }
+}
+
+/// A running sum of per-user terms (values or products of two), exact while every term is.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Sum {
+    exact: Option<i128>,
+    approx: f64,
+}
+
+impl Default for Sum {
+    fn default() -> Self {
+        Self {
+            exact: Some(0),
+            approx: 0.0,
+        }
+    }
+}
+
+impl Sum {
+    pub fn add(&mut self, value: UserTotal) {
+        self.approx += value.approx;
+        self.exact = self
+            .exact
+            .zip(value.exact)
+            .and_then(|(sum, v)| sum.checked_add(v));
+    }
+
+    pub fn add_product(&mut self, a: UserTotal, b: UserTotal) {
+        self.approx += a.approx * b.approx;
+        self.exact = match (self.exact, a.exact, b.exact) {
+            (Some(sum), Some(a), Some(b)) => a.checked_mul(b).and_then(|p| sum.checked_add(p)),
+            _ => None,
+        };
+    }
+
+    /// The sum at `scale` (the terms' scale; a product's is the sum of its factors'), exact
+    /// unless a term was a float or the sum overflowed.
+    pub fn finish(self, scale: u32, float: bool) -> Quantity {
+        match (self.exact, float) {
+            (Some(units), false) => Quantity::Exact(Decimal::new(units, scale)),
+            _ => Quantity::Approx(self.approx),
+        }
+    }
+}
+
+impl Precision {
+    /// Counts and conversions: whole numbers, always exact.
+    pub const WHOLE: Precision = Precision {
+        scale: 0,
+        float: false,
+    };
+
+    pub fn scale(self) -> u32 {
+        self.scale
+    }
+
+    pub fn is_float(self) -> bool {
+        self.float
     }
 }
 
@@ -208,6 +338,22 @@ pub struct Decimal {
 impl Decimal {
     pub fn new(units: i128, scale: u32) -> Self {
         Self { units, scale }
+    }
+
+    /// A plain decimal as typed (`12.5`, `-3`); None for anything else.
+    pub fn parse(text: &str) -> Option<Self> {
+        let digits = text.strip_prefix('-').unwrap_or(text);
+        let (whole, fraction) = digits.split_once('.').unwrap_or((digits, "0"));
+        let plain = |part: &str| !part.is_empty() && part.bytes().all(|b| b.is_ascii_digit());
+        if !plain(whole) || !plain(fraction) {
+            return None;
+        }
+        match Amount::parse_exact(text.as_bytes())? {
+            Amount::Exact { units, scale } if !text.is_empty() && text != "-" => {
+                Some(Self::new(i128::from(units), u32::from(scale)))
+            }
+            _ => None,
+        }
     }
 
     pub fn units(self) -> i128 {

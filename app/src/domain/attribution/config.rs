@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use thiserror::Error;
 
+use super::amount::Decimal;
+
 /// The brief's default conversion window.
 pub const DEFAULT_WINDOW_DAYS: u32 = 14;
 const SECONDS_PER_DAY: i64 = 86_400;
@@ -31,6 +33,18 @@ pub enum ConfigError {
     EmptyName(&'static str),
     #[error("unknown time zone `{0}`: expected an IANA name such as America/Los_Angeles")]
     UnknownTimeZone(String),
+    #[error(
+        "retention `{0}` must be written EVENT:N (EVENT may be *, N a whole number of days from 0)"
+    )]
+    BadRetention(String),
+    #[error("ratio `{0}` must be written A/B, each side EVENT:PROPERTY or EVENT:#count")]
+    BadRatio(String),
+    #[error("cap `{0}` must be written SPEC:pNN (a percentile, 0 < NN <= 100) or SPEC:X (a number), for a --value or --count spec that is also asked for")]
+    BadCap(String),
+    #[error("the pre-exposure period must be 1 to {MAX_WINDOW_DAYS} days, got {0}")]
+    PreDaysOutOfRange(u32),
+    #[error("segment property names must not be empty")]
+    EmptySegment,
 }
 
 /// How a tool records that a user saw an arm: the event and the two properties naming the
@@ -123,7 +137,11 @@ impl FromStr for ExposureConvention {
     }
 }
 
-/// A mean metric: per exposed user, the sum of `property` over their counted `event`s.
+/// The pseudo-property of a count metric: per exposed user, the number of `event`s.
+pub const COUNT_PROPERTY: &str = "#count";
+
+/// A mean metric: per exposed user, the sum of `property` over their counted `event`s, or
+/// their number of `event`s when the property is [`COUNT_PROPERTY`] (`EVENT:#count`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct ValueMetric {
     event: String,
@@ -150,12 +168,135 @@ impl ValueMetric {
         Self::new(event, property).map_err(|_| ConfigError::BadValueMetric(spec.to_owned()))
     }
 
+    /// The count metric of `event`: its events per exposed user.
+    pub fn count(event: &str) -> Result<Self, ConfigError> {
+        Self::new(event, COUNT_PROPERTY)
+    }
+
+    pub fn is_count(&self) -> bool {
+        self.property == COUNT_PROPERTY
+    }
+
     pub fn event(&self) -> &str {
         &self.event
     }
 
     pub fn property(&self) -> &str {
         &self.property
+    }
+}
+
+/// Which events keep a user "retained".
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum RetentionEvent {
+    Named(String),
+    /// `*`: any event but one named like the exposure event.
+    Any,
+}
+
+/// Retained on day N: an event in `[t0 + N days, t0 + N + 1 days)`, whatever the window.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Retention {
+    pub event: RetentionEvent,
+    pub day: u32,
+    /// The spec as given (`*:7`), the report's key.
+    pub spec: String,
+}
+
+impl Retention {
+    /// Parses `EVENT:N`, split at the last `:`.
+    pub fn parse(spec: &str) -> Result<Self, ConfigError> {
+        let bad = || ConfigError::BadRetention(spec.to_owned());
+        let (event, day) = spec.rsplit_once(':').ok_or_else(bad)?;
+        let day: u32 = day.parse().map_err(|_| bad())?;
+        if event.is_empty() || day >= MAX_WINDOW_DAYS {
+            return Err(bad());
+        }
+        let event = if event == "*" {
+            RetentionEvent::Any
+        } else {
+            RetentionEvent::Named(event.to_owned())
+        };
+        Ok(Self {
+            event,
+            day,
+            spec: spec.to_owned(),
+        })
+    }
+
+    /// `[t0 + N days, t0 + N + 1 days)`.
+    pub fn contains(&self, t0: i64, t: i64) -> bool {
+        let start = t0.saturating_add(i64::from(self.day) * SECONDS_PER_DAY);
+        start <= t && t < start.saturating_add(SECONDS_PER_DAY)
+    }
+}
+
+/// A ratio of two per-user values (sum of A over sum of B per arm, by the delta method).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Ratio {
+    pub numerator: ValueMetric,
+    pub denominator: ValueMetric,
+    /// The spec as given (`purchase:amount/purchase:#count`), the report's key.
+    pub spec: String,
+}
+
+impl Ratio {
+    /// Parses `A/B`, splitting at the one `/` that leaves a valid value spec on both sides
+    /// (event names may contain `/`).
+    pub fn parse(spec: &str) -> Result<Self, ConfigError> {
+        let splits: Vec<(ValueMetric, ValueMetric)> = spec
+            .match_indices('/')
+            .filter_map(|(at, _)| {
+                let a = ValueMetric::parse(&spec[..at]).ok()?;
+                let b = ValueMetric::parse(&spec[at + 1..]).ok()?;
+                Some((a, b))
+            })
+            .collect();
+        match <[_; 1]>::try_from(splits) {
+            Ok([(numerator, denominator)]) => Ok(Self {
+                numerator,
+                denominator,
+                spec: spec.to_owned(),
+            }),
+            Err(_) => Err(ConfigError::BadRatio(spec.to_owned())),
+        }
+    }
+}
+
+/// Where a value metric is winsorized.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CapAt {
+    /// The NN-th percentile (nearest rank) of all counted users' values, arms pooled; NN is
+    /// kept exact so the rank `ceil(NN * N / 100)` is computed without rounding.
+    Percentile(Decimal),
+    /// A fixed number, as written.
+    Fixed(Decimal),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cap {
+    pub metric: ValueMetric,
+    pub at: CapAt,
+}
+
+impl Cap {
+    /// Parses `SPEC:pNN` or `SPEC:X`, SPEC being `EVENT:PROPERTY` or `EVENT:#count`.
+    pub fn parse(spec: &str) -> Result<Self, ConfigError> {
+        let bad = || ConfigError::BadCap(spec.to_owned());
+        let (metric, at) = spec.rsplit_once(':').ok_or_else(bad)?;
+        let metric = ValueMetric::parse(metric).map_err(|_| bad())?;
+        let at = match at.strip_prefix('p') {
+            Some(nn) => {
+                let nn = Decimal::parse(nn).ok_or_else(bad)?;
+                let hundred = Decimal::new(100 * 10i128.pow(nn.scale()), nn.scale());
+                if nn.units() <= 0 || nn.units() > hundred.units() {
+                    return Err(bad());
+                }
+                CapAt::Percentile(nn)
+            }
+            None => CapAt::Fixed(Decimal::parse(at).ok_or_else(bad)?),
+        };
+        Ok(Self { metric, at })
     }
 }
 
@@ -280,6 +421,16 @@ pub struct Config {
     /// Conversion events: a user converts when one falls in their window.
     pub metrics: Vec<String>,
     pub values: Vec<ValueMetric>,
+    /// Retention on day N, each reported under its spec.
+    pub retention: Vec<Retention>,
+    /// Ratios of two value specs (each also computed as a value of its own).
+    pub ratios: Vec<Ratio>,
+    /// Winsorized value specs (each must also be in `values`).
+    pub caps: Vec<Cap>,
+    /// The pre-exposure period, in days, for covariates (CUPED, the pre-period check).
+    pub pre_days: Option<u32>,
+    /// Properties of the first exposure event to break every arm down by.
+    pub segments: Vec<String>,
     pub window: Window,
     pub run: Option<TimeRange>,
     /// How to read `properties.time`.
@@ -298,6 +449,11 @@ impl Config {
             flag_keys: Vec::new(),
             metrics: Vec::new(),
             values: Vec::new(),
+            retention: Vec::new(),
+            ratios: Vec::new(),
+            caps: Vec::new(),
+            pre_days: None,
+            segments: Vec::new(),
             window: Window::default(),
             run: None,
             clock: Clock::Utc,
@@ -312,6 +468,27 @@ impl Config {
         }
         if self.metrics.iter().any(String::is_empty) {
             return Err(ConfigError::EmptyName("metric event"));
+        }
+        if self.segments.iter().any(String::is_empty) {
+            return Err(ConfigError::EmptySegment);
+        }
+        if let Some(days) = self.pre_days {
+            if days == 0 || days > MAX_WINDOW_DAYS {
+                return Err(ConfigError::PreDaysOutOfRange(days));
+            }
+        }
+        for cap in &self.caps {
+            if !self.values.contains(&cap.metric) {
+                let at = match cap.at {
+                    CapAt::Percentile(nn) => format!("p{nn}"),
+                    CapAt::Fixed(x) => x.to_string(),
+                };
+                return Err(ConfigError::BadCap(format!(
+                    "{}:{}:{at}",
+                    cap.metric.event(),
+                    cap.metric.property()
+                )));
+            }
         }
         Ok(())
     }

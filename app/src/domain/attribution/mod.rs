@@ -66,6 +66,7 @@ mod config;
 mod interner;
 mod json;
 mod line;
+mod measure;
 mod parser;
 mod plan;
 mod report;
@@ -79,8 +80,8 @@ mod tests;
 pub use amount::{Decimal, Quantity};
 pub use attributor::{Attributor, Progress};
 pub use config::{
-    Clock, Config, ConfigError, ExposureConvention, TimeRange, ValueMetric, Window,
-    DEFAULT_WINDOW_DAYS,
+    Cap, CapAt, Clock, Config, ConfigError, ExposureConvention, Ratio, Retention, RetentionEvent,
+    TimeRange, ValueMetric, Window, COUNT_PROPERTY, DEFAULT_WINDOW_DAYS,
 };
 pub use parser::{BlockParser, ParsedBlock};
 pub use report::{

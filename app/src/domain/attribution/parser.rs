@@ -26,6 +26,8 @@ pub(crate) trait Sink {
     fn excluded(&mut self, flag: &[u8], experiment: &[u8], events: u64);
     /// `amounts` follow the order of the event's value metrics in the plan.
     fn conversion(&mut self, user: &[u8], time: i64, event: TrackedEvent, amounts: &[Amount]);
+    /// Any event but the exposure event, for `*` retention.
+    fn activity(&mut self, user: &[u8], time: i64);
 }
 
 /// The names an exposure carries; `flag` is the flag the experiment is a rule of (Optimizely,
@@ -35,7 +37,24 @@ pub(crate) struct Named<'a> {
     pub experiment: &'a [u8],
     pub arm: &'a [u8],
     pub flag: Option<&'a [u8]>,
+    /// The segment properties' values on this event, in the plan's order.
+    pub segments: &'a [Vec<u8>],
 }
+
+/// A segment value as the report names it: strings decoded (an empty one stays ""), numbers
+/// as their JSON text, booleans `true` / `false`, anything else (missing, null, objects,
+/// arrays) `(none)`.
+fn segment_value(line: &[u8], span: Option<super::json::Span>) -> Vec<u8> {
+    match span {
+        Some(span) if !matches!(span.kind, Kind::Null | Kind::Object | Kind::Array) => {
+            text(line, span).map_or_else(|| NO_SEGMENT.to_vec(), |v| v.into_owned())
+        }
+        _ => NO_SEGMENT.to_vec(),
+    }
+}
+
+/// The segment value of a user whose first exposure lacks the property.
+pub(crate) const NO_SEGMENT: &[u8] = b"(none)";
 
 /// A metric event's identity beyond its user and time.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -106,6 +125,7 @@ pub struct BlockParser {
     quick: QuickCheck,
     fields: Fields,
     amounts: Vec<Amount>,
+    segments: Vec<Vec<u8>>,
 }
 
 impl BlockParser {
@@ -115,6 +135,7 @@ impl BlockParser {
             quick: QuickCheck::new(),
             fields: Fields::default(),
             amounts: Vec::new(),
+            segments: Vec::new(),
         }
     }
 
@@ -139,7 +160,9 @@ impl BlockParser {
             exposures: Vec::new(),
             conversions: Vec::new(),
             amounts: Vec::new(),
+            segment_spans: Vec::new(),
             excluded: HashMap::new(),
+            activity: Vec::new(),
         };
         if block.is_empty() {
             return parsed;
@@ -182,7 +205,11 @@ impl BlockParser {
             return Err(SkipReason::TooLong);
         }
         if let Some(event) = leading_event(line) {
-            if self.plan.role(event).is_none() && self.quick.looks_complete(line) {
+            // With `*` retention every event's time matters, so none takes the cheap path.
+            if !self.plan.any_activity
+                && self.plan.role(event).is_none()
+                && self.quick.looks_complete(line)
+            {
                 return Ok(LineRead::Ignored);
             }
         }
@@ -217,7 +244,11 @@ impl BlockParser {
                 Err(SkipReason::MissingDistinctId)
             };
         }
-        let Some(role) = self.plan.role(&event) else {
+        let role = self.plan.role(&event);
+        if self.plan.any_activity && !role.is_some_and(|r| r.exposure) {
+            sink.activity(&user, time);
+        }
+        let Some(role) = role else {
             return Ok(LineRead::Ignored);
         };
         if role.exposure {
@@ -229,7 +260,7 @@ impl BlockParser {
         Ok(LineRead::Event(time))
     }
 
-    fn exposure(&self, line: &[u8], user: &[u8], time: i64, sink: &mut impl Sink) {
+    fn exposure(&mut self, line: &[u8], user: &[u8], time: i64, sink: &mut impl Sink) {
         if self.plan.config.run.is_some_and(|run| !run.contains(time)) {
             return;
         }
@@ -252,10 +283,16 @@ impl BlockParser {
         let flag = self.plan.experiment_key_slot.map(|_| &*flag_or_name);
         let experiment = key.as_deref().unwrap_or(&flag_or_name);
         if self.plan.wants_experiment(experiment) {
+            self.segments.clear();
+            for &slot in &self.plan.segment_slots {
+                self.segments
+                    .push(segment_value(line, self.fields.slots[slot]));
+            }
             let named = Named {
                 experiment,
                 arm: &arm,
                 flag,
+                segments: &self.segments,
             };
             sink.exposure(user, time, named);
         } else if let Some(flag) = flag {
@@ -271,7 +308,9 @@ impl BlockParser {
         tracked: u32,
         sink: &mut impl Sink,
     ) {
+        let dedupe = self.plan.tracked[tracked as usize].dedupe;
         let insert_id = self.fields.slots[SLOT_INSERT_ID]
+            .filter(|_| dedupe)
             .and_then(|span| text(line, span))
             .map_or(0, |id| {
                 // Fixed keys: every thread and part must hash an id alike.
@@ -285,6 +324,10 @@ impl BlockParser {
             .map_or(NOT_PROCESSED, |ms| ms.max(NOT_PROCESSED + 1));
         self.amounts.clear();
         for &(_, slot) in &self.plan.tracked[tracked as usize].values {
+            let Some(slot) = slot else {
+                self.amounts.push(Amount::ONE);
+                continue;
+            };
             self.amounts.push(match self.fields.slots[slot] {
                 Some(span) if span.kind == Kind::Number => Amount::parse(span.bytes(line)),
                 _ => Amount::ZERO,
@@ -320,8 +363,10 @@ pub struct ParsedBlock {
     exposures: Vec<ExposureRecord>,
     conversions: Vec<ConversionRecord>,
     amounts: Vec<Amount>,
+    segment_spans: Vec<TextSpan>,
     /// Exposure events left out, per (flag, experiment): a few keys however many events.
     excluded: HashMap<(Vec<u8>, Vec<u8>), u64>,
+    activity: Vec<(TextSpan, i64)>,
 }
 
 type TextSpan = (usize, usize);
@@ -333,6 +378,8 @@ struct ExposureRecord {
     experiment: TextSpan,
     arm: TextSpan,
     flag: Option<TextSpan>,
+    /// The segment values, back to back in `segment_spans`.
+    segments: (usize, usize),
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -360,13 +407,25 @@ impl ParsedBlock {
 
     /// Plays the block's events into `sink`.
     pub(crate) fn replay(&self, sink: &mut impl Sink) {
+        let mut segments = Vec::new();
         for record in &self.exposures {
+            segments.clear();
+            let (from, to) = record.segments;
+            segments.extend(
+                self.segment_spans[from..to]
+                    .iter()
+                    .map(|&span| self.get(span).to_vec()),
+            );
             let named = Named {
                 experiment: self.get(record.experiment),
                 arm: self.get(record.arm),
                 flag: record.flag.map(|flag| self.get(flag)),
+                segments: &segments,
             };
             sink.exposure(self.get(record.user), record.time, named);
+        }
+        for &(user, time) in &self.activity {
+            sink.activity(self.get(user), time);
         }
         for ((flag, experiment), &events) in &self.excluded {
             sink.excluded(flag, experiment, events);
@@ -389,8 +448,23 @@ impl Sink for ParsedBlock {
             experiment: self.keep(exposure.experiment),
             arm: self.keep(exposure.arm),
             flag: exposure.flag.map(|flag| self.keep(flag)),
+            segments: (0, 0),
+        };
+        let from = self.segment_spans.len();
+        for value in exposure.segments {
+            let span = self.keep(value);
+            self.segment_spans.push(span);
+        }
+        let record = ExposureRecord {
+            segments: (from, self.segment_spans.len()),
+            ..record
         };
         self.exposures.push(record);
+    }
+
+    fn activity(&mut self, user: &[u8], time: i64) {
+        let user = self.keep(user);
+        self.activity.push((user, time));
     }
 
     fn excluded(&mut self, flag: &[u8], experiment: &[u8], events: u64) {

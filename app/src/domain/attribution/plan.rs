@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::config::{Config, ConfigError, ValueMetric};
+use super::config::{Config, ConfigError, RetentionEvent, ValueMetric};
 
 pub(crate) const SLOT_TIME: usize = 0;
 pub(crate) const SLOT_DISTINCT_ID: usize = 1;
@@ -25,8 +25,14 @@ pub(crate) struct Role {
 pub(crate) struct Tracked {
     /// Index into [`Plan::metrics`] when the event is a conversion metric.
     pub metric: Option<usize>,
-    /// `(index into Plan::values, property slot)`; amounts are stored in this order.
-    pub values: Vec<(usize, usize)>,
+    /// `(index into Plan::values, property slot)`, no slot for a count (each event is 1);
+    /// amounts are stored in this order.
+    pub values: Vec<(usize, Option<usize>)>,
+    /// Whether copies of this event are deduplicated: metric and value events are, events
+    /// read only for retention are not.
+    pub dedupe: bool,
+    /// Indexes into [`Plan::retention`] of the named retention specs of this event.
+    pub retention: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +41,11 @@ pub(crate) struct Plan {
     /// Metric event names, deduplicated in the order given.
     pub metrics: Vec<String>,
     pub values: Vec<ValueMetric>,
+    /// Per value metric, whether the report shows it (a ratio's side that was not asked for
+    /// as a value of its own is computed but not shown).
+    pub value_reported: Vec<bool>,
+    /// Per ratio, the value metrics of its numerator and denominator.
+    pub ratios: Vec<(usize, usize)>,
     /// For each value metric, `(tracked event, position among that event's amounts)`.
     pub value_positions: Vec<(u32, usize)>,
     pub tracked: Vec<Tracked>,
@@ -49,6 +60,10 @@ pub(crate) struct Plan {
     pub experiment_key_slot: Option<usize>,
     pub variant_slot: usize,
     pub processing_time_slot: usize,
+    /// Slots of the segment properties, in the config's order.
+    pub segment_slots: Vec<usize>,
+    /// Whether some retention spec is `*`: every event's time is kept per user.
+    pub any_activity: bool,
     filter: HashSet<Vec<u8>>,
 }
 
@@ -56,10 +71,25 @@ impl Plan {
     pub fn new(config: Config) -> Result<Self, ConfigError> {
         config.validate()?;
         let metrics = dedup(config.metrics.iter().cloned());
-        let values = dedup(config.values.iter().cloned());
+        let mut values = dedup(config.values.iter().cloned());
+        let mut value_reported = vec![true; values.len()];
+        let mut ratios = Vec::new();
+        for ratio in &config.ratios {
+            let mut index_of = |metric: &ValueMetric| {
+                values.iter().position(|v| v == metric).unwrap_or_else(|| {
+                    values.push(metric.clone());
+                    value_reported.push(false);
+                    values.len() - 1
+                })
+            };
+            let numerator = index_of(&ratio.numerator);
+            ratios.push((numerator, index_of(&ratio.denominator)));
+        }
         let mut plan = Plan {
             metrics,
             values,
+            value_reported,
+            ratios,
             value_positions: Vec::new(),
             tracked: Vec::new(),
             roles: Vec::new(),
@@ -72,6 +102,8 @@ impl Plan {
             experiment_key_slot: None,
             variant_slot: 0,
             processing_time_slot: 0,
+            segment_slots: Vec::new(),
+            any_activity: false,
             filter: config
                 .experiments
                 .iter()
@@ -89,12 +121,26 @@ impl Plan {
         }
         for index in 0..plan.values.len() {
             let metric = plan.values[index].clone();
-            let slot = plan.slot_for(metric.property());
+            let slot = (!metric.is_count()).then(|| plan.slot_for(metric.property()));
             let tracked = plan.tracked_for(metric.event());
             let amounts = &mut plan.tracked[tracked as usize].values;
             plan.value_positions.push((tracked, amounts.len()));
             amounts.push((index, slot));
         }
+        for tracked in &mut plan.tracked {
+            tracked.dedupe = tracked.metric.is_some() || !tracked.values.is_empty();
+        }
+        for index in 0..plan.config.retention.len() {
+            match plan.config.retention[index].event.clone() {
+                RetentionEvent::Named(event) => {
+                    let tracked = plan.tracked_for(&event);
+                    plan.tracked[tracked as usize].retention.push(index);
+                }
+                RetentionEvent::Any => plan.any_activity = true,
+            }
+        }
+        let segments = plan.config.segments.clone();
+        plan.segment_slots = segments.iter().map(|p| plan.slot_for(p)).collect();
         plan.experiment_key_slot = convention
             .experiment_key_property()
             .map(|key| plan.slot_for(key));
@@ -172,6 +218,8 @@ impl Plan {
         self.tracked.push(Tracked {
             metric: None,
             values: Vec::new(),
+            dedupe: false,
+            retention: Vec::new(),
         });
         self.role_mut(event).tracked = Some(index);
         index

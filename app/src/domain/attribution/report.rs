@@ -72,6 +72,9 @@ pub struct ExperimentCounts {
     pub incomplete_windows: u64,
     /// Arms with at least one counted user, by name.
     pub arms: BTreeMap<String, ArmCounts>,
+    /// Per segment property, per value (of the user's first exposure), the arms as above.
+    /// Only values and arms with a counted user appear.
+    pub segments: BTreeMap<String, BTreeMap<String, BTreeMap<String, ArmCounts>>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -79,8 +82,34 @@ pub struct ArmCounts {
     pub exposed: u64,
     /// Users with at least one metric event in their window, by metric event name.
     pub converted: BTreeMap<String, u64>,
-    /// Per-user sums of a value property, keyed `EVENT.PROPERTY`.
+    /// Per-user sums of a value property, keyed `EVENT.PROPERTY` (`EVENT.#count` for counts).
     pub values: BTreeMap<String, ValueSums>,
+    /// Users retained on day N, keyed by the spec as given (`*:7`).
+    pub retained: BTreeMap<String, u64>,
+    /// Per ratio spec (`A/B`), the sums the delta method needs.
+    pub ratios: BTreeMap<String, RatioSums>,
+    /// Per metric (`EVENT`, `EVENT.PROPERTY`, `EVENT.#count`), its pre-exposure covariate.
+    pub covariates: BTreeMap<String, CovariateSums>,
+}
+
+/// Per arm, for a ratio of per-user values a / b.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RatioSums {
+    pub numerator_sum: Quantity,
+    pub numerator_sum_squares: Quantity,
+    pub denominator_sum: Quantity,
+    pub denominator_sum_squares: Quantity,
+    /// Sum of a * b.
+    pub cross_sum: Quantity,
+}
+
+/// Per arm, a metric's value over the pre-exposure period (pre) beside its value after (post).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CovariateSums {
+    pub sum: Quantity,
+    pub sum_squares: Quantity,
+    /// Sum of post * pre.
+    pub cross_sum: Quantity,
 }
 
 /// n, sum and sum of squares of per-user totals: enough for a mean and its variance.
@@ -90,6 +119,8 @@ pub struct ValueSums {
     pub n: u64,
     pub sum: Quantity,
     pub sum_squares: Quantity,
+    /// The winsorizing cap applied to each user's value, when one was asked for.
+    pub cap: Option<Quantity>,
 }
 
 /// Why a line was skipped.

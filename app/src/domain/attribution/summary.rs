@@ -1,12 +1,18 @@
-//! The end of a run: deduplicate metric events, then walk each exposed user's events once and
-//! count them against the user's window.
+//! The end of a run: deduplicate metric events, then walk each exposed user's events and add
+//! their measures (`measure.rs`) to their arm, and to their arm within each segment.
+//!
+//! Percentile caps need every counted user's value before any arm is summed, so when a cap is
+//! asked for the walk runs twice: once to collect the capped metrics' values per experiment
+//! (one number per user and capped metric), once to sum with the caps applied.
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::amount::{Amount, ArmTotals, UserTotal};
+use super::amount::UserTotal;
+use super::config::CapAt;
+use super::measure::{measure, ArmAcc, UserMeasures};
 use super::plan::Plan;
-use super::report::{ArmCounts, ExperimentCounts, ValueSums};
-use super::tally::{Conversion, Tally, NO_AMOUNTS};
+use super::report::ExperimentCounts;
+use super::tally::{Conversion, Exposure, Tally};
 
 /// What [`summarize`] found: the duplicate count and the per-experiment counts.
 pub(crate) struct Summary {
@@ -14,45 +20,62 @@ pub(crate) struct Summary {
     pub experiments: BTreeMap<String, ExperimentCounts>,
 }
 
-#[derive(Debug, Clone)]
-struct ArmAcc {
-    exposed: u64,
-    incomplete: u64,
-    converted: Vec<u64>,
-    values: Vec<ArmTotals>,
-}
+/// An arm of an experiment, whole or within one segment value: (experiment, segment property
+/// or `WHOLE`, segment value id, arm).
+type ArmKey = (u32, usize, u32, u32);
+const WHOLE: usize = usize::MAX;
 
 pub(crate) fn summarize(mut tally: Tally, plan: &Plan) -> Summary {
     let duplicates = dedup(&mut tally.conversions);
-    let mut multi = vec![0u64; tally.experiments.list.len()];
-    let mut arms: HashMap<(u32, u32), ArmAcc> = HashMap::new();
-    let conversions = &tally.conversions;
-    let mut next = 0;
-    // Users in id order, conversions sorted by user: one merge-like walk over both.
-    for user in 0..tally.users.len() as u32 {
-        let mut exposures = tally.exposures_of(user).peekable();
-        if exposures.peek().is_none() {
-            continue;
-        }
-        next += conversions[next..].partition_point(|c| c.user < user);
-        let end = next + conversions[next..].partition_point(|c| c.user == user);
-        let events = &conversions[next..end];
-        for exposure in exposures {
-            if exposure.multi {
-                multi[exposure.experiment as usize] += 1;
-                continue;
-            }
-            let acc = arms
-                .entry((exposure.experiment, exposure.arm))
-                .or_insert_with(|| ArmAcc {
-                    exposed: 0,
-                    incomplete: 0,
-                    converted: vec![0; plan.metrics.len()],
-                    values: vec![ArmTotals::default(); plan.values.len()],
-                });
-            count_user(acc, exposure.t0, events, &tally, plan);
+    tally.activity.sort_unstable();
+    let mut precision = tally.precision.clone();
+    for cap in &plan.config.caps {
+        if let (CapAt::Fixed(x), Some(i)) =
+            (cap.at, plan.values.iter().position(|v| *v == cap.metric))
+        {
+            precision[i].include_decimal(x);
         }
     }
+    tally.precision = precision.clone();
+    let caps = caps(&tally, plan);
+    let mut multi = vec![0u64; tally.experiments.list.len()];
+    let mut arms: HashMap<ArmKey, ArmAcc> = HashMap::new();
+    walk(&tally, plan, |exposure, measures| {
+        if exposure.multi {
+            multi[exposure.experiment as usize] += 1;
+            return;
+        }
+        let mut measures = measures();
+        let experiment_caps = caps.get(&exposure.experiment);
+        for (value, cap) in measures
+            .values
+            .iter_mut()
+            .zip(experiment_caps.into_iter().flatten())
+        {
+            if let Some(cap) = cap {
+                *value = value.min(*cap);
+            }
+        }
+        for (value, cap) in measures
+            .pre_values
+            .iter_mut()
+            .zip(experiment_caps.into_iter().flatten())
+        {
+            if let Some(cap) = cap {
+                *value = value.min(*cap);
+            }
+        }
+        let mut add = |key: ArmKey| {
+            arms.entry(key)
+                .or_insert_with(|| ArmAcc::new(plan))
+                .add(&measures, plan);
+        };
+        add((exposure.experiment, WHOLE, 0, exposure.arm));
+        for property in 0..plan.segment_slots.len() {
+            let value = tally.segment_values[exposure.segments as usize + property];
+            add((exposure.experiment, property, value, exposure.arm));
+        }
+    });
 
     let mut experiments: BTreeMap<String, ExperimentCounts> = plan
         .requested_experiments()
@@ -74,41 +97,122 @@ pub(crate) fn summarize(mut tally: Tally, plan: &Plan) -> Summary {
             counts.flag_key = configured.map(str::to_owned);
         }
     }
-    for ((experiment, arm), acc) in arms {
+    let no_caps = vec![None; plan.values.len()];
+    for ((experiment, property, value, arm), acc) in arms {
         let name = tally.experiments.name(experiment);
-        experiments
-            .entry(name.clone())
-            .or_default()
-            .incomplete_windows += acc.incomplete;
-        let counts = ArmCounts {
-            exposed: acc.exposed,
-            converted: plan.metrics.iter().cloned().zip(acc.converted).collect(),
-            values: plan
-                .values
-                .iter()
-                .zip(acc.values)
-                .enumerate()
-                .map(|(index, (metric, totals))| {
-                    let (n, sum, sum_squares) = totals.finish(tally.precision[index]);
-                    let sums = ValueSums {
-                        n,
-                        sum,
-                        sum_squares,
-                    };
-                    (metric.to_string(), sums)
-                })
-                .collect(),
-        };
-        experiments
-            .entry(name)
-            .or_default()
-            .arms
-            .insert(tally.arms.name(arm), counts);
+        let entry = experiments.entry(name).or_default();
+        let experiment_caps = caps.get(&experiment).unwrap_or(&no_caps);
+        let arm = tally.arms.name(arm);
+        if property == WHOLE {
+            entry.incomplete_windows += acc.incomplete;
+            entry
+                .arms
+                .insert(arm, acc.finish(plan, &precision, experiment_caps));
+        } else {
+            entry
+                .segments
+                .entry(plan.config.segments[property].clone())
+                .or_default()
+                .entry(tally.segment_names.name(value))
+                .or_default()
+                .insert(arm, acc.finish(plan, &precision, experiment_caps));
+        }
     }
     Summary {
         duplicates,
         experiments,
     }
+}
+
+/// Calls `visit` for each exposure entry of each user, with a way to measure that user (only
+/// computed when asked for: multi-arm users are just counted).
+fn walk(tally: &Tally, plan: &Plan, mut visit: impl FnMut(&Exposure, &dyn Fn() -> UserMeasures)) {
+    let conversions = &tally.conversions;
+    let activity = &tally.activity;
+    let (mut next, mut next_activity) = (0, 0);
+    // Users in id order, events sorted by user: one merge-like walk over all three.
+    for user in 0..tally.users.len() as u32 {
+        let mut exposures = tally.exposures_of(user).peekable();
+        if exposures.peek().is_none() {
+            continue;
+        }
+        next += conversions[next..].partition_point(|c| c.user < user);
+        let end = next + conversions[next..].partition_point(|c| c.user == user);
+        let events = &conversions[next..end];
+        next_activity += activity[next_activity..].partition_point(|a| a.0 < user);
+        let end = next_activity + activity[next_activity..].partition_point(|a| a.0 == user);
+        let times = &activity[next_activity..end];
+        for exposure in exposures {
+            visit(exposure, &|| {
+                measure(exposure.t0, events, times, tally, plan)
+            });
+        }
+    }
+}
+
+/// Per experiment, per value metric, the cap its values are winsorized at (None when not
+/// capped). A percentile cap is the value at nearest rank `ceil(NN * N / 100)` of the
+/// experiment's N counted users, arms pooled, zeros included.
+fn caps(tally: &Tally, plan: &Plan) -> HashMap<u32, Vec<Option<UserTotal>>> {
+    let config = &plan.config;
+    if config.caps.is_empty() {
+        return HashMap::new();
+    }
+    let capped: Vec<(usize, CapAt)> = config
+        .caps
+        .iter()
+        .filter_map(|cap| {
+            let index = plan.values.iter().position(|v| *v == cap.metric)?;
+            Some((index, cap.at))
+        })
+        .collect();
+    let mut pools: HashMap<u32, Vec<Vec<UserTotal>>> = HashMap::new();
+    if capped
+        .iter()
+        .any(|(_, at)| matches!(at, CapAt::Percentile(_)))
+    {
+        walk(tally, plan, |exposure, measures| {
+            if exposure.multi {
+                return;
+            }
+            let measures = measures();
+            let pool = pools
+                .entry(exposure.experiment)
+                .or_insert_with(|| vec![Vec::new(); capped.len()]);
+            for (values, &(index, _)) in pool.iter_mut().zip(&capped) {
+                values.push(measures.values[index]);
+            }
+        });
+    }
+    let mut caps = HashMap::new();
+    for experiment in 0..tally.experiments.list.len() as u32 {
+        let mut per_value = vec![None; plan.values.len()];
+        for (position, &(index, at)) in capped.iter().enumerate() {
+            per_value[index] = match at {
+                CapAt::Fixed(x) => Some(UserTotal::of_decimal(x, tally.precision[index])),
+                CapAt::Percentile(nn) => pools
+                    .get_mut(&experiment)
+                    .map(|pool| &mut pool[position])
+                    .and_then(|values| nearest_rank(values, nn)),
+            };
+        }
+        caps.insert(experiment, per_value);
+    }
+    caps
+}
+
+/// The value at 1-based rank `ceil(NN * N / 100)` (clamped to [1, N]) of the sorted values,
+/// with NN exact (`units / 10^scale`), so p28 of 25 users is rank 7.
+fn nearest_rank(values: &mut [UserTotal], nn: super::amount::Decimal) -> Option<UserTotal> {
+    let n = values.len() as i128;
+    if n == 0 {
+        return None;
+    }
+    values.sort_unstable_by(UserTotal::total_cmp);
+    let denominator = 100 * 10i128.pow(nn.scale());
+    let numerator = nn.units() * n;
+    let rank = ((numerator + denominator - 1) / denominator).clamp(1, n);
+    Some(values[rank as usize - 1])
 }
 
 /// Exposure events left out that are on one of `flags`: the experiment's flag as seen and as
@@ -152,41 +256,30 @@ fn dedup(conversions: &mut Vec<Conversion>) -> u64 {
     (before - conversions.len()) as u64
 }
 
-/// Adds one exposed user to an arm: `events` are the user's, sorted by (event, time).
-fn count_user(acc: &mut ArmAcc, t0: i64, events: &[Conversion], tally: &Tally, plan: &Plan) {
-    acc.exposed += 1;
-    let window_end = t0.saturating_add(plan.config.window.as_seconds());
-    if plan.config.data_end.is_some_and(|end| window_end > end) {
-        acc.incomplete += 1;
-    }
-    let mut totals: Vec<UserTotal> = tally
-        .precision
-        .iter()
-        .map(|&precision| UserTotal::new(precision))
-        .collect();
-    for same_event in events.chunk_by(|a, b| a.event == b.event) {
-        let from = same_event.partition_point(|c| c.time < t0);
-        let to = same_event.partition_point(|c| c.time < window_end);
-        let in_window = &same_event[from..to.max(from)];
-        if in_window.is_empty() {
-            continue;
-        }
-        let tracked = &plan.tracked[same_event[0].event as usize];
-        if let Some(metric) = tracked.metric {
-            acc.converted[metric] += 1;
-        }
-        for (position, &(value_metric, _slot)) in tracked.values.iter().enumerate() {
-            for event in in_window {
-                let amount = if event.amounts_at == NO_AMOUNTS {
-                    Amount::ZERO
-                } else {
-                    tally.amounts[event.amounts_at as usize + position]
-                };
-                totals[value_metric].add(amount, tally.precision[value_metric]);
-            }
-        }
-    }
-    for (arm_total, user_total) in acc.values.iter_mut().zip(totals) {
-        arm_total.add_user(user_total);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::attribution::amount::{Decimal, Precision};
+
+    #[test]
+    fn the_nearest_rank_is_exact_and_counts_zeros() {
+        let p = Precision::WHOLE;
+        let mut values: Vec<UserTotal> = (0..25)
+            .map(|i| {
+                let mut total = UserTotal::new(p);
+                for _ in 0..i {
+                    total.add(super::super::amount::Amount::ONE, p);
+                }
+                total
+            })
+            .collect();
+        // p28 of 25 users: 28 * 25 / 100 = 7 exactly, so rank 7 (the value 6), not 8.
+        let cap = nearest_rank(&mut values, Decimal::new(28, 0)).expect("users");
+        assert_eq!(cap.quantity(p).to_string(), "6");
+        let p100 = nearest_rank(&mut values, Decimal::new(100, 0)).expect("users");
+        assert_eq!(p100.quantity(p).to_string(), "24");
+        let tiny = nearest_rank(&mut values, Decimal::new(1, 1)).expect("users");
+        assert_eq!(tiny.quantity(p).to_string(), "0", "rank clamped to 1");
+        assert!(nearest_rank(&mut [], Decimal::new(50, 0)).is_none());
     }
 }

@@ -20,6 +20,9 @@ pub(crate) struct Exposure {
     pub arm: u32,
     /// The user's next exposure entry, or [`END`].
     next: u32,
+    /// Where this entry's segment values (ids in [`Tally::segment_names`]) start in
+    /// [`Tally::segment_values`]: those of the earliest exposure.
+    pub segments: u32,
     pub multi: bool,
 }
 
@@ -90,6 +93,12 @@ pub(crate) struct Tally {
     /// Exposure events left out of the run, per (flag, experiment): rollouts and other tests
     /// of a reported experiment's flag.
     pub excluded: HashMap<(Vec<u8>, Vec<u8>), u64>,
+    /// Segment values by id, and per exposure entry its values, `segment_count` at a time.
+    pub segment_names: Names,
+    pub segment_values: Vec<u32>,
+    segment_count: usize,
+    /// (user, time) of every non-exposure event, kept only for `*` retention.
+    pub activity: Vec<(u32, i64)>,
     /// Per user, the first of their exposure entries in `exposures`, or [`END`].
     heads: Vec<u32>,
     exposures: Vec<Exposure>,
@@ -116,6 +125,7 @@ impl Tally {
                 .map(|tracked| tracked.values.iter().map(|&(metric, _)| metric).collect())
                 .collect(),
             max_users: usize::MAX,
+            segment_count: plan.segment_slots.len(),
             ..Self::default()
         }
     }
@@ -139,18 +149,36 @@ impl Tally {
         user
     }
 
-    /// Folds one exposure into the user's entry for that experiment.
-    pub fn expose(&mut self, user: u32, experiment: u32, arm: u32, t0: i64, multi: bool) {
+    /// Folds one exposure into the user's entry for that experiment; the segment values of the
+    /// earliest exposure are kept.
+    pub fn expose(
+        &mut self,
+        user: u32,
+        experiment: u32,
+        arm: u32,
+        t0: i64,
+        multi: bool,
+        segments: &[u32],
+    ) {
         let mut at = self.heads[user as usize];
         while at != END {
             let known = &mut self.exposures[at as usize];
             if known.experiment == experiment {
                 known.multi |= multi || known.arm != arm;
-                known.t0 = known.t0.min(t0);
+                if t0 < known.t0 {
+                    known.t0 = t0;
+                    let from = known.segments as usize;
+                    self.segment_values[from..from + segments.len()].copy_from_slice(segments);
+                }
                 return;
             }
             at = known.next;
         }
+        let Ok(segments_at) = u32::try_from(self.segment_values.len()) else {
+            self.full = true;
+            return;
+        };
+        self.segment_values.extend_from_slice(segments);
         let Ok(index) = u32::try_from(self.exposures.len()) else {
             self.full = true;
             return;
@@ -164,6 +192,7 @@ impl Tally {
             experiment,
             arm,
             next: self.heads[user as usize],
+            segments: segments_at,
             multi,
         });
         self.heads[user as usize] = index;
@@ -188,6 +217,12 @@ impl Tally {
             .map(|n| self.experiments.id(n))
             .collect();
         let arms: Vec<u32> = later.arms.list.iter().map(|n| self.arms.id(n)).collect();
+        let segment_ids: Vec<u32> = later
+            .segment_names
+            .list
+            .iter()
+            .map(|n| self.segment_names.id(n))
+            .collect();
         for (id, flag) in later.experiment_flags.iter().enumerate() {
             if let Some(flag) = flag {
                 let flag = &later.flags.list[*flag as usize];
@@ -208,7 +243,19 @@ impl Tally {
                     experiments[exposure.experiment as usize],
                     arms[exposure.arm as usize],
                 );
-                self.expose(user, experiment, arm, exposure.t0, exposure.multi);
+                let from = exposure.segments as usize;
+                let segments: Vec<u32> = later.segment_values[from..from + later.segment_count]
+                    .iter()
+                    .map(|&id| segment_ids[id as usize])
+                    .collect();
+                self.expose(
+                    user,
+                    experiment,
+                    arm,
+                    exposure.t0,
+                    exposure.multi,
+                    &segments,
+                );
             }
         }
         let base = self.amounts.len() as u64;
@@ -223,6 +270,12 @@ impl Tally {
                 },
                 ..c
             }));
+        self.activity.extend(
+            later
+                .activity
+                .iter()
+                .map(|&(user, time)| (users[user as usize], time)),
+        );
         for (mine, theirs) in self.precision.iter_mut().zip(later.precision) {
             mine.merge(theirs);
         }
@@ -251,7 +304,18 @@ impl Sink for Tally {
             if let Some(flag) = exposure.flag {
                 self.flag_experiment(experiment, flag);
             }
-            self.expose(user, experiment, arm, time, false);
+            let segments: Vec<u32> = exposure
+                .segments
+                .iter()
+                .map(|value| self.segment_names.id(value))
+                .collect();
+            self.expose(user, experiment, arm, time, false, &segments);
+        }
+    }
+
+    fn activity(&mut self, user: &[u8], time: i64) {
+        if let Ok(user) = self.user(user) {
+            self.activity.push((user, time));
         }
     }
 
@@ -311,6 +375,7 @@ mod tests {
             experiment,
             arm,
             flag: None,
+            segments: &[],
         }
     }
 

@@ -2,6 +2,7 @@
 
 mod fidelity;
 mod inputs;
+mod metrics;
 mod rules;
 mod truth;
 
