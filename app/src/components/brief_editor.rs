@@ -100,7 +100,7 @@ pub fn BriefEditor(
                         MetricKind::Proportion => view! {
                             <NumberField label="Baseline conversion rate" name=P::BaselineRate.to_string() suffix="%" scale=0.01 initial=pct_input(draft.with_untracked(|b| b.baseline_rate)) on_value=num(|b, v| b.baseline_rate = v) error=err(P::BaselineRate) hint="today's rate of the primary metric" />
                         }.into_any(),
-                        MetricKind::Mean => view! {
+                        MetricKind::Mean | MetricKind::Ratio => view! {
                             <NumberField label="Baseline mean" name=P::BaselineMean.to_string() initial=opt(draft.with_untracked(|b| b.baseline_mean)) on_value=num(|b, v| b.baseline_mean = v) error=err(P::BaselineMean) />
                             <NumberField label="Standard deviation" name=P::BaselineSd.to_string() initial=opt(draft.with_untracked(|b| b.baseline_sd)) on_value=num(|b, v| b.baseline_sd = v) error=err(P::BaselineSd) />
                         }.into_any(),
@@ -282,7 +282,7 @@ fn MetricRow(
             </label>
             <label class="field"><span class="label">"Kind"</span>
                 <select name=name(MetricPart::Kind) on:change=move |ev| if let Some(k) = MetricKind::from_slug(&event_target_value(&ev)) { kind.set(k); draft.update(|b| which.of(b).kind = k) }>
-                    {MetricKind::ALL.iter().map(|k| view! { <option value=k.slug() selected=*k == initial.kind>{k.label()}</option> }).collect_view()}
+                    {MetricKind::IN_BRIEFS.iter().map(|k| view! { <option value=k.slug() selected=*k == initial.kind>{k.label()}</option> }).collect_view()}
                 </select>
             </label>
             <label class="field"><span class="label">"Direction"</span>

@@ -26,7 +26,7 @@ pub fn BriefView(brief: Brief, notes_html: String) -> impl IntoView {
     };
     let baseline = match brief.primary.kind {
         MetricKind::Proportion => brief.baseline_rate.map(pct).unwrap_or_else(|| "—".into()),
-        MetricKind::Mean => match (brief.baseline_mean, brief.baseline_sd) {
+        MetricKind::Mean | MetricKind::Ratio => match (brief.baseline_mean, brief.baseline_sd) {
             (Some(m), Some(sd)) => format!("mean {m}, sd {sd}"),
             _ => "—".into(),
         },

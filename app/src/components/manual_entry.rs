@@ -114,7 +114,7 @@ pub fn ManualEntry(
                                 )
                                 .round() as u64,
                             },
-                            MetricKind::Mean => Observed::from_mean_sd(
+                            MetricKind::Mean | MetricKind::Ratio => Observed::from_mean_sd(
                                 a.users,
                                 num(
                                     cell(&[m, &a.name, "mean"]),
@@ -149,7 +149,7 @@ pub fn ManualEntry(
                             <tr><th>{format!("{m}: conversions")}</th>
                                 {arms.iter().map(|a| view! { <td>{input(cell(&[m, a, "conversions"]), format!("{m} conversions in {a}"))}</td> }).collect_view()}</tr>
                         }.into_any(),
-                        MetricKind::Mean => view! {
+                        MetricKind::Mean | MetricKind::Ratio => view! {
                             <tr><th>{format!("{m}: mean per user")}</th>
                                 {arms.iter().map(|a| view! { <td>{input(cell(&[m, a, "mean"]), format!("{m} mean in {a}"))}</td> }).collect_view()}</tr>
                             <tr><th>{format!("{m}: standard deviation")}</th>

@@ -132,7 +132,7 @@ fn MetricTable(
     let value = |mean: Option<f64>| match (metric.kind, mean) {
         (_, None) => "—".to_string(),
         (MetricKind::Proportion, Some(m)) => pct(m),
-        (MetricKind::Mean, Some(m)) => format!("{m:.4}"),
+        (MetricKind::Mean | MetricKind::Ratio, Some(m)) => format!("{m:.4}"),
     };
     let arms = metric.arms.iter().map(|a| view! { <tr><td>{a.name.clone()}</td><td class="num">{int(a.n)}</td><td class="num">{value(a.mean)}</td></tr> }).collect_view();
     let scale = metric

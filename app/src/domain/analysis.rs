@@ -116,8 +116,12 @@ pub fn sentence(
             "converts {size} less often than {control} on {}",
             metric.name
         ),
-        (MetricKind::Mean, true) => format!("has a {size} higher {} than {control}", metric.name),
-        (MetricKind::Mean, false) => format!("has a {size} lower {} than {control}", metric.name),
+        (MetricKind::Mean | MetricKind::Ratio, true) => {
+            format!("has a {size} higher {} than {control}", metric.name)
+        }
+        (MetricKind::Mean | MetricKind::Ratio, false) => {
+            format!("has a {size} lower {} than {control}", metric.name)
+        }
     };
     let judgement = if e.lift_relative == 0.0 {
         ""

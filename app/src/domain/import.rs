@@ -28,6 +28,7 @@ pub fn attribution_config(
             MetricKind::Mean => config
                 .values
                 .push(ValueMetric::new(&m.event, &m.value_property)?),
+            MetricKind::Ratio => return Err(ConfigError::RatioInBrief(m.name.clone())),
         }
     }
     config.metrics.sort();
@@ -115,7 +116,7 @@ pub fn counts_from_report(
                                 .copied()
                                 .unwrap_or(0),
                         },
-                        MetricKind::Mean => {
+                        MetricKind::Mean | MetricKind::Ratio => {
                             let key = format!("{}.{}", m.event, m.value_property);
                             match arm.and_then(|c| c.values.get(&key)) {
                                 Some(v) => Observed::Mean {
@@ -216,7 +217,7 @@ pub fn counts_from_csv(brief: &Brief, text: &str) -> Result<Counts, Vec<FieldErr
         };
         let value = match (spec.kind, r.conversions, r.sum, r.sum_squares) {
             (MetricKind::Proportion, Some(c), _, _) => Observed::Proportion { conversions: c },
-            (MetricKind::Mean, _, Some(sum), Some(sq)) => Observed::Mean {
+            (MetricKind::Mean | MetricKind::Ratio, _, Some(sum), Some(sq)) => Observed::Mean {
                 n: r.users,
                 sum,
                 sum_squares: sq,
@@ -231,7 +232,7 @@ pub fn counts_from_csv(brief: &Brief, text: &str) -> Result<Counts, Vec<FieldErr
                 ));
                 continue;
             }
-            (MetricKind::Mean, ..) => {
+            (MetricKind::Mean | MetricKind::Ratio, ..) => {
                 errors.push(FieldError::new(
                     at,
                     format!("'{}' is a mean metric: fill sum and sum_squares", spec.name),

@@ -12,6 +12,9 @@ pub enum MetricKind {
     #[default]
     Proportion,
     Mean,
+    /// Sum of one per-user value over sum of another (revenue per order), by the delta method.
+    /// Analysed by the statistics API; briefs do not offer it yet.
+    Ratio,
 }
 
 /// Which way is better. A bounce rate is a `Decrease` metric: it wins when it goes down.
@@ -68,7 +71,12 @@ macro_rules! labels {
     };
 }
 
-labels!(MetricKind { Proportion => "proportion", "Conversion rate", Mean => "mean", "Mean per user" });
+labels!(MetricKind { Proportion => "proportion", "Conversion rate", Mean => "mean", "Mean per user", Ratio => "ratio", "Ratio of two sums" });
+
+impl MetricKind {
+    /// The kinds a brief's metrics can be today; ratios are analysed by the statistics API.
+    pub const IN_BRIEFS: [MetricKind; 2] = [MetricKind::Proportion, MetricKind::Mean];
+}
 labels!(Direction { Increase => "increase", "Higher is better", Decrease => "decrease", "Lower is better" });
 labels!(Engine { Frequentist => "frequentist", "Fixed horizon", Sequential => "sequential", "Sequential", Bayesian => "bayesian", "Bayesian" });
 labels!(Correction { Holm => "holm", "Holm", Bonferroni => "bonferroni", "Bonferroni", BenjaminiHochberg => "bh", "Benjamini-Hochberg", None => "none", "None" });

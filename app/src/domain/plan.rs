@@ -51,7 +51,8 @@ pub fn request_for(brief: &Brief) -> Result<stats::SampleSizeRequest, PlanError>
         MetricKind::Proportion => stats::SampleSizeBaseline::Proportion {
             baseline_rate: brief.baseline_rate.ok_or(PlanError::NoBaselineRate)?,
         },
-        MetricKind::Mean => stats::SampleSizeBaseline::Mean {
+        // A ratio has no brief of its own yet (the gate refuses it); planned as a mean.
+        MetricKind::Mean | MetricKind::Ratio => stats::SampleSizeBaseline::Mean {
             baseline_mean: brief.baseline_mean.ok_or(PlanError::NoBaselineMean)?,
             sd: brief.baseline_sd.ok_or(PlanError::NoBaselineSd)?,
         },

@@ -107,3 +107,52 @@ async fn analyze_refuses_more_conversions_than_users_naming_the_place(pool: Sqli
     let e = v["error"].as_str().unwrap();
     assert!(e.contains("metrics[0]") && e.contains("B"), "{e}");
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn analyze_takes_ratio_metrics_and_cuped_covariates_over_http(pool: SqlitePool) {
+    let body = json!({
+        "arms": [{"name": "control", "users": 40}, {"name": "B", "users": 40}],
+        "metrics": [
+            {"name": "revenue", "role": "primary", "kind": "mean", "values": {
+                "control": {"n": 40, "sum": 372.4, "sum_squares": 4498.16,
+                            "covariate": {"sum": 374.4, "sum_squares": 4474.04, "cross_sum": 4399.36}},
+                "B": {"n": 40, "sum": 398.6, "sum_squares": 4636.76,
+                      "covariate": {"sum": 362.6, "sum_squares": 3799.02, "cross_sum": 4134.17}}}},
+            {"name": "clicks_per_session", "role": "secondary", "kind": "ratio", "values": {
+                "control": {"n": 30, "numerator_sum": 79, "numerator_sum_squares": 309, "denominator_sum": 70,
+                            "denominator_sum_squares": 236, "cross_sum": 251},
+                "B": {"n": 30, "numerator_sum": 140, "numerator_sum_squares": 962, "denominator_sum": 103,
+                      "denominator_sum_squares": 425, "cross_sum": 579}}}]
+    });
+    let (status, v) = post(pool.clone(), "/api/v1/stats/analyze", &body.to_string()).await;
+    assert_eq!(status, StatusCode::OK, "{v}");
+    let cuped = &v["metrics"][0]["comparisons"][0];
+    assert!(
+        (cuped["theta"].as_f64().unwrap() - 0.96443757).abs() < 1e-6,
+        "{cuped}"
+    );
+    assert!(
+        (cuped["lift_relative"].as_f64().unwrap() - 0.10091397).abs() < 1e-6,
+        "{cuped}"
+    );
+    assert!((cuped["pre_period"]["p_value"].as_f64().unwrap() - 0.7581996).abs() < 1e-6);
+    let ratio = &v["metrics"][1];
+    assert_eq!(ratio["kind"], "ratio");
+    assert!((ratio["comparisons"][0]["lift_relative"].as_f64().unwrap() - 0.20437508).abs() < 1e-6);
+    assert!(ratio["comparisons"][0]["theta"].is_null());
+
+    let mut partial = body.clone();
+    partial["metrics"][0]["values"]["B"]
+        .as_object_mut()
+        .unwrap()
+        .remove("covariate");
+    let (status, v) = post(pool, "/api/v1/stats/analyze", &partial.to_string()).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("metrics[0].values.B.covariate"),
+        "{v}"
+    );
+}

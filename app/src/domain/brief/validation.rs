@@ -179,7 +179,7 @@ impl Brief {
                     "baseline conversion rate is required",
                 )),
             },
-            MetricKind::Mean => {
+            MetricKind::Mean | MetricKind::Ratio => {
                 match self.baseline_mean {
                     Some(m) if m != 0.0 && m.is_finite() => {}
                     Some(_) => e.push(FieldError::brief(
@@ -290,6 +290,12 @@ fn check_metric(e: &mut Vec<FieldError>, at: &dyn Fn(MetricPart) -> BriefPath, m
         e.push(FieldError::brief(
             at(MetricPart::Event),
             format!("{role}: the analytics event is required"),
+        ));
+    }
+    if m.kind == MetricKind::Ratio {
+        e.push(FieldError::brief(
+            at(MetricPart::Kind),
+            format!("{role}: ratio metrics are analysed through the statistics API; a brief's metrics are conversion rates or means for now"),
         ));
     }
     if m.kind == MetricKind::Mean && blank(&m.value_property) {

@@ -4,6 +4,7 @@
 
 use super::bayesian::bayesian;
 use super::correction::adjust;
+use super::cuped::adjust as cuped_adjust;
 use super::error::StatsInputError;
 use super::no_result::NoResult;
 use super::request::AnalyzeRequest;
@@ -37,22 +38,39 @@ pub fn analyze(req: &AnalyzeRequest) -> Result<AnalyzeResponse, StatsInputError>
                     .map(|(arm, (summary, n))| ArmStats {
                         name: arm.name.clone(),
                         n: *n,
-                        mean: (!summary.is_empty()).then_some(summary.mean),
-                        variance: (!summary.is_empty()).then_some(summary.variance),
+                        mean: summary.shows_mean().then_some(summary.mean),
+                        variance: summary.shows_mean().then_some(summary.variance),
                     })
                     .collect(),
                 comparisons: req.arms[1..]
                     .iter()
                     .zip(&metric.arms[1..])
-                    .map(|(arm, (treatment, _))| Comparison {
-                        arm: arm.name.clone(),
-                        outcome: compare(
-                            req.engine,
-                            &checked,
-                            &control,
-                            treatment,
-                            metric.input.direction,
-                        ),
+                    .enumerate()
+                    .map(|(i, (arm, (treatment, _)))| {
+                        // CUPED adjusts both arms per comparison, with that pair's theta.
+                        let (control, treatment, cuped) = match &metric.cuped {
+                            Some(inputs) => {
+                                let (a, b, cuped) = cuped_adjust(
+                                    metric.input.kind,
+                                    (&control, &inputs[0]),
+                                    (treatment, &inputs[i + 1]),
+                                    checked.alpha,
+                                );
+                                (a, b, Some(cuped))
+                            }
+                            None => (control, *treatment, None),
+                        };
+                        Comparison {
+                            arm: arm.name.clone(),
+                            outcome: compare(
+                                req.engine,
+                                &checked,
+                                &control,
+                                &treatment,
+                                metric.input.direction,
+                            ),
+                            cuped,
+                        }
                     })
                     .collect(),
             }

@@ -57,6 +57,12 @@ pub enum InputProblem {
     ImpossibleSumSquares { sum_squares: f64, floor: f64 },
     #[error("must be 0 when n = 0, got {0}")]
     NonZeroWithoutUsers(f64),
+    #[error("a covariate must be on every arm or on none: \"{0}\" has none while others do")]
+    PartialCovariate(String),
+    #[error("a ratio metric cannot carry a covariate")]
+    CovariateOnRatio,
+    #[error("{sum} is not a number of users who had the event (0 to n = {n})")]
+    CovariateAboveN { sum: f64, n: u64 },
     #[error("baseline_rate * (1 + mde_relative) = {0} is not a rate between 0 and 1 (exclusive)")]
     TreatedRateOutOfRange(f64),
     #[error("{0} is too small to plan for: it would need more than 2^53 users per arm")]

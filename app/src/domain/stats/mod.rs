@@ -13,6 +13,9 @@
 mod analyze;
 mod bayesian;
 mod correction;
+mod cuped;
+#[cfg(test)]
+mod cuped_tests;
 mod distributions;
 mod error;
 mod no_result;
@@ -40,9 +43,12 @@ pub use error::{InputProblem, StatsInputError};
 pub use no_result::{Degenerate, NoResult};
 pub use params::{Alpha, Prior, Tuning};
 pub use request::{
-    AnalyzeRequest, ArmInput, ArmValues, MeanValues, MetricInput, PriorInput, ProportionValues,
+    AnalyzeRequest, ArmInput, ArmValues, CovariateInput, MeanValues, MetricInput, PriorInput,
+    ProportionValues, RatioValues,
 };
-pub use response::{AnalyzeResponse, ArmStats, Comparison, Estimate, Evidence, MetricResult};
+pub use response::{
+    AnalyzeResponse, ArmStats, Comparison, Cuped, Estimate, Evidence, MetricResult, PrePeriod,
+};
 pub use sample_size::{
     achieved_power, sample_size, try_achieved_power, SampleSizeBaseline, SampleSizeRequest,
     SampleSizeResponse,

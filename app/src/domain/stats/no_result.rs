@@ -36,11 +36,12 @@ pub enum Degenerate {
 
 impl NoResult {
     /// Every reason, for reading one back from its sentence.
-    pub const ALL: [NoResult; 13] = [
+    pub const ALL: [NoResult; 14] = [
         NoResult::EmptyArm(Side::Control),
         NoResult::EmptyArm(Side::Treatment),
         NoResult::ZeroBaseline(MetricKind::Proportion),
         NoResult::ZeroBaseline(MetricKind::Mean),
+        NoResult::ZeroBaseline(MetricKind::Ratio),
         NoResult::ZeroVariance(Side::Control, Degenerate::NoConversions),
         NoResult::ZeroVariance(Side::Control, Degenerate::AllConverted),
         NoResult::ZeroVariance(Side::Control, Degenerate::SingleObservation),
@@ -77,6 +78,9 @@ impl fmt::Display for NoResult {
             }
             NoResult::ZeroBaseline(MetricKind::Mean) => {
                 write!(f, "control mean is 0: relative lift is undefined")
+            }
+            NoResult::ZeroBaseline(MetricKind::Ratio) => {
+                write!(f, "control ratio is 0: relative lift is undefined")
             }
             NoResult::ZeroVariance(side, Degenerate::NoConversions) => {
                 write!(f, "{side} has 0% conversion: {NO_SPREAD}")

@@ -111,6 +111,35 @@ pub struct MetricInput {
 pub enum ArmValues {
     Proportion(ProportionValues),
     Mean(MeanValues),
+    Ratio(RatioValues),
+}
+
+/// A metric's pre-exposure value per user, summed over the arm (section 9): for CUPED and the
+/// pre-period check. For a proportion metric x is 1 when the user had the event before.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct CovariateInput {
+    pub sum: f64,
+    pub sum_squares: f64,
+    /// Sum of post * pre over the arm's users.
+    pub cross_sum: f64,
+}
+
+/// Section 8: per-user numerator m and denominator d, summed over the arm.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RatioValues {
+    /// Users; the arm's users when omitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub n: Option<i64>,
+    pub numerator_sum: f64,
+    pub numerator_sum_squares: f64,
+    pub denominator_sum: f64,
+    pub denominator_sum_squares: f64,
+    /// Sum of m * d.
+    pub cross_sum: f64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -121,6 +150,8 @@ pub struct ProportionValues {
     /// Users this metric was measured on; the arm's users when omitted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub n: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covariate: Option<CovariateInput>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -130,6 +161,8 @@ pub struct MeanValues {
     pub n: i64,
     pub sum: f64,
     pub sum_squares: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub covariate: Option<CovariateInput>,
 }
 
 impl ArmValues {
@@ -138,6 +171,7 @@ impl ArmValues {
         ArmValues::Proportion(ProportionValues {
             conversions: clamp_count(conversions),
             n: None,
+            covariate: None,
         })
     }
 
@@ -146,7 +180,17 @@ impl ArmValues {
             n: clamp_count(n),
             sum,
             sum_squares,
+            covariate: None,
         })
+    }
+
+    /// The pre-exposure covariate, when the values carry one.
+    pub fn covariate(&self) -> Option<CovariateInput> {
+        match self {
+            ArmValues::Proportion(v) => v.covariate,
+            ArmValues::Mean(v) => v.covariate,
+            ArmValues::Ratio(_) => None,
+        }
     }
 }
 

@@ -46,6 +46,8 @@ pub struct ArmStats {
 pub struct Comparison {
     pub arm: String,
     pub outcome: Result<Estimate, NoResult>,
+    /// CUPED's theta and the pre-period check, when the metric carried covariates.
+    pub cuped: Option<Cuped>,
 }
 
 /// The numbers of a comparison that has a result.
@@ -74,6 +76,22 @@ pub enum Evidence {
         risk_control: f64,
         risk_treatment: f64,
     },
+}
+
+/// Section 9, per comparison: theta (0 when the fall-back applies) and the retro A/A check on
+/// the covariate alone (null numbers when it has no result).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Cuped {
+    pub theta: f64,
+    pub pre_period: PrePeriod,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PrePeriod {
+    pub lift_relative: Option<f64>,
+    pub p_value: Option<f64>,
 }
 
 impl Comparison {
@@ -145,6 +163,12 @@ struct ComparisonWire {
     chance_to_win: Option<f64>,
     risk_control: Option<f64>,
     risk_treatment: Option<f64>,
+    /// CUPED's theta; null without covariates.
+    #[serde(default)]
+    theta: Option<f64>,
+    /// The retro A/A check on the covariate; null without covariates.
+    #[serde(default)]
+    pre_period: Option<PrePeriod>,
     error: Option<NoResult>,
 }
 
@@ -163,6 +187,8 @@ impl From<Comparison> for ComparisonWire {
             chance_to_win: None,
             risk_control: None,
             risk_treatment: None,
+            theta: c.cuped.map(|c| c.theta),
+            pre_period: c.cuped.map(|c| c.pre_period),
             error: None,
         };
         match c.outcome {
@@ -199,10 +225,21 @@ impl TryFrom<ComparisonWire> for Comparison {
     type Error = String;
 
     fn try_from(w: ComparisonWire) -> Result<Self, Self::Error> {
+        let cuped = match (w.theta, w.pre_period) {
+            (Some(theta), Some(pre_period)) => Some(Cuped { theta, pre_period }),
+            (None, None) => None,
+            _ => {
+                return Err(format!(
+                    "comparison for {:?} has half of CUPED's fields",
+                    w.arm
+                ))
+            }
+        };
         if let Some(reason) = w.error {
             return Ok(Comparison {
                 arm: w.arm,
                 outcome: Err(reason),
+                cuped,
             });
         }
         let incomplete = || {
@@ -249,6 +286,7 @@ impl TryFrom<ComparisonWire> for Comparison {
         Ok(Comparison {
             arm: w.arm,
             outcome: Ok(estimate),
+            cuped,
         })
     }
 }

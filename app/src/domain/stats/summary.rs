@@ -32,6 +32,11 @@ pub struct ArmSummary {
     /// 0 when n = 0 (check [`ArmSummary::is_empty`] before showing it).
     pub mean: f64,
     pub variance: f64,
+    /// CUPED's m* = mean - theta * xbar, for one comparison; `variance` is then v*. The lift
+    /// divides by the unadjusted `mean` (gbstats 0.8.0).
+    pub adjusted_mean: Option<f64>,
+    /// A ratio whose denominator sums to 0: R is taken as 0 and not shown.
+    pub undefined: bool,
 }
 
 impl ArmSummary {
@@ -43,6 +48,8 @@ impl ArmSummary {
             n,
             mean,
             variance: mean * (1.0 - mean),
+            adjusted_mean: None,
+            undefined: false,
         }
     }
 
@@ -60,7 +67,51 @@ impl ArmSummary {
             n,
             mean,
             variance,
+            adjusted_mean: None,
+            undefined: false,
         }
+    }
+
+    /// Section 8's ratio R = S_m / S_d (0 when S_d = 0) with its delta-method variance
+    /// V = v_m/md^2 - 2 c_md mm/md^3 + mm^2 v_d/md^4 (0 when md = 0 or n <= 1; not clipped).
+    pub fn ratio(n: f64, m: (f64, f64), d: (f64, f64), cross: f64) -> Self {
+        let ((sm, qm), (sd, qd)) = (m, d);
+        let sample = |q: f64, s1: f64, s2: f64| {
+            if n > 1.0 {
+                (q - s1 * s2 / n) / (n - 1.0)
+            } else {
+                0.0
+            }
+        };
+        let (vm, vd, cmd) = (
+            sample(qm, sm, sm),
+            sample(qd, sd, sd),
+            sample(cross, sm, sd),
+        );
+        let (mm, md) = if n > 0.0 {
+            (sm / n, sd / n)
+        } else {
+            (0.0, 0.0)
+        };
+        let ratio = if sd == 0.0 { 0.0 } else { sm / sd };
+        let variance = if md == 0.0 || n <= 1.0 {
+            0.0
+        } else {
+            vm / (md * md) - 2.0 * cmd * mm / md.powi(3) + mm * mm * vd / md.powi(4)
+        };
+        Self {
+            kind: MetricKind::Ratio,
+            n,
+            mean: ratio,
+            variance,
+            adjusted_mean: None,
+            undefined: sd == 0.0,
+        }
+    }
+
+    /// Whether the arm's mean and variance mean anything to show.
+    pub fn shows_mean(&self) -> bool {
+        !self.is_empty() && !self.undefined
     }
 
     pub fn is_empty(&self) -> bool {
@@ -71,8 +122,8 @@ impl ArmSummary {
         match self.kind {
             MetricKind::Proportion if self.mean <= 0.0 => Degenerate::NoConversions,
             MetricKind::Proportion => Degenerate::AllConverted,
-            MetricKind::Mean if self.n <= 1.0 => Degenerate::SingleObservation,
-            MetricKind::Mean => Degenerate::ConstantValues,
+            MetricKind::Mean | MetricKind::Ratio if self.n <= 1.0 => Degenerate::SingleObservation,
+            MetricKind::Mean | MetricKind::Ratio => Degenerate::ConstantValues,
         }
     }
 }
@@ -99,7 +150,7 @@ pub(crate) fn deltas(a: &ArmSummary, b: &ArmSummary) -> Result<Deltas, NoResult>
     if b.is_empty() {
         return Err(NoResult::EmptyArm(Side::Treatment));
     }
-    if a.mean == 0.0 {
+    if a.mean == 0.0 || a.adjusted_mean == Some(0.0) {
         return Err(NoResult::ZeroBaseline(a.kind));
     }
     if a.variance <= 0.0 {
@@ -109,8 +160,10 @@ pub(crate) fn deltas(a: &ArmSummary, b: &ArmSummary) -> Result<Deltas, NoResult>
         return Err(NoResult::ZeroVariance(Side::Treatment, b.degenerate()));
     }
     let (ma, mb) = (a.mean, b.mean);
+    // Under CUPED the difference is of the adjusted means, over the unadjusted control mean.
+    let (adj_a, adj_b) = (a.adjusted_mean.unwrap_or(ma), b.adjusted_mean.unwrap_or(mb));
     let (se2_a, se2_b) = (a.variance / a.n, b.variance / b.n);
-    let lift = (mb - ma) / ma;
+    let lift = (adj_b - adj_a) / ma;
     let var_lift = b.variance / (ma * ma * b.n) + a.variance * mb * mb / (ma.powi(4) * a.n);
     let var_diff = se2_b + se2_a;
     // Welch-Satterthwaite, with both squared standard errors scaled by the larger one: the
@@ -121,7 +174,7 @@ pub(crate) fn deltas(a: &ArmSummary, b: &ArmSummary) -> Result<Deltas, NoResult>
     let d = Deltas {
         lift,
         var_lift,
-        diff: mb - ma,
+        diff: adj_b - adj_a,
         var_diff,
         dof,
         n_total: a.n + b.n,

@@ -4,7 +4,10 @@
 
 use super::error::{InputProblem, StatsInputError};
 use super::params::{Alpha, Prior, Tuning};
-use super::request::{AnalyzeRequest, ArmValues, MeanValues, MetricInput, ProportionValues};
+use super::request::{
+    AnalyzeRequest, ArmValues, CovariateInput, MeanValues, MetricInput, ProportionValues,
+    RatioValues,
+};
 use super::summary::ArmSummary;
 use crate::domain::metric::MetricKind;
 
@@ -23,6 +26,16 @@ pub(crate) struct CheckedMetric<'a> {
     pub input: &'a MetricInput,
     /// In arm order, the control first: the summary and the metric's n as an integer.
     pub arms: Vec<(ArmSummary, u64)>,
+    /// Section 9's inputs, in arm order, when every arm carries a covariate.
+    pub cuped: Option<Vec<CupedArm>>,
+}
+
+/// One arm's post-period sums (S_y, and Q_y for a mean metric) and its covariate.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CupedArm {
+    pub sum: f64,
+    pub sum_squares: f64,
+    pub covariate: CovariateInput,
 }
 
 /// Bounds on one request: an experiment has a handful of arms and a few dozen metrics; far more
@@ -154,6 +167,28 @@ fn check_metric<'a>(
                     proportion(&path, v, arm_users)
                 }
                 (MetricKind::Mean, ArmValues::Mean(v)) => mean(&path, v),
+                (MetricKind::Ratio, ArmValues::Ratio(v)) => ratio(&path, v, arm_users),
+                (MetricKind::Ratio, _) => Err(StatsInputError::new(
+                    path,
+                    InputProblem::WrongShape {
+                        expected: "ratio",
+                        shape: "{\"numerator_sum\", \"numerator_sum_squares\", \"denominator_sum\", \"denominator_sum_squares\", \"cross_sum\"} (and optionally \"n\"), with no covariate",
+                    },
+                )),
+                (MetricKind::Proportion, ArmValues::Ratio(_)) => Err(StatsInputError::new(
+                    path,
+                    InputProblem::WrongShape {
+                        expected: "proportion",
+                        shape: "{\"conversions\"} (and optionally \"n\")",
+                    },
+                )),
+                (MetricKind::Mean, ArmValues::Ratio(_)) => Err(StatsInputError::new(
+                    path,
+                    InputProblem::WrongShape {
+                        expected: "mean",
+                        shape: "{\"n\", \"sum\", \"sum_squares\"}",
+                    },
+                )),
                 (MetricKind::Proportion, ArmValues::Mean(_)) => Err(StatsInputError::new(
                     path,
                     InputProblem::WrongShape {
@@ -170,11 +205,135 @@ fn check_metric<'a>(
                 )),
             }
         })
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<Vec<_>, _>>()?;
+    let cuped = cuped_arms(req, metric, &at, &arms)?;
     Ok(CheckedMetric {
         input: metric,
         arms,
+        cuped,
     })
+}
+
+/// Section 9's covariates: on every arm or none (else a 400), each with a non-negative sum of
+/// squares, and for a proportion a sum between 0 and n.
+fn cuped_arms(
+    req: &AnalyzeRequest,
+    metric: &MetricInput,
+    at: &dyn Fn(&str) -> String,
+    arms: &[(ArmSummary, u64)],
+) -> Result<Option<Vec<CupedArm>>, StatsInputError> {
+    let values: Vec<&ArmValues> = req
+        .arms
+        .iter()
+        .filter_map(|a| metric.values.get(&a.name))
+        .collect();
+    let with = values.iter().filter(|v| v.covariate().is_some()).count();
+    if with == 0 {
+        return Ok(None);
+    }
+    if let Some(missing) = req
+        .arms
+        .iter()
+        .zip(&values)
+        .find(|(_, v)| v.covariate().is_none())
+    {
+        let name = missing.0.name.clone();
+        return Err(StatsInputError::new(
+            format!("{}.covariate", at(&name)),
+            InputProblem::PartialCovariate(name),
+        ));
+    }
+    let mut out = Vec::with_capacity(values.len());
+    for ((arm, value), (_, n)) in req.arms.iter().zip(&values).zip(arms) {
+        let path = format!("{}.covariate", at(&arm.name));
+        let Some(covariate) = value.covariate() else {
+            continue;
+        };
+        for (name, x) in [
+            ("sum", covariate.sum),
+            ("sum_squares", covariate.sum_squares),
+            ("cross_sum", covariate.cross_sum),
+        ] {
+            if !x.is_finite() {
+                return Err(StatsInputError::new(
+                    format!("{path}.{name}"),
+                    InputProblem::NotFinite(x),
+                ));
+            }
+        }
+        if covariate.sum_squares < 0.0 {
+            return Err(StatsInputError::new(
+                format!("{path}.sum_squares"),
+                InputProblem::Negative(covariate.sum_squares),
+            ));
+        }
+        let (sum, sum_squares) = match value {
+            ArmValues::Proportion(v) => {
+                if covariate.sum < 0.0 || covariate.sum > *n as f64 {
+                    return Err(StatsInputError::new(
+                        format!("{path}.sum"),
+                        InputProblem::CovariateAboveN {
+                            sum: covariate.sum,
+                            n: *n,
+                        },
+                    ));
+                }
+                let conversions = v.conversions as f64;
+                (conversions, conversions)
+            }
+            ArmValues::Mean(v) => (v.sum, v.sum_squares),
+            ArmValues::Ratio(_) => {
+                return Err(StatsInputError::new(path, InputProblem::CovariateOnRatio))
+            }
+        };
+        out.push(CupedArm {
+            sum,
+            sum_squares,
+            covariate,
+        });
+    }
+    Ok(Some(out))
+}
+
+fn ratio(
+    path: &str,
+    v: &RatioValues,
+    arm_users: u64,
+) -> Result<(ArmSummary, u64), StatsInputError> {
+    let n = match v.n {
+        Some(n) => count(n, || format!("{path}.n"))?,
+        None => arm_users,
+    };
+    let sums = [
+        ("numerator_sum", v.numerator_sum),
+        ("numerator_sum_squares", v.numerator_sum_squares),
+        ("denominator_sum", v.denominator_sum),
+        ("denominator_sum_squares", v.denominator_sum_squares),
+        ("cross_sum", v.cross_sum),
+    ];
+    for (name, value) in sums {
+        if !value.is_finite() {
+            return Err(StatsInputError::new(
+                format!("{path}.{name}"),
+                InputProblem::NotFinite(value),
+            ));
+        }
+    }
+    for (name, value) in [sums[1], sums[3]] {
+        if value < 0.0 {
+            return Err(StatsInputError::new(
+                format!("{path}.{name}"),
+                InputProblem::Negative(value),
+            ));
+        }
+    }
+    let summary = ArmSummary::ratio(
+        n as f64,
+        (v.numerator_sum, v.numerator_sum_squares),
+        (v.denominator_sum, v.denominator_sum_squares),
+        v.cross_sum,
+    );
+    Ok((summary, n))
 }
 
 fn proportion(
