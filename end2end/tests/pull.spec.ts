@@ -1,4 +1,4 @@
-import { test, expect } from '@playwright/test';
+import { test, expect, Page } from '@playwright/test';
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import zlib from 'node:zlib';
@@ -52,6 +52,16 @@ async function fakeMixpanel(bodies: Buffer | Buffer[], seen: Seen[]) {
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
+/** Saves the workspace's Mixpanel settings (the deployment sends exports to the fake host). */
+async function saveSettings(page: Page) {
+  await open(page, '/settings');
+  await page.getByLabel('Project id').fill('4242');
+  await page.getByLabel('Service account user').fill('verdict.sa');
+  await page.getByLabel('Service account secret').fill('e2e-secret');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await expect(page.getByText('Saved.')).toBeVisible();
+}
+
 test('Pull now streams the export with a progress bar, then shows results and the decision', async ({ page }) => {
   const seen: Seen[] = [];
   const title = uniqueTitle('Pulled checkout');
@@ -64,12 +74,7 @@ test('Pull now streams the export with a progress bar, then shows results and th
   const { server, base } = await fakeMixpanel(exportFor(key), seen);
   try {
     // Arrange: the workspace's Mixpanel settings point at the fake host.
-    await open(page, '/settings');
-    await page.getByLabel('Project id').fill('4242');
-    await page.getByLabel('Service account user').fill('verdict.sa');
-    await page.getByLabel('Service account secret').fill('e2e-secret');
-    await page.getByRole('button', { name: 'Save settings' }).click();
-    await expect(page.getByText('Saved.')).toBeVisible();
+    await saveSettings(page);
     await expect(page.getByTestId('secret-state')).toHaveText('Secret: set');
     await expect(page.getByLabel('Service account secret')).toHaveValue('');
 
@@ -113,12 +118,7 @@ test('A pull whose export ends in "terminated early" fails, says so, and leaves 
   const cut = Buffer.concat([good.subarray(0, Math.floor(good.length / 2)), Buffer.from('\nterminated early\n')]);
   const { server } = await fakeMixpanel([good, cut], seen);
   try {
-    await open(page, '/settings');
-    await page.getByLabel('Project id').fill('4242');
-    await page.getByLabel('Service account user').fill('verdict.sa');
-    await page.getByLabel('Service account secret').fill('e2e-secret');
-    await page.getByRole('button', { name: 'Save settings' }).click();
-    await expect(page.getByText('Saved.')).toBeVisible();
+    await saveSettings(page);
 
     // A first, complete pull.
     await open(page, `/experiments/${key}`);

@@ -7,7 +7,7 @@
 //! conversion window after the exposure, so the export reaches past the run's last day by the
 //! window, as far as the data exists.
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 use chrono_tz::Tz;
 
 /// The project's time settings.
@@ -96,10 +96,12 @@ fn midnight(zone: Tz, day: NaiveDate) -> i64 {
     let start = day.and_time(NaiveTime::MIN);
     match zone.from_local_datetime(&start) {
         chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.timestamp(),
-        chrono::LocalResult::None => zone
-            .from_utc_datetime(&start)
-            .with_timezone(&Utc)
-            .timestamp(),
+        // Midnight falls in a skipped hour: the day starts when the clocks land, i.e. at
+        // midnight under the offset in force before the change (a day earlier, surely).
+        chrono::LocalResult::None => {
+            let before = zone.offset_from_utc_datetime(&(start - chrono::Duration::days(1)));
+            start.and_utc().timestamp() - i64::from(before.fix().local_minus_utc())
+        }
     }
 }
 
@@ -142,6 +144,24 @@ mod tests {
         let w = export_window(clock, at("2024-05-01T16:00:00Z"), None, 14, now);
         assert_eq!((w.from, w.to), (day("2024-05-01"), day("2024-05-10")));
         assert_eq!(w.run_start, at("2024-05-01T07:00:00Z").timestamp());
+    }
+
+    #[test]
+    fn a_day_whose_midnight_is_skipped_starts_when_the_clocks_land() {
+        // Santiago jumps from 00:00 to 01:00 on 2024-09-08: the day starts at 01:00 -03 (04:00Z).
+        let clock = ProjectClock {
+            zone: chrono_tz::America::Santiago,
+            local_export: true,
+        };
+        let started = at("2024-09-08T12:00:00Z");
+        let w = export_window(
+            clock,
+            started,
+            Some(started),
+            14,
+            at("2024-12-01T00:00:00Z"),
+        );
+        assert_eq!(w.run_start, at("2024-09-08T04:00:00Z").timestamp());
     }
 
     #[test]

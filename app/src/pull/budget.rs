@@ -1,6 +1,8 @@
 //! The export API's hourly query budget, kept per workspace (one Mixpanel project): every
 //! request Verdict sends is written down, and the schedule waits while the last hour is full or
-//! Mixpanel said to wait, instead of spending queries on requests bound to get a 429.
+//! Mixpanel said to wait, instead of spending queries on requests bound to get a 429. A pull
+//! already under way keeps its own short retry policy (a few attempts seconds apart, giving up
+//! with Mixpanel's words); it is the next scheduled pull that waits for the hour to have room.
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

@@ -405,7 +405,10 @@ impl Clock {
         };
         let offset = match zone.offset_from_local_datetime(&naive) {
             LocalResult::Single(offset) | LocalResult::Ambiguous(offset, _) => offset,
-            LocalResult::None => zone.offset_from_utc_datetime(&naive),
+            // A day before the skipped hour the old offset is surely in force, east or west.
+            LocalResult::None => {
+                zone.offset_from_utc_datetime(&(naive - chrono::Duration::days(1)))
+            }
         };
         time - i64::from(offset.fix().local_minus_utc())
     }
@@ -538,6 +541,9 @@ mod tests {
         assert_eq!(clock.to_utc(1_730_597_400), 1_730_597_400 + 7 * 3600);
         // 2024-03-10 02:30 local never happens: the offset before the jump (PST) is used.
         assert_eq!(clock.to_utc(1_710_037_800), 1_710_037_800 + 8 * 3600);
+        // East of UTC too: Berlin's 2024-03-31 02:30 never happens; CET (UTC+1) applies.
+        let berlin = Clock::local("Europe/Berlin").expect("known zone");
+        assert_eq!(berlin.to_utc(1_711_852_200), 1_711_852_200 - 3600);
         assert_eq!(Clock::Utc.to_utc(17), 17);
         assert_eq!(
             Clock::local("Mars/Olympus"),

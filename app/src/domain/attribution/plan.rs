@@ -188,7 +188,9 @@ impl Plan {
     }
 
     fn slot_for(&mut self, key: &str) -> usize {
-        self.slot(key.as_bytes()).unwrap_or_else(|| {
+        // Not `slot`: its length filter is only filled in once every key is known.
+        let known = self.keys.iter().position(|name| **name == *key.as_bytes());
+        known.unwrap_or_else(|| {
             self.keys.push(key.as_bytes().into());
             self.keys.len() - 1
         })

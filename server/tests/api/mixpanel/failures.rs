@@ -17,7 +17,7 @@ use app::state::AppState;
 use leptos::config::LeptosOptions;
 
 /// A hand-typed reading stored before the pull, which a failed pull must leave in place.
-pub(super) async fn previous_snapshot(pool: &SqlitePool) -> i64 {
+async fn previous_snapshot(pool: &SqlitePool) -> i64 {
     let exp = app::db::experiments::by_key(pool, KEY).await.unwrap();
     let arms = vec![
         ArmCount {
@@ -81,7 +81,12 @@ pub(super) async fn previous_snapshot(pool: &SqlitePool) -> i64 {
 
 /// Runs one pull against `script` over a previous snapshot, checks that the previous snapshot is
 /// still the only one, and returns the pull's final status and how many requests it made.
-async fn failed_pull(pool: SqlitePool, script: Vec<Reply>) -> (serde_json::Value, usize) {
+/// Runs one pull against `script` that must fail and store nothing; its status and how many
+/// requests the fake saw.
+pub(super) async fn failed_pull(
+    pool: SqlitePool,
+    script: Vec<Reply>,
+) -> (serde_json::Value, usize) {
     let mixpanel = FakeMixpanel::start(script).await;
     let app = app(pool.clone(), &mixpanel.base);
     arrange(&app, &pool).await;

@@ -183,42 +183,19 @@ async fn project_export(
 ) -> std::io::Result<()> {
     use super::project::Ending;
     let gzip = gzip && body.len() > GZIP_OVER;
-    let mut wire = if gzip {
-        let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
-        encoder.write_all(body)?;
-        encoder.finish()?
-    } else {
-        body.to_vec()
-    };
+    let mut wire = encode(body, gzip)?;
     if ending == Ending::GzipCut {
         // A gzip stream that stops before its end (and its checksum), sent as a complete body.
         wire.truncate(wire.len() * 2 / 3);
     }
-    let encoding = if gzip {
-        "Content-Encoding: gzip\r\n"
-    } else {
-        ""
-    };
-    socket
-        .write_all(
-            format!("HTTP/1.1 200 OK\r\nContent-Type: text/plain; charset=utf-8\r\n{encoding}Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n")
-                .as_bytes(),
-        )
-        .await?;
-    let send = if ending == Ending::Dropped {
+    let dropped = ending == Ending::Dropped;
+    let send = if dropped {
         &wire[..wire.len() / 2]
     } else {
         &wire[..]
     };
-    for piece in send.chunks(8 * 1024) {
-        socket
-            .write_all(format!("{:x}\r\n", piece.len()).as_bytes())
-            .await?;
-        socket.write_all(piece).await?;
-        socket.write_all(b"\r\n").await?;
-    }
-    socket.flush().await?;
-    if ending == Ending::Dropped {
+    chunked(socket, send, gzip, 8 * 1024, Duration::ZERO).await?;
+    if dropped {
         // The connection dies mid-body: no last chunk, just a closed socket.
         return socket.shutdown().await;
     }
@@ -232,13 +209,29 @@ async fn export(
     chunk: usize,
     pause: Duration,
 ) -> std::io::Result<()> {
-    let wire = if gzip {
-        let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
-        encoder.write_all(body)?;
-        encoder.finish()?
-    } else {
-        body.to_vec()
-    };
+    let wire = encode(body, gzip)?;
+    chunked(socket, &wire, gzip, chunk, pause).await?;
+    socket.write_all(b"0\r\n\r\n").await
+}
+
+fn encode(body: &[u8], gzip: bool) -> std::io::Result<Vec<u8>> {
+    if !gzip {
+        return Ok(body.to_vec());
+    }
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::fast());
+    encoder.write_all(body)?;
+    encoder.finish()
+}
+
+/// A 200's head and `wire` as chunks of `chunk` bytes with `pause` between them; the caller
+/// ends the body (or does not).
+async fn chunked(
+    socket: &mut TcpStream,
+    wire: &[u8],
+    gzip: bool,
+    chunk: usize,
+    pause: Duration,
+) -> std::io::Result<()> {
     let encoding = if gzip {
         "Content-Encoding: gzip\r\n"
     } else {
@@ -261,5 +254,5 @@ async fn export(
             tokio::time::sleep(pause).await;
         }
     }
-    socket.write_all(b"0\r\n\r\n").await
+    Ok(())
 }

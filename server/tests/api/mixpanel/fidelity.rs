@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sqlx::SqlitePool;
 
-use super::failures::previous_snapshot;
+use super::failures::failed_pull;
 use super::fake::{FakeMixpanel, Reply};
 use super::project::{Credentials, Ending, Project};
 use super::{app, app_with, arrange, export, snapshots, truth, wait_for_end, KEY};
@@ -95,19 +95,10 @@ async fn the_project_sends_only_the_asked_for_events_and_the_counts_match_the_tr
 }
 
 async fn failed(pool: &SqlitePool, project: Project) -> (Value, usize) {
-    let mixpanel = FakeMixpanel::start(vec![Reply::Project(Arc::new(project))]).await;
-    let app = app(pool.clone(), &mixpanel.base);
-    arrange(&app, pool).await;
-    let previous = previous_snapshot(pool).await;
-    let status = pull(&app).await;
+    let (status, requests) =
+        failed_pull(pool.clone(), vec![Reply::Project(Arc::new(project))]).await;
     assert_eq!(status["phase"], "failed", "{status}");
-    let kept: Vec<i64> = snapshots(pool).await.iter().map(|s| s.id).collect();
-    assert_eq!(
-        kept,
-        [previous],
-        "nothing stored, the previous snapshot stays"
-    );
-    (status, mixpanel.requests().len())
+    (status, requests)
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]

@@ -405,3 +405,47 @@ fn users_whose_window_reaches_past_the_data_are_counted_as_incomplete() {
     config.data_end = Some(T0 + 34 * DAY);
     assert_eq!(run(config, &lines).experiments["exp"].incomplete_windows, 0);
 }
+
+#[test]
+fn two_value_metrics_on_one_property_name_each_read_their_own_amounts() {
+    let refund = |time: i64, user: &str, id: &str, amount: &str| {
+        event(
+            "refund_issued",
+            time,
+            user,
+            id,
+            &format!(r#","amount":{amount}"#),
+        )
+    };
+    let lines = [
+        exposure("exp", "a", T0, "u1"),
+        purchase(T0 + 10, "u1", "p1", "30"),
+        refund(T0 + 20, "u1", "r1", "7"),
+    ];
+    let report = run(
+        config(&[], &["purchase_completed:amount", "refund_issued:amount"]),
+        &lines,
+    );
+    let a = arm(&report, "exp", "a");
+    assert_eq!(a.values["purchase_completed.amount"].sum.to_string(), "30");
+    assert_eq!(a.values["refund_issued.amount"].sum.to_string(), "7");
+}
+
+#[test]
+fn a_segment_on_a_property_the_convention_also_reads_still_gets_its_value() {
+    let lines = [event(
+        "Experiment Viewed",
+        T0,
+        "u1",
+        "v1",
+        r#","flag_key":"f","rule_key":"r","variation_key":"on""#,
+    )];
+    let mut config = config(&[], &[]);
+    config.convention = ExposureConvention::Optimizely;
+    config.segments = vec!["rule_key".into()];
+    let report = run(config, &lines);
+    assert_eq!(
+        report.experiments["r"].segments["rule_key"]["r"]["on"].exposed,
+        1
+    );
+}
