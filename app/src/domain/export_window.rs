@@ -7,8 +7,10 @@
 //! conversion window after the exposure, so the export reaches past the run's last day by the
 //! window, as far as the data exists.
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
+
+use super::attribution::local_to_utc;
 
 /// The project's time settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,16 +95,7 @@ fn next_day(day: NaiveDate) -> NaiveDate {
 /// The first instant of `day` in `zone` (a day that starts inside a skipped hour starts when
 /// the clocks land).
 fn midnight(zone: Tz, day: NaiveDate) -> i64 {
-    let start = day.and_time(NaiveTime::MIN);
-    match zone.from_local_datetime(&start) {
-        chrono::LocalResult::Single(t) | chrono::LocalResult::Ambiguous(t, _) => t.timestamp(),
-        // Midnight falls in a skipped hour: the day starts when the clocks land, i.e. at
-        // midnight under the offset in force before the change (a day earlier, surely).
-        chrono::LocalResult::None => {
-            let before = zone.offset_from_utc_datetime(&(start - chrono::Duration::days(1)));
-            start.and_utc().timestamp() - i64::from(before.fix().local_minus_utc())
-        }
-    }
+    local_to_utc(zone, day.and_time(NaiveTime::MIN))
 }
 
 #[cfg(test)]

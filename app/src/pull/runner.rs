@@ -3,7 +3,7 @@
 //! A pull stores exactly one snapshot in one transaction, or nothing: a failed, refused or
 //! cancelled pull leaves the previous snapshot as the latest.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 use sqlx::SqlitePool;
 use tokio::task::JoinHandle;
 
@@ -12,8 +12,8 @@ use super::registry::{PullHandle, PullRegistry};
 use super::settings::MixpanelSettings;
 use super::{PullPhase, PullStatus, Trigger};
 use crate::domain::attribution::{
-    AttributionError, Attributor, Clock, Config, Report, TimeRange, TooManySkippedLines,
-    MAX_SKIPPED_RATIO,
+    reached_words, AttributionError, Attributor, Clock, Config, Report, TimeRange,
+    TooManySkippedLines, MAX_SKIPPED_RATIO,
 };
 use crate::domain::experiment::Experiment;
 use crate::domain::export_window::{export_window, ExportWindow};
@@ -196,14 +196,14 @@ impl Job {
         .await;
         match streamed {
             Err(cause @ ExportError::Broken { .. }) => {
-                let reached = reached(attributor.latest_event(), zone);
+                let reached = reached_words(attributor.latest_event(), zone);
                 return Err(PullError::Broken { cause, reached });
             }
             other => other?,
         }
         let report = match attributor.finish() {
             Err(AttributionError::Truncated { latest_event }) => {
-                let reached = reached(latest_event, zone);
+                let reached = reached_words(latest_event, zone);
                 return Err(PullError::Truncated { reached });
             }
             other => other?,
@@ -269,18 +269,6 @@ fn stored_message(report: &Report, key: &str, counts: &crate::domain::results::C
         ));
     }
     words
-}
-
-/// "the data reached 2024-05-12 (America/Los_Angeles)".
-fn reached(latest_event: Option<i64>, zone: chrono_tz::Tz) -> String {
-    match latest_event.and_then(|t| DateTime::from_timestamp(t, 0)) {
-        Some(at) => format!(
-            "the data reached {} ({})",
-            at.with_timezone(&zone).format("%Y-%m-%d"),
-            zone.name()
-        ),
-        None => "no exposure or metric event arrived before it".to_owned(),
-    }
 }
 
 /// The brief's attribution, over the run's days in the project's zone, reading the export's

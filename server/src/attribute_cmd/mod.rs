@@ -129,7 +129,7 @@ pub fn run(args: &AttributeArgs) -> anyhow::Result<()> {
                  the rest of its data is missing ({}); pull it again, in smaller date ranges if \
                  it keeps happening",
                 file.display(),
-                attribution::reached_words(attributor.latest_event())
+                attribution::reached_words(attributor.latest_event(), chrono_tz::Tz::UTC)
             );
         }
         inputs.push((

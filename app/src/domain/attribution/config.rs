@@ -396,22 +396,27 @@ impl Clock {
     /// clocks go forward) takes the offset in force just before the change, as a wall clock that
     /// was not yet moved would.
     pub fn to_utc(self, time: i64) -> i64 {
-        use chrono::{DateTime, LocalResult, Offset, TimeZone};
         let Self::Local(zone) = self else {
             return time;
         };
-        let Some(naive) = DateTime::from_timestamp(time, 0).map(|t| t.naive_utc()) else {
-            return time;
-        };
-        let offset = match zone.offset_from_local_datetime(&naive) {
-            LocalResult::Single(offset) | LocalResult::Ambiguous(offset, _) => offset,
-            // A day before the skipped hour the old offset is surely in force, east or west.
-            LocalResult::None => {
-                zone.offset_from_utc_datetime(&(naive - chrono::Duration::days(1)))
-            }
-        };
-        time - i64::from(offset.fix().local_minus_utc())
+        match chrono::DateTime::from_timestamp(time, 0) {
+            Some(at) => local_to_utc(zone, at.naive_utc()),
+            None => time,
+        }
     }
+}
+
+/// Unix seconds of the wall-clock time `local` in `zone`: the earlier instant when the time
+/// occurs twice (clocks going back), and under the offset in force before the change when it
+/// never occurs (the hour skipped going forward), as a wall clock not yet moved would read it.
+pub fn local_to_utc(zone: chrono_tz::Tz, local: chrono::NaiveDateTime) -> i64 {
+    use chrono::{LocalResult, Offset, TimeZone};
+    let offset = match zone.offset_from_local_datetime(&local) {
+        LocalResult::Single(offset) | LocalResult::Ambiguous(offset, _) => offset,
+        // A day before the skipped hour the old offset is surely in force, east or west.
+        LocalResult::None => zone.offset_from_utc_datetime(&(local - chrono::Duration::days(1))),
+    };
+    local.and_utc().timestamp() - i64::from(offset.fix().local_minus_utc())
 }
 
 /// Everything the attributor needs to know before reading a line.

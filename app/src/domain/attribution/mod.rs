@@ -80,8 +80,8 @@ mod tests;
 pub use amount::{Decimal, Quantity};
 pub use attributor::{Attributor, Progress};
 pub use config::{
-    Cap, CapAt, Clock, Config, ConfigError, ExposureConvention, Ratio, Retention, RetentionEvent,
-    TimeRange, ValueMetric, Window, COUNT_PROPERTY, DEFAULT_WINDOW_DAYS,
+    local_to_utc, Cap, CapAt, Clock, Config, ConfigError, ExposureConvention, Ratio, Retention,
+    RetentionEvent, TimeRange, ValueMetric, Window, COUNT_PROPERTY, DEFAULT_WINDOW_DAYS,
 };
 pub use parser::{BlockParser, ParsedBlock};
 pub use report::{

@@ -6,7 +6,6 @@
 //! blocks in input order. One tally means each user is stored once, whatever the thread count.
 
 use std::collections::hash_map::DefaultHasher;
-use std::collections::HashMap;
 use std::hash::Hasher;
 use std::sync::Arc;
 
@@ -15,6 +14,7 @@ use super::json::Kind;
 use super::line::{leading_event, scan, text, unix_seconds, Fields, QuickCheck};
 use super::plan::{Plan, SLOT_DISTINCT_ID, SLOT_INSERT_ID, SLOT_TIME};
 use super::report::{SkipReason, SkippedLines};
+use super::tally::Excluded;
 
 /// Where parsed events go: straight into the tally, or into a [`ParsedBlock`].
 pub(crate) trait Sink {
@@ -161,7 +161,7 @@ impl BlockParser {
             conversions: Vec::new(),
             amounts: Vec::new(),
             segment_spans: Vec::new(),
-            excluded: HashMap::new(),
+            excluded: Excluded::default(),
             activity: Vec::new(),
         };
         if block.is_empty() {
@@ -365,7 +365,7 @@ pub struct ParsedBlock {
     amounts: Vec<Amount>,
     segment_spans: Vec<TextSpan>,
     /// Exposure events left out, per (flag, experiment): a few keys however many events.
-    excluded: HashMap<(Vec<u8>, Vec<u8>), u64>,
+    excluded: Excluded,
     activity: Vec<(TextSpan, i64)>,
 }
 
@@ -427,7 +427,7 @@ impl ParsedBlock {
         for &(user, time) in &self.activity {
             sink.activity(self.get(user), time);
         }
-        for ((flag, experiment), &events) in &self.excluded {
+        for (flag, experiment, events) in self.excluded.iter() {
             sink.excluded(flag, experiment, events);
         }
         let mut amounts = self.amounts.as_slice();
@@ -468,10 +468,7 @@ impl Sink for ParsedBlock {
     }
 
     fn excluded(&mut self, flag: &[u8], experiment: &[u8], events: u64) {
-        *self
-            .excluded
-            .entry((flag.to_vec(), experiment.to_vec()))
-            .or_default() += events;
+        self.excluded.add(flag, experiment, events);
     }
 
     fn conversion(&mut self, user: &[u8], time: i64, event: TrackedEvent, amounts: &[Amount]) {

@@ -227,15 +227,19 @@ pub enum AttributionError {
     #[error(
         "the export ends with Mixpanel's `terminated early` note: it was cut short and the rest \
          of the data is missing ({})",
-        reached_words(*latest_event)
+        reached_words(*latest_event, chrono_tz::Tz::UTC)
     )]
     Truncated { latest_event: Option<i64> },
 }
 
-/// "the data reached 2024-05-12 (UTC)", or that no event was read.
-pub fn reached_words(latest_event: Option<i64>) -> String {
+/// "the data reached 2024-05-12 (UTC)" with the day in `zone`, or that no event was read.
+pub fn reached_words(latest_event: Option<i64>, zone: chrono_tz::Tz) -> String {
     match latest_event.and_then(|t| chrono::DateTime::from_timestamp(t, 0)) {
-        Some(at) => format!("the data reached {} (UTC)", at.format("%Y-%m-%d")),
+        Some(at) => format!(
+            "the data reached {} ({})",
+            at.with_timezone(&zone).format("%Y-%m-%d"),
+            zone.name()
+        ),
         None => "no exposure or metric event was read before it".to_owned(),
     }
 }

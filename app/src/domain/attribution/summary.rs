@@ -46,23 +46,14 @@ pub(crate) fn summarize(mut tally: Tally, plan: &Plan) -> Summary {
             return;
         }
         let mut measures = measures();
-        let experiment_caps = caps.get(&exposure.experiment);
-        for (value, cap) in measures
-            .values
-            .iter_mut()
-            .zip(experiment_caps.into_iter().flatten())
-        {
-            if let Some(cap) = cap {
-                *value = value.min(*cap);
-            }
-        }
-        for (value, cap) in measures
-            .pre_values
-            .iter_mut()
-            .zip(experiment_caps.into_iter().flatten())
-        {
-            if let Some(cap) = cap {
-                *value = value.min(*cap);
+        if let Some(experiment_caps) = caps.get(&exposure.experiment) {
+            // The pre-period covariate is winsorized at the same cap as the value.
+            for values in [&mut measures.values, &mut measures.pre_values] {
+                for (value, cap) in values.iter_mut().zip(experiment_caps) {
+                    if let Some(cap) = cap {
+                        *value = value.min(*cap);
+                    }
+                }
             }
         }
         let mut add = |key: ArmKey| {
@@ -220,9 +211,9 @@ fn nearest_rank(values: &mut [UserTotal], nn: super::amount::Decimal) -> Option<
 /// events carry rule keys).
 fn other_rules(tally: &Tally, experiment: &str, flags: &[Option<&str>]) -> BTreeMap<String, u64> {
     let mut others = BTreeMap::new();
-    for ((on_flag, name), &events) in &tally.excluded {
+    for (on_flag, name, events) in tally.excluded.iter() {
         let on_flag = String::from_utf8_lossy(on_flag);
-        if flags.contains(&Some(&*on_flag)) && **name != *experiment.as_bytes() {
+        if flags.contains(&Some(&*on_flag)) && name != experiment.as_bytes() {
             *others
                 .entry(String::from_utf8_lossy(name).into_owned())
                 .or_default() += events;

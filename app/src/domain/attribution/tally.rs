@@ -26,6 +26,42 @@ pub(crate) struct Exposure {
     pub multi: bool,
 }
 
+/// Exposure events left out of a run, per flag and per experiment on it: a handful of keys
+/// however many events (a rollout can be most of an export), counted without allocating once
+/// a key is known.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Excluded(HashMap<Vec<u8>, HashMap<Vec<u8>, u64>>);
+
+impl Excluded {
+    pub fn add(&mut self, flag: &[u8], experiment: &[u8], events: u64) {
+        let on_flag = match self.0.get_mut(flag) {
+            Some(on_flag) => on_flag,
+            None => self.0.entry(flag.to_vec()).or_default(),
+        };
+        match on_flag.get_mut(experiment) {
+            Some(count) => *count += events,
+            None => {
+                on_flag.insert(experiment.to_vec(), events);
+            }
+        }
+    }
+
+    /// Every (flag, experiment, events).
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8], u64)> {
+        self.0.iter().flat_map(|(flag, on_flag)| {
+            on_flag
+                .iter()
+                .map(move |(experiment, &events)| (&flag[..], &experiment[..], events))
+        })
+    }
+
+    pub fn merge(&mut self, other: &Excluded) {
+        for (flag, experiment, events) in other.iter() {
+            self.add(flag, experiment, events);
+        }
+    }
+}
+
 /// End of a user's exposure list.
 const END: u32 = u32::MAX;
 
@@ -92,7 +128,7 @@ pub(crate) struct Tally {
     pub experiment_flags: Vec<Option<u32>>,
     /// Exposure events left out of the run, per (flag, experiment): rollouts and other tests
     /// of a reported experiment's flag.
-    pub excluded: HashMap<(Vec<u8>, Vec<u8>), u64>,
+    pub excluded: Excluded,
     /// Segment values by id, and per exposure entry its values, `segment_count` at a time.
     pub segment_names: Names,
     pub segment_values: Vec<u32>,
@@ -209,7 +245,7 @@ impl Tally {
     }
 
     /// Merges `later` into `self`, translating its user, experiment and arm ids.
-    pub fn merge(&mut self, mut later: Tally) {
+    pub fn merge(&mut self, later: Tally) {
         let experiments: Vec<u32> = later
             .experiments
             .list
@@ -229,9 +265,7 @@ impl Tally {
                 self.flag_experiment(experiments[id], flag);
             }
         }
-        for ((flag, experiment), events) in std::mem::take(&mut later.excluded) {
-            *self.excluded.entry((flag, experiment)).or_default() += events;
-        }
+        self.excluded.merge(&later.excluded);
         let mut users = Vec::with_capacity(later.users.len());
         for (index, key) in later.users.iter() {
             let Ok(user) = self.user(key) else {
@@ -320,13 +354,7 @@ impl Sink for Tally {
     }
 
     fn excluded(&mut self, flag: &[u8], experiment: &[u8], events: u64) {
-        match self.excluded.get_mut(&(flag.to_vec(), experiment.to_vec())) {
-            Some(count) => *count += events,
-            None => {
-                self.excluded
-                    .insert((flag.to_vec(), experiment.to_vec()), events);
-            }
-        }
+        self.excluded.add(flag, experiment, events);
     }
 
     fn conversion(&mut self, user: &[u8], time: i64, event: TrackedEvent, amounts: &[Amount]) {
