@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use app::domain::brief::{Brief, DecisionRule, Hypothesis, MetricSpec};
 use app::domain::experiment::{NewExperiment, NewExperimentForm};
 use app::domain::lifecycle::{Status, TransitionPlan};
-use app::domain::metric::{Direction, MetricKind};
+use app::domain::metric::{Direction, Measure};
 use app::domain::period::IsoWeek;
 use app::domain::program::ProgramQuery;
 use app::domain::results::{ArmCount, Counts, MetricCounts, Observed, Source};
@@ -37,16 +37,17 @@ const TEAMS: [&str; 12] = [
 ];
 
 fn brief(i: usize, start: chrono::NaiveDate) -> Brief {
-    let metric = |name: &str, kind: MetricKind| MetricSpec {
+    let metric = |name: &str, kind: Measure| MetricSpec {
         name: name.into(),
         event: format!("{name}_event"),
         kind,
         direction: Direction::Increase,
-        value_property: if kind == MetricKind::Mean {
+        value_property: if kind == Measure::Mean {
             "amount".into()
         } else {
             String::new()
         },
+        ..MetricSpec::default()
     };
     Brief {
         hypothesis: Hypothesis {
@@ -56,10 +57,10 @@ fn brief(i: usize, start: chrono::NaiveDate) -> Brief {
             because: "fewer steps convert better".into(),
             draft: String::new(),
         },
-        primary: metric("purchase", MetricKind::Proportion),
+        primary: metric("purchase", Measure::Proportion),
         secondary: vec![
-            metric("revenue", MetricKind::Mean),
-            metric("refunds", MetricKind::Proportion),
+            metric("revenue", Measure::Mean),
+            metric("refunds", Measure::Proportion),
         ],
         baseline_rate: Some(0.1),
         mde: Some(0.05),
@@ -80,6 +81,7 @@ fn counts(i: usize) -> Counts {
     let users = 20_000 + (i as u64 % 7) * 100;
     let prop = |c: u64| Observed::Proportion { conversions: c };
     Counts {
+        segments: Vec::new(),
         arms: vec![
             ArmCount {
                 name: "control".into(),
@@ -92,10 +94,12 @@ fn counts(i: usize) -> Counts {
         ],
         metrics: vec![
             MetricCounts {
+                covariates: Vec::new(),
                 metric: "purchase".into(),
                 values: vec![prop(2_000), prop(2_000 + (i as u64 % 9) * 30)],
             },
             MetricCounts {
+                covariates: Vec::new(),
                 metric: "revenue".into(),
                 values: vec![
                     Observed::from_mean_sd(users, 2.5, 3.0),
@@ -103,6 +107,7 @@ fn counts(i: usize) -> Counts {
                 ],
             },
             MetricCounts {
+                covariates: Vec::new(),
                 metric: "refunds".into(),
                 values: vec![prop(200), prop(205)],
             },

@@ -9,7 +9,9 @@ use server_fn::codec::Json;
 use crate::domain::brief::Brief;
 use crate::domain::decision::Decision;
 use crate::domain::lifecycle::Status;
+use crate::domain::pre_period::PrePeriodCheck;
 use crate::domain::results::{Counts, Snapshot};
+use crate::domain::segments::SegmentBreakdown;
 use crate::domain::stats::AnalyzeResponse;
 use crate::error::AppError;
 
@@ -36,6 +38,10 @@ pub struct ResultsView {
     /// Set while the primary result is hidden (fixed-horizon or Bayesian test before its end).
     pub blind_until: Option<NaiveDate>,
     pub lift_history: Vec<LiftPoint>,
+    /// The retro A/A check and CUPED's narrowing, when the reading has pre-period data.
+    pub pre_period: Option<PrePeriodCheck>,
+    /// Per segment property, exploratory (empty while blind or without segments).
+    pub segments: Vec<SegmentBreakdown>,
 }
 
 #[server(input = Json, endpoint = "get_results")]
@@ -70,10 +76,10 @@ pub async fn record_results(key: String, counts: Counts) -> Result<(), AppError>
 pub mod ssr {
     use super::*;
     use crate::domain::analysis::analyze;
-    use crate::domain::decision::decide;
+    use crate::domain::decision::{decide, Context};
     use crate::domain::experiment::Experiment;
     use crate::domain::metric::MetricRole;
-    use crate::domain::plan::plan;
+    use crate::domain::{pre_period, segments};
 
     /// Stores hand-typed counts as a snapshot, if the experiment is running or done and the
     /// counts match its brief (arms, metrics, conversions within users).
@@ -127,11 +133,11 @@ pub mod ssr {
             .await?
             .into_iter()
             .last();
-        let required = plan(&exp.brief).ok().map(|p| p.n_per_arm);
         Ok(latest.and_then(|s| {
             let a = analyze(&exp.brief, &s.counts).ok()?;
-            let incomplete = s.counts.incomplete_windows;
-            Some(decide(&exp.brief, &a, required, incomplete, today).verdict)
+            let check = pre_period::check(&exp.brief, &s.counts);
+            let context = Context::of(&exp.brief, &s.counts, check.as_ref());
+            Some(decide(&exp.brief, &a, context, today).verdict)
         }))
     }
 
@@ -139,7 +145,6 @@ pub mod ssr {
     pub fn view(exp: Experiment, snapshots: Vec<Snapshot>, today: NaiveDate) -> ResultsView {
         let brief = exp.brief.clone();
         let blind_until = exp.blind_until(today);
-        let required = plan(&brief).ok().map(|p| p.n_per_arm);
         let mut lift_history = Vec::new();
         if blind_until.is_none() {
             for s in &snapshots {
@@ -165,10 +170,21 @@ pub mod ssr {
         let mut analysis = latest
             .as_ref()
             .map(|s| analyze(&brief, &s.counts).map_err(|e| e.to_string()));
-        let incomplete = latest.as_ref().map_or(0, |s| s.counts.incomplete_windows);
-        let decision = match (&analysis, blind_until) {
-            (Some(Ok(a)), None) => Some(decide(&brief, a, required, incomplete, today)),
+        let pre_period = latest
+            .as_ref()
+            .and_then(|s| pre_period::check(&brief, &s.counts));
+        let decision = match (&analysis, &latest, blind_until) {
+            (Some(Ok(a)), Some(s), None) => Some(decide(
+                &brief,
+                a,
+                Context::of(&brief, &s.counts, pre_period.as_ref()),
+                today,
+            )),
             _ => None,
+        };
+        let segments = match (&latest, blind_until) {
+            (Some(s), None) => segments::analyze(&brief, &s.counts),
+            _ => Vec::new(),
         };
         if blind_until.is_some() {
             if let Some(Ok(a)) = analysis.as_mut() {
@@ -190,6 +206,8 @@ pub mod ssr {
             decision,
             blind_until,
             lift_history,
+            pre_period,
+            segments,
         }
     }
 }

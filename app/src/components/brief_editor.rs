@@ -7,12 +7,13 @@ use leptos::prelude::*;
 use super::calculator::Calculator;
 use super::fields::{NumberField, TextField};
 use super::format::pct_input;
+use super::metric_row::{MetricRow, Slot};
 use crate::domain::brief::{
-    Arm, ArmPart, Brief, BriefPath, BriefPath as P, Exposure, HypothesisPart, MetricPart,
-    MetricSpec, RulePart,
+    Arm, ArmPart, Brief, BriefPath, BriefPath as P, Exposure, HypothesisPart, MetricSpec, RulePart,
+    MAX_SEGMENTS,
 };
 use crate::domain::experiment::FieldError;
-use crate::domain::metric::{Correction, Direction, Engine, MetricKind};
+use crate::domain::metric::{Correction, Engine, MetricKind};
 
 type Setter<T> = fn(&mut Brief, T);
 
@@ -44,7 +45,7 @@ pub fn BriefEditor(
     };
     let text = move |f: Setter<String>| Callback::new(move |v: String| draft.update(|b| f(b, v)));
     let b = draft.get_untracked();
-    let primary_kind = Memo::new(move |_| draft.with(|b| b.primary.kind));
+    let primary_kind = Memo::new(move |_| draft.with(|b| b.primary.statistic()));
     let secondary_len = Memo::new(move |_| draft.with(|b| b.secondary.len()));
     let arms_len = Memo::new(move |_| draft.with(|b| b.arms.len()));
 
@@ -98,10 +99,10 @@ pub fn BriefEditor(
                 <div class="grid three">
                     {move || match primary_kind.get() {
                         MetricKind::Proportion => view! {
-                            <NumberField label="Baseline conversion rate" name=P::BaselineRate.to_string() suffix="%" scale=0.01 initial=pct_input(draft.with_untracked(|b| b.baseline_rate)) on_value=num(|b, v| b.baseline_rate = v) error=err(P::BaselineRate) hint="today's rate of the primary metric" />
+                            <NumberField label="Baseline conversion rate" name=P::BaselineRate.to_string() suffix="%" scale=0.01 initial=pct_input(draft.with_untracked(|b| b.baseline_rate)) on_value=num(|b, v| b.baseline_rate = v) error=err(P::BaselineRate) hint="today's conversion or retention rate of the primary metric" />
                         }.into_any(),
                         MetricKind::Mean | MetricKind::Ratio => view! {
-                            <NumberField label="Baseline mean" name=P::BaselineMean.to_string() initial=opt(draft.with_untracked(|b| b.baseline_mean)) on_value=num(|b, v| b.baseline_mean = v) error=err(P::BaselineMean) />
+                            <NumberField label="Baseline mean" hint="per user (a ratio: today's ratio)" name=P::BaselineMean.to_string() initial=opt(draft.with_untracked(|b| b.baseline_mean)) on_value=num(|b, v| b.baseline_mean = v) error=err(P::BaselineMean) />
                             <NumberField label="Standard deviation" name=P::BaselineSd.to_string() initial=opt(draft.with_untracked(|b| b.baseline_sd)) on_value=num(|b, v| b.baseline_sd = v) error=err(P::BaselineSd) />
                         }.into_any(),
                     }}
@@ -148,6 +149,8 @@ pub fn BriefEditor(
                 </div>
             </fieldset>
 
+            <AnalysisFields draft show_errors problems />
+
             <Calculator brief=draft.into() on_use_end=Callback::new(move |d| draft.update(|b| b.planned_end = Some(d))) />
 
             <fieldset>
@@ -191,36 +194,12 @@ pub fn BriefEditor(
     }
 }
 
-/// Which metric of the brief a row edits.
-#[derive(Clone, Copy)]
-enum Slot {
-    Primary,
-    Secondary(usize),
-}
-
-impl Slot {
-    /// Where one of this metric's inputs lives in the brief.
-    fn path(self, part: MetricPart) -> BriefPath {
-        match self {
-            Slot::Primary => BriefPath::Primary(Some(part)),
-            Slot::Secondary(i) => BriefPath::Secondary(Some((i, Some(part)))),
-        }
-    }
-
-    fn of(self, b: &mut Brief) -> &mut MetricSpec {
-        match self {
-            Slot::Primary => &mut b.primary,
-            Slot::Secondary(i) => &mut b.secondary[i],
-        }
-    }
-}
-
 fn opt(v: Option<f64>) -> String {
     v.map(|v| v.to_string()).unwrap_or_default()
 }
 
 /// The first problem at `path`, for the input that edits it.
-fn find(problems: &[FieldError], path: BriefPath) -> Option<String> {
+pub(super) fn find(problems: &[FieldError], path: BriefPath) -> Option<String> {
     problems
         .iter()
         .find(|e| e.brief_path() == Some(path))
@@ -244,59 +223,6 @@ fn Checklist(problems: Signal<Vec<FieldError>>) -> impl IntoView {
                 }
             }}
         </aside>
-    }
-}
-
-#[component]
-fn MetricRow(
-    initial: MetricSpec,
-    draft: RwSignal<Brief>,
-    which: Slot,
-    show_errors: RwSignal<bool>,
-    problems: Memo<Vec<FieldError>>,
-) -> impl IntoView {
-    let kind = RwSignal::new(initial.kind);
-    let field_err = move |part: MetricPart| {
-        let path = which.path(part);
-        Signal::derive(move || {
-            show_errors
-                .get()
-                .then(|| problems.with(|p| find(p, path)))
-                .flatten()
-        })
-    };
-    let name_err = field_err(MetricPart::Name);
-    let event_err = field_err(MetricPart::Event);
-    let prop_err = field_err(MetricPart::ValueProperty);
-    // The form's input names are the brief's own paths (`secondary[1].event`).
-    let name = move |part: MetricPart| which.path(part).to_string();
-    view! {
-        <div class="grid metric">
-            <label class="field"><span class="label">"Name"</span>
-                <input type="text" name=name(MetricPart::Name) value=initial.name placeholder="purchase rate" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| which.of(b).name = v) } />
-                {move || name_err.get().map(|e| view! { <small class="field-error">{e}</small> })}
-            </label>
-            <label class="field"><span class="label">"Event"</span>
-                <input type="text" name=name(MetricPart::Event) value=initial.event placeholder="purchase_completed" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| which.of(b).event = v) } />
-                {move || event_err.get().map(|e| view! { <small class="field-error">{e}</small> })}
-            </label>
-            <label class="field"><span class="label">"Kind"</span>
-                <select name=name(MetricPart::Kind) on:change=move |ev| if let Some(k) = MetricKind::from_slug(&event_target_value(&ev)) { kind.set(k); draft.update(|b| which.of(b).kind = k) }>
-                    {MetricKind::IN_BRIEFS.iter().map(|k| view! { <option value=k.slug() selected=*k == initial.kind>{k.label()}</option> }).collect_view()}
-                </select>
-            </label>
-            <label class="field"><span class="label">"Direction"</span>
-                <select name=name(MetricPart::Direction) on:change=move |ev| if let Some(d) = Direction::from_slug(&event_target_value(&ev)) { draft.update(|b| which.of(b).direction = d) }>
-                    {Direction::ALL.iter().map(|d| view! { <option value=d.slug() selected=*d == initial.direction>{d.label()}</option> }).collect_view()}
-                </select>
-            </label>
-            <Show when=move || kind.get() == MetricKind::Mean>
-                <label class="field"><span class="label">"Value property"</span>
-                    <input type="text" name=name(MetricPart::ValueProperty) value=initial.value_property.clone() placeholder="amount" on:input=move |ev| { let v = event_target_value(&ev); draft.update(|b| which.of(b).value_property = v) } />
-                    {move || prop_err.get().map(|e| view! { <small class="field-error">{e}</small> })}
-                </label>
-            </Show>
-        </div>
     }
 }
 
@@ -401,4 +327,51 @@ fn ExposureField(draft: RwSignal<Brief>) -> impl IntoView {
             </Show>
         </div>
     }
+}
+
+/// CUPED and the segments: how the results are analysed beyond the pre-registered rule.
+#[component]
+fn AnalysisFields(
+    draft: RwSignal<Brief>,
+    show_errors: RwSignal<bool>,
+    problems: Memo<Vec<FieldError>>,
+) -> impl IntoView {
+    let b = draft.get_untracked();
+    let err = move |path: BriefPath| {
+        Signal::derive(move || {
+            show_errors
+                .get()
+                .then(|| problems.with(|p| find(p, path)))
+                .flatten()
+        })
+    };
+    let cuped_on = Memo::new(move |_| draft.with(|b| b.cuped.enabled));
+    let cuped_err = err(P::Cuped);
+    let segments_err = err(P::Segments);
+    view! {
+        <fieldset data-testid="analysis-settings">
+            <legend>"Variance reduction and segments"</legend>
+            <label class="check">
+                <input type="checkbox" name="cuped.enabled" prop:checked=move || cuped_on.get() on:change=move |ev| { let on = event_target_checked(&ev); draft.update(|b| b.cuped.enabled = on) } />
+                " CUPED: adjust each conversion and mean metric by the same metric in the days before exposure (the same answer in fewer days), and check the groups were alike before the test"
+            </label>
+            <Show when=move || cuped_on.get()>
+                <div class="grid three">
+                    <NumberField label="Pre-period" name="cuped.lookback_days" suffix="days" initial=draft.with_untracked(|b| b.cuped.lookback_days.to_string()) on_value=Callback::new(move |v: Option<f64>| draft.update(|b| b.cuped.lookback_days = v.map(|v| v.round().clamp(0.0, 10_000.0) as u32).unwrap_or(0))) error=cuped_err hint="before each user's exposure" />
+                    <NumberField label="Expected correlation (rho)" name="cuped.expected_correlation" initial=draft.with_untracked(|b| b.cuped.expected_correlation.map(|r| r.to_string()).unwrap_or_default()) on_value=Callback::new(move |v: Option<f64>| draft.update(|b| b.cuped.expected_correlation = v)) error=Signal::derive(|| None::<String>) hint="pre vs post, 0 to 1: for the sample size" />
+                </div>
+            </Show>
+            <TextField label="Segment properties (up to 3, comma-separated)" name=P::Segments.to_string() initial=b.segments.join(", ") placeholder="$os, mp_country_code" on_text=Callback::new(move |v: String| draft.update(|b| b.segments = split_list(&v))) error=segments_err />
+            <small class="hint">{format!("Results per value of each property of the user's first exposure; exploratory: the decision never uses them. At most {MAX_SEGMENTS}.")}</small>
+        </fieldset>
+    }
+}
+
+/// "a, b,, c" -> ["a", "b", "c"].
+fn split_list(text: &str) -> Vec<String> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
 }

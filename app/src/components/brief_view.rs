@@ -4,17 +4,33 @@ use leptos::prelude::*;
 
 use super::format::{date, int, pct};
 use crate::domain::brief::{Brief, MetricSpec};
-use crate::domain::metric::MetricKind;
+use crate::domain::metric::{Measure, MetricKind};
 use crate::domain::plan::plan;
 
 #[component]
 pub fn BriefView(brief: Brief, notes_html: String) -> impl IntoView {
     let metric = |m: &MetricSpec| {
-        let extra = if m.kind == MetricKind::Mean {
-            format!(", sum of {}", m.value_property)
-        } else {
-            String::new()
+        let count = |property: &str| {
+            if property.trim().is_empty() {
+                "count".to_owned()
+            } else {
+                format!("sum of {property}")
+            }
         };
+        let mut extra = match m.kind {
+            Measure::Mean => format!(", sum of {}", m.value_property),
+            Measure::Retention => format!(", day {}", m.retention_day),
+            Measure::Ratio => format!(
+                ", {} over {} of {}",
+                count(&m.value_property),
+                count(&m.denominator_property),
+                m.denominator_event
+            ),
+            Measure::Proportion | Measure::Count => String::new(),
+        };
+        if let Some(cap) = m.cap {
+            extra.push_str(&format!(", capped at {cap}"));
+        }
         format!(
             "{} (event {}, {}{}, {})",
             m.name,
@@ -24,7 +40,7 @@ pub fn BriefView(brief: Brief, notes_html: String) -> impl IntoView {
             m.direction.label().to_lowercase()
         )
     };
-    let baseline = match brief.primary.kind {
+    let baseline = match brief.primary.statistic() {
         MetricKind::Proportion => brief.baseline_rate.map(pct).unwrap_or_else(|| "—".into()),
         MetricKind::Mean | MetricKind::Ratio => match (brief.baseline_mean, brief.baseline_sd) {
             (Some(m), Some(sd)) => format!("mean {m}, sd {sd}"),
@@ -63,6 +79,8 @@ pub fn BriefView(brief: Brief, notes_html: String) -> impl IntoView {
                 <dt>"Daily traffic"</dt><dd>{brief.daily_traffic.map(int).unwrap_or_else(|| "—".into())}</dd>
                 <dt>"Sample size"</dt><dd>{plan_line}</dd>
                 <dt>"Planned dates"</dt><dd>{format!("{} to {}", opt_date(brief.planned_start), opt_date(brief.planned_end))}</dd>
+                <dt>"CUPED"</dt><dd data-testid="brief-cuped">{if brief.cuped.enabled { format!("on, {}-day pre-period", brief.cuped.lookback_days) } else { "off".to_owned() }}</dd>
+                {(!brief.segments.is_empty()).then(|| view! { <dt>"Segments (exploratory)"</dt><dd>{brief.segments.join(", ")}</dd> })}
                 <dt>"Decision rule"</dt><dd>{format!(
                     "ship if the primary metric lifts at least {} ({} engine, {} correction) and no guardrail drops more than {}",
                     opt_pct(brief.rule.min_lift), brief.rule.engine.label().to_lowercase(), brief.rule.correction.label(), opt_pct(brief.rule.max_guardrail_drop)

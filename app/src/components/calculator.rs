@@ -23,6 +23,13 @@ pub fn Calculator(brief: Signal<Brief>, on_use_end: Callback<NaiveDate>) -> impl
                         {p.days_needed.map(|d| view! { <div><dt>"Days needed"</dt><dd>{d}</dd></div> })}
                         {p.recommended_days.map(|d| view! { <div><dt>"Recommended run"</dt><dd data-testid="recommended-days">{format!("{d} days ({} full week{})", d / 7, if d / 7 == 1 { "" } else { "s" })}</dd></div> })}
                     </dl>
+                    {p.cuped.clone().map(|c| view! {
+                        <p data-testid="cuped-saving">{format!(
+                            "CUPED at an expected correlation of {}: {} users per arm instead of {}{}.",
+                            c.rho, int(p.n_per_arm), int(c.n_per_arm_without),
+                            match (p.days_needed, c.days_without) { (Some(d), Some(w)) => format!(", {d} days instead of {w}"), _ => String::new() },
+                        )}</p>
+                    })}
                     {p.suggested_end.map(|end| view! {
                         <p>"Suggested end date: " <strong>{date(end)}</strong> " "
                             <button type="button" class="small" on:click=move |_| on_use_end.run(end)>"Use it"</button>

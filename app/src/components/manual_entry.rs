@@ -1,5 +1,6 @@
-//! Typing results in by hand: users per arm, then per metric and arm either conversions or
-//! n / mean / standard deviation. Parsed on submit; every bad cell is named.
+//! Typing results in by hand: users per arm, then per metric and arm either conversions,
+//! n / mean / standard deviation, or a ratio's five sums. Parsed on submit; every bad cell is
+//! named.
 
 use leptos::prelude::*;
 
@@ -42,10 +43,45 @@ fn prefill(c: &Counts) -> std::collections::HashMap<String, String> {
                     cells.insert(cell(&[&m.metric, &a.name, "sd"]), format!("{sd}"));
                 }
                 Observed::Mean { .. } => {}
+                Observed::Ratio {
+                    numerator_sum,
+                    numerator_sum_squares,
+                    denominator_sum,
+                    denominator_sum_squares,
+                    cross_sum,
+                } => {
+                    for (key, v) in RATIO_CELLS.iter().zip([
+                        numerator_sum,
+                        numerator_sum_squares,
+                        denominator_sum,
+                        denominator_sum_squares,
+                        cross_sum,
+                    ]) {
+                        cells.insert(cell(&[&m.metric, &a.name, key.0]), format!("{v}"));
+                    }
+                }
             }
         }
     }
     cells
+}
+
+/// A ratio's cells: what a warehouse query of per-user numerator m and denominator d gives.
+const RATIO_CELLS: [(&str, &str); 5] = [
+    ("numerator_sum", "sum of numerators"),
+    ("numerator_sum_squares", "sum of squared numerators"),
+    ("denominator_sum", "sum of denominators"),
+    ("denominator_sum_squares", "sum of squared denominators"),
+    ("cross_sum", "sum of numerator x denominator"),
+];
+
+/// The rows one metric takes: (cell key, row label).
+fn rows(kind: MetricKind) -> Vec<(&'static str, &'static str)> {
+    match kind {
+        MetricKind::Proportion => vec![("conversions", "conversions")],
+        MetricKind::Mean => vec![("mean", "mean per user"), ("sd", "standard deviation")],
+        MetricKind::Ratio => RATIO_CELLS.to_vec(),
+    }
 }
 
 #[component]
@@ -61,7 +97,7 @@ pub fn ManualEntry(
     let arms: Vec<String> = brief.arm_names();
     let metrics: Vec<(String, MetricKind)> = std::iter::once(&brief.primary)
         .chain(brief.secondary.iter())
-        .map(|m| (m.name.clone(), m.kind))
+        .map(|m| (m.name.clone(), m.statistic()))
         .collect();
     let input = move |key: String, label: String| {
         let value = cells.with_untracked(|c| c.get(&key).cloned().unwrap_or_default());
@@ -103,6 +139,7 @@ pub fn ManualEntry(
             let metric_counts = metrics
                 .iter()
                 .map(|(m, kind)| MetricCounts {
+                    covariates: Vec::new(),
                     metric: m.clone(),
                     values: arm_counts
                         .iter()
@@ -114,7 +151,7 @@ pub fn ManualEntry(
                                 )
                                 .round() as u64,
                             },
-                            MetricKind::Mean | MetricKind::Ratio => Observed::from_mean_sd(
+                            MetricKind::Mean => Observed::from_mean_sd(
                                 a.users,
                                 num(
                                     cell(&[m, &a.name, "mean"]),
@@ -122,6 +159,24 @@ pub fn ManualEntry(
                                 ),
                                 num(cell(&[m, &a.name, "sd"]), format!("{m} sd in {}", a.name)),
                             ),
+                            MetricKind::Ratio => {
+                                let mut sum = |key: &str, label: &str| {
+                                    num(
+                                        cell(&[m, &a.name, key]),
+                                        format!("{m} {label} in {}", a.name),
+                                    )
+                                };
+                                Observed::Ratio {
+                                    numerator_sum: sum(RATIO_CELLS[0].0, RATIO_CELLS[0].1),
+                                    numerator_sum_squares: sum(RATIO_CELLS[1].0, RATIO_CELLS[1].1),
+                                    denominator_sum: sum(RATIO_CELLS[2].0, RATIO_CELLS[2].1),
+                                    denominator_sum_squares: sum(
+                                        RATIO_CELLS[3].0,
+                                        RATIO_CELLS[3].1,
+                                    ),
+                                    cross_sum: sum(RATIO_CELLS[4].0, RATIO_CELLS[4].1),
+                                }
+                            }
                         })
                         .collect(),
                 })
@@ -129,6 +184,7 @@ pub fn ManualEntry(
             local_errors.set(errors.clone());
             if errors.is_empty() {
                 on_submit.run(Counts {
+                    segments: Vec::new(),
                     multi_arm_users: 0,
                     incomplete_windows: 0,
                     arms: arm_counts,
@@ -144,17 +200,9 @@ pub fn ManualEntry(
                 <thead><tr><th></th>{arms.iter().map(|a| view! { <th>{a.clone()}</th> }).collect_view()}</tr></thead>
                 <tbody>
                     <tr><th>"Users exposed"</th>{arms.iter().map(|a| view! { <td>{input(cell(&["users", a]), format!("users in {a}"))}</td> }).collect_view()}</tr>
-                    {metrics.iter().map(|(m, kind)| match kind {
-                        MetricKind::Proportion => view! {
-                            <tr><th>{format!("{m}: conversions")}</th>
-                                {arms.iter().map(|a| view! { <td>{input(cell(&[m, a, "conversions"]), format!("{m} conversions in {a}"))}</td> }).collect_view()}</tr>
-                        }.into_any(),
-                        MetricKind::Mean | MetricKind::Ratio => view! {
-                            <tr><th>{format!("{m}: mean per user")}</th>
-                                {arms.iter().map(|a| view! { <td>{input(cell(&[m, a, "mean"]), format!("{m} mean in {a}"))}</td> }).collect_view()}</tr>
-                            <tr><th>{format!("{m}: standard deviation")}</th>
-                                {arms.iter().map(|a| view! { <td>{input(cell(&[m, a, "sd"]), format!("{m} sd in {a}"))}</td> }).collect_view()}</tr>
-                        }.into_any(),
+                    {metrics.iter().flat_map(|(m, kind)| rows(*kind).into_iter().map(move |(key, label)| (m.clone(), key, label))).map(|(m, key, label)| view! {
+                        <tr><th>{format!("{m}: {label}")}</th>
+                            {arms.iter().map(|a| view! { <td>{input(cell(&[&m, a, key]), format!("{m} {label} in {a}"))}</td> }).collect_view()}</tr>
                     }).collect_view()}
                 </tbody>
             </table>

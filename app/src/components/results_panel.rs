@@ -5,6 +5,8 @@ use leptos::prelude::*;
 
 use super::format::{int, pct, timestamp};
 use super::interval_plot::IntervalPlot;
+use super::pre_period_panel::PrePeriodPanel;
+use super::segment_tables::SegmentTables;
 use crate::api::results::ResultsView;
 use crate::domain::amendment::Amendment;
 use crate::domain::analysis::{p_value, sentence, signed_pct};
@@ -97,6 +99,7 @@ fn Analysis(analysis: AnalyzeResponse, view: ResultsView) -> impl IntoView {
     let metrics = analysis.metrics.into_iter().map(|m| view! { <MetricTable metric=m control=control.clone() alpha engine blind=view.blind_until.is_some() /> }).collect_view();
     view! {
         <div class=class role=if srm.status == SrmStatus::Unhealthy { "alert" } else { "status" } data-testid="srm-banner">{text}</div>
+        {view.pre_period.clone().map(|check| view! { <PrePeriodPanel check /> })}
         {view.decision.clone().map(|d| view! {
             <section class="decision" data-testid="decision">
                 <h3>"Computed verdict: " {d.verdict.describe()}</h3>
@@ -113,6 +116,7 @@ fn Analysis(analysis: AnalyzeResponse, view: ResultsView) -> impl IntoView {
         })}
         {metrics}
         {(view.lift_history.len() > 1).then(|| view! { <LiftHistory points=view.lift_history.clone() /> })}
+        <SegmentTables segments=view.segments.clone() />
     }
 }
 

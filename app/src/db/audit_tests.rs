@@ -183,6 +183,7 @@ async fn an_update_that_changes_nothing_is_not_logged(pool: SqlitePool) {
 async fn a_snapshot_is_logged_under_its_experiment_with_the_source_as_action(pool: SqlitePool) {
     let exp = seed(&pool, Seed::new("with_results", Status::Running)).await;
     let counts = Counts {
+        segments: Vec::new(),
         multi_arm_users: 0,
         incomplete_windows: 0,
         arms: vec![ArmCount {

@@ -39,6 +39,7 @@ struct EntryDoc {
 impl EntryDoc {
     fn into_entry(self) -> Entry {
         let latest = self.arms.map(|arms| Counts {
+            segments: Vec::new(),
             arms,
             ..Default::default()
         });
@@ -152,6 +153,7 @@ mod tests {
     /// 10,000 vs 9,000 users on a 50/50 plan: a sample ratio mismatch.
     fn mismatched_split() -> Counts {
         Counts {
+            segments: Vec::new(),
             arms: vec![
                 ArmCount {
                     name: "control".into(),

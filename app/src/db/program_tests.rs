@@ -9,6 +9,7 @@ use crate::domain::results::{ArmCount, Source};
 
 fn counts(control: u64, treatment: u64) -> Counts {
     Counts {
+        segments: Vec::new(),
         arms: vec![
             ArmCount {
                 name: "control".into(),

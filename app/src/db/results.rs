@@ -105,6 +105,7 @@ mod tests {
         .await
         .unwrap();
         let counts = Counts {
+            segments: Vec::new(),
             multi_arm_users: 0,
             incomplete_windows: 0,
             arms: vec![ArmCount {
@@ -112,6 +113,7 @@ mod tests {
                 users: 10,
             }],
             metrics: vec![MetricCounts {
+                covariates: Vec::new(),
                 metric: "m".into(),
                 values: vec![Observed::Mean {
                     n: 10,

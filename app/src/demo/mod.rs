@@ -14,24 +14,25 @@ use crate::domain::amendment::plan_amendment;
 use crate::domain::brief::{Brief, DecisionRule, Hypothesis, MetricSpec};
 use crate::domain::experiment::{Experiment, NewExperiment, NewExperimentForm};
 use crate::domain::lifecycle::{Status, TransitionPlan};
-use crate::domain::metric::{Correction, Direction, Engine, MetricKind};
+use crate::domain::metric::{Correction, Direction, Engine, Measure};
 use crate::domain::results::{ArmCount, Counts, MetricCounts, Observed, Source};
 use crate::domain::signoff::SignOffRole;
 use crate::domain::verdict::{Conclusion, PostMortem, Verdict, VerdictKind};
 use crate::error::AppError;
 use seeds::{Seed, SEEDS};
 
-fn metric(name: &str, kind: MetricKind, direction: Direction) -> MetricSpec {
+fn metric(name: &str, kind: Measure, direction: Direction) -> MetricSpec {
     MetricSpec {
         name: name.replace('_', " "),
         event: name.to_owned(),
         kind,
         direction,
-        value_property: if kind == MetricKind::Mean {
+        value_property: if kind == Measure::Mean {
             "amount".into()
         } else {
             String::new()
         },
+        ..MetricSpec::default()
     }
 }
 
@@ -57,10 +58,10 @@ fn brief_for(seed: &Seed, today: chrono::NaiveDate) -> Brief {
             because: because.into(),
             draft: format!("{to} instead of {from}"),
         },
-        primary: metric(primary, MetricKind::Proportion, Direction::Increase),
+        primary: metric(primary, Measure::Proportion, Direction::Increase),
         secondary: vec![
-            metric("revenue_per_user", MetricKind::Mean, Direction::Increase),
-            metric("bounce", MetricKind::Proportion, Direction::Decrease),
+            metric("revenue_per_user", Measure::Mean, Direction::Increase),
+            metric("bounce", Measure::Proportion, Direction::Decrease),
         ],
         baseline_rate: Some(baseline),
         mde: Some(mde),
@@ -228,6 +229,7 @@ fn demo_counts(brief: &Brief, days: u64, story: Option<VerdictKind>) -> Counts {
         conversions: (users as f64 * rate).round() as u64,
     };
     Counts {
+        segments: Vec::new(),
         arms: vec![
             ArmCount {
                 name: "control".into(),
@@ -240,10 +242,12 @@ fn demo_counts(brief: &Brief, days: u64, story: Option<VerdictKind>) -> Counts {
         ],
         metrics: vec![
             MetricCounts {
+                covariates: Vec::new(),
                 metric: brief.primary.name.clone(),
                 values: vec![conv(per_arm, p), conv(treatment_users, p * (1.0 + lift))],
             },
             MetricCounts {
+                covariates: Vec::new(),
                 metric: brief.secondary[0].name.clone(),
                 values: vec![
                     Observed::from_mean_sd(per_arm, 2.40, 11.0),
@@ -251,6 +255,7 @@ fn demo_counts(brief: &Brief, days: u64, story: Option<VerdictKind>) -> Counts {
                 ],
             },
             MetricCounts {
+                covariates: Vec::new(),
                 metric: brief.secondary[1].name.clone(),
                 values: vec![
                     conv(per_arm, 0.42),

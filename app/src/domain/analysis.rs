@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 use super::brief::{Brief, MetricSpec};
 use super::experiment::FieldError;
 use super::metric::{Direction, Engine, MetricKind, MetricRole};
-use super::results::{Counts, Observed};
+use super::results::{Counts, MetricCounts, Observed};
 use super::stats::{
     self, AnalyzeRequest, AnalyzeResponse, ArmInput, ArmValues, Comparison, Evidence, MetricInput,
-    MetricResult, StatsInputError,
+    MetricResult, RatioValues, StatsInputError,
 };
 
 /// The engine request a brief's pre-registered settings imply for these counts.
@@ -26,7 +26,9 @@ pub fn request_for(brief: &Brief, counts: &Counts) -> AnalyzeRequest {
         .chain(brief.secondary.iter().map(|m| (m, MetricRole::Secondary)));
     let metrics = specs
         .zip(&counts.metrics)
-        .map(|((spec, role), observed)| metric_input(spec, role, counts, &observed.values))
+        .map(|((spec, role), observed)| {
+            metric_input(spec, role, counts, observed, brief.cuped.enabled)
+        })
         .collect();
     let mut request = AnalyzeRequest::new(arms, metrics);
     request.engine = brief.rule.engine;
@@ -35,24 +37,54 @@ pub fn request_for(brief: &Brief, counts: &Counts) -> AnalyzeRequest {
     request
 }
 
+/// The same request without the pre-period covariates: what the interval would have been
+/// without CUPED, for "CUPED narrowed the interval by X%".
+pub fn request_without_cuped(brief: &Brief, counts: &Counts) -> AnalyzeRequest {
+    let mut plain = brief.clone();
+    plain.cuped.enabled = false;
+    request_for(&plain, counts)
+}
+
 fn metric_input(
     spec: &MetricSpec,
     role: MetricRole,
     counts: &Counts,
-    values: &[Observed],
+    observed: &MetricCounts,
+    cuped: bool,
 ) -> MetricInput {
+    // CUPED needs a covariate on every arm; a reading without them is analysed plainly.
+    let covariates =
+        (cuped && observed.covariates.len() == counts.arms.len()).then_some(&observed.covariates);
     let values: BTreeMap<String, ArmValues> = counts
         .arms
         .iter()
-        .zip(values)
-        .map(|(arm, v)| {
-            let value = match v {
-                Observed::Proportion { conversions } => ArmValues::proportion(*conversions),
+        .zip(&observed.values)
+        .enumerate()
+        .map(|(i, (arm, v))| {
+            let covariate = covariates.map(|c| c[i]);
+            let value = match *v {
+                Observed::Proportion { conversions } => {
+                    ArmValues::proportion(conversions).with_covariate(covariate)
+                }
                 Observed::Mean {
                     n,
                     sum,
                     sum_squares,
-                } => ArmValues::mean(*n, *sum, *sum_squares),
+                } => ArmValues::mean(n, sum, sum_squares).with_covariate(covariate),
+                Observed::Ratio {
+                    numerator_sum,
+                    numerator_sum_squares,
+                    denominator_sum,
+                    denominator_sum_squares,
+                    cross_sum,
+                } => ArmValues::Ratio(RatioValues {
+                    n: None,
+                    numerator_sum,
+                    numerator_sum_squares,
+                    denominator_sum,
+                    denominator_sum_squares,
+                    cross_sum,
+                }),
             };
             (arm.name.clone(), value)
         })
@@ -60,7 +92,7 @@ fn metric_input(
     MetricInput {
         name: spec.name.clone(),
         role,
-        kind: spec.kind,
+        kind: spec.statistic(),
         direction: spec.direction,
         values,
     }
@@ -177,6 +209,7 @@ mod tests {
 
     pub(crate) fn counts(control: u64, treatment: u64, conv_c: u64, conv_t: u64) -> Counts {
         Counts {
+            segments: Vec::new(),
             multi_arm_users: 0,
             incomplete_windows: 0,
             arms: vec![
@@ -191,6 +224,7 @@ mod tests {
             ],
             metrics: vec![
                 MetricCounts {
+                    covariates: Vec::new(),
                     metric: "purchase".into(),
                     values: vec![
                         Observed::Proportion {
@@ -202,6 +236,7 @@ mod tests {
                     ],
                 },
                 MetricCounts {
+                    covariates: Vec::new(),
                     metric: "revenue".into(),
                     values: vec![
                         Observed::from_mean_sd(control, 2.5, 12.0),
@@ -209,6 +244,7 @@ mod tests {
                     ],
                 },
                 MetricCounts {
+                    covariates: Vec::new(),
                     metric: "refunds".into(),
                     values: vec![
                         Observed::Proportion {

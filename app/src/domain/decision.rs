@@ -7,6 +7,9 @@ use serde::{Deserialize, Serialize};
 use super::analysis::{p_value, signed_pct};
 use super::brief::Brief;
 use super::metric::{Engine, MetricRole};
+use super::plan::plan;
+use super::pre_period::PrePeriodCheck;
+use super::results::Counts;
 use super::stats::{self, AnalyzeResponse, Evidence, SrmStatus};
 use super::verdict::Verdict;
 
@@ -28,17 +31,42 @@ pub struct Decision {
     pub conditions: Vec<Condition>,
 }
 
-/// Applies the brief's rule. `required_n` is the plan's users per arm; `today` decides whether
-/// the planned end date has been reached; `incomplete_windows` (users exposed too recently for
-/// a whole conversion window, from the snapshot's counts) keep a fixed-horizon test from
-/// counting as ended, since their conversions are not all in yet.
+/// What the rule reads besides the analysis: the plan's users per arm (`required_n`), users
+/// exposed too recently for a whole conversion window (`incomplete_windows`, which keep a
+/// fixed-horizon test from counting as ended), and the pre-period check when the reading has
+/// one.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    pub required_n: Option<u64>,
+    pub incomplete_windows: u64,
+    pub pre_period: Option<&'a PrePeriodCheck>,
+}
+
+impl<'a> Context<'a> {
+    /// The context of one reading: the brief's plan, the counts' incomplete windows and the
+    /// reading's pre-period check (see [`crate::domain::pre_period::check`]).
+    pub fn of(brief: &Brief, counts: &Counts, pre_period: Option<&'a PrePeriodCheck>) -> Self {
+        Self {
+            required_n: plan(brief).ok().map(|p| p.n_per_arm),
+            incomplete_windows: counts.incomplete_windows,
+            pre_period,
+        }
+    }
+}
+
+/// Applies the brief's rule to `analysis` as of `today` (which decides whether the planned end
+/// date has been reached).
 pub fn decide(
     brief: &Brief,
     analysis: &AnalyzeResponse,
-    required_n: Option<u64>,
-    incomplete_windows: u64,
+    context: Context<'_>,
     today: NaiveDate,
 ) -> Decision {
+    let Context {
+        required_n,
+        incomplete_windows,
+        pre_period,
+    } = context;
     let mut conditions = Vec::new();
     let alpha = brief.alpha;
 
@@ -55,6 +83,57 @@ pub fn decide(
             SrmStatus::NotEnoughTraffic => "not enough users yet to check".into(),
         },
     });
+
+    // The retro A/A check: arms that already differed before exposure cannot be compared
+    // plainly; CUPED adjusts for the difference, so with CUPED on it does not block shipping.
+    let imbalances: Vec<String> = pre_period
+        .map(|p| {
+            p.primary_imbalances()
+                .map(|a| {
+                    format!(
+                        "{}: {} before exposure, p = {}",
+                        a.arm,
+                        a.lift_relative.map(signed_pct).unwrap_or_default(),
+                        a.p_value.map(p_value).unwrap_or_default()
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let balance_ok = imbalances.is_empty() || brief.cuped.enabled;
+    if let Some(check) = pre_period.filter(|p| p.primary().is_some()) {
+        conditions.push(Condition {
+            name: "No pre-existing imbalance on the primary metric".into(),
+            met: balance_ok,
+            detail: match (imbalances.is_empty(), brief.cuped.enabled) {
+                (true, _) => format!(
+                    "the arms were alike in the {} days before exposure ({})",
+                    check.lookback_days,
+                    check
+                        .primary()
+                        .map(|m| m
+                            .arms
+                            .iter()
+                            .map(|a| format!(
+                                "{}: p = {}",
+                                a.arm,
+                                a.p_value.map(p_value).unwrap_or_else(|| "n/a".into())
+                            ))
+                            .collect::<Vec<_>>()
+                            .join("; "))
+                        .unwrap_or_default()
+                ),
+                (false, true) => format!(
+                    "{}; CUPED adjusts the results for the difference",
+                    imbalances.join("; ")
+                ),
+                (false, false) => format!(
+                    "{}: the groups differed before the test, so a lift cannot be credited to the change",
+                    imbalances.join("; ")
+                ),
+            },
+        });
+    }
 
     let primary = analysis
         .metrics
@@ -208,6 +287,11 @@ pub fn decide(
         (
             Verdict::Invalid,
             "invalid: sample ratio mismatch, fix the assignment and rerun".to_string(),
+        )
+    } else if complete && srm_ok && primary_ok && guardrails_ok && guardrails_known && !balance_ok {
+        (
+            Verdict::Inconclusive,
+            "inconclusive: the primary metric wins, but the arms already differed before exposure; turn CUPED on or rerun with fresh assignment".to_string(),
         )
     } else if complete && srm_ok && primary_ok && guardrails_ok && guardrails_known {
         let arm = best.map(|b| b.0).unwrap_or_default();

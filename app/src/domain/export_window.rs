@@ -11,6 +11,8 @@ use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
 use super::attribution::local_to_utc;
+use super::brief::Brief;
+use super::metric::Measure;
 
 /// The project's time settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,21 +54,60 @@ pub struct ExportWindow {
     pub data_end: i64,
 }
 
-/// The window for a run launched at `started`, ended at `ended` (None while running), with
-/// conversion windows of `window_days`, as of `now`.
+/// How far around the run the data must reach: the pre-exposure period before the first day
+/// (CUPED) and, after the last, the longest of the conversion window and the retention days.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reach {
+    pub before_days: u32,
+    pub after_days: u32,
+}
+
+impl Reach {
+    pub fn of(brief: &Brief) -> Self {
+        let retention = std::iter::once(&brief.primary)
+            .chain(&brief.secondary)
+            .filter(|m| m.kind == Measure::Retention)
+            .map(|m| m.retention_day.saturating_add(1))
+            .max()
+            .unwrap_or(0);
+        Self {
+            before_days: if brief.cuped.enabled {
+                brief.cuped.lookback_days
+            } else {
+                0
+            },
+            after_days: brief.window_days.max(retention),
+        }
+    }
+}
+
+/// A conversion window of N days after, nothing before.
+impl From<u32> for Reach {
+    fn from(window_days: u32) -> Self {
+        Self {
+            before_days: 0,
+            after_days: window_days,
+        }
+    }
+}
+
+/// The window for a run launched at `started`, ended at `ended` (None while running), reaching
+/// as far around the run as `reach` says, as of `now`.
 pub fn export_window(
     clock: ProjectClock,
     started: DateTime<Utc>,
     ended: Option<DateTime<Utc>>,
-    window_days: u32,
+    reach: impl Into<Reach>,
     now: DateTime<Utc>,
 ) -> ExportWindow {
+    let reach = reach.into();
     let local_day = |t: DateTime<Utc>| t.with_timezone(&clock.zone).date_naive();
     let first_day = local_day(started);
     let last_day = local_day(ended.unwrap_or(now)).max(first_day);
     let run_start = midnight(clock.zone, first_day);
     let run_end = midnight(clock.zone, next_day(last_day));
-    let wanted_end = run_end.saturating_add(i64::from(window_days) * 86_400);
+    let wanted_end = run_end.saturating_add(i64::from(reach.after_days) * 86_400);
+    let wanted_start = run_start.saturating_sub(i64::from(reach.before_days) * 86_400);
     let api = clock.api_zone();
     let api_day = |t: i64| {
         DateTime::from_timestamp(t, 0)
@@ -74,7 +115,7 @@ pub fn export_window(
             .with_timezone(&api)
             .date_naive()
     };
-    let from = api_day(run_start);
+    let from = api_day(wanted_start);
     let to = api_day(wanted_end - 1).min(clock.api_today(now)).max(from);
     let data_end = wanted_end
         .min(midnight(api, next_day(to)))
@@ -114,6 +155,40 @@ mod tests {
         zone: chrono_tz::America::Los_Angeles,
         local_export: true,
     };
+
+    #[test]
+    fn cuped_asks_for_the_pre_period_and_retention_for_its_day() {
+        let now = at("2024-06-30T12:00:00Z");
+        let utc = ProjectClock {
+            zone: chrono_tz::UTC,
+            local_export: false,
+        };
+        let reach = Reach {
+            before_days: 14,
+            after_days: 8,
+        };
+        let w = export_window(
+            utc,
+            at("2024-06-01T10:00:00Z"),
+            Some(at("2024-06-10T10:00:00Z")),
+            reach,
+            now,
+        );
+        // 14 days before June 1; the run (June 1-10) plus 8 days after: to June 18.
+        assert_eq!((w.from, w.to), (day("2024-05-18"), day("2024-06-18")));
+        assert_eq!(w.run_start, at("2024-06-01T00:00:00Z").timestamp());
+        let mut brief = crate::domain::fixtures::complete_brief();
+        brief.cuped.enabled = true;
+        brief.secondary[1].kind = Measure::Retention;
+        brief.secondary[1].retention_day = 30;
+        assert_eq!(
+            Reach::of(&brief),
+            Reach {
+                before_days: 14,
+                after_days: 31
+            }
+        );
+    }
 
     #[test]
     fn a_local_project_is_asked_in_its_own_days_and_never_past_its_today() {

@@ -2,10 +2,10 @@
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 
-use super::brief::{Arm, Brief, DecisionRule, Hypothesis, MetricSpec};
+use super::brief::{Arm, Brief, CupedSetting, DecisionRule, Hypothesis, MetricSpec};
 use super::experiment::{Experiment, ExperimentId, ExperimentKey};
 use super::lifecycle::{ProgramContext, Status};
-use super::metric::{Correction, Direction, Engine, MetricKind};
+use super::metric::{Correction, Direction, Engine, Measure};
 use super::signoff::{SignOff, SignOffGate, SignOffRole};
 
 pub fn now() -> DateTime<Utc> {
@@ -16,17 +16,18 @@ pub fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).unwrap()
 }
 
-pub fn metric(name: &str, kind: MetricKind) -> MetricSpec {
+pub fn metric(name: &str, kind: Measure) -> MetricSpec {
     MetricSpec {
         name: name.into(),
         event: format!("{name}_event"),
         kind,
         direction: Direction::Increase,
-        value_property: if kind == MetricKind::Mean {
+        value_property: if kind == Measure::Mean {
             "amount".into()
         } else {
             String::new()
         },
+        ..MetricSpec::default()
     }
 }
 
@@ -39,10 +40,10 @@ pub fn complete_brief() -> Brief {
             because: "every step loses buyers".into(),
             draft: String::new(),
         },
-        primary: metric("purchase", MetricKind::Proportion),
+        primary: metric("purchase", Measure::Proportion),
         secondary: vec![
-            metric("revenue", MetricKind::Mean),
-            metric("refunds", MetricKind::Proportion),
+            metric("revenue", Measure::Mean),
+            metric("refunds", Measure::Proportion),
         ],
         baseline_rate: Some(0.1),
         baseline_mean: None,
@@ -71,6 +72,8 @@ pub fn complete_brief() -> Brief {
             engine: Engine::Frequentist,
             correction: Correction::Holm,
         },
+        cuped: CupedSetting::off(),
+        segments: Vec::new(),
         design_doc: String::new(),
         ticket: String::new(),
         notes: String::new(),

@@ -13,8 +13,43 @@ pub enum MetricKind {
     Proportion,
     Mean,
     /// Sum of one per-user value over sum of another (revenue per order), by the delta method.
-    /// Analysed by the statistics API; briefs do not offer it yet.
     Ratio,
+}
+
+/// What a brief's metric measures per exposed user, and so which statistic analyses it. The
+/// serialised names of the first two are the ones briefs were stored with before the other
+/// kinds existed (`proportion`, `mean`), so old briefs read unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Measure {
+    /// Did the user do EVENT within the window (a conversion rate).
+    #[default]
+    Proportion,
+    /// The sum of a numeric property of EVENT within the window (revenue per user).
+    Mean,
+    /// How many EVENT events within the window (sessions, searches per user).
+    Count,
+    /// Did the user do EVENT (or anything, `*`) on day N after exposure.
+    Retention,
+    /// Sum of one per-user value over the sum of another, per arm (revenue per order).
+    Ratio,
+}
+
+impl Measure {
+    /// The statistic the engine analyses this measure with.
+    pub fn statistic(self) -> MetricKind {
+        match self {
+            Measure::Proportion | Measure::Retention => MetricKind::Proportion,
+            Measure::Mean | Measure::Count => MetricKind::Mean,
+            Measure::Ratio => MetricKind::Ratio,
+        }
+    }
+
+    /// A per-user number that can be winsorized (a sum or a count; a ratio's numerator).
+    pub fn can_cap(self) -> bool {
+        matches!(self, Measure::Mean | Measure::Count | Measure::Ratio)
+    }
 }
 
 /// Which way is better. A bounce rate is a `Decrease` metric: it wins when it goes down.
@@ -73,10 +108,13 @@ macro_rules! labels {
 
 labels!(MetricKind { Proportion => "proportion", "Conversion rate", Mean => "mean", "Mean per user", Ratio => "ratio", "Ratio of two sums" });
 
-impl MetricKind {
-    /// The kinds a brief's metrics can be today; ratios are analysed by the statistics API.
-    pub const IN_BRIEFS: [MetricKind; 2] = [MetricKind::Proportion, MetricKind::Mean];
-}
+labels!(Measure {
+    Proportion => "proportion", "Conversion rate",
+    Mean => "mean", "Sum of a property per user",
+    Count => "count", "Events per user",
+    Retention => "retention", "Retention on day N",
+    Ratio => "ratio", "Ratio of two sums",
+});
 labels!(Direction { Increase => "increase", "Higher is better", Decrease => "decrease", "Lower is better" });
 labels!(Engine { Frequentist => "frequentist", "Fixed horizon", Sequential => "sequential", "Sequential", Bayesian => "bayesian", "Bayesian" });
 labels!(Correction { Holm => "holm", "Holm", Bonferroni => "bonferroni", "Bonferroni", BenjaminiHochberg => "bh", "Benjamini-Hochberg", None => "none", "None" });
@@ -92,6 +130,7 @@ mod tests {
             MetricKind::slug,
             MetricKind::from_slug,
         );
+        crate::domain::tests::slugs_match_json(&Measure::ALL, Measure::slug, Measure::from_slug);
         crate::domain::tests::slugs_match_json(
             &Direction::ALL,
             Direction::slug,

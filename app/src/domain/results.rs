@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use super::brief::Brief;
 use super::experiment::FieldError;
 use super::metric::MetricKind;
+use super::stats::CovariateInput;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -42,8 +43,23 @@ impl Source {
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Observed {
-    Proportion { conversions: u64 },
-    Mean { n: u64, sum: f64, sum_squares: f64 },
+    Proportion {
+        conversions: u64,
+    },
+    Mean {
+        n: u64,
+        sum: f64,
+        sum_squares: f64,
+    },
+    /// Per user a numerator m and a denominator d (STATISTICS.md section 8), over the arm's users.
+    Ratio {
+        numerator_sum: f64,
+        numerator_sum_squares: f64,
+        denominator_sum: f64,
+        denominator_sum_squares: f64,
+        /// Sum of m * d.
+        cross_sum: f64,
+    },
 }
 
 impl Observed {
@@ -78,6 +94,42 @@ pub struct MetricCounts {
     pub metric: String,
     /// In arm order, one per arm.
     pub values: Vec<Observed>,
+    /// CUPED: the same metric over each user's pre-exposure period, one per arm in arm order
+    /// (empty when the reading has none: CUPED off, a ratio, or typed-in counts without them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub covariates: Vec<CovariateInput>,
+}
+
+impl MetricCounts {
+    pub fn new(metric: impl Into<String>, values: Vec<Observed>) -> Self {
+        Self {
+            metric: metric.into(),
+            values,
+            covariates: Vec::new(),
+        }
+    }
+}
+
+/// One value of a segment property (`$os` = `iOS`): the arms and metrics of the users whose
+/// first exposure carried it. Exploratory: the decision never reads these.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SegmentCounts {
+    pub property: String,
+    pub value: String,
+    pub arms: Vec<ArmCount>,
+    pub metrics: Vec<MetricCounts>,
+}
+
+impl SegmentCounts {
+    /// The segment as a reading of its own, to analyse like the whole experiment.
+    pub fn counts(&self) -> Counts {
+        Counts {
+            arms: self.arms.clone(),
+            metrics: self.metrics.clone(),
+            ..Counts::default()
+        }
+    }
 }
 
 /// Everything one reading holds, in the brief's arm and metric order.
@@ -93,6 +145,9 @@ pub struct Counts {
     /// sources only): their later conversions are not in yet.
     #[serde(default)]
     pub incomplete_windows: u64,
+    /// Per segment property and value, from the brief's segments (attributed sources only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<SegmentCounts>,
 }
 
 impl Counts {
@@ -152,9 +207,29 @@ impl Counts {
                 ));
                 continue;
             }
+            if !counts.covariates.is_empty() && counts.covariates.len() != self.arms.len() {
+                e.push(FieldError::new(
+                    format!("metrics[{i}]"),
+                    format!(
+                        "'{}' needs one pre-period covariate per arm, or none",
+                        spec.name
+                    ),
+                ));
+            }
+            for c in &counts.covariates {
+                if ![c.sum, c.sum_squares, c.cross_sum]
+                    .iter()
+                    .all(|v| v.is_finite())
+                {
+                    e.push(FieldError::new(
+                        format!("metrics[{i}]"),
+                        format!("'{}': pre-period sums must be finite", spec.name),
+                    ));
+                }
+            }
             for (arm, value) in self.arms.iter().zip(&counts.values) {
                 let at = format!("{} / {}", spec.name, arm.name);
-                match (spec.kind, value) {
+                match (spec.statistic(), value) {
                     (MetricKind::Proportion, Observed::Proportion { conversions })
                         if *conversions > arm.users =>
                     {
@@ -182,6 +257,33 @@ impl Counts {
                             e.push(FieldError::new(
                                 at,
                                 format!("n = {n} is more than the arm's {} users", arm.users),
+                            ));
+                        }
+                    }
+                    (
+                        MetricKind::Ratio,
+                        Observed::Ratio {
+                            numerator_sum,
+                            numerator_sum_squares,
+                            denominator_sum,
+                            denominator_sum_squares,
+                            cross_sum,
+                        },
+                    ) => {
+                        let all = [
+                            numerator_sum,
+                            numerator_sum_squares,
+                            denominator_sum,
+                            denominator_sum_squares,
+                            cross_sum,
+                        ];
+                        if !all.iter().all(|v| v.is_finite())
+                            || *numerator_sum_squares < 0.0
+                            || *denominator_sum_squares < 0.0
+                        {
+                            e.push(FieldError::new(
+                                at,
+                                "every ratio sum must be finite, sums of squares not negative",
                             ));
                         }
                     }
@@ -217,6 +319,7 @@ mod tests {
 
     fn counts() -> Counts {
         Counts {
+            segments: Vec::new(),
             multi_arm_users: 0,
             incomplete_windows: 0,
             arms: vec![
@@ -231,6 +334,7 @@ mod tests {
             ],
             metrics: vec![
                 MetricCounts {
+                    covariates: Vec::new(),
                     metric: "purchase".into(),
                     values: vec![
                         Observed::Proportion { conversions: 100 },
@@ -238,6 +342,7 @@ mod tests {
                     ],
                 },
                 MetricCounts {
+                    covariates: Vec::new(),
                     metric: "revenue".into(),
                     values: vec![
                         Observed::from_mean_sd(1000, 2.5, 12.0),
@@ -245,6 +350,7 @@ mod tests {
                     ],
                 },
                 MetricCounts {
+                    covariates: Vec::new(),
                     metric: "refunds".into(),
                     values: vec![
                         Observed::Proportion { conversions: 10 },

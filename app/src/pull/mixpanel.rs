@@ -24,6 +24,7 @@ pub struct ExportRequest<'a> {
     pub to: NaiveDate,
     /// The zone the dates are in, for explaining a refusal.
     pub zone: String,
+    /// Empty: every event.
     pub events: Vec<String>,
 }
 
@@ -198,14 +199,18 @@ async fn attempt(
         AuthMethod::ServiceAccount => (settings.username.as_str(), settings.secret.expose()),
         AuthMethod::ProjectSecret => (settings.secret.expose(), ""),
     };
+    let mut query = vec![
+        ("project_id", settings.project_id.to_string()),
+        ("from_date", request.from.format("%Y-%m-%d").to_string()),
+        ("to_date", request.to.format("%Y-%m-%d").to_string()),
+    ];
+    // No `event` parameter asks for every event (a retention metric on "any event" needs them).
+    if !request.events.is_empty() {
+        query.push(("event", events));
+    }
     let sent = client
         .get(url)
-        .query(&[
-            ("project_id", settings.project_id.to_string()),
-            ("from_date", request.from.format("%Y-%m-%d").to_string()),
-            ("to_date", request.to.format("%Y-%m-%d").to_string()),
-            ("event", events),
-        ])
+        .query(&query)
         .basic_auth(user, Some(password))
         .send()
         .await;

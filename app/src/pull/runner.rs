@@ -12,11 +12,11 @@ use super::registry::{PullHandle, PullRegistry};
 use super::settings::MixpanelSettings;
 use super::{PullPhase, PullStatus, Trigger};
 use crate::domain::attribution::{
-    reached_words, AttributionError, Attributor, Clock, Config, Report, TimeRange,
+    reached_words, AttributionError, Attributor, Clock, Config, Report, RetentionEvent, TimeRange,
     TooManySkippedLines, MAX_SKIPPED_RATIO,
 };
 use crate::domain::experiment::Experiment;
-use crate::domain::export_window::{export_window, ExportWindow};
+use crate::domain::export_window::{export_window, ExportWindow, Reach};
 use crate::domain::import::{attribution_config, counts_from_report, ReportError};
 use crate::domain::results::Source;
 use crate::error::AppError;
@@ -93,7 +93,7 @@ pub async fn start(
         settings.clock(),
         started,
         exp.ended_at,
-        exp.brief.window_days,
+        Reach::of(&exp.brief),
         Utc::now(),
     );
     let (from, to) = (window.from, window.to);
@@ -294,10 +294,25 @@ fn pull_config(
 
 /// The events to ask Mixpanel for: the exposure event and the brief's metric events, nothing else,
 /// which keeps the export (and the API's work) small.
+/// Empty when a retention metric counts any event: then the export must carry every event.
 fn events(config: &Config) -> Vec<String> {
+    let retention = config.retention.iter().map(|r| match &r.event {
+        RetentionEvent::Named(event) => Some(event.clone()),
+        RetentionEvent::Any => None,
+    });
+    let Some(retention) = retention.collect::<Option<Vec<String>>>() else {
+        return Vec::new();
+    };
     let mut events: Vec<String> = std::iter::once(config.convention.event().to_owned())
         .chain(config.metrics.iter().cloned())
         .chain(config.values.iter().map(|v| v.event().to_owned()))
+        .chain(config.ratios.iter().flat_map(|r| {
+            [
+                r.numerator.event().to_owned(),
+                r.denominator.event().to_owned(),
+            ]
+        }))
+        .chain(retention)
         .collect();
     events.sort();
     events.dedup();

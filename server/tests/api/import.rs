@@ -9,7 +9,7 @@ use tower::ServiceExt;
 
 use app::domain::brief::Brief;
 use app::domain::experiment::{NewExperiment, NewExperimentForm};
-use app::domain::metric::MetricKind;
+use app::domain::metric::Measure;
 use app::domain::results::Observed;
 
 use crate::helpers::app;
@@ -38,7 +38,7 @@ async fn experiment(pool: &SqlitePool) -> app::domain::experiment::Experiment {
     purchase.event = "purchase_completed".into();
     let mut revenue = purchase.clone();
     revenue.name = "revenue".into();
-    revenue.kind = MetricKind::Mean;
+    revenue.kind = Measure::Mean;
     revenue.value_property = "amount".into();
     brief.secondary = vec![purchase, revenue];
     let who = app::domain::account::Identity::system("test setup");

@@ -45,8 +45,6 @@ pub enum ConfigError {
     PreDaysOutOfRange(u32),
     #[error("segment property names must not be empty")]
     EmptySegment,
-    #[error("metric `{0}` is a ratio: briefs cannot attribute ratio metrics yet")]
-    RatioInBrief(String),
 }
 
 /// How a tool records that a user saw an arm: the event and the two properties naming the

@@ -10,11 +10,12 @@ pub use path::{
     ArmPart, BriefField, BriefPath, HypothesisPart, MetricPart, RulePart, UnknownPath, SECTIONS,
 };
 pub use validation::ReadyBrief;
+pub use validation::{MAX_LOOKBACK_DAYS, MAX_RETENTION_DAY};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::metric::{Correction, Direction, Engine, MetricKind};
+use super::metric::{Correction, Direction, Engine, Measure, MetricKind};
 
 /// "Changing [change] from [from] to [to] will improve [primary metric] by at least [mde]%,
 /// because [because]." Stored in parts so the sentence can't drift from the metric and MDE.
@@ -30,18 +31,114 @@ pub struct Hypothesis {
     pub draft: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct MetricSpec {
     pub name: String,
-    /// The analytics event that counts as a conversion (or carries the value).
+    /// The analytics event that counts as a conversion (or carries the value, or is counted,
+    /// or keeps a user retained: `*` there means any event; a ratio's numerator event).
     pub event: String,
-    pub kind: MetricKind,
+    pub kind: Measure,
     pub direction: Direction,
-    /// Mean metrics only: the numeric event property summed per user (e.g. `amount`).
+    /// Sum metrics: the numeric event property summed per user (e.g. `amount`). Ratios: the
+    /// numerator's property, empty to count the numerator's events.
     pub value_property: String,
+    /// Retention metrics: the day after exposure the user must come back on (0 = the same day).
+    pub retention_day: u32,
+    /// Ratio metrics: the denominator's event and property (empty property: count its events).
+    pub denominator_event: String,
+    pub denominator_property: String,
+    /// Sums and counts (a ratio's numerator): winsorize each user's value at this cap.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cap: Option<ValueCap>,
 }
+
+impl Default for MetricSpec {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            event: String::new(),
+            kind: Measure::default(),
+            direction: Direction::default(),
+            value_property: String::new(),
+            retention_day: 7,
+            denominator_event: String::new(),
+            denominator_property: String::new(),
+            cap: None,
+        }
+    }
+}
+
+impl MetricSpec {
+    /// The statistic the engine analyses this metric with.
+    pub fn statistic(&self) -> MetricKind {
+        self.kind.statistic()
+    }
+}
+
+/// Where a per-user value is winsorized: values above become the cap, so a few whales cannot
+/// decide a revenue test.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ValueCap {
+    /// The NN-th percentile (nearest rank) of all exposed users' values, arms pooled
+    /// (0 < NN <= 100).
+    Percentile(f64),
+    /// A fixed number in the metric's unit.
+    Fixed(f64),
+}
+
+impl std::fmt::Display for ValueCap {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ValueCap::Percentile(p) => write!(f, "p{p}"),
+            ValueCap::Fixed(x) => write!(f, "{x}"),
+        }
+    }
+}
+
+/// CUPED: analyse each conversion and mean metric adjusted by the same metric's value in the
+/// days before each user's exposure, and run the pre-period (retro A/A) check.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct CupedSetting {
+    pub enabled: bool,
+    /// Days before exposure read as the pre-period (Mixpanel's retro A/A uses two weeks).
+    pub lookback_days: u32,
+    /// For the calculator: the expected correlation between a user's pre- and post-exposure
+    /// values; the sample needed shrinks by a factor 1 - rho^2.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expected_correlation: Option<f64>,
+}
+
+impl CupedSetting {
+    pub const DEFAULT_LOOKBACK_DAYS: u32 = 14;
+
+    /// What a brief stored before CUPED existed reads as: off, so its analysis does not change
+    /// after the fact.
+    pub fn off() -> Self {
+        Self {
+            enabled: false,
+            ..Self::default()
+        }
+    }
+}
+
+impl Default for CupedSetting {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            lookback_days: Self::DEFAULT_LOOKBACK_DAYS,
+            expected_correlation: None,
+        }
+    }
+}
+
+/// A brief names at most this many segment properties: more is a fishing trip.
+pub const MAX_SEGMENTS: usize = 3;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -101,6 +198,11 @@ pub struct Brief {
     pub planned_start: Option<NaiveDate>,
     pub planned_end: Option<NaiveDate>,
     pub rule: DecisionRule,
+    /// New briefs start with CUPED on; a stored brief without the setting reads as off.
+    #[serde(default = "CupedSetting::off")]
+    pub cuped: CupedSetting,
+    /// Properties of the first exposure event to break results down by (exploratory only).
+    pub segments: Vec<String>,
     pub design_doc: String,
     pub ticket: String,
     /// Free text, Markdown (rendered through a sanitiser).
@@ -135,6 +237,8 @@ impl Default for Brief {
             planned_start: None,
             planned_end: None,
             rule: DecisionRule::default(),
+            cuped: CupedSetting::default(),
+            segments: Vec::new(),
             design_doc: String::new(),
             ticket: String::new(),
             notes: String::new(),

@@ -29,6 +29,8 @@ pub enum BriefField {
     PlannedStart,
     PlannedEnd,
     DecisionRule,
+    Cuped,
+    Segments,
     Links,
     Notes,
 }
@@ -50,6 +52,8 @@ impl BriefField {
             BriefField::PlannedStart => "planned start date",
             BriefField::PlannedEnd => "planned end date",
             BriefField::DecisionRule => "decision rule",
+            BriefField::Cuped => "CUPED",
+            BriefField::Segments => "segments",
             BriefField::Links => "links",
             BriefField::Notes => "notes",
         }
@@ -77,6 +81,39 @@ pub enum MetricPart {
     Kind,
     Direction,
     ValueProperty,
+    RetentionDay,
+    DenominatorEvent,
+    DenominatorProperty,
+    Cap,
+}
+
+impl MetricPart {
+    pub const ALL: [MetricPart; 9] = [
+        MetricPart::Name,
+        MetricPart::Event,
+        MetricPart::Kind,
+        MetricPart::Direction,
+        MetricPart::ValueProperty,
+        MetricPart::RetentionDay,
+        MetricPart::DenominatorEvent,
+        MetricPart::DenominatorProperty,
+        MetricPart::Cap,
+    ];
+
+    /// The field's JSON (and form) name.
+    pub fn name(self) -> &'static str {
+        match self {
+            MetricPart::Name => "name",
+            MetricPart::Event => "event",
+            MetricPart::Kind => "kind",
+            MetricPart::Direction => "direction",
+            MetricPart::ValueProperty => "value_property",
+            MetricPart::RetentionDay => "retention_day",
+            MetricPart::DenominatorEvent => "denominator_event",
+            MetricPart::DenominatorProperty => "denominator_property",
+            MetricPart::Cap => "cap",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -115,6 +152,9 @@ pub enum BriefPath {
     PlannedStart,
     PlannedEnd,
     Rule(Option<RulePart>),
+    /// The CUPED setting (on, lookback days, expected correlation).
+    Cuped,
+    Segments,
     Links,
     Notes,
 }
@@ -151,6 +191,8 @@ impl BriefPath {
             P::PlannedStart => BriefField::PlannedStart,
             P::PlannedEnd => BriefField::PlannedEnd,
             P::Rule(_) => BriefField::DecisionRule,
+            P::Cuped => BriefField::Cuped,
+            P::Segments => BriefField::Segments,
             P::Links => BriefField::Links,
             P::Notes => BriefField::Notes,
         }
@@ -164,11 +206,11 @@ impl BriefPath {
             P::Primary(_) => "primary",
             P::Secondary(_) => "secondary",
             P::BaselineRate | P::BaselineMean | P::BaselineSd => "baseline",
-            P::Mde | P::Alpha | P::Power => "mde",
+            P::Mde | P::Alpha | P::Power | P::Cuped => "mde",
             P::Arms(_) | P::Exposure => "arms",
             P::DailyTraffic | P::WindowDays => "traffic",
             P::PlannedStart | P::PlannedEnd => "dates",
-            P::Rule(_) | P::Links | P::Notes => "rule",
+            P::Rule(_) | P::Segments | P::Links | P::Notes => "rule",
         }
     }
 }
@@ -176,13 +218,7 @@ impl BriefPath {
 impl fmt::Display for BriefPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         use BriefPath as P;
-        let metric = |part: MetricPart| match part {
-            MetricPart::Name => "name",
-            MetricPart::Event => "event",
-            MetricPart::Kind => "kind",
-            MetricPart::Direction => "direction",
-            MetricPart::ValueProperty => "value_property",
-        };
+        let metric = MetricPart::name;
         match *self {
             P::Hypothesis(None) => f.write_str("hypothesis"),
             P::Hypothesis(Some(part)) => write!(
@@ -225,6 +261,8 @@ impl fmt::Display for BriefPath {
                     RulePart::Correction => "correction",
                 }
             ),
+            P::Cuped => f.write_str("cuped"),
+            P::Segments => f.write_str("segments"),
             P::Links => f.write_str("links"),
             P::Notes => f.write_str("notes"),
         }
@@ -242,14 +280,7 @@ impl FromStr for BriefPath {
     fn from_str(text: &str) -> Result<Self, Self::Err> {
         use BriefPath as P;
         let unknown = || UnknownPath(text.to_owned());
-        let metric = |part: &str| match part {
-            "name" => Some(MetricPart::Name),
-            "event" => Some(MetricPart::Event),
-            "kind" => Some(MetricPart::Kind),
-            "direction" => Some(MetricPart::Direction),
-            "value_property" => Some(MetricPart::ValueProperty),
-            _ => None,
-        };
+        let metric = |part: &str| MetricPart::ALL.into_iter().find(|p| p.name() == part);
         // `secondary[2].event` -> ("secondary", Some(2), Some("event")).
         let (head, rest) = text
             .split_once('.')
@@ -299,6 +330,8 @@ impl FromStr for BriefPath {
                 "correction" => RulePart::Correction,
                 _ => return Err(unknown()),
             })),
+            ("cuped", None, None) => P::Cuped,
+            ("segments", None, None) => P::Segments,
             ("links", None, None) => P::Links,
             ("notes", None, None) => P::Notes,
             _ => return Err(unknown()),
@@ -314,13 +347,7 @@ mod tests {
     /// Every path, with a few indexes: printing then parsing gives it back.
     fn every_path() -> Vec<BriefPath> {
         use BriefPath as P;
-        let metric = [
-            MetricPart::Name,
-            MetricPart::Event,
-            MetricPart::Kind,
-            MetricPart::Direction,
-            MetricPart::ValueProperty,
-        ];
+        let metric = MetricPart::ALL;
         let mut all = vec![
             P::Hypothesis(None),
             P::Primary(None),
@@ -338,6 +365,8 @@ mod tests {
             P::PlannedStart,
             P::PlannedEnd,
             P::Rule(None),
+            P::Cuped,
+            P::Segments,
             P::Links,
             P::Notes,
         ];

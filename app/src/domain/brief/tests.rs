@@ -28,7 +28,7 @@ fn guardrails_must_number_two_or_three() {
     b.secondary.truncate(1);
     assert!(fields(&b).contains(&"secondary".to_string()));
     b.secondary = (0..4)
-        .map(|i| metric(&format!("g{i}"), MetricKind::Proportion))
+        .map(|i| metric(&format!("g{i}"), Measure::Proportion))
         .collect();
     assert!(fields(&b).contains(&"secondary".to_string()));
 }
@@ -43,7 +43,7 @@ fn a_metric_may_not_be_both_primary_and_guardrail() {
 #[test]
 fn mean_metrics_need_a_value_property_and_a_baseline_mean_and_sd() {
     let mut b = complete_brief();
-    b.primary = metric("revenue_per_user", MetricKind::Mean);
+    b.primary = metric("revenue_per_user", Measure::Mean);
     b.primary.value_property.clear();
     b.secondary[0].name = "aov".into();
     assert_eq!(

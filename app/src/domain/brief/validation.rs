@@ -3,9 +3,16 @@
 //! launch needs.
 
 use super::path::{ArmPart, BriefPath, HypothesisPart, MetricPart, RulePart, SECTIONS};
-use super::{blank, round_pct, Brief, Exposure, MetricSpec};
+use super::{blank, round_pct, Brief, Exposure, MetricSpec, ValueCap, MAX_SEGMENTS};
 use crate::domain::experiment::FieldError;
-use crate::domain::metric::MetricKind;
+use crate::domain::metric::{Measure, MetricKind};
+
+/// A pre-period longer than a quarter reads behaviour too stale to predict the test's.
+pub const MAX_LOOKBACK_DAYS: u32 = 90;
+/// Day-N retention beyond a year is not a test anyone waits for.
+pub const MAX_RETENTION_DAY: u32 = 365;
+/// Property names are short; a long one is a paste accident.
+const MAX_NAME_BYTES: usize = 200;
 
 /// A brief with nothing missing or invalid: only `Brief::ready` makes one, so code that takes a
 /// `ReadyBrief` cannot be handed an incomplete brief.
@@ -86,6 +93,7 @@ impl Brief {
             }
         }
         self.check_baseline(&mut e);
+        self.check_cuped_and_segments(&mut e);
         self.check_arms(&mut e);
         in_open_unit(
             &mut e,
@@ -154,7 +162,7 @@ impl Brief {
 
     fn check_baseline(&self, e: &mut Vec<FieldError>) {
         use BriefPath as P;
-        match self.primary.kind {
+        match self.primary.statistic() {
             MetricKind::Proportion => match self.baseline_rate {
                 Some(p) if p > 0.0 && p < 1.0 => {
                     if let Some(m) = self.mde {
@@ -214,6 +222,47 @@ impl Brief {
                 P::Mde,
                 "minimum detectable effect is required",
             )),
+        }
+    }
+
+    fn check_cuped_and_segments(&self, e: &mut Vec<FieldError>) {
+        use BriefPath as P;
+        let c = &self.cuped;
+        if c.enabled && !(1..=MAX_LOOKBACK_DAYS).contains(&c.lookback_days) {
+            e.push(FieldError::brief(
+                P::Cuped,
+                format!("CUPED lookback must be 1 to {MAX_LOOKBACK_DAYS} days"),
+            ));
+        }
+        if c.expected_correlation
+            .is_some_and(|r| !(0.0..1.0).contains(&r))
+        {
+            e.push(FieldError::brief(
+                P::Cuped,
+                "expected correlation must be at least 0 and below 1",
+            ));
+        }
+        if self.segments.len() > MAX_SEGMENTS {
+            e.push(FieldError::brief(
+                P::Segments,
+                format!(
+                    "at most {MAX_SEGMENTS} segment properties (has {}): more is a fishing trip",
+                    self.segments.len()
+                ),
+            ));
+        }
+        for (i, seg) in self.segments.iter().enumerate() {
+            if blank(seg) || seg.len() > MAX_NAME_BYTES {
+                e.push(FieldError::brief(
+                    P::Segments,
+                    format!("segment property names are 1 to {MAX_NAME_BYTES} characters"),
+                ));
+            } else if self.segments[..i].iter().any(|o| o.trim() == seg.trim()) {
+                e.push(FieldError::brief(
+                    P::Segments,
+                    format!("segment '{}' is listed twice", seg.trim()),
+                ));
+            }
         }
     }
 
@@ -292,17 +341,64 @@ fn check_metric(e: &mut Vec<FieldError>, at: &dyn Fn(MetricPart) -> BriefPath, m
             format!("{role}: the analytics event is required"),
         ));
     }
-    if m.kind == MetricKind::Ratio {
+    let needs = |e: &mut Vec<FieldError>, part: MetricPart, value: &str, what: &str| {
+        if blank(value) {
+            e.push(FieldError::brief(at(part), format!("{role}: {what}")));
+        }
+    };
+    match m.kind {
+        Measure::Proportion => {}
+        Measure::Mean => needs(
+            e,
+            MetricPart::ValueProperty,
+            &m.value_property,
+            "a sum metric needs the numeric property to sum (e.g. amount)",
+        ),
+        Measure::Count => {
+            if m.event.trim() == "*" {
+                e.push(FieldError::brief(
+                    at(MetricPart::Event),
+                    format!("{role}: count one named event (* is for retention)"),
+                ));
+            }
+        }
+        Measure::Retention => {
+            if m.retention_day > MAX_RETENTION_DAY {
+                e.push(FieldError::brief(
+                    at(MetricPart::RetentionDay),
+                    format!("{role}: the retention day must be 0 to {MAX_RETENTION_DAY}"),
+                ));
+            }
+        }
+        Measure::Ratio => needs(
+            e,
+            MetricPart::DenominatorEvent,
+            &m.denominator_event,
+            "a ratio needs the denominator's event (e.g. purchase for revenue per order)",
+        ),
+    }
+    // A count has its own message above.
+    if !matches!(m.kind, Measure::Retention | Measure::Count) && m.event.trim() == "*" {
         e.push(FieldError::brief(
-            at(MetricPart::Kind),
-            format!("{role}: ratio metrics are analysed through the statistics API; a brief's metrics are conversion rates or means for now"),
+            at(MetricPart::Event),
+            format!("{role}: * (any event) is only for retention metrics"),
         ));
     }
-    if m.kind == MetricKind::Mean && blank(&m.value_property) {
-        e.push(FieldError::brief(
-            at(MetricPart::ValueProperty),
-            format!("{role}: a mean metric needs the numeric property to sum (e.g. amount)"),
-        ));
+    match m.cap {
+        None => {}
+        Some(_) if !m.kind.can_cap() => e.push(FieldError::brief(
+            at(MetricPart::Cap),
+            format!("{role}: only sums, counts and ratios are winsorized"),
+        )),
+        Some(ValueCap::Percentile(p)) if !(p > 0.0 && p <= 100.0) => e.push(FieldError::brief(
+            at(MetricPart::Cap),
+            format!("{role}: a percentile cap is above 0 and at most 100"),
+        )),
+        Some(ValueCap::Fixed(x)) if !(x.is_finite() && x >= 0.0) => e.push(FieldError::brief(
+            at(MetricPart::Cap),
+            format!("{role}: a fixed cap is a number, 0 or more"),
+        )),
+        Some(_) => {}
     }
 }
 

@@ -5,10 +5,11 @@
 use chrono::NaiveDate;
 
 use crate::domain::analysis::analyze;
-use crate::domain::decision::decide;
+use crate::domain::decision::{decide, Context};
 use crate::domain::experiment::Experiment;
 use crate::domain::lifecycle::Status;
 use crate::domain::metric::{Engine, MetricRole};
+use crate::domain::pre_period;
 use crate::domain::program::SrmCheck;
 use crate::domain::results::Counts;
 use crate::domain::review::{EndedItem, Guardrails, Health, Lift, ProposalItem, RunningItem};
@@ -29,9 +30,6 @@ pub(super) fn running_item(
 ) -> RunningItem {
     let analysis = counts.and_then(|c| analyze(&e.brief, c).ok());
     let hidden = primary_hidden(e, as_of);
-    let required = crate::domain::plan::plan(&e.brief)
-        .ok()
-        .map(|p| p.n_per_arm);
     RunningItem {
         key: e.key.to_string(),
         title: e.title.clone(),
@@ -46,10 +44,14 @@ pub(super) fn running_item(
                 .as_ref()
                 .map_or(Guardrails::NoResults, |a| guardrails(e, a)),
         },
-        rule_says: analysis.as_ref().filter(|_| !hidden).map(|a| {
-            let incomplete = counts.map_or(0, |c| c.incomplete_windows);
-            decide(&e.brief, a, required, incomplete, as_of).verdict
-        }),
+        rule_says: analysis
+            .as_ref()
+            .zip(counts)
+            .filter(|_| !hidden)
+            .map(|(a, c)| {
+                let check = pre_period::check(&e.brief, c);
+                decide(&e.brief, a, Context::of(&e.brief, c, check.as_ref()), as_of).verdict
+            }),
         primary_hidden: hidden,
     }
 }

@@ -21,6 +21,7 @@ fn at(m: u32, d: u32) -> DateTime<Utc> {
 fn counts(users: (u64, u64), purchases: (u64, u64), revenue: (f64, f64)) -> Counts {
     let prop = |c: u64| Observed::Proportion { conversions: c };
     Counts {
+        segments: Vec::new(),
         arms: vec![
             ArmCount {
                 name: "control".into(),
@@ -33,10 +34,12 @@ fn counts(users: (u64, u64), purchases: (u64, u64), revenue: (f64, f64)) -> Coun
         ],
         metrics: vec![
             MetricCounts {
+                covariates: Vec::new(),
                 metric: "purchase".into(),
                 values: vec![prop(purchases.0), prop(purchases.1)],
             },
             MetricCounts {
+                covariates: Vec::new(),
                 metric: "revenue".into(),
                 values: vec![
                     Observed::from_mean_sd(users.0, revenue.0, 3.0),
@@ -44,6 +47,7 @@ fn counts(users: (u64, u64), purchases: (u64, u64), revenue: (f64, f64)) -> Coun
                 ],
             },
             MetricCounts {
+                covariates: Vec::new(),
                 metric: "refunds".into(),
                 values: vec![prop(users.0 / 100), prop(users.1 / 100)],
             },

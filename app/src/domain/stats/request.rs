@@ -184,6 +184,16 @@ impl ArmValues {
         })
     }
 
+    /// The same values carrying a pre-exposure covariate (a ratio carries none).
+    pub fn with_covariate(mut self, covariate: Option<CovariateInput>) -> Self {
+        match &mut self {
+            ArmValues::Proportion(v) => v.covariate = covariate,
+            ArmValues::Mean(v) => v.covariate = covariate,
+            ArmValues::Ratio(_) => {}
+        }
+        self
+    }
+
     /// The pre-exposure covariate, when the values carry one.
     pub fn covariate(&self) -> Option<CovariateInput> {
         match self {

@@ -44,17 +44,21 @@ async fn previous_snapshot(pool: &SqlitePool) -> i64 {
         2
     ];
     let counts = Counts {
+        segments: Vec::new(),
         arms,
         metrics: vec![
             MetricCounts {
+                covariates: Vec::new(),
                 metric: "purchase".into(),
                 values: share(10),
             },
             MetricCounts {
+                covariates: Vec::new(),
                 metric: "revenue".into(),
                 values: mean,
             },
             MetricCounts {
+                covariates: Vec::new(),
                 metric: "signup".into(),
                 values: share(5),
             },
