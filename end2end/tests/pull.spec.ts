@@ -143,3 +143,77 @@ test('A pull whose export ends in "terminated early" fails, says so, and leaves 
     server.close();
   }
 });
+
+/**
+ * An export where spending before exposure predicts spending after (so CUPED has something to
+ * use), with one whale the p99 cap tames, and each user's platform on the exposure event.
+ */
+function revenueExportFor(key: string): Buffer {
+  const dayStart = Math.floor(Date.now() / 86_400_000) * 86_400;
+  const lines: string[] = [];
+  const event = (name: string, user: string, time: number, extra: object = {}) =>
+    lines.push(JSON.stringify({ event: name, properties: { time, distinct_id: user, $insert_id: `${name}-${user}-${time}`, ...extra } }));
+  for (const arm of ['control', 'treatment']) {
+    for (let i = 0; i < 1500; i++) {
+      const user = `${arm}-${i}`;
+      const t = dayStart + (i % 3600);
+      const habit = ((i * 7) % 20) + 1;
+      event('$experiment_started', user, t, { 'Experiment name': key, 'Variant name': arm, $os: i % 2 ? 'iOS' : 'Android' });
+      // Three days before exposure: the pre-period CUPED reads.
+      event('purchase_completed', user, dayStart - 3 * 86_400 + i, { amount: habit });
+      const after = habit + (i % 3) + (arm === 'treatment' ? 2 : 0);
+      event('purchase_completed', user, t + 60, { amount: i === 7 && arm === 'control' ? 100_000 : after });
+      if (i % 100 === 0) event('refunds', user, t + 120);
+      if (i % 200 === 0) event('support_tickets', user, t + 180);
+    }
+  }
+  return Buffer.from(lines.join('\n') + '\n');
+}
+
+test('A capped revenue metric with CUPED and an $os segment: the pull shows the variance reduction, the pre-period check and the exploratory segments', async ({ page }) => {
+  const seen: Seen[] = [];
+  const key = await propose(page, uniqueTitle('Revenue with CUPED'));
+  await completeBrief(page);
+  // The primary metric becomes revenue per user, capped at the 99th percentile.
+  const primary = page.locator('fieldset', { hasText: 'Primary metric' });
+  await primary.getByLabel('Name').fill('revenue');
+  await primary.getByLabel('Kind').selectOption('mean');
+  await primary.getByLabel('Value property').fill('amount');
+  await primary.getByLabel('Cap (winsorize)').fill('p99');
+  await page.getByLabel('Baseline mean').fill('12');
+  await page.getByLabel('Standard deviation').fill('8');
+  // CUPED is on for a new brief; the calculator shows what an expected correlation saves.
+  await expect(page.locator('input[name="cuped.enabled"]')).toBeChecked();
+  await page.getByLabel('Expected correlation (rho)').fill('0.5');
+  await expect(page.getByTestId('cuped-saving')).toContainText('CUPED at an expected correlation of 0.5');
+  await page.getByLabel('Segment properties (up to 3, comma-separated)').fill('$os');
+  await page.getByLabel('Engine').selectOption('sequential');
+  await launch(page);
+  await expect(page.getByTestId('brief-cuped')).toHaveText('on, 14-day pre-period');
+
+  const { server } = await fakeMixpanel(revenueExportFor(key), seen);
+  try {
+    await saveSettings(page);
+    await open(page, `/experiments/${key}`);
+    await page.getByRole('button', { name: 'Pull now' }).click();
+    await expect(page.getByTestId('pull-outcome')).toContainText('Stored a snapshot: 3000 exposed users');
+
+    // The export reached back 14 days before launch for the pre-period.
+    const from = new URL(seen[0].url, 'http://x').searchParams.get('from_date')!;
+    const launchDay = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+    expect(from).toBe(new Date(launchDay.getTime() - 14 * 86_400_000).toISOString().slice(0, 10));
+
+    await expect(page.getByTestId('cuped-gain')).toContainText(/CUPED narrowed the interval by \d+%/);
+    await expect(page.getByTestId('pre-period-banner')).toContainText('Pre-period check OK');
+    await page.getByTestId('pre-period').locator('summary').click();
+    await expect(page.getByTestId('pre-period')).toContainText('revenue (primary)');
+    const segments = page.getByTestId('segments');
+    await expect(segments).toContainText('exploratory');
+    await expect(segments).toContainText('the decision never uses segments');
+    await expect(segments.locator('table[data-property="$os"]')).toContainText('iOS');
+    await expect(segments.locator('table[data-property="$os"]')).toContainText('Android');
+    await expect(page.getByTestId('decision')).toContainText('No pre-existing imbalance on the primary metric');
+  } finally {
+    server.close();
+  }
+});

@@ -111,7 +111,7 @@ labels!(MetricKind { Proportion => "proportion", "Conversion rate", Mean => "mea
 labels!(Measure {
     Proportion => "proportion", "Conversion rate",
     Mean => "mean", "Sum of a property per user",
-    Count => "count", "Events per user",
+    Count => "count", "Count per user",
     Retention => "retention", "Retention on day N",
     Ratio => "ratio", "Ratio of two sums",
 });
