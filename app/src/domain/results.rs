@@ -298,6 +298,27 @@ impl Counts {
                 }
             }
         }
+        for (i, segment) in self.segments.iter().enumerate() {
+            if !brief.segments.contains(&segment.property) {
+                e.push(FieldError::new(
+                    format!("segments[{i}]"),
+                    format!(
+                        "'{}' is not a segment property of the brief",
+                        segment.property
+                    ),
+                ));
+                continue;
+            }
+            for p in segment.counts().validate(brief) {
+                e.push(FieldError::new(
+                    format!(
+                        "segments[{i}] ({} = {}) {}",
+                        segment.property, segment.value, p.field
+                    ),
+                    p.message,
+                ));
+            }
+        }
         let expected = 1 + brief.secondary.len();
         if self.metrics.len() != expected {
             e.push(FieldError::new(

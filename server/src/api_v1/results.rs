@@ -7,6 +7,7 @@ use app::api::results::{ssr, LiftPoint, ResultsView};
 use app::auth::acting_as;
 use app::domain::decision::Decision;
 use app::domain::lifecycle::Status;
+use app::domain::pre_period::PrePeriodCheck;
 use app::domain::results::{Counts, Snapshot};
 use app::domain::stats::AnalyzeResponse;
 use app::domain::verdict::Conclusion;
@@ -36,6 +37,30 @@ pub struct Analysis {
     pub unavailable: Option<String>,
     /// The primary metric's lift at each reading (empty while blind).
     pub lift_history: Vec<LiftPoint>,
+    /// The pre-period (retro A/A) check and CUPED's narrowing; null without pre-period data.
+    pub pre_period: Option<PrePeriodCheck>,
+    /// Per segment property of the brief, every value analysed on its own (exploratory: the
+    /// decision never reads them); empty while blind.
+    pub segments: Vec<Segment>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Segment {
+    #[schema(example = "$os")]
+    pub property: String,
+    /// Largest first.
+    pub values: Vec<SegmentValue>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SegmentValue {
+    #[schema(example = "iOS")]
+    pub value: String,
+    pub users: u64,
+    /// Holm-adjusted within the property and metric.
+    pub analysis: Option<AnalyzeResponse>,
+    /// Why this segment could not be analysed, in words.
+    pub unavailable: Option<String>,
 }
 
 impl From<ResultsView> for Analysis {
@@ -53,6 +78,30 @@ impl From<ResultsView> for Analysis {
             analysis,
             unavailable,
             lift_history: v.lift_history,
+            pre_period: v.pre_period,
+            segments: v
+                .segments
+                .into_iter()
+                .map(|s| Segment {
+                    property: s.property,
+                    values: s
+                        .values
+                        .into_iter()
+                        .map(|v| {
+                            let (analysis, unavailable) = match v.analysis {
+                                Ok(a) => (Some(a), None),
+                                Err(why) => (None, Some(why)),
+                            };
+                            SegmentValue {
+                                value: v.value,
+                                users: v.users,
+                                analysis,
+                                unavailable,
+                            }
+                        })
+                        .collect(),
+                })
+                .collect(),
         }
     }
 }

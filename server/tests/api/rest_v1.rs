@@ -95,12 +95,17 @@ pub(crate) fn counts() -> Value {
 
 /// Creates `key`, completes its brief with `engine`, and launches it.
 pub(crate) async fn running(app: &Router, key: &str, engine: &str) {
+    launched(app, key, complete_brief(engine)).await
+}
+
+/// Creates `key` with `brief` and launches it.
+async fn launched(app: &Router, key: &str, brief: Value) {
     let exp = create(app, key).await;
     let path = format!("/api/v1/experiments/{key}");
     let (status, body) = patch(
         app,
         &path,
-        json!({"version": exp["version"], "brief": complete_brief(engine)}),
+        json!({"version": exp["version"], "brief": brief}),
     )
     .await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -614,4 +619,94 @@ async fn the_documented_experiment_has_exactly_the_fields_of_a_real_one(pool: Sq
     real.sort();
 
     assert_eq!(documented, real);
+}
+
+/// Counts whose arms already differed before exposure on the primary metric (20% vs 26% had
+/// purchased in the pre-period), with an `$os` breakdown.
+fn counts_with_pre_period_and_segments() -> Value {
+    let mut c = counts();
+    c["metrics"][0]["covariates"] = json!([
+        {"sum": 12000.0, "sum_squares": 12000.0, "cross_sum": 2400.0},
+        {"sum": 15600.0, "sum_squares": 15600.0, "cross_sum": 3120.0}
+    ]);
+    let pair = |a: u64, b: u64| json!([{"conversions": a}, {"conversions": b}]);
+    let segment = |value: &str, users: u64, purchases: [u64; 2]| {
+        json!({"property": "$os", "value": value,
+               "arms": [{"name": "control", "users": users}, {"name": "one_page", "users": users}],
+               "metrics": [
+                   {"metric": "purchase", "values": pair(purchases[0], purchases[1])},
+                   {"metric": "refund", "values": pair(users / 100, users / 100)},
+                   {"metric": "support_ticket", "values": pair(users / 200, users / 200)}]})
+    };
+    c["segments"] = json!([
+        segment("iOS", 30000, [3000, 3500]),
+        segment("Android", 30000, [3000, 3400])
+    ]);
+    c
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn the_analysis_has_the_pre_period_check_and_segments_and_the_rule_lists_the_imbalance(
+    pool: SqlitePool,
+) {
+    let app = app(pool.clone());
+    let mut brief = complete_brief("sequential");
+    brief["cuped"] = json!({"enabled": false, "lookback_days": 14});
+    brief["segments"] = json!(["$os"]);
+    launched(&app, "retro_aa", brief).await;
+    let (status, body) = post(
+        &app,
+        "/api/v1/experiments/retro_aa/results",
+        counts_with_pre_period_and_segments(),
+    )
+    .await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+
+    let (status, analysis) = get(&app, "/api/v1/experiments/retro_aa/analysis").await;
+    assert_eq!(status, StatusCode::OK);
+    let check = &analysis["pre_period"];
+    assert_eq!(check["cuped"], false);
+    let primary = &check["metrics"][0];
+    assert_eq!(primary["metric"], "purchase");
+    assert!(
+        primary["arms"][0]["p_value"].as_f64().unwrap() < 0.001,
+        "{check}"
+    );
+    assert!(
+        primary["arms"][0]["narrowed"].is_null(),
+        "CUPED off: nothing narrowed"
+    );
+    let os = &analysis["segments"][0];
+    assert_eq!(os["property"], "$os");
+    let values: Vec<&str> = os["values"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["Android", "iOS"], "equal sizes: by name");
+    assert_eq!(os["values"][1]["analysis"]["srm"]["status"], "healthy");
+
+    let (_, verdict) = get(&app, "/api/v1/experiments/retro_aa/verdict").await;
+    let conditions = verdict["decision"]["conditions"].as_array().unwrap();
+    let balance = conditions
+        .iter()
+        .find(|c| c["name"] == "No pre-existing imbalance on the primary metric")
+        .expect("the rule lists the pre-period condition");
+    assert_eq!(balance["met"], false, "{balance}");
+    assert_eq!(
+        verdict["decision"]["verdict"]["kind"], "inconclusive",
+        "{verdict}"
+    );
+
+    // A segment the brief does not name is refused, naming it; nothing is stored.
+    let mut bad = counts_with_pre_period_and_segments();
+    bad["segments"][1]["property"] = json!("mp_country_code");
+    let (status, body) = post(&app, "/api/v1/experiments/retro_aa/results", bad).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        body.to_string()
+            .contains("'mp_country_code' is not a segment property of the brief"),
+        "{body}"
+    );
 }
