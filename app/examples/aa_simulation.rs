@@ -155,7 +155,7 @@ fn cuped_simulation(rng: &mut StdRng, alpha: Alpha) -> bool {
     for _ in 0..CUPED_TESTS {
         for (effect, is_aa) in [(0.0, true), (EFFECT, false)] {
             let mut arms = [Sums::default(); 2];
-            for day in 0..DAYS as usize {
+            for day in 1..=DAYS {
                 for (i, arm) in arms.iter_mut().enumerate() {
                     for _ in 0..CUPED_USERS_PER_DAY_PER_ARM {
                         let x = 10.0 + 3.0 * normal(rng);
@@ -165,7 +165,7 @@ fn cuped_simulation(rng: &mut StdRng, alpha: Alpha) -> bool {
                         arm.add(x, y);
                     }
                 }
-                if is_aa && day + 1 < DAYS as usize {
+                if is_aa && day < DAYS {
                     continue;
                 }
                 for (k, cuped) in [false, true].into_iter().enumerate() {
@@ -173,7 +173,7 @@ fn cuped_simulation(rng: &mut StdRng, alpha: Alpha) -> bool {
                     if is_aa {
                         aa[k] += u32::from(hit);
                     } else {
-                        significant_by_day[k][day] += u32::from(hit);
+                        significant_by_day[k][(day - 1) as usize] += u32::from(hit);
                     }
                 }
             }
