@@ -39,3 +39,35 @@ test('an unknown experiment is a real 404 page', async ({ page }) => {
   const other = await page.goto('/no/such/page');
   expect(other!.status()).toBe(404);
 });
+
+test('a long column shows 25 cards, "show more" pages on in the URL, and a paged card still moves by keyboard', async ({ page }) => {
+  await open(page, '/');
+  const origin = new URL(page.url()).origin;
+  const team = `Paging${Date.now().toString(36)}`;
+  for (let i = 0; i < 27; i++) {
+    const r = await page.request.post('/api/v1/experiments', {
+      headers: { Origin: origin },
+      data: { key: `${team.toLowerCase()}_${i}`, title: `Paged ${i}`, owner: 'Ana', team,
+              hypothesis: 'fewer steps convert better', surface: 'paging', tags: [] },
+    });
+    expect(r.status()).toBe(201);
+  }
+  await open(page, `/?team=${team}`);
+  const proposed = page.locator('section.column-proposed');
+  await expect(proposed.locator('h2 .count')).toHaveText('27');
+  await expect(proposed.locator('.card')).toHaveCount(25);
+  await expect(proposed.locator('.card').first()).toContainText('Paged 26');
+  await proposed.getByTestId('more-proposed').click();
+  await expect(page).toHaveURL(/more_proposed=/);
+  await expect(page).toHaveURL(new RegExp(`team=${team}`));
+  await expect(proposed.locator('.card')).toHaveCount(27);
+  await expect(proposed.getByTestId('more-proposed')).toHaveCount(0);
+
+  // The oldest card, only shown after "show more", is moved from the keyboard: the gate answers
+  // beside that card (its brief is empty), so the move reached the server from a paged column.
+  const oldest = proposed.locator(`[data-key="${team.toLowerCase()}_0"]`);
+  await oldest.getByRole('button', { name: 'Mark ready' }).focus();
+  await page.keyboard.press('Enter');
+  await expect(oldest.getByRole('alert')).toContainText('hypothesis');
+  await expect(proposed.locator('.card')).toHaveCount(27);
+});

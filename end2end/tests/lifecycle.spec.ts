@@ -17,7 +17,10 @@ test('a proposal goes from proposed to done in the browser and stays done after 
   await launch(page);
   await expect(page.getByText('Locked at launch')).toBeVisible();
 
-  // Closing before the planned end needs a verdict, a summary and a reason.
+  // The close form opens on request; closing before the planned end needs a verdict, a summary
+  // and a reason.
+  await expect(page.getByRole('button', { name: 'Close experiment' })).toHaveCount(0);
+  await page.getByRole('button', { name: 'Close with a verdict…' }).click();
   await page.getByRole('button', { name: 'Close experiment' }).click();
   await expect(page.locator('.lifecycle .refusal')).toContainText('choose a verdict');
   await page.getByLabel('Ship', { exact: true }).check();

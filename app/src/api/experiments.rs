@@ -4,7 +4,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::Json;
 
-use crate::domain::board::{Board, BoardFilter};
+use crate::domain::board::{Board, BoardFilter, Cursors};
 use crate::domain::brief::Brief;
 use crate::domain::experiment::{Experiment, NewExperimentForm};
 use crate::domain::lifecycle::{Status, StatusChange, TransitionRequest};
@@ -34,21 +34,34 @@ pub struct Moved {
 
 #[server(input = Json, endpoint = "get_board")]
 #[middleware(crate::auth::Gate::VIEWERS)]
-pub async fn get_board(filter: BoardFilter) -> Result<Board, AppError> {
+/// `until`: per column how far "show more" went (omitted: the first page of each).
+pub async fn get_board(filter: BoardFilter, until: Option<Cursors>) -> Result<Board, AppError> {
     crate::api::with_status(
         async move {
             use crate::db::experiments as db;
-            use crate::domain::board::Card;
+            use crate::domain::board::{Card, Column};
+            use crate::domain::lifecycle::Status;
             let who = crate::auth::Viewer::check()?;
             let pool = crate::state::pool(&who)?;
             let today = chrono::Utc::now().date_naive();
-            let experiments = db::list(&pool, &filter).await?;
+            let until = until.unwrap_or_default();
+            let counts = db::column_counts(&pool, &filter).await?;
+            let mut columns = Vec::with_capacity(Status::ALL.len());
+            for ((status, until), count) in Status::ALL.iter().zip(&until).zip(counts) {
+                let (experiments, more) =
+                    db::column(&pool, &filter, *status, until.as_ref()).await?;
+                columns.push(Column {
+                    cards: experiments
+                        .iter()
+                        .map(|e| Card::from_experiment(e, today))
+                        .collect(),
+                    count,
+                    more,
+                });
+            }
             let (teams, owners, tags) = db::facets(&pool).await?;
             Ok(Board {
-                cards: experiments
-                    .iter()
-                    .map(|e| Card::from_experiment(e, today))
-                    .collect(),
+                columns,
                 teams,
                 owners,
                 tags,

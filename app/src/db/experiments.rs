@@ -30,6 +30,10 @@ macro_rules! select_experiments {
     };
 }
 
+#[path = "experiments_board.rs"]
+mod board;
+pub use board::{column, column_counts};
+
 struct ExperimentRow {
     id: i64,
     key: String,

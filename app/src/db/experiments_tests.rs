@@ -279,3 +279,122 @@ async fn only_done_experiments_can_be_archived_and_archived_ones_leave_the_board
     .unwrap();
     assert_eq!(archived.len(), 1);
 }
+
+/// `n` proposals, the i-th changed i minutes after `now()`: the newest is `p{n-1}`.
+async fn proposals(pool: &SqlitePool, n: usize) {
+    for i in 0..n {
+        as_tester(insert(
+            pool,
+            &proposal(&format!("p{i:03}"), if i % 2 == 0 { "Even" } else { "Odd" }),
+            &Brief::default(),
+            now() + Duration::minutes(i as i64),
+        ))
+        .await
+        .unwrap();
+    }
+}
+
+fn titles(v: &[crate::domain::experiment::Experiment]) -> Vec<String> {
+    v.iter().map(|e| e.title.clone()).collect()
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn a_column_pages_by_keyset_and_never_skips_or_repeats_a_card_that_moves(pool: SqlitePool) {
+    use crate::domain::board::PAGE;
+    proposals(&pool, 60).await;
+    let all = BoardFilter::default();
+    let (first, more) = column(&pool, &all, Status::Proposed, None).await.unwrap();
+    assert_eq!(first.len(), PAGE);
+    assert_eq!(first[0].title, "p059", "newest change first");
+    let more = more.expect("35 more cards");
+    assert_eq!(column_counts(&pool, &all).await.unwrap(), [60, 0, 0, 0]);
+
+    // Between two reads, a card of the first page changes (and so jumps to the top).
+    let edited = by_key(&pool, "p040").await.unwrap();
+    let mut brief = edited.brief.clone();
+    brief.notes = "edited".into();
+    as_tester(save_brief(
+        &pool,
+        "p040",
+        edited.version,
+        &brief,
+        now() + Duration::hours(5),
+    ))
+    .await
+    .unwrap();
+    let (second, _) = column(&pool, &all, Status::Proposed, Some(&more))
+        .await
+        .unwrap();
+    let shown = titles(&second);
+    assert_eq!(shown[0], "p040", "the changed card is on top");
+    let mut unique = shown.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), shown.len(), "no card repeats");
+    for i in 10..60 {
+        assert!(
+            shown.contains(&format!("p{i:03}")),
+            "p{i:03} is not skipped"
+        );
+    }
+    assert_eq!(shown.len(), 2 * PAGE);
+    // The last page: everything shown, no cursor left.
+    let (_, more) = column(&pool, &all, Status::Proposed, Some(&more))
+        .await
+        .unwrap();
+    let (rest, none) = column(&pool, &all, Status::Proposed, more.as_ref())
+        .await
+        .unwrap();
+    assert_eq!(rest.len(), 60);
+    assert_eq!(none, None);
+    // Filters apply to pages and counts alike.
+    let odd = BoardFilter {
+        team: "Odd".into(),
+        ..Default::default()
+    };
+    let (odd_cards, _) = column(&pool, &odd, Status::Proposed, None).await.unwrap();
+    assert!(odd_cards.iter().all(|e| e.team == "Odd"));
+    assert_eq!(column_counts(&pool, &odd).await.unwrap()[0], 30);
+}
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn the_board_queries_read_through_the_index_not_the_whole_table(pool: SqlitePool) {
+    proposals(&pool, 30).await;
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    // The column query of `column`, filtered by team, as the planner sees it.
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        r"EXPLAIN QUERY PLAN SELECT id, updated_at FROM experiment
+         WHERE archived = ?1 AND status = ?2
+           AND (?3 IS NULL OR team = ?3)
+           AND (?4 IS NULL OR owner = ?4)
+           AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?5))
+           AND (?6 IS NULL OR key LIKE ?6 ESCAPE '\' OR title LIKE ?6 ESCAPE '\'
+                OR brief LIKE ?6 ESCAPE '\')
+           AND (?7 IS NULL OR (updated_at, id) >= (?7, ?8))
+         ORDER BY updated_at DESC, id DESC
+         LIMIT ?9",
+    )
+    .bind(false)
+    .bind("proposed")
+    .bind("Odd")
+    .bind(None::<String>)
+    .bind(None::<String>)
+    .bind(None::<String>)
+    .bind(None::<String>)
+    .bind(0)
+    .bind(25)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let text = plan
+        .into_iter()
+        .map(|r| r.3)
+        .collect::<Vec<_>>()
+        .join(" | ");
+    assert!(text.contains("USING INDEX experiment_board"), "{text}");
+    assert!(!text.contains("SCAN experiment"), "{text}");
+    assert!(
+        !text.contains("TEMP B-TREE"),
+        "no sort of the table: {text}"
+    );
+}

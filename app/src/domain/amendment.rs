@@ -36,6 +36,8 @@ pub fn changed_fields(before: &Brief, after: &Brief) -> Vec<BriefField> {
         (F::PlannedStart, before.planned_start != after.planned_start),
         (F::PlannedEnd, before.planned_end != after.planned_end),
         (F::DecisionRule, before.rule != after.rule),
+        (F::Cuped, before.cuped != after.cuped),
+        (F::Segments, before.segments != after.segments),
         (
             F::Links,
             before.design_doc != after.design_doc || before.ticket != after.ticket,
@@ -157,6 +159,19 @@ mod tests {
             ]
         );
         assert!(changed_fields(&before, &before.clone()).is_empty());
+    }
+
+    #[test]
+    fn turning_cuped_off_or_changing_segments_is_an_amendment() {
+        let before = crate::domain::fixtures::complete_brief();
+        let mut after = before.clone();
+        after.cuped.enabled = !after.cuped.enabled;
+        after.segments = vec!["$os".into()];
+        assert_eq!(
+            changed_fields(&before, &after),
+            [BriefField::Cuped, BriefField::Segments]
+        );
+        assert!(BriefField::Cuped.affects_the_decision());
     }
 
     #[test]

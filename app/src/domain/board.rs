@@ -90,10 +90,59 @@ impl Card {
     }
 }
 
-/// The board: the filtered cards plus what the filter menus offer.
+/// Cards a column shows before "show more": a program of thousands stays one quick page.
+pub const PAGE: usize = 25;
+/// However far "show more" goes, one column never sends more than this many cards.
+pub const MAX_SHOWN: usize = 1_000;
+
+/// Where a column's shown cards end (keyset pagination): the last shown card's `updated_at`
+/// exactly as stored and its id. Cards at or above it in the column's order (newest change
+/// first) are shown, so a card moving between two reads is neither skipped nor repeated.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub at: String,
+    pub id: i64,
+}
+
+impl Cursor {
+    /// `ID_AT`, the URL parameter's value (percent-encode it in a link).
+    pub fn to_param(&self) -> String {
+        format!("{}_{}", self.id, self.at)
+    }
+
+    /// None for anything that is not a cursor (a hand-edited URL shows the first page).
+    pub fn parse(text: &str) -> Option<Self> {
+        let (id, at) = text.split_once('_')?;
+        let id = id.parse().ok()?;
+        (!at.is_empty() && at.len() <= 64).then(|| Self {
+            at: at.to_owned(),
+            id,
+        })
+    }
+}
+
+/// Per column (in `Status::ALL` order), how far it is shown.
+pub type Cursors = [Option<Cursor>; 4];
+
+/// The URL parameter holding a column's cursor (`more_done`).
+pub fn cursor_param(status: Status) -> String {
+    format!("more_{}", status.slug())
+}
+
+/// One column: its shown cards, its exact count under the filter, and the cursor that shows
+/// the next page (None when every card is shown).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Column {
+    pub cards: Vec<Card>,
+    pub count: i64,
+    pub more: Option<Cursor>,
+}
+
+/// The board: the filtered columns plus what the filter menus offer.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Board {
-    pub cards: Vec<Card>,
+    /// In `Status::ALL` order.
+    pub columns: Vec<Column>,
     pub teams: Vec<String>,
     pub owners: Vec<String>,
     pub tags: Vec<String>,
@@ -102,8 +151,14 @@ pub struct Board {
 }
 
 impl Board {
-    pub fn column(&self, status: Status) -> impl Iterator<Item = &Card> {
-        self.cards.iter().filter(move |c| c.status == status)
+    pub fn column(&self, status: Status) -> Option<&Column> {
+        let i = Status::ALL.iter().position(|s| *s == status)?;
+        self.columns.get(i)
+    }
+
+    /// Cards matching the filter, shown or not.
+    pub fn matching(&self) -> i64 {
+        self.columns.iter().map(|c| c.count).sum()
     }
 }
 
@@ -128,6 +183,19 @@ mod tests {
             .unwrap();
         assert_eq!(late, Schedule::Overdue(3));
         assert_eq!(late.describe(), "OVERDUE by 3 days: decision due");
+    }
+
+    #[test]
+    fn a_cursor_round_trips_through_its_url_parameter() {
+        let c = Cursor {
+            at: "2026-12-06 02:55:00.123+00:00".into(),
+            id: 42,
+        };
+        assert_eq!(Cursor::parse(&c.to_param()), Some(c));
+        for bad in ["", "x_2026", "42_", "42"] {
+            assert_eq!(Cursor::parse(bad), None, "{bad}");
+        }
+        assert_eq!(cursor_param(Status::Done), "more_done");
     }
 
     #[test]

@@ -8,8 +8,9 @@ use leptos_router::hooks::{use_navigate, use_query_map};
 use crate::api::experiments::{get_board, load_demo, transition_experiment};
 use crate::components::card::BoardCard;
 use crate::components::error_view::{reasons, ErrorView};
-use crate::domain::board::{Board, BoardFilter};
+use crate::domain::board::{cursor_param, Board, BoardFilter, Cursor, Cursors};
 use crate::domain::lifecycle::{Status, TransitionRequest};
+use crate::domain::url::query_string;
 
 #[component]
 pub fn BoardPage() -> impl IntoView {
@@ -24,6 +25,11 @@ pub fn BoardPage() -> impl IntoView {
             q: get("q"),
             archived: get("archived") == "true",
         }
+    });
+    // How far each column is shown: `more_done=...` keeps "show more" in the URL.
+    let until = Memo::new(move |_| {
+        let q = query.read();
+        Status::ALL.map(|s| q.get(&cursor_param(s)).and_then(|v| Cursor::parse(&v)))
     });
     // (key, refusal reasons) of the last refused move, shown next to that card.
     let refusal = RwSignal::new(None::<(String, Vec<String>)>);
@@ -60,8 +66,15 @@ pub fn BoardPage() -> impl IntoView {
     });
     let demo = ServerAction::<crate::api::experiments::LoadDemo>::new();
     let board = Resource::new(
-        move || (filter.get(), mover.version().get(), demo.version().get()),
-        |(f, _, _)| get_board(f),
+        move || {
+            (
+                filter.get(),
+                until.get(),
+                mover.version().get(),
+                demo.version().get(),
+            )
+        },
+        |(f, until, _, _)| get_board(f, Some(until)),
     );
     let on_move = Callback::new(move |(key, to): (String, Status)| {
         mover.dispatch((key, to));
@@ -73,7 +86,7 @@ pub fn BoardPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="loading">"Loading the board…"</p> }>
             {move || Suspend::new(async move {
                 match board.await {
-                    Ok(b) => view! { <BoardView board=b filter=filter.get_untracked() on_move refusal notice demo /> }.into_any(),
+                    Ok(b) => view! { <BoardView board=b filter=filter.get_untracked() until=until.get_untracked() on_move refusal notice demo /> }.into_any(),
                     Err(e) => view! { <ErrorView error=e /> }.into_any(),
                 }
             })}
@@ -85,6 +98,7 @@ pub fn BoardPage() -> impl IntoView {
 fn BoardView(
     board: Board,
     filter: BoardFilter,
+    until: Cursors,
     on_move: Callback<(String, Status)>,
     refusal: RwSignal<Option<(String, Vec<String>)>>,
     notice: RwSignal<Option<String>>,
@@ -108,8 +122,38 @@ fn BoardView(
     }
     let navigate = use_navigate();
     let columns = Status::ALL.map(|status| {
-        let cards: Vec<_> = board.column(status).cloned().collect();
-        let count = cards.len();
+        let column = board.column(status).cloned().unwrap_or_default();
+        let (cards, count) = (column.cards, column.count);
+        let shown = cards.len();
+        // "Show more" keeps the filters and the other columns' cursors, and moves this one on.
+        let more_href = column.more.map(|next| {
+            let mut pairs: Vec<(String, String)> = vec![
+                ("team".into(), filter.team.clone()),
+                ("owner".into(), filter.owner.clone()),
+                ("tag".into(), filter.tag.clone()),
+                ("q".into(), filter.q.clone()),
+                (
+                    "archived".into(),
+                    if filter.archived {
+                        "true".into()
+                    } else {
+                        String::new()
+                    },
+                ),
+            ];
+            for (s, c) in Status::ALL.iter().zip(&until) {
+                let value = if *s == status {
+                    Some(next.to_param())
+                } else {
+                    c.as_ref().map(Cursor::to_param)
+                };
+                pairs.push((cursor_param(*s), value.unwrap_or_default()));
+            }
+            format!(
+                "/?{}",
+                query_string(pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            )
+        });
         let navigate = navigate.clone();
         let on_drop = move |ev: leptos::ev::DragEvent| {
             ev.prevent_default();
@@ -142,6 +186,11 @@ fn BoardView(
                     view! { <BoardCard card on_move refusal=card_refusal /> }
                 }).collect_view()}
                 {(count == 0).then(|| view! { <p class="empty-column">"Nothing here"</p> })}
+                {more_href.map(|href| view! {
+                    <a class="show-more" href=href data-testid=format!("more-{}", status.slug())>
+                        {format!("Show more ({shown} of {count} shown)")}
+                    </a>
+                })}
             </section>
         }
     });
@@ -174,6 +223,7 @@ fn FilterBar(board: Board, filter: BoardFilter) -> impl IntoView {
             }
         };
     let active = !filter.is_empty();
+    let matching = board.matching();
     view! {
         <Form method="GET" action="/" attr:class="filters">
             {select("team", "Team", board.teams, filter.team.clone())}
@@ -183,7 +233,7 @@ fn FilterBar(board: Board, filter: BoardFilter) -> impl IntoView {
             <label class="check"><input type="checkbox" name="archived" value="true" checked=filter.archived />"Archived"</label>
             <button type="submit">"Filter"</button>
             {active.then(|| view! { <a href="/" class="clear">"Clear"</a> })}
-            <span class="shown">{format!("{} shown", board.cards.len())}</span>
+            <span class="shown">{format!("{matching} shown")}</span>
         </Form>
     }
 }

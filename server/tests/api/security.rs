@@ -692,7 +692,9 @@ async fn read_functions_called_in_process_without_an_identity_refuse(pool: Sqlit
     };
     refused(accounts::whoami().await.map(drop), "whoami");
     refused(
-        experiments::get_board(Default::default()).await.map(drop),
+        experiments::get_board(Default::default(), None)
+            .await
+            .map(drop),
         "get_board",
     );
     refused(

@@ -232,6 +232,14 @@ fn Detail(
             navigate(&format!("/experiments/{new_key}"), Default::default());
         }
     });
+    // The close form opens when someone chooses to close (or arrives from the board's drop on
+    // Done, `#close`), not as the first thing on every running experiment.
+    let closing = RwSignal::new(false);
+    Effect::new(move |_| {
+        if window().location().hash().ok().as_deref() == Some("#close") {
+            closing.set(true);
+        }
+    });
     let treatments: Vec<String> = exp
         .brief
         .arms
@@ -254,25 +262,25 @@ fn Detail(
                         </button>
                     })}
                     {archived.then(|| view! { <span class="badge">"Archived"</span> })}
+                    {(status == Status::Running).then(|| view! {
+                        <button type="button" class="primary" aria-expanded=move || closing.get().to_string()
+                            on:click=move |_| closing.update(|open| *open = !*open)>
+                            {move || if closing.get() { "Cancel closing" } else { "Close with a verdict…" }}
+                        </button>
+                    })}
                 </div>
                 {move || move_result.get().map(|r| match r {
                     Err(reasons) => view! { <div class="refusal"><strong>"Not moved:"</strong><Problems items=reasons /></div> }.into_any(),
                     Ok(warnings) if !warnings.is_empty() => view! { <div class="warning" role="status"><Problems items=warnings /></div> }.into_any(),
                     Ok(_) => ().into_any(),
                 })}
-                {(status == Status::Running).then(|| view! {
+                {move || (status == Status::Running && closing.get()).then(|| view! {
                     <CloseForm treatments=treatments.clone() planned_end=exp.brief.planned_end today computed=computed_verdict.clone() on_close />
                 })}
                 {exp.conclusion.clone().map(|c| view! {
                     <ConclusionView conclusion=c on_follow_up=Callback::new(move |()| { follow_up.dispatch(()); }) />
                 })}
             </section>
-
-            {(status.brief_editable() || !signed.with_untracked(Vec::is_empty)).then(|| view! {
-                <SignOffBox sign_offs=Signal::from(signed) required=settings.require_sign_offs
-                    editable=status.brief_editable() && can_edit launch_next=status == Status::Ready
-                    on_sign on_withdraw problem=sign_problem />
-            })}
 
             {status.accepts_results().then(|| view! { <Results key=key.clone() amendments=amendments.clone() /> })}
 
@@ -303,6 +311,12 @@ fn Detail(
                     }.into_any()
                 }}
             </section>
+
+            {(status.brief_editable() || !signed.with_untracked(Vec::is_empty)).then(|| view! {
+                <SignOffBox sign_offs=Signal::from(signed) required=settings.require_sign_offs
+                    editable=status.brief_editable() && can_edit launch_next=status == Status::Ready
+                    on_sign on_withdraw problem=sign_problem />
+            })}
 
             <History history />
         </article>

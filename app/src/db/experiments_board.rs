@@ -1,0 +1,161 @@
+//! The board's queries: one page per column in keyset order (newest change first), the exact
+//! count of every column, and the filters bound as parameters. The index
+//! `experiment_board (archived, status, updated_at DESC, id DESC)` serves the order, so a column
+//! reads its page and stops, whatever the program's size.
+
+use sqlx::SqlitePool;
+
+use super::{ExperimentRow, Json};
+use crate::domain::board::{BoardFilter, Cursor, MAX_SHOWN, PAGE};
+use crate::domain::experiment::Experiment;
+use crate::domain::lifecycle::Status;
+use crate::error::AppError;
+
+/// The filters as bound parameters; None means "not filtered on".
+struct Bound {
+    archived: bool,
+    team: Option<String>,
+    owner: Option<String>,
+    tag: Option<String>,
+    /// `%text%` with LIKE's wildcards escaped.
+    like: Option<String>,
+}
+
+impl Bound {
+    fn of(f: &BoardFilter) -> Self {
+        let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
+        Self {
+            archived: f.archived,
+            team: opt(&f.team),
+            owner: opt(&f.owner),
+            tag: opt(&f.tag).map(|t| t.to_lowercase()),
+            like: opt(&f.q).map(|q| {
+                format!(
+                    "%{}%",
+                    q.replace('\\', "\\\\")
+                        .replace('%', "\\%")
+                        .replace('_', "\\_")
+                )
+            }),
+        }
+    }
+}
+
+/// A row's place in the column's order, exactly as stored.
+struct Key {
+    id: i64,
+    at: String,
+}
+
+/// One column under the filter: the cards down to `until` (the first page without it), and the
+/// cursor that shows one page more (None when nothing is left).
+pub async fn column(
+    pool: &SqlitePool,
+    f: &BoardFilter,
+    status: Status,
+    until: Option<&Cursor>,
+) -> Result<(Vec<Experiment>, Option<Cursor>), AppError> {
+    let b = Bound::of(f);
+    let (until_at, until_id) = until.map_or((None, 0), |c| (Some(c.at.as_str()), c.id));
+    let limit = if until.is_some() { MAX_SHOWN } else { PAGE } as i64;
+    let shown = sqlx::query_as!(
+        Key,
+        r#"SELECT id AS "id!", updated_at AS "at!: String" FROM experiment
+         WHERE archived = ?1 AND status = ?2
+           AND (?3 IS NULL OR team = ?3)
+           AND (?4 IS NULL OR owner = ?4)
+           AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?5))
+           AND (?6 IS NULL OR key LIKE ?6 ESCAPE '\' OR title LIKE ?6 ESCAPE '\'
+                OR brief LIKE ?6 ESCAPE '\')
+           AND (?7 IS NULL OR (updated_at, id) >= (?7, ?8))
+         ORDER BY updated_at DESC, id DESC
+         LIMIT ?9"#,
+        b.archived,
+        status,
+        b.team,
+        b.owner,
+        b.tag,
+        b.like,
+        until_at,
+        until_id,
+        limit
+    )
+    .fetch_all(pool)
+    .await?;
+    let Some(last) = shown.last() else {
+        return Ok((Vec::new(), None));
+    };
+    let page = PAGE as i64;
+    let after = sqlx::query_as!(
+        Key,
+        r#"SELECT id AS "id!", updated_at AS "at!: String" FROM experiment
+         WHERE archived = ?1 AND status = ?2
+           AND (?3 IS NULL OR team = ?3)
+           AND (?4 IS NULL OR owner = ?4)
+           AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?5))
+           AND (?6 IS NULL OR key LIKE ?6 ESCAPE '\' OR title LIKE ?6 ESCAPE '\'
+                OR brief LIKE ?6 ESCAPE '\')
+           AND (updated_at, id) < (?7, ?8)
+         ORDER BY updated_at DESC, id DESC
+         LIMIT ?9"#,
+        b.archived,
+        status,
+        b.team,
+        b.owner,
+        b.tag,
+        b.like,
+        last.at,
+        last.id,
+        page
+    )
+    .fetch_all(pool)
+    .await?;
+    let more = after.last().map(|k| Cursor {
+        at: k.at.clone(),
+        id: k.id,
+    });
+    let ids = Json(shown.iter().map(|k| k.id).collect::<Vec<_>>());
+    let rows = select_experiments!(
+        r"FROM experiment WHERE id IN (SELECT value FROM json_each(?1))
+         ORDER BY updated_at DESC, id DESC",
+        ids
+    )
+    .fetch_all(pool)
+    .await?;
+    // A card that changed column between the two reads shows in its new column only.
+    let cards = rows
+        .into_iter()
+        .filter(|r| r.status == status)
+        .map(ExperimentRow::into_experiment)
+        .collect::<Result<_, _>>()?;
+    Ok((cards, more))
+}
+
+/// The exact number of experiments per column under the filter, in `Status::ALL` order.
+pub async fn column_counts(pool: &SqlitePool, f: &BoardFilter) -> Result<[i64; 4], AppError> {
+    let b = Bound::of(f);
+    let rows = sqlx::query!(
+        r#"SELECT status AS "status!: Status", count(*) AS "n!: i64" FROM experiment
+         WHERE archived = ?1
+           AND (?2 IS NULL OR team = ?2)
+           AND (?3 IS NULL OR owner = ?3)
+           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?4))
+           AND (?5 IS NULL OR key LIKE ?5 ESCAPE '\' OR title LIKE ?5 ESCAPE '\'
+                OR brief LIKE ?5 ESCAPE '\')
+         GROUP BY status"#,
+        b.archived,
+        b.team,
+        b.owner,
+        b.tag,
+        b.like
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut counts = [0; 4];
+    for r in rows {
+        if let Some(i) = Status::ALL.iter().position(|s| *s == r.status) {
+            counts[i] = r.n;
+        }
+    }
+    Ok(counts)
+}
