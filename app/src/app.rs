@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                 // real 404 status and pages read completely before hydration.
                 <Routes fallback=NotFound>
                     <Route path=path!("/") view=BoardPage ssr=SsrMode::Async />
+                    <Route path=path!("/experiments") view=crate::pages::experiment_list::ExperimentListPage ssr=SsrMode::Async />
                     <Route path=path!("/experiments/new") view=NewExperimentPage ssr=SsrMode::Async />
                     <Route path=path!("/experiments/:key") view=ExperimentPage ssr=SsrMode::Async />
                     <Route path=path!("/settings") view=crate::pages::settings::SettingsPage ssr=SsrMode::Async />

@@ -130,3 +130,51 @@ test('proposing shows similar finished experiments beside the form', async ({ pa
   await page.getByLabel('Title').fill('zzqx qqvw');
   await expect(similar.getByRole('heading')).toHaveCount(0);
 });
+
+test('the list view sorts by lift from a header click, filters by status, and its CSV has those rows', async ({ page, request }) => {
+  await ensureDemo(request);
+  await open(page, `${DEMO}/experiments?status=done`);
+  const table = page.getByTestId('experiment-list');
+  await expect(table.locator('tbody tr').first()).toBeVisible();
+  await table.getByRole('link', { name: 'Lift (primary)' }).click();
+  await expect(page).toHaveURL(/sort=lift/);
+  await expect(page).toHaveURL(/status=done/);
+  const lifts = async () => (await table.locator('td[data-lift]').evaluateAll(
+    (cells) => cells.map((c) => c.getAttribute('data-lift')).filter((v) => v).map(Number)));
+  await expect.poll(async () => (await lifts()).length).toBeGreaterThan(2);
+  const descending = await lifts();
+  expect(descending).toEqual([...descending].sort((a, b) => b - a));
+  // Every row is done.
+  const statuses = await table.locator('tbody tr td:nth-child(2)').allTextContents();
+  expect(new Set(statuses)).toEqual(new Set(['Done']));
+
+  // The CSV link carries the same parameters and holds the same rows, in the same order.
+  const href = await page.getByTestId('list-csv').getAttribute('href');
+  expect(href).toContain('status=done');
+  expect(href).toContain('sort=lift');
+  const csv = await (await request.get(`${DEMO}${href}`)).text();
+  const keys = parseCsv(csv).slice(1).map((row) => row[0]);
+  const shown = await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-key')));
+  expect(keys).toEqual(shown);
+});
+
+/** RFC 4180: quoted fields may hold commas, quotes ("") and line breaks. */
+function parseCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') { field += '"'; i++; }
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') { row.push(field); field = ''; }
+    else if (c === '\n') { row.push(field); rows.push(row); row = []; field = ''; }
+    else if (c !== '\r') field += c;
+  }
+  if (field || row.length) { row.push(field); rows.push(row); }
+  return rows;
+}

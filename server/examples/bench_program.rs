@@ -1,4 +1,5 @@
-//! Benchmark: the program dashboard and the weekly review for a program of 2,000 experiments.
+//! Benchmark: the program dashboard, the weekly review, the board and the list view for a program
+//! of 2,000 experiments.
 //! Seeds a temporary SQLite file through the app's own write paths (lifecycle moves, snapshots),
 //! then times (a) the server-side data each page needs and (b) the whole server render, an HTTP
 //! GET through the real router. Target: under 50 ms each.
@@ -362,6 +363,27 @@ async fn main() -> anyhow::Result<()> {
     )
     .await;
     time("GET /review (full server render)", 30, render("/review")).await;
+    // The board pages each column (25 cards); the list view analyses every matching experiment's
+    // latest reading to sort by lift, then sends one page of 50.
+    time("GET / (board, full server render)", 30, render("/")).await;
+    time(
+        "GET /?team=Growth (filtered board)",
+        30,
+        render("/?team=Growth"),
+    )
+    .await;
+    time(
+        "GET /experiments?sort=lift (list view)",
+        10,
+        render("/experiments?sort=lift"),
+    )
+    .await;
+    time(
+        "GET /experiments?status=done&team=Growth&sort=lift",
+        10,
+        render("/experiments?status=done&team=Growth&sort=lift"),
+    )
+    .await;
     time("dashboard data, one team", 30, || async {
         app::api::program::ssr::program_view(&pool, &team, today)
             .await

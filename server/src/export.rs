@@ -2,7 +2,9 @@
 //! spreadsheets and exec reporting, and the weekly review as Markdown (`GET /review.md?week=…`)
 //! to paste into Slack, Notion or an email.
 
-use app::domain::board::BoardFilter;
+use app::domain::experiment::Experiment;
+use app::domain::experiment_list::{self, ListParams};
+use app::domain::results::Counts;
 use app::domain::review::{primary_hidden, primary_lift};
 use app::state::AppState;
 use axum::extract::{Query, State};
@@ -35,23 +37,31 @@ const HEADER: [&str; 22] = [
     "lessons",
 ];
 
+/// The rows of the list view (`/experiments`) with the same parameters: the same filters, status,
+/// and order, every page.
 pub async fn experiments_csv(
     State(state): State<AppState>,
-    Query(filter): Query<BoardFilter>,
+    Query(params): Query<ListParams>,
 ) -> Response {
     let today = chrono::Utc::now().date_naive();
-    let rows = match app::db::experiments::list(&state.pool, &filter).await {
+    let rows = match app::db::experiments::list(&state.pool, &params.filter()).await {
         Ok(list) => app::db::program::with_latest(&state.pool, list).await,
         Err(e) => Err(e),
     };
-    let rows = match rows {
+    let all = match rows {
         Ok(rows) => rows,
         Err(e) => return e.into_response(),
     };
+    let by_key: std::collections::HashMap<String, &(Experiment, Option<Counts>)> =
+        all.iter().map(|r| (r.0.key.to_string(), r)).collect();
+    let rows: Vec<&(Experiment, Option<Counts>)> = experiment_list::rows(&all, &params, today)
+        .iter()
+        .filter_map(|r| by_key.get(&r.key).copied())
+        .collect();
     let mut out = csv::Writer::from_writer(Vec::new());
     let mut write = || -> Result<(), csv::Error> {
         out.write_record(HEADER)?;
-        for (e, counts) in &rows {
+        for (e, counts) in rows.iter().copied() {
             let c = e.conclusion.as_ref();
             let date = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_default();
             // The no-peeking rule holds in exports too: no lift before a fixed-horizon test ends.

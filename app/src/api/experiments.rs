@@ -7,6 +7,7 @@ use server_fn::codec::Json;
 use crate::domain::board::{Board, BoardFilter, Cursors};
 use crate::domain::brief::Brief;
 use crate::domain::experiment::{Experiment, NewExperimentForm};
+use crate::domain::experiment_list::{ListPage, ListParams};
 use crate::domain::lifecycle::{Status, StatusChange, TransitionRequest};
 use crate::error::AppError;
 
@@ -67,6 +68,24 @@ pub async fn get_board(filter: BoardFilter, until: Option<Cursors>) -> Result<Bo
                 tags,
                 total: db::count(&pool).await?,
             })
+        }
+        .await,
+    )
+}
+
+/// One page of the list view; the rows are filtered, sorted and paged on the server.
+#[server(input = Json, endpoint = "list_experiments")]
+#[middleware(crate::auth::Gate::VIEWERS)]
+pub async fn list_experiments(params: ListParams) -> Result<ListPage, AppError> {
+    crate::api::with_status(
+        async move {
+            let who = crate::auth::Viewer::check()?;
+            let pool = crate::state::pool(&who)?;
+            let today = chrono::Utc::now().date_naive();
+            let experiments = crate::db::experiments::list(&pool, &params.filter()).await?;
+            let with_counts = crate::db::program::with_latest(&pool, experiments).await?;
+            let rows = crate::domain::experiment_list::rows(&with_counts, &params, today);
+            Ok(ListPage::of(rows, params.page))
         }
         .await,
     )

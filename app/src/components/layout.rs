@@ -25,6 +25,7 @@ pub fn Nav(who: Identity) -> impl IntoView {
     view! {
         <nav>
             <A href="/">"Board"</A>
+            <A href="/experiments">"List"</A>
             <A href="/program">"Program"</A>
             <A href="/review">"Review"</A>
             <A href="/learnings">"Learnings"</A>

@@ -41,6 +41,7 @@ pub mod board;
 pub mod brief;
 pub mod decision;
 pub mod experiment;
+pub mod experiment_list;
 pub mod export_window;
 pub mod import;
 pub mod learning;

@@ -233,7 +233,7 @@ fn FilterBar(board: Board, filter: BoardFilter) -> impl IntoView {
             <label class="check"><input type="checkbox" name="archived" value="true" checked=filter.archived />"Archived"</label>
             <button type="submit">"Filter"</button>
             {active.then(|| view! { <a href="/" class="clear">"Clear"</a> })}
-            <span class="shown">{format!("{matching} shown")}</span>
+            <span class="shown">{format!("{matching} matching")}</span>
         </Form>
     }
 }

@@ -7,6 +7,7 @@ pub mod admin_users;
 pub mod board;
 pub mod calendar_feed;
 pub mod experiment;
+pub mod experiment_list;
 pub mod learnings;
 pub mod login;
 pub mod new_experiment;

@@ -38,6 +38,7 @@ async fn every_server_function_refuses_anonymous_callers(pool: SqlitePool) {
 const READS: &[&str] = &[
     "whoami",
     "get_board",
+    "list_experiments",
     "get_experiment",
     "get_results",
     "search_learnings",

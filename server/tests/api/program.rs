@@ -351,3 +351,62 @@ async fn a_teams_secret_calendar_url_works_without_signing_in_and_nothing_else_d
         .unwrap();
     assert_eq!(plain.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn the_list_view_sorts_by_lift_and_its_csv_has_exactly_the_filtered_rows_in_its_order(
+    pool: SqlitePool,
+) {
+    let app = demo(&pool).await;
+    // The list page, sorted by lift (largest first), done experiments only: server-rendered.
+    let (status, _, html) = fetch(&app, "/experiments?status=done&sort=lift").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("data-testid=\"experiment-list\""), "{html}");
+    let lifts: Vec<f64> = html
+        .split("data-lift=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|v| !v.is_empty())
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!(
+        lifts.len() >= 3,
+        "done demo experiments have lifts: {lifts:?}"
+    );
+    assert!(
+        lifts.windows(2).all(|w| w[0] >= w[1]),
+        "largest first: {lifts:?}"
+    );
+
+    // The CSV of the same parameters: the same rows, in the same order, every one done.
+    let (status, _, body) = fetch(&app, "/experiments.csv?status=done&sort=lift").await;
+    assert_eq!(status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let header = reader.headers().unwrap().clone();
+    let col = |name: &str| header.iter().position(|h| h == name).unwrap();
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert!(rows.iter().all(|r| &r[col("status")] == "done"));
+    let csv_lifts: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| r[col("lift_relative")].parse().ok())
+        .collect();
+    assert_eq!(csv_lifts.len(), lifts.len());
+    assert!(csv_lifts.windows(2).all(|w| w[0] >= w[1]), "{csv_lifts:?}");
+    let html_keys: Vec<&str> = html
+        .split("<tr data-key=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .collect();
+    let csv_keys: Vec<&str> = rows.iter().map(|r| &r[col("key")]).collect();
+    assert_eq!(html_keys, csv_keys, "one page holds them all: same order");
+
+    // Ascending puts the smallest lift first; rows without a lift stay last.
+    let (_, _, asc) = fetch(&app, "/experiments?status=done&sort=lift&asc=true").await;
+    let first_asc: f64 = asc
+        .split("data-lift=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert_eq!(first_asc, *lifts.last().unwrap());
+}

@@ -698,6 +698,12 @@ async fn read_functions_called_in_process_without_an_identity_refuse(pool: Sqlit
         "get_board",
     );
     refused(
+        experiments::list_experiments(Default::default())
+            .await
+            .map(drop),
+        "list_experiments",
+    );
+    refused(
         experiments::get_experiment(key()).await.map(drop),
         "get_experiment",
     );
