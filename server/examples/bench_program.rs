@@ -309,15 +309,32 @@ async fn main() -> anyhow::Result<()> {
         .output_name("verdict")
         .build();
     let router = server::router(options, pool.clone());
+    // Pages need a signed-in caller: a viewer's API token, as a script would use.
+    let (_, token) = app::auth::acting_as(
+        app::domain::account::Identity::system("bench"),
+        app::db::accounts::create_token(
+            &pool,
+            "bench",
+            app::domain::account::Role::Viewer,
+            app::db::accounts::TokenOwner::CommandLine,
+            Some(1),
+            Utc::now(),
+        ),
+    )
+    .await?;
+    let bearer = format!("Bearer {token}");
     let render = |path: &'static str| {
         let router = router.clone();
+        let bearer = bearer.clone();
         move || {
             let router = router.clone();
+            let bearer = bearer.clone();
             async move {
-                let response = router
-                    .oneshot(Request::get(path).body(Body::empty()).unwrap())
-                    .await
+                let request = Request::get(path)
+                    .header("authorization", bearer)
+                    .body(Body::empty())
                     .unwrap();
+                let response = router.oneshot(request).await.unwrap();
                 assert!(
                     response.status().is_success(),
                     "{path}: {}",

@@ -190,22 +190,16 @@ pub async fn by_key(pool: &SqlitePool, key: &str) -> Result<Experiment, AppError
     by_key_in(&mut conn, key).await
 }
 
-/// The board's query. Filters are optional; text search looks at key, title and the brief.
+/// Every experiment under the board's filters (the calendar, the CSV, the list view and the
+/// REST list). Filters are optional; text search looks at key, title and the brief.
 pub async fn list(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<Experiment>, AppError> {
-    let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
-    let like = opt(&f.q).map(|q| {
-        format!(
-            "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
-        )
-    });
-    let (team, owner, tag) = (
-        opt(&f.team),
-        opt(&f.owner),
-        opt(&f.tag).map(|t| t.to_lowercase()),
-    );
+    let board::Bound {
+        archived,
+        team,
+        owner,
+        tag,
+        like,
+    } = board::Bound::of(f);
     let rows = select_experiments!(
         r"FROM experiment
          WHERE archived = ?1
@@ -215,7 +209,7 @@ pub async fn list(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<Experiment>,
            AND (?5 IS NULL OR key LIKE ?5 ESCAPE '\' OR title LIKE ?5 ESCAPE '\'
                 OR brief LIKE ?5 ESCAPE '\')
          ORDER BY updated_at DESC, id DESC",
-        f.archived,
+        archived,
         team,
         owner,
         tag,

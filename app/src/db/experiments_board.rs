@@ -12,17 +12,17 @@ use crate::domain::lifecycle::Status;
 use crate::error::AppError;
 
 /// The filters as bound parameters; None means "not filtered on".
-struct Bound {
-    archived: bool,
-    team: Option<String>,
-    owner: Option<String>,
-    tag: Option<String>,
+pub(super) struct Bound {
+    pub archived: bool,
+    pub team: Option<String>,
+    pub owner: Option<String>,
+    pub tag: Option<String>,
     /// `%text%` with LIKE's wildcards escaped.
-    like: Option<String>,
+    pub like: Option<String>,
 }
 
 impl Bound {
-    fn of(f: &BoardFilter) -> Self {
+    pub(super) fn of(f: &BoardFilter) -> Self {
         let opt = |s: &str| Some(s.trim().to_owned()).filter(|s| !s.is_empty());
         Self {
             archived: f.archived,
