@@ -31,25 +31,26 @@ pub fn attribution_config(
         config.flag_keys = vec![(key.to_owned(), flag.to_owned())];
     }
     for m in metrics(brief) {
-        match MetricSource::of(m)? {
-            MetricSource::Converted(event) => config.metrics.push(event),
-            MetricSource::Value(v) => config.values.push(v),
-            MetricSource::Retained(r) => config.retention.push(r),
-            MetricSource::Ratio(r) => config.ratios.push(r),
-        }
-        if let Some(cap) = m.cap.filter(|_| m.kind.can_cap()) {
-            let metric = match MetricSource::of(m)? {
-                MetricSource::Value(v) => v,
-                MetricSource::Ratio(r) => r.numerator,
-                MetricSource::Converted(_) | MetricSource::Retained(_) => continue,
-            };
-            // A capped spec must be one of the values; a capped ratio numerator is then capped
-            // inside the ratio too.
+        let source = MetricSource::of(m)?;
+        // A capped spec must be one of the values; a capped ratio numerator is then capped
+        // inside the ratio too.
+        let capped = match (&source, m.cap.filter(|_| m.kind.can_cap())) {
+            (MetricSource::Value(v), Some(cap)) => Some((v.clone(), cap)),
+            (MetricSource::Ratio(r), Some(cap)) => Some((r.numerator.clone(), cap)),
+            _ => None,
+        };
+        if let Some((metric, cap)) = capped {
             config.values.push(metric.clone());
             config.caps.push(Cap {
                 metric,
                 at: cap_at(cap)?,
             });
+        }
+        match source {
+            MetricSource::Converted(event) => config.metrics.push(event),
+            MetricSource::Value(v) => config.values.push(v),
+            MetricSource::Retained(r) => config.retention.push(r),
+            MetricSource::Ratio(r) => config.ratios.push(r),
         }
     }
     config.metrics.sort();
