@@ -217,3 +217,42 @@ test('A capped revenue metric with CUPED and an $os segment: the pull shows the 
     server.close();
   }
 });
+
+test('The new vs returning segment: the pull reads every event from 28 more days back and splits users by earlier activity', async ({ page }) => {
+  const seen: Seen[] = [];
+  const key = await propose(page, uniqueTitle('New vs returning'));
+  await completeBrief(page);
+  await page.getByLabel('Segment properties (up to 3, comma-separated)').fill('#new_vs_returning');
+  await page.getByLabel('Engine').selectOption('sequential');
+  await launch(page);
+
+  // Every fourth user visited 30 days before exposure (before the 14-day pre-period).
+  const dayStart = Math.floor(Date.now() / 86_400_000) * 86_400;
+  const lines = exportFor(key).toString().trimEnd().split('\n');
+  for (const arm of ['control', 'treatment']) {
+    for (let i = 0; i < 2000; i += 4) {
+      lines.push(JSON.stringify({ event: 'page_view', properties: { time: dayStart - 30 * 86_400, distinct_id: `${arm}-${i}`, $insert_id: `pv-${arm}-${i}` } }));
+    }
+  }
+  const { server } = await fakeMixpanel(Buffer.from(lines.join('\n') + '\n'), seen);
+  try {
+    await saveSettings(page);
+    await open(page, `/experiments/${key}`);
+    await page.getByRole('button', { name: 'Pull now' }).click();
+    await expect(page.getByTestId('pull-outcome')).toContainText('Stored a snapshot: 4000 exposed users');
+
+    // Every event (no event filter), from the pre-period plus 28 days before launch.
+    const url = new URL(seen[0].url, 'http://x');
+    expect(url.searchParams.get('event')).toBeNull();
+    const launchDay = new Date(Math.floor(Date.now() / 86_400_000) * 86_400_000);
+    expect(url.searchParams.get('from_date')).toBe(new Date(launchDay.getTime() - 42 * 86_400_000).toISOString().slice(0, 10));
+
+    const table = page.getByTestId('segments').locator('table[data-property="#new_vs_returning"]');
+    await expect(table.locator('caption')).toHaveText('New vs returning (any event before the pre-period)');
+    // 500 returning and 1,500 new users per arm.
+    await expect(table.locator('tr', { hasText: 'returning' })).toContainText('1,000');
+    await expect(table.locator('tr', { hasText: /^new/ })).toContainText('3,000');
+  } finally {
+    server.close();
+  }
+});

@@ -5,6 +5,9 @@
 //! GET through the real router. Target: under 50 ms each.
 //!
 //! Run: `cargo run --release -p server --example bench_program` (add `-- 5000` for another size).
+//! With `BENCH_SERVE_DB=PATH` it only seeds PATH (a new SQLite file) and writes `PATH.env` (a
+//! viewer and an editor token, keys to request) and `PATH.results.json` (a reading to post), for
+//! `scripts/bench_pages.sh` to load a running server with wrk.
 
 use std::time::{Duration, Instant};
 
@@ -239,6 +242,9 @@ async fn main() -> anyhow::Result<()> {
         .map(|s| s.parse())
         .transpose()?
         .unwrap_or(2_000);
+    if let Some(path) = std::env::var_os("BENCH_SERVE_DB") {
+        return seed_for_serving(std::path::Path::new(&path), n).await;
+    }
     let dir = std::env::temp_dir().join(format!("verdict-bench-{}", std::process::id()));
     std::fs::create_dir_all(&dir)?;
     let pool = app::db::connect(&format!("sqlite:{}", dir.join("bench.db").display())).await?;
@@ -416,5 +422,60 @@ async fn main() -> anyhow::Result<()> {
     } else {
         std::fs::remove_dir_all(&dir)?;
     }
+    Ok(())
+}
+
+/// Seeds a database file for a server to serve, and writes what a load generator needs.
+async fn seed_for_serving(path: &std::path::Path, n: usize) -> anyhow::Result<()> {
+    anyhow::ensure!(!path.exists(), "{} exists: give a new file", path.display());
+    let pool = app::db::connect(&format!("sqlite:{}", path.display())).await?;
+    app::db::MIGRATOR.run(&pool).await?;
+    let t = Instant::now();
+    let who = app::domain::account::Identity::system("bench");
+    app::auth::acting_as(who.clone(), seed(&pool, n)).await?;
+    println!(
+        "seeded {n} experiments in {:.1} s",
+        t.elapsed().as_secs_f64()
+    );
+    let token = |role| {
+        let pool = pool.clone();
+        let who = who.clone();
+        async move {
+            let (_, token) = app::auth::acting_as(
+                who,
+                app::db::accounts::create_token(
+                    &pool,
+                    "bench",
+                    role,
+                    app::db::accounts::TokenOwner::CommandLine,
+                    Some(1),
+                    Utc::now(),
+                ),
+            )
+            .await?;
+            anyhow::Ok(token)
+        }
+    };
+    let viewer = token(app::domain::account::Role::Viewer).await?;
+    let editor = token(app::domain::account::Role::Editor).await?;
+    // Seeded experiment i is running when i % 25 == 3 and done with results when i % 25 >= 4.
+    let running: Vec<String> = (0..n)
+        .filter(|i| i % 25 == 3)
+        .take(20)
+        .map(|i| format!("bench_{i:05}"))
+        .collect();
+    std::fs::write(
+        format!("{}.env", path.display()),
+        format!(
+            "VIEWER_TOKEN={viewer}\nEDITOR_TOKEN={editor}\nDONE_KEY=bench_{:05}\nRUNNING_KEYS=\"{}\"\n",
+            n / 2 / 25 * 25 + 4,
+            running.join(" ")
+        ),
+    )?;
+    std::fs::write(
+        format!("{}.results.json", path.display()),
+        serde_json::to_string(&counts(1))?,
+    )?;
+    pool.close().await;
     Ok(())
 }

@@ -361,8 +361,8 @@ fn AnalysisFields(
                     <NumberField label="Expected correlation (rho)" name="cuped.expected_correlation" initial=draft.with_untracked(|b| b.cuped.expected_correlation.map(|r| r.to_string()).unwrap_or_default()) on_value=Callback::new(move |v: Option<f64>| draft.update(|b| b.cuped.expected_correlation = v)) error=Signal::derive(|| None::<String>) hint="pre vs post, 0 to 1: for the sample size" />
                 </div>
             </Show>
-            <TextField label="Segment properties (up to 3, comma-separated)" name=P::Segments.to_string() initial=b.segments.join(", ") placeholder="$os, mp_country_code" on_text=Callback::new(move |v: String| draft.update(|b| b.segments = split_list(&v))) error=segments_err />
-            <small class="hint">{format!("Results per value of each property of the user's first exposure; exploratory: the decision never uses them. At most {MAX_SEGMENTS}.")}</small>
+            <TextField label="Segment properties (up to 3, comma-separated)" name=P::Segments.to_string() initial=b.segments.join(", ") placeholder="$os, mp_country_code, #new_vs_returning" on_text=Callback::new(move |v: String| draft.update(|b| b.segments = split_list(&v))) error=segments_err />
+            <small class="hint">{format!("Results per value of each property of the user's first exposure; #new_vs_returning splits users by whether they had any event before the pre-period (the pull then reads every event, 28 more days back). Exploratory: the decision never uses them. At most {MAX_SEGMENTS}.")}</small>
         </fieldset>
     }
 }

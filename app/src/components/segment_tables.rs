@@ -5,6 +5,7 @@ use leptos::prelude::*;
 
 use super::format::int;
 use crate::domain::analysis::{p_value, signed_pct};
+use crate::domain::attribution::NEW_VS_RETURNING;
 use crate::domain::segments::{SegmentBreakdown, SegmentResult};
 use crate::domain::stats::{Evidence, SrmStatus};
 
@@ -32,11 +33,20 @@ fn SegmentTable(breakdown: SegmentBreakdown) -> impl IntoView {
     let columns = metric_names.len();
     view! {
         <table class="segment" data-property=breakdown.property.clone()>
-            <caption>{breakdown.property.clone()}</caption>
+            <caption>{segment_label(&breakdown.property)}</caption>
             <thead><tr><th>"Value"</th><th class="num">"Users"</th><th>"Sample ratio"</th>
                 {metric_names.iter().map(|m| view! { <th>{m.clone()}</th> }).collect_view()}</tr></thead>
             <tbody>{breakdown.values.into_iter().map(|v| row(v, columns)).collect_view()}</tbody>
         </table>
+    }
+}
+
+/// The derived segment reads as words; a property as its name.
+fn segment_label(property: &str) -> String {
+    if property == NEW_VS_RETURNING {
+        "New vs returning (any event before the pre-period)".to_owned()
+    } else {
+        property.to_owned()
     }
 }
 

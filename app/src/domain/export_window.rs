@@ -10,7 +10,7 @@
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 
-use super::attribution::local_to_utc;
+use super::attribution::{local_to_utc, NEW_VS_RETURNING};
 use super::brief::Brief;
 use super::metric::Measure;
 
@@ -70,16 +70,26 @@ impl Reach {
             .map(|m| m.retention_day.saturating_add(1))
             .max()
             .unwrap_or(0);
+        let pre = if brief.cuped.enabled {
+            brief.cuped.lookback_days
+        } else {
+            0
+        };
+        // New vs returning needs history before the pre-period to tell them apart.
+        let history = if brief.segments.iter().any(|s| s == NEW_VS_RETURNING) {
+            RETURNING_HISTORY_DAYS
+        } else {
+            0
+        };
         Self {
-            before_days: if brief.cuped.enabled {
-                brief.cuped.lookback_days
-            } else {
-                0
-            },
+            before_days: pre + history,
             after_days: brief.window_days.max(retention),
         }
     }
 }
+
+/// How far before the pre-period a pull looks for a returning user's earlier activity.
+pub const RETURNING_HISTORY_DAYS: u32 = 28;
 
 /// A conversion window of N days after, nothing before.
 impl From<u32> for Reach {
@@ -188,6 +198,9 @@ mod tests {
                 after_days: 31
             }
         );
+        // New vs returning looks 28 days further back for earlier activity.
+        brief.segments = vec!["$os".into(), NEW_VS_RETURNING.into()];
+        assert_eq!(Reach::of(&brief).before_days, 14 + RETURNING_HISTORY_DAYS);
     }
 
     #[test]

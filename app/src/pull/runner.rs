@@ -13,7 +13,7 @@ use super::settings::MixpanelSettings;
 use super::{PullPhase, PullStatus, Trigger};
 use crate::domain::attribution::{
     reached_words, AttributionError, Attributor, Clock, Config, Report, RetentionEvent, TimeRange,
-    TooManySkippedLines, MAX_SKIPPED_RATIO,
+    TooManySkippedLines, MAX_SKIPPED_RATIO, NEW_VS_RETURNING,
 };
 use crate::domain::experiment::Experiment;
 use crate::domain::export_window::{export_window, ExportWindow, Reach};
@@ -294,8 +294,12 @@ fn pull_config(
 
 /// The events to ask Mixpanel for: the exposure event and the brief's metric events, nothing else,
 /// which keeps the export (and the API's work) small.
-/// Empty when a retention metric counts any event: then the export must carry every event.
+/// Empty when a retention metric counts any event, or a segment is new vs returning: then the
+/// export must carry every event.
 fn events(config: &Config) -> Vec<String> {
+    if config.segments.iter().any(|s| s == NEW_VS_RETURNING) {
+        return Vec::new();
+    }
     let retention = config.retention.iter().map(|r| match &r.event {
         RetentionEvent::Named(event) => Some(event.clone()),
         RetentionEvent::Any => None,

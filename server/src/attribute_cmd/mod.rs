@@ -72,7 +72,9 @@ pub struct AttributeArgs {
     /// The pre-exposure period in days: per metric, its covariate (CUPED, the retro A/A check).
     #[arg(long, value_name = "D")]
     pub pre_days: Option<u32>,
-    /// Break every arm down by this property of the user's first exposure (repeatable).
+    /// Break every arm down by this property of the user's first exposure (repeatable);
+    /// `#new_vs_returning` splits users by whether they had any event before the pre-period
+    /// (before exposure without `--pre-days`).
     #[arg(long = "segment", value_name = "PROPERTY")]
     pub segments: Vec<String>,
     /// Conversion window after the first exposure, in days (half-open).

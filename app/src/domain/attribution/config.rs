@@ -10,7 +10,12 @@ use super::amount::Decimal;
 
 /// The brief's default conversion window.
 pub const DEFAULT_WINDOW_DAYS: u32 = 14;
-const SECONDS_PER_DAY: i64 = 86_400;
+pub(crate) const SECONDS_PER_DAY: i64 = 86_400;
+
+/// A derived segment rather than a property: `returning` when the user had any event (other
+/// than an exposure event) before the pre-exposure period (before `t0 - pre_days`, or before
+/// `t0` without one), else `new`. It reads every event's time, as `*` retention does.
+pub const NEW_VS_RETURNING: &str = "#new_vs_returning";
 /// Longer windows than ten years are typos, and the limit keeps `t0 + window` far from overflow.
 const MAX_WINDOW_DAYS: u32 = 3_650;
 
@@ -437,7 +442,8 @@ pub struct Config {
     pub caps: Vec<Cap>,
     /// The pre-exposure period, in days, for covariates (CUPED, the pre-period check).
     pub pre_days: Option<u32>,
-    /// Properties of the first exposure event to break every arm down by.
+    /// Properties of the first exposure event to break every arm down by, or
+    /// [`NEW_VS_RETURNING`].
     pub segments: Vec<String>,
     pub window: Window,
     pub run: Option<TimeRange>,

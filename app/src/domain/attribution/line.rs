@@ -173,6 +173,39 @@ fn canonical_head(line: &[u8]) -> Option<bool> {
     Some(digits > 0 && id.first() != Some(&b'n') && !id.starts_with(b"\"\""))
 }
 
+/// The time and distinct id of a line in Mixpanel's own layout (as [`canonical_head`] reads
+/// it) whose id is a plain string or number, for events read only as activity (`*` retention):
+/// the same cheap path ignored lines take, which such a line would otherwise be. `None` sends
+/// the line to the full parse.
+pub(crate) fn quick_activity(line: &[u8]) -> Option<(i64, &[u8])> {
+    if !line.ends_with(b"}}") {
+        return None;
+    }
+    let rest = line.strip_prefix(PREFIX)?;
+    let name_end = memchr::memchr(b'"', rest)?;
+    let rest = rest[name_end + 1..].strip_prefix(b",\"properties\":{\"time\":")?;
+    let digits = rest.iter().take_while(|b| b.is_ascii_digit()).count();
+    if digits == 0 || digits > 18 {
+        return None;
+    }
+    let time = rest[..digits]
+        .iter()
+        .fold(0i64, |n, &d| n * 10 + i64::from(d - b'0'));
+    let id = rest[digits..].strip_prefix(b",\"distinct_id\":")?;
+    let id = match id.strip_prefix(b"\"") {
+        Some(quoted) => {
+            let end = memchr::memchr2(b'"', b'\\', quoted)?;
+            (quoted[end] == b'"').then(|| &quoted[..end])?
+        }
+        None => {
+            let end = id.iter().take_while(|b| b.is_ascii_digit()).count();
+            (matches!(id.get(end), Some(b',' | b'}'))).then(|| &id[..end])?
+        }
+    };
+    // An empty id is an anonymous event, which the full parse counts.
+    (!id.is_empty()).then_some((time, id))
+}
+
 /// Whether `{` and `}` occur equally often: a truncated line almost never passes. Braces inside
 /// strings can only make a good line fail, which sends it to the full parse.
 fn balanced(line: &[u8]) -> bool {
@@ -259,6 +292,29 @@ mod tests {
         );
         assert_eq!(leading_event(br#"{"event":"a\"b"}"#), None);
         assert_eq!(leading_event(br#"{"properties":{},"event":"x"}"#), None);
+    }
+
+    #[test]
+    fn quick_activity_reads_time_and_plain_ids_only() {
+        let read = |line: &str| quick_activity(line.as_bytes()).map(|(t, id)| (t, id.to_vec()));
+        assert_eq!(
+            read(r#"{"event":"x","properties":{"time":1714567890,"distinct_id":"u-1","a":1}}"#),
+            Some((1714567890, b"u-1".to_vec()))
+        );
+        assert_eq!(
+            read(r#"{"event":"x","properties":{"time":17,"distinct_id":42}}"#),
+            Some((17, b"42".to_vec()))
+        );
+        for full_parse in [
+            r#"{"event":"x","properties":{"time":17,"distinct_id":"a\"b"}}"#,
+            r#"{"event":"x","properties":{"time":17,"distinct_id":""}}"#,
+            r#"{"event":"x","properties":{"time":17.5,"distinct_id":"u"}}"#,
+            r#"{"event":"x","properties":{"time":17,"distinct_id":null}}"#,
+            r#"{"event":"x","properties":{"time":17,"distinct_id":"u""#,
+            r#"{"event":"x","properties":{"distinct_id":"u","time":17}}"#,
+        ] {
+            assert_eq!(read(full_parse), None, "{full_parse}");
+        }
     }
 
     #[test]

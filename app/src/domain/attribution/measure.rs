@@ -20,14 +20,16 @@ pub(crate) struct UserMeasures {
     pub pre_converted: Vec<bool>,
     pub pre_values: Vec<UserTotal>,
     pub incomplete: bool,
+    /// Whether the user had an event before the pre-exposure period (new vs returning).
+    pub returning: bool,
 }
 
 /// Measures one user exposed at `t0`: `events` are the user's metric events sorted by (event,
-/// time) and deduplicated, `activity` the times of all their events (only for `*` retention).
+/// time) and deduplicated, `activity` times of their events, thinned (only for `*` retention).
 pub(crate) fn measure(
     t0: i64,
     events: &[Conversion],
-    activity: &[(u32, i64)],
+    activity: &[i64],
     tally: &Tally,
     plan: &Plan,
 ) -> UserMeasures {
@@ -44,6 +46,7 @@ pub(crate) fn measure(
         pre_converted: vec![false; plan.metrics.len()],
         pre_values: tally.precision.iter().map(zero).collect(),
         incomplete: config.data_end.is_some_and(|end| window_end > end),
+        returning: activity.iter().any(|&t| t < pre_start.unwrap_or(t0)),
     };
     for same_event in events.chunk_by(|a, b| a.event == b.event) {
         let tracked = &plan.tracked[same_event[0].event as usize];
@@ -81,7 +84,7 @@ pub(crate) fn measure(
     }
     for (spec, retention) in config.retention.iter().enumerate() {
         if retention.event == RetentionEvent::Any {
-            m.retained[spec] = activity.iter().any(|&(_, t)| retention.contains(t0, t));
+            m.retained[spec] = activity.iter().any(|&t| retention.contains(t0, t));
         }
     }
     m

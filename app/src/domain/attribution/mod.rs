@@ -60,6 +60,7 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+mod activity;
 mod amount;
 mod attributor;
 mod config;
@@ -82,6 +83,7 @@ pub use attributor::{Attributor, Progress};
 pub use config::{
     local_to_utc, Cap, CapAt, Clock, Config, ConfigError, ExposureConvention, Ratio, Retention,
     RetentionEvent, TimeRange, ValueMetric, Window, COUNT_PROPERTY, DEFAULT_WINDOW_DAYS,
+    NEW_VS_RETURNING,
 };
 pub use parser::{BlockParser, ParsedBlock};
 pub use report::{

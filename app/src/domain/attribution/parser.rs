@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use super::amount::Amount;
 use super::json::Kind;
-use super::line::{leading_event, scan, text, unix_seconds, Fields, QuickCheck};
+use super::line::{leading_event, quick_activity, scan, text, unix_seconds, Fields, QuickCheck};
 use super::plan::{Plan, SLOT_DISTINCT_ID, SLOT_INSERT_ID, SLOT_TIME};
 use super::report::{SkipReason, SkippedLines};
 use super::tally::Excluded;
@@ -205,12 +205,17 @@ impl BlockParser {
             return Err(SkipReason::TooLong);
         }
         if let Some(event) = leading_event(line) {
-            // With `*` retention every event's time matters, so none takes the cheap path.
-            if !self.plan.any_activity
-                && self.plan.role(event).is_none()
-                && self.quick.looks_complete(line)
-            {
-                return Ok(LineRead::Ignored);
+            if self.plan.role(event).is_none() {
+                if !self.plan.any_activity {
+                    if self.quick.looks_complete(line) {
+                        return Ok(LineRead::Ignored);
+                    }
+                } else if let Some((time, user)) = quick_activity(line) {
+                    // With `*` retention an ignored event's time still counts, so the cheap
+                    // path reads the time and user it needs, and nothing else.
+                    sink.activity(user, self.plan.config.clock.to_utc(time));
+                    return Ok(LineRead::Ignored);
+                }
             }
         }
         if line.iter().all(u8::is_ascii_whitespace) {

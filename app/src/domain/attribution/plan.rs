@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use super::config::{Config, ConfigError, RetentionEvent, ValueMetric};
+use super::config::{Config, ConfigError, RetentionEvent, ValueMetric, NEW_VS_RETURNING};
 
 pub(crate) const SLOT_TIME: usize = 0;
 pub(crate) const SLOT_DISTINCT_ID: usize = 1;
@@ -62,7 +62,8 @@ pub(crate) struct Plan {
     pub processing_time_slot: usize,
     /// Slots of the segment properties, in the config's order.
     pub segment_slots: Vec<usize>,
-    /// Whether some retention spec is `*`: every event's time is kept per user.
+    /// Whether some retention spec is `*`, or a segment is [`NEW_VS_RETURNING`]: every
+    /// event's time is kept per user.
     pub any_activity: bool,
     filter: HashSet<Vec<u8>>,
 }
@@ -141,6 +142,9 @@ impl Plan {
         }
         let segments = plan.config.segments.clone();
         plan.segment_slots = segments.iter().map(|p| plan.slot_for(p)).collect();
+        if segments.iter().any(|s| s == NEW_VS_RETURNING) {
+            plan.any_activity = true;
+        }
         plan.experiment_key_slot = convention
             .experiment_key_property()
             .map(|key| plan.slot_for(key));

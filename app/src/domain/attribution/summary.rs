@@ -7,8 +7,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use super::amount::UserTotal;
-use super::config::CapAt;
+use super::amount::{Pool, Precision, UserTotal};
+use super::config::{CapAt, NEW_VS_RETURNING};
 use super::measure::{measure, ArmAcc, UserMeasures};
 use super::plan::Plan;
 use super::report::ExperimentCounts;
@@ -27,7 +27,7 @@ const WHOLE: usize = usize::MAX;
 
 pub(crate) fn summarize(mut tally: Tally, plan: &Plan) -> Summary {
     let duplicates = dedup(&mut tally.conversions);
-    tally.activity.sort_unstable();
+    tally.activity.finish();
     let mut precision = tally.precision.clone();
     for cap in &plan.config.caps {
         if let (CapAt::Fixed(x), Some(i)) =
@@ -38,6 +38,16 @@ pub(crate) fn summarize(mut tally: Tally, plan: &Plan) -> Summary {
     }
     tally.precision = precision.clone();
     let caps = caps(&tally, plan);
+    // The derived segment's two values, named once.
+    let derived = plan
+        .config
+        .segments
+        .iter()
+        .position(|s| s == NEW_VS_RETURNING)
+        .map(|at| {
+            let new = tally.segment_names.id(b"new");
+            (at, new, tally.segment_names.id(b"returning"))
+        });
     let mut multi = vec![0u64; tally.experiments.list.len()];
     let mut arms: HashMap<ArmKey, ArmAcc> = HashMap::new();
     walk(&tally, plan, |exposure, measures| {
@@ -63,7 +73,16 @@ pub(crate) fn summarize(mut tally: Tally, plan: &Plan) -> Summary {
         };
         add((exposure.experiment, WHOLE, 0, exposure.arm));
         for property in 0..plan.segment_slots.len() {
-            let value = tally.segment_values[exposure.segments as usize + property];
+            let value = match derived {
+                Some((at, new, returning)) if at == property => {
+                    if measures.returning {
+                        returning
+                    } else {
+                        new
+                    }
+                }
+                _ => tally.segment_values[exposure.segments as usize + property],
+            };
             add((exposure.experiment, property, value, exposure.arm));
         }
     });
@@ -119,8 +138,8 @@ pub(crate) fn summarize(mut tally: Tally, plan: &Plan) -> Summary {
 /// computed when asked for: multi-arm users are just counted).
 fn walk(tally: &Tally, plan: &Plan, mut visit: impl FnMut(&Exposure, &dyn Fn() -> UserMeasures)) {
     let conversions = &tally.conversions;
-    let activity = &tally.activity;
-    let (mut next, mut next_activity) = (0, 0);
+    let (mut next, mut activity) = (0, (0, 0));
+    let mut times = Vec::new();
     // Users in id order, events sorted by user: one merge-like walk over all three.
     for user in 0..tally.users.len() as u32 {
         let mut exposures = tally.exposures_of(user).peekable();
@@ -130,12 +149,10 @@ fn walk(tally: &Tally, plan: &Plan, mut visit: impl FnMut(&Exposure, &dyn Fn() -
         next += conversions[next..].partition_point(|c| c.user < user);
         let end = next + conversions[next..].partition_point(|c| c.user == user);
         let events = &conversions[next..end];
-        next_activity += activity[next_activity..].partition_point(|a| a.0 < user);
-        let end = next_activity + activity[next_activity..].partition_point(|a| a.0 == user);
-        let times = &activity[next_activity..end];
+        tally.activity.times(user, &mut activity, &mut times);
         for exposure in exposures {
             visit(exposure, &|| {
-                measure(exposure.t0, events, times, tally, plan)
+                measure(exposure.t0, events, &times, tally, plan)
             });
         }
     }
@@ -157,7 +174,7 @@ fn caps(tally: &Tally, plan: &Plan) -> HashMap<u32, Vec<Option<UserTotal>>> {
             Some((index, cap.at))
         })
         .collect();
-    let mut pools: HashMap<u32, Vec<Vec<UserTotal>>> = HashMap::new();
+    let mut pools: HashMap<u32, Vec<Pool>> = HashMap::new();
     if capped
         .iter()
         .any(|(_, at)| matches!(at, CapAt::Percentile(_)))
@@ -169,9 +186,9 @@ fn caps(tally: &Tally, plan: &Plan) -> HashMap<u32, Vec<Option<UserTotal>>> {
             let measures = measures();
             let pool = pools
                 .entry(exposure.experiment)
-                .or_insert_with(|| vec![Vec::new(); capped.len()]);
+                .or_insert_with(|| vec![Pool::default(); capped.len()]);
             for (values, &(index, _)) in pool.iter_mut().zip(&capped) {
-                values.push(measures.values[index]);
+                values.push(measures.values[index], tally.precision[index]);
             }
         });
     }
@@ -184,7 +201,7 @@ fn caps(tally: &Tally, plan: &Plan) -> HashMap<u32, Vec<Option<UserTotal>>> {
                 CapAt::Percentile(nn) => pools
                     .get_mut(&experiment)
                     .map(|pool| &mut pool[position])
-                    .and_then(|values| nearest_rank(values, nn)),
+                    .and_then(|values| nearest_rank(values, nn, tally.precision[index])),
             };
         }
         caps.insert(experiment, per_value);
@@ -194,16 +211,19 @@ fn caps(tally: &Tally, plan: &Plan) -> HashMap<u32, Vec<Option<UserTotal>>> {
 
 /// The value at 1-based rank `ceil(NN * N / 100)` (clamped to [1, N]) of the sorted values,
 /// with NN exact (`units / 10^scale`), so p28 of 25 users is rank 7.
-fn nearest_rank(values: &mut [UserTotal], nn: super::amount::Decimal) -> Option<UserTotal> {
+fn nearest_rank(
+    values: &mut Pool,
+    nn: super::amount::Decimal,
+    precision: Precision,
+) -> Option<UserTotal> {
     let n = values.len() as i128;
     if n == 0 {
         return None;
     }
-    values.sort_unstable_by(UserTotal::total_cmp);
     let denominator = 100 * 10i128.pow(nn.scale());
     let numerator = nn.units() * n;
     let rank = ((numerator + denominator - 1) / denominator).clamp(1, n);
-    Some(values[rank as usize - 1])
+    values.nth_smallest(rank as usize - 1, precision)
 }
 
 /// Exposure events left out that are on one of `flags`: the experiment's flag as seen and as
@@ -250,12 +270,14 @@ fn dedup(conversions: &mut Vec<Conversion>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::attribution::amount::{Decimal, Precision};
+    use crate::domain::attribution::amount::Decimal;
 
     #[test]
     fn the_nearest_rank_is_exact_and_counts_zeros() {
         let p = Precision::WHOLE;
-        let mut values: Vec<UserTotal> = (0..25)
+        // 25 users with totals 24, 23, ..., 0 (unsorted on purpose).
+        let totals: Vec<UserTotal> = (0..25)
+            .rev()
             .map(|i| {
                 let mut total = UserTotal::new(p);
                 for _ in 0..i {
@@ -264,13 +286,48 @@ mod tests {
                 total
             })
             .collect();
-        // p28 of 25 users: 28 * 25 / 100 = 7 exactly, so rank 7 (the value 6), not 8.
-        let cap = nearest_rank(&mut values, Decimal::new(28, 0)).expect("users");
-        assert_eq!(cap.quantity(p).to_string(), "6");
-        let p100 = nearest_rank(&mut values, Decimal::new(100, 0)).expect("users");
-        assert_eq!(p100.quantity(p).to_string(), "24");
-        let tiny = nearest_rank(&mut values, Decimal::new(1, 1)).expect("users");
-        assert_eq!(tiny.quantity(p).to_string(), "0", "rank clamped to 1");
-        assert!(nearest_rank(&mut [], Decimal::new(50, 0)).is_none());
+        let mut compact = Pool::default();
+        for &total in &totals {
+            compact.push(total, p);
+        }
+        assert!(matches!(compact, Pool::Exact(_)), "8 bytes a user");
+        for mut values in [compact, Pool::Whole(totals)] {
+            // p28 of 25 users: 28 * 25 / 100 = 7 exactly, so rank 7 (the value 6), not 8.
+            let cap = nearest_rank(&mut values, Decimal::new(28, 0), p).expect("users");
+            assert_eq!(cap.quantity(p).to_string(), "6");
+            let p100 = nearest_rank(&mut values, Decimal::new(100, 0), p).expect("users");
+            assert_eq!(p100.quantity(p).to_string(), "24");
+            let tiny = nearest_rank(&mut values, Decimal::new(1, 1), p).expect("users");
+            assert_eq!(tiny.quantity(p).to_string(), "0", "rank clamped to 1");
+        }
+        assert!(nearest_rank(&mut Pool::default(), Decimal::new(50, 0), p).is_none());
+    }
+
+    #[test]
+    fn a_pool_keeps_every_value_when_one_does_not_fit_eight_bytes() {
+        let p = Precision::WHOLE;
+        let mut pool = Pool::default();
+        let mut big = UserTotal::new(p);
+        for _ in 0..3 {
+            big.add(
+                super::super::amount::Amount::Exact {
+                    units: i64::MAX,
+                    scale: 0,
+                },
+                p,
+            );
+        }
+        let mut one = UserTotal::new(p);
+        one.add(super::super::amount::Amount::ONE, p);
+        pool.push(one, p);
+        pool.push(big, p);
+        assert!(matches!(pool, Pool::Whole(_)));
+        let top = nearest_rank(&mut pool, Decimal::new(100, 0), p).expect("users");
+        assert_eq!(
+            top.quantity(p).to_string(),
+            (3 * i128::from(i64::MAX)).to_string()
+        );
+        let low = nearest_rank(&mut pool, Decimal::new(50, 0), p).expect("users");
+        assert_eq!(low.quantity(p).to_string(), "1");
     }
 }

@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use super::activity::Activity;
 use super::amount::{Amount, Precision};
 use super::interner::{Full, Interner};
 use super::parser::{Named, Sink, TrackedEvent};
@@ -133,8 +134,8 @@ pub(crate) struct Tally {
     pub segment_names: Names,
     pub segment_values: Vec<u32>,
     segment_count: usize,
-    /// (user, time) of every non-exposure event, kept only for `*` retention.
-    pub activity: Vec<(u32, i64)>,
+    /// The times of every non-exposure event per user, kept only for `*` retention.
+    pub activity: Activity,
     /// Per user, the first of their exposure entries in `exposures`, or [`END`].
     heads: Vec<u32>,
     exposures: Vec<Exposure>,
@@ -304,12 +305,9 @@ impl Tally {
                 },
                 ..c
             }));
-        self.activity.extend(
-            later
-                .activity
-                .iter()
-                .map(|&(user, time)| (users[user as usize], time)),
-        );
+        later
+            .activity
+            .each(|user, time| self.activity.push(users[user as usize], time));
         for (mine, theirs) in self.precision.iter_mut().zip(later.precision) {
             mine.merge(theirs);
         }
@@ -349,7 +347,7 @@ impl Sink for Tally {
 
     fn activity(&mut self, user: &[u8], time: i64) {
         if let Ok(user) = self.user(user) {
-            self.activity.push((user, time));
+            self.activity.push(user, time);
         }
     }
 

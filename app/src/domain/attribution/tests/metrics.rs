@@ -3,7 +3,7 @@
 //! by hand beside each assertion.
 
 use super::*;
-use crate::domain::attribution::{Cap, CapAt, Ratio, Retention, RetentionEvent};
+use crate::domain::attribution::{Cap, CapAt, Ratio, Retention, RetentionEvent, NEW_VS_RETURNING};
 
 fn exposed(arm: &str, time: i64, user: &str, os: &str) -> String {
     let extra = format!(r#","Experiment name":"exp","Variant name":"{arm}"{os}"#);
@@ -154,6 +154,47 @@ fn segments_come_from_the_first_exposure_with_none_for_missing_and_text_for_bool
     assert_eq!(ios.sum.to_string(), "40");
     assert_eq!(segments["(none)"]["b"].retained["*:7"], 1);
     assert_eq!(segments["true"]["b"].exposed, 1);
+}
+
+#[test]
+fn new_vs_returning_asks_whether_the_user_was_active_before_the_pre_period() {
+    let mut config = full_config();
+    config.segments = vec![NEW_VS_RETURNING.into(), "$os".into()];
+    let mut lines = lines();
+    // u2 was active 20 days before exposure (before the 14-day pre-period): returning.
+    lines.push(page_view(T0 + 10 - 20 * DAY, "u2"));
+    // u4's only earlier event is exactly at the pre-period's start: still new (half-open).
+    lines.push(page_view(T0 - 14 * DAY, "u4"));
+    // u3 saw another experiment long before; exposure events are not activity: still new.
+    lines.push(event(
+        "$experiment_started",
+        T0 - 30 * DAY,
+        "u3",
+        "x-old",
+        r#","Experiment name":"older","Variant name":"a""#,
+    ));
+    // u1's pre-period purchase (3 days before) is inside the pre-period: new.
+    let report = run(config.clone(), &lines);
+    let derived = &report.experiments["exp"].segments[NEW_VS_RETURNING];
+    let values: Vec<&String> = derived.keys().collect();
+    assert_eq!(values, ["new", "returning"]);
+    assert_eq!(derived["returning"]["a"].exposed, 1, "u2");
+    assert!(!derived["returning"].contains_key("b"));
+    assert_eq!(derived["new"]["a"].exposed, 1, "u1");
+    assert_eq!(derived["new"]["b"].exposed, 2, "u3 and u4");
+    // Property segments are unchanged beside it.
+    assert_eq!(
+        report.experiments["exp"].segments["$os"]["iOS"]["a"].exposed,
+        1
+    );
+
+    // Without a pre-period, any event before exposure makes a user returning: u1's purchase.
+    config.pre_days = None;
+    let report = run(config, &lines);
+    let derived = &report.experiments["exp"].segments[NEW_VS_RETURNING];
+    assert_eq!(derived["returning"]["a"].exposed, 2, "u1 and u2");
+    assert_eq!(derived["returning"]["b"].exposed, 1, "u4");
+    assert_eq!(derived["new"]["b"].exposed, 1, "u3");
 }
 
 #[test]

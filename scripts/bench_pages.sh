@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Load test of the pages a weekly review opens, on a release build, with wrk on 127.0.0.1.
+#
+#   scripts/bench_pages.sh                    # programs of 1,000 and 10,000 experiments
+#   SIZES=1000 DURATION=5s MIXED_DURATION=20s scripts/bench_pages.sh
+#
+# For each size: seeds a program (server/examples/bench_program.rs, through the app's own write
+# paths, with two readings per experiment), starts `verdict serve` on it, then
+#   1. each page alone (board, filtered board, list sorted by lift, an experiment, /program,
+#      /review) with CONNECTIONS connections for DURATION: req/s and p50/p99;
+#   2. a static file of the board's size from the same server (/pkg, the same layers): the board
+#      should serve at least half its req/s;
+#   3. /program right after writes: every other request posts a reading (the dashboard's cache
+#      is then stale), p99 over both kinds;
+#   4. a MIXED_DURATION mixed run: 90% page reads in turn, 10% readings posted; errors and p99.
+# Then measures the wasm bundle (raw, gzip, brotli) if a release site exists in target/site.
+#
+# Budgets (issue 12): every page p99 < 25 ms at 1,000 and < 50 ms at 10,000; /program < 50 ms
+# p99 after writes; the mixed run 0 errors and p99 < 100 ms; wasm <= 400 KB brotli.
+#
+# Environment (all optional): SIZES, CONNECTIONS (64), THREADS (2), DURATION (15s),
+# MIXED_DURATION (60s), PORT (3998), BENCH_DIR (/tmp/verdict-pages; seeded files are reused).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "$0")/.." && pwd)"
+SIZES="${SIZES:-1000 10000}"
+CONNECTIONS="${CONNECTIONS:-64}"
+THREADS="${THREADS:-2}"
+DURATION="${DURATION:-15s}"
+MIXED_DURATION="${MIXED_DURATION:-60s}"
+PORT="${PORT:-3998}"
+BENCH_DIR="${BENCH_DIR:-/tmp/verdict-pages}"
+BASE="http://127.0.0.1:$PORT"
+
+command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+mkdir -p "$BENCH_DIR"
+(cd "$ROOT" && cargo build --release -p server --bin verdict --example bench_program)
+BIN="$ROOT/target/release/verdict"
+SEEDER="$ROOT/target/release/examples/bench_program"
+SUMMARY="$BENCH_DIR/summary.txt"
+echo "# bench_pages $(date -u +%FT%TZ), $(nproc) cores, $CONNECTIONS connections" > "$SUMMARY"
+
+SERVER_PID=""
+stop_server() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null; SERVER_PID=""; }
+trap stop_server EXIT
+
+# wrk's report -> "req/s p50 p99 errors"
+summarize() {
+    awk '
+        /Requests\/sec/ { rps = $2 }
+        /^ +50%/ { p50 = $2 }
+        /^ +99%/ { p99 = $2 }
+        /Non-2xx or 3xx responses/ { errors += $NF }
+        /Socket errors/ { for (i = 3; i <= NF; i++) if ($i ~ /^[0-9]+,?$/) { gsub(",", "", $i); errors += $i } }
+        END { printf "%10s req/s  p50 %8s  p99 %8s  errors %d\n", rps, p50, p99, errors + 0 }'
+}
+
+row() { # label, wrk args...
+    local label="$1"; shift
+    local out; out="$(wrk --latency -t"$THREADS" -c"$CONNECTIONS" "$@")"
+    printf "%-44s %s\n" "$label" "$(summarize <<< "$out")" | tee -a "$SUMMARY"
+}
+
+for n in $SIZES; do
+    db="$BENCH_DIR/program_$n.db"
+    if [[ ! -f "$db.env" ]]; then
+        rm -f "$db" "$db-wal" "$db-shm"
+        BENCH_SERVE_DB="$db" "$SEEDER" "$n"
+    fi
+    # shellcheck disable=SC1090
+    source "$db.env"
+    site="$BENCH_DIR/site"
+    mkdir -p "$site/pkg"
+    RUST_LOG=warn DATABASE_URL="sqlite:$db" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" \
+        LEPTOS_SITE_ROOT="$site" "$BIN" serve > "$BENCH_DIR/server_$n.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 100); do curl -fs "$BASE/healthz" > /dev/null && break; sleep 0.2; done
+    auth=(-H "Authorization: Bearer $VIEWER_TOKEN")
+    curl -fs "${auth[@]}" "$BASE/" -o "$site/pkg/board.html"
+    echo "== $n experiments (board page $(stat -c %s "$site/pkg/board.html") bytes)" | tee -a "$SUMMARY"
+    for page in "/" "/?team=Growth" "/experiments?sort=lift" "/experiments/$DONE_KEY" "/program" "/review"; do
+        curl -fs -o /dev/null "${auth[@]}" "$BASE$page" || { echo "GET $page failed" >&2; exit 1; }
+        row "GET $page" -d"$DURATION" "${auth[@]}" "$BASE$page"
+    done
+    row "static file of the board's size" -d"$DURATION" "${auth[@]}" "$BASE/pkg/board.html"
+
+    # Writes: a reading posted to one of the running experiments, in turn.
+    body="$(cat "$db.results.json")"
+    lua="$BENCH_DIR/mixed.lua"
+    cat > "$lua" <<LUA
+local keys = {}
+for key in string.gmatch("$RUNNING_KEYS", "%S+") do keys[#keys + 1] = key end
+local reads = { "/", "/?team=Growth", "/experiments?sort=lift", "/experiments/$DONE_KEY", "/program", "/review" }
+local body = [[$body]]
+local write_every = tonumber(os.getenv("WRITE_EVERY"))
+local only = os.getenv("READ_ONLY_PATH")
+local count = 0
+request = function()
+    count = count + 1
+    if count % write_every == 0 then
+        local key = keys[(count // write_every) % #keys + 1]
+        return wrk.format("POST", "/api/v1/experiments/" .. key .. "/results",
+            { ["Authorization"] = "Bearer $EDITOR_TOKEN", ["Content-Type"] = "application/json" }, body)
+    end
+    local path = only or reads[count % #reads + 1]
+    return wrk.format("GET", path, { ["Authorization"] = "Bearer $VIEWER_TOKEN" })
+end
+LUA
+    WRITE_EVERY=2 READ_ONLY_PATH=/program row "/program, every other request a write" \
+        -d"$DURATION" -s "$lua" "$BASE"
+    WRITE_EVERY=10 row "mixed: pages in turn, 10% writes ($MIXED_DURATION)" \
+        -d"$MIXED_DURATION" -s "$lua" "$BASE"
+    stop_server
+done
+
+wasm="$(ls "$ROOT"/target/site/pkg/*.wasm 2>/dev/null | head -1 || true)"
+if [[ -n "$wasm" ]]; then
+    raw=$(stat -c %s "$wasm")
+    gz=$(gzip -9 -c "$wasm" | wc -c)
+    br=$( (brotli -c -q 11 "$wasm" 2>/dev/null || python3 -c 'import sys,brotli; sys.stdout.buffer.write(brotli.compress(open(sys.argv[1],"rb").read(), quality=11))' "$wasm") | wc -c)
+    echo "wasm bundle $(basename "$wasm"): raw $((raw / 1024)) KB, gzip $((gz / 1024)) KB, brotli $((br / 1024)) KB" | tee -a "$SUMMARY"
+fi
+echo "summary in $SUMMARY"
