@@ -98,7 +98,7 @@ local count = 0
 request = function()
     count = count + 1
     if count % write_every == 0 then
-        local key = keys[(count // write_every) % #keys + 1]
+        local key = keys[math.floor(count / write_every) % #keys + 1]
         return wrk.format("POST", "/api/v1/experiments/" .. key .. "/results",
             { ["Authorization"] = "Bearer $EDITOR_TOKEN", ["Content-Type"] = "application/json" }, body)
     end

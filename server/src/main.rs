@@ -2,6 +2,11 @@
 
 use clap::Parser;
 
+/// Many small allocations from many threads (page renders, rows from SQLite's worker threads):
+/// a thread-caching allocator instead of glibc's locked arenas.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     // Logs go to stderr: stdout belongs to command output (`verdict attribute` prints JSON).

@@ -1,6 +1,6 @@
 //! Typing results in by hand: users per arm, then per metric and arm either conversions,
-//! n / mean / standard deviation, or a ratio's five sums. Parsed on submit; every bad cell is
-//! named.
+//! n / mean / standard deviation, or a ratio's five sums, and with CUPED on the optional
+//! pre-period sums. Parsed on submit; every bad cell is named.
 
 use leptos::prelude::*;
 
@@ -8,6 +8,7 @@ use super::fields::parse_number;
 use crate::domain::brief::Brief;
 use crate::domain::metric::MetricKind;
 use crate::domain::results::{ArmCount, Counts, MetricCounts, Observed};
+use crate::domain::stats::CovariateInput;
 
 /// Cells are addressed as "users/<arm>", "<metric>/<arm>/conversions", "<metric>/<arm>/mean", …
 fn cell(parts: &[&str]) -> String {
@@ -62,9 +63,22 @@ fn prefill(c: &Counts) -> std::collections::HashMap<String, String> {
                 }
             }
         }
+        for (a, c) in c.arms.iter().zip(&m.covariates) {
+            for (key, v) in PRE_CELLS.iter().zip([c.sum, c.sum_squares, c.cross_sum]) {
+                cells.insert(cell(&[&m.metric, &a.name, key.0]), format!("{v}"));
+            }
+        }
     }
     cells
 }
+
+/// A conversion or mean metric's pre-exposure cells (CUPED and the pre-period check), as
+/// `verdict attribute --pre-days` reports them; optional: blank for every arm means none.
+const PRE_CELLS: [(&str, &str); 3] = [
+    ("pre_sum", "pre-period sum"),
+    ("pre_sum_squares", "pre-period sum of squares"),
+    ("pre_cross_sum", "sum of post x pre"),
+];
 
 /// A ratio's cells: what a warehouse query of per-user numerator m and denominator d gives.
 const RATIO_CELLS: [(&str, &str); 5] = [
@@ -76,12 +90,60 @@ const RATIO_CELLS: [(&str, &str); 5] = [
 ];
 
 /// The rows one metric takes: (cell key, row label).
-fn rows(kind: MetricKind) -> Vec<(&'static str, &'static str)> {
-    match kind {
+fn rows(kind: MetricKind, cuped: bool) -> Vec<(&'static str, &'static str)> {
+    let mut rows = match kind {
         MetricKind::Proportion => vec![("conversions", "conversions")],
         MetricKind::Mean => vec![("mean", "mean per user"), ("sd", "standard deviation")],
         MetricKind::Ratio => RATIO_CELLS.to_vec(),
+    };
+    if cuped && kind != MetricKind::Ratio {
+        rows.extend(PRE_CELLS);
     }
+    rows
+}
+
+/// The pre-period sums of metric `m` per arm: none when every cell is blank, else all of them
+/// (a blank or bad cell is an error naming it).
+fn covariates(
+    cells: &std::collections::HashMap<String, String>,
+    m: &str,
+    arms: &[String],
+    errors: &mut Vec<String>,
+) -> Vec<CovariateInput> {
+    let blank = |key: &str, arm: &str| {
+        cells
+            .get(&cell(&[m, arm, key]))
+            .is_none_or(|v| v.trim().is_empty())
+    };
+    if arms
+        .iter()
+        .all(|a| PRE_CELLS.iter().all(|(key, _)| blank(key, a)))
+    {
+        return Vec::new();
+    }
+    let mut value = |key: &str, label: &str, arm: &str| {
+        let text = cells.get(&cell(&[m, arm, key])).map_or("", String::as_str);
+        match parse_number(text) {
+            Ok(Some(v)) => v,
+            Ok(None) => {
+                errors.push(format!(
+                    "{m} {label} in {arm}: required once any pre-period cell of {m} is filled"
+                ));
+                0.0
+            }
+            Err(e) => {
+                errors.push(format!("{m} {label} in {arm}: {e}"));
+                0.0
+            }
+        }
+    };
+    arms.iter()
+        .map(|a| CovariateInput {
+            sum: value(PRE_CELLS[0].0, PRE_CELLS[0].1, a),
+            sum_squares: value(PRE_CELLS[1].0, PRE_CELLS[1].1, a),
+            cross_sum: value(PRE_CELLS[2].0, PRE_CELLS[2].1, a),
+        })
+        .collect()
 }
 
 #[component]
@@ -95,6 +157,7 @@ pub fn ManualEntry(
     let cells = RwSignal::new(initial.map(|c| prefill(&c)).unwrap_or_default());
     let local_errors = RwSignal::new(Vec::<String>::new());
     let arms: Vec<String> = brief.arm_names();
+    let cuped = brief.cuped.enabled;
     let metrics: Vec<(String, MetricKind)> = std::iter::once(&brief.primary)
         .chain(brief.secondary.iter())
         .map(|m| (m.name.clone(), m.statistic()))
@@ -136,7 +199,7 @@ pub fn ManualEntry(
                     users: num(cell(&["users", a]), format!("users in {a}")).round() as u64,
                 })
                 .collect();
-            let metric_counts = metrics
+            let mut metric_counts: Vec<MetricCounts> = metrics
                 .iter()
                 .map(|(m, kind)| MetricCounts {
                     covariates: Vec::new(),
@@ -181,6 +244,13 @@ pub fn ManualEntry(
                         .collect(),
                 })
                 .collect();
+            if cuped {
+                for (counts, (m, kind)) in metric_counts.iter_mut().zip(&metrics) {
+                    if *kind != MetricKind::Ratio {
+                        counts.covariates = covariates(&c, m, &arms, &mut errors);
+                    }
+                }
+            }
             local_errors.set(errors.clone());
             if errors.is_empty() {
                 on_submit.run(Counts {
@@ -200,7 +270,7 @@ pub fn ManualEntry(
                 <thead><tr><th></th>{arms.iter().map(|a| view! { <th>{a.clone()}</th> }).collect_view()}</tr></thead>
                 <tbody>
                     <tr><th>"Users exposed"</th>{arms.iter().map(|a| view! { <td>{input(cell(&["users", a]), format!("users in {a}"))}</td> }).collect_view()}</tr>
-                    {metrics.iter().flat_map(|(m, kind)| rows(*kind).into_iter().map(move |(key, label)| (m.clone(), key, label))).map(|(m, key, label)| view! {
+                    {metrics.iter().flat_map(|(m, kind)| rows(*kind, cuped).into_iter().map(move |(key, label)| (m.clone(), key, label))).map(|(m, key, label)| view! {
                         <tr><th>{format!("{m}: {label}")}</th>
                             {arms.iter().map(|a| view! { <td>{input(cell(&[&m, a, key]), format!("{m} {label} in {a}"))}</td> }).collect_view()}</tr>
                     }).collect_view()}

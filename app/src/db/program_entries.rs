@@ -18,6 +18,7 @@ use crate::error::AppError;
 
 #[derive(Deserialize)]
 struct EntryDoc {
+    id: i64,
     key: String,
     title: String,
     team: String,
@@ -76,69 +77,158 @@ impl EntryDoc {
 }
 
 /// The entries last loaded, labelled with the database they came from and its
-/// `program_version` at the time. Building them costs ~35 ms for 2,000 experiments (the query
-/// and the brief checks); reading the version costs one row.
+/// `program_version` at the time, with each entry's experiment id (same order).
+#[derive(Clone)]
 struct Cached {
     instance: String,
     version: i64,
+    ids: Arc<Vec<i64>>,
     entries: Arc<Vec<Entry>>,
 }
 
 static CACHE: Mutex<Option<Cached>> = Mutex::new(None);
 
+/// Past this many changed experiments a full load is cheaper than patching.
+const PATCH_LIMIT: usize = 200;
+
 /// Every experiment, archived ones included, as the program metrics see it. Served from memory
 /// while nothing the dashboard reads has changed (the `program_version` triggers count every
-/// write to experiments and snapshots).
+/// write to experiments and snapshots); after a write only the experiments the change log
+/// names are re-read, so the first view after a write costs about what any view costs.
 pub async fn entries(pool: &SqlitePool) -> Result<Arc<Vec<Entry>>, AppError> {
     // Read the version before the entries: if a write lands in between, the entries are newer
-    // than their label and the next call simply reloads them; never the other way round.
+    // than their label and the next call simply re-reads them; never the other way round.
     let row = sqlx::query!("SELECT instance, version FROM program_version WHERE id = 1")
         .fetch_one(pool)
         .await?;
     let (instance, version) = (row.instance, row.version);
-    if let Some(hit) = CACHE
+    let cached = CACHE
         .lock()
         .expect("the program cache lock is never held across a panic")
-        .as_ref()
-        .filter(|c| c.instance == instance && c.version == version)
-    {
-        return Ok(hit.entries.clone());
-    }
-    let entries = Arc::new(load(pool).await?);
+        .clone()
+        .filter(|c| c.instance == instance && c.version <= version);
+    let fresh = match cached {
+        Some(hit) if hit.version == version => return Ok(hit.entries),
+        Some(stale) => match patched(pool, &stale, version).await? {
+            Some(patched) => patched,
+            None => reloaded(pool, instance, version).await?,
+        },
+        None => reloaded(pool, instance, version).await?,
+    };
+    let entries = fresh.entries.clone();
     *CACHE
         .lock()
-        .expect("the program cache lock is never held across a panic") = Some(Cached {
-        instance,
-        version,
-        entries: entries.clone(),
-    });
+        .expect("the program cache lock is never held across a panic") = Some(fresh);
     Ok(entries)
 }
 
-/// The entries straight from the database, bypassing the cache. `brief` and `tags` are spliced
-/// in as stored (validated JSON, CHECK json_valid), and the object's other fields follow from
-/// `json_object` minus its opening brace. `date()` turns the stored RFC 3339 timestamps into UTC
-/// calendar days, the unit every program metric counts in.
+async fn reloaded(pool: &SqlitePool, instance: String, version: i64) -> Result<Cached, AppError> {
+    let (ids, entries) = load_with_ids(pool, None).await?.into_iter().unzip();
+    Ok(Cached {
+        instance,
+        version,
+        ids: Arc::new(ids),
+        entries: Arc::new(entries),
+    })
+}
+
+/// `stale` brought up to `version` by re-reading the experiments changed since, or `None` when
+/// the change log no longer reaches back to `stale` or names too many experiments.
+async fn patched(
+    pool: &SqlitePool,
+    stale: &Cached,
+    version: i64,
+) -> Result<Option<Cached>, AppError> {
+    let log = sqlx::query!(
+        r#"SELECT (SELECT min(version) FROM program_change) AS "oldest: i64",
+                  (SELECT json_group_array(DISTINCT experiment_id) FROM program_change
+                    WHERE version > ?1 AND version <= ?2) AS "changed!: String""#,
+        stale.version,
+        version
+    )
+    .fetch_one(pool)
+    .await?;
+    let complete = log.oldest.is_some_and(|oldest| oldest <= stale.version + 1);
+    let changed: Vec<i64> = serde_json::from_str(&log.changed)
+        .map_err(|e| AppError::internal("the program change log does not parse", e))?;
+    if !complete || changed.len() > PATCH_LIMIT {
+        return Ok(None);
+    }
+    let mut fresh: std::collections::HashMap<i64, Entry> = load_with_ids(pool, Some(&log.changed))
+        .await?
+        .into_iter()
+        .collect();
+    let mut ids = Vec::with_capacity(stale.ids.len() + fresh.len());
+    let mut entries = Vec::with_capacity(ids.capacity());
+    for (id, entry) in stale.ids.iter().zip(stale.entries.iter()) {
+        if !changed.contains(id) {
+            ids.push(*id);
+            entries.push(entry.clone());
+        } else if let Some(updated) = fresh.remove(id) {
+            ids.push(*id);
+            entries.push(updated);
+        }
+        // Changed and not found: deleted.
+    }
+    // New experiments, in id order as a full load lists them.
+    let mut added: Vec<(i64, Entry)> = fresh.into_iter().collect();
+    added.sort_by_key(|(id, _)| *id);
+    for (id, entry) in added {
+        ids.push(id);
+        entries.push(entry);
+    }
+    Ok(Some(Cached {
+        instance: stale.instance.clone(),
+        version,
+        ids: Arc::new(ids),
+        entries: Arc::new(entries),
+    }))
+}
+
+/// The entries straight from the database, bypassing the cache.
 pub async fn load(pool: &SqlitePool) -> Result<Vec<Entry>, AppError> {
+    Ok(load_with_ids(pool, None)
+        .await?
+        .into_iter()
+        .map(|(_, entry)| entry)
+        .collect())
+}
+
+/// Every experiment's entry with its id, in id order, or only those whose ids are in `only`
+/// (a JSON array). `brief` and `tags` are spliced in as stored (validated JSON, CHECK
+/// json_valid), and the object's other fields follow from `json_object` minus its opening
+/// brace. `date()` turns the stored RFC 3339 timestamps into UTC calendar days, the unit every
+/// program metric counts in.
+async fn load_with_ids(
+    pool: &SqlitePool,
+    only: Option<&str>,
+) -> Result<Vec<(i64, Entry)>, AppError> {
     let json = sqlx::query_scalar!(
         r#"SELECT '[' || coalesce(group_concat(
             '{"brief":' || e.brief || ',"tags":' || e.tags
             || ',"arms":' || coalesce(json_extract(s.counts, '$.arms'), 'null') || ','
-            || substr(json_object('key', e.key, 'title', e.title, 'team', e.team,
+            || substr(json_object('id', e.id, 'key', e.key, 'title', e.title, 'team', e.team,
                 'surface', e.surface, 'status', e.status,
                 'started', date(e.started_at), 'ended', date(e.ended_at),
                 'verdict', e.verdict, 'verdict_arm', e.verdict_arm,
                 'computed', e.computed_verdict, 'computed_arm', e.computed_arm,
                 'override_reason', e.override_reason, 'stop_reason', e.stop_reason), 2), ','), '')
             || ']' AS "document!: String"
-         FROM experiment e LEFT JOIN snapshot s ON s.id = (
-            SELECT id FROM snapshot WHERE experiment_id = e.id ORDER BY taken_at DESC, id DESC LIMIT 1)"#
+         FROM (SELECT * FROM experiment
+               WHERE ?1 IS NULL OR id IN (SELECT value FROM json_each(?1))
+               ORDER BY id) e
+         LEFT JOIN snapshot s ON s.id = (
+            SELECT id FROM snapshot WHERE experiment_id = e.id ORDER BY taken_at DESC, id DESC LIMIT 1)"#,
+        only
     )
     .fetch_one(pool)
     .await?;
     let docs: Vec<EntryDoc> = serde_json::from_str(&json)
         .map_err(|e| AppError::internal("the program entries do not parse", e))?;
-    Ok(docs.into_iter().map(EntryDoc::into_entry).collect())
+    Ok(docs
+        .into_iter()
+        .map(|doc| (doc.id, doc.into_entry()))
+        .collect())
 }
 
 #[cfg(test)]
@@ -246,6 +336,71 @@ mod tests {
             srm(&super::entries(&pool).await.unwrap()),
             crate::domain::program::SrmCheck::Failed
         );
+        assert_eq!(
+            *super::entries(&pool).await.unwrap(),
+            super::load(&pool).await.unwrap()
+        );
+    }
+
+    async fn version(pool: &SqlitePool) -> (String, i64) {
+        let row = sqlx::query!("SELECT instance, version FROM program_version WHERE id = 1")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        (row.instance, row.version)
+    }
+
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn after_a_write_only_the_changed_experiments_are_re_read(pool: SqlitePool) {
+        let running = seed(&pool, Seed::new("running", Status::Running)).await;
+        seed(&pool, Seed::new("done", Status::Done)).await;
+        seed(&pool, Seed::new("gone", Status::Proposed)).await;
+        let (instance, v0) = version(&pool).await;
+        let stale = super::reloaded(&pool, instance, v0).await.unwrap();
+
+        // A reading, a new experiment, an edit and a deletion since the cache was filled.
+        as_tester(crate::db::results::insert(
+            &pool,
+            running.id,
+            Source::Manual,
+            &mismatched_split(),
+            0,
+            0,
+            crate::db::test_seed::at(11, 10),
+        ))
+        .await
+        .unwrap();
+        seed(&pool, Seed::new("new", Status::Proposed)).await;
+        allow_raw_writes(&pool).await;
+        for sql in [
+            "UPDATE experiment SET title = 'Renamed' WHERE key = 'done'",
+            "DELETE FROM experiment WHERE key = 'gone'",
+        ] {
+            sqlx::query(sql).execute(&pool).await.unwrap();
+        }
+        let (_, v1) = version(&pool).await;
+        let patched = super::patched(&pool, &stale, v1)
+            .await
+            .unwrap()
+            .expect("the log reaches back to the cache");
+        assert_eq!(patched.version, v1);
+        assert_eq!(*patched.entries, super::load(&pool).await.unwrap());
+        let keys: Vec<&str> = patched.entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["running", "done", "new"]);
+        assert_eq!(
+            patched.entries[0].srm,
+            crate::domain::program::SrmCheck::Failed
+        );
+        assert_eq!(patched.entries[1].title, "Renamed");
+
+        // A log pruned past the cache's version: the cache is rebuilt, not patched wrongly.
+        sqlx::query("DELETE FROM program_change WHERE version <= ?")
+            .bind(v0 + 1)
+            .execute(&pool)
+            .await
+            .unwrap();
+        assert!(super::patched(&pool, &stale, v1).await.unwrap().is_none());
+        // Through the public door, the same answer either way.
         assert_eq!(
             *super::entries(&pool).await.unwrap(),
             super::load(&pool).await.unwrap()
