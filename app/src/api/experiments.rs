@@ -82,9 +82,8 @@ pub async fn list_experiments(params: ListParams) -> Result<ListPage, AppError> 
             let who = crate::auth::Viewer::check()?;
             let pool = crate::state::pool(&who)?;
             let today = chrono::Utc::now().date_naive();
-            let experiments = crate::db::experiments::list(&pool, &params.filter()).await?;
-            let with_counts = crate::db::program::with_latest(&pool, experiments).await?;
-            let rows = crate::domain::experiment_list::rows(&with_counts, &params, today);
+            let rows = crate::db::list_rows::matching(&pool, &params.filter(), today).await?;
+            let rows = crate::domain::experiment_list::select(rows, &params);
             Ok(ListPage::of(rows, params.page))
         }
         .await,

@@ -222,6 +222,59 @@ pub async fn list(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<Experiment>,
         .collect()
 }
 
+/// The ids of the experiments `list` returns, in its order: the list view takes their rows from
+/// its cache (`list_rows.rs`).
+pub async fn list_ids(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<i64>, AppError> {
+    let board::Bound {
+        archived,
+        team,
+        owner,
+        tag,
+        like,
+    } = board::Bound::of(f);
+    Ok(sqlx::query_scalar!(
+        r#"SELECT id AS "id!" FROM experiment
+         WHERE archived = ?1
+           AND (?2 IS NULL OR team = ?2)
+           AND (?3 IS NULL OR owner = ?3)
+           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?4))
+           AND (?5 IS NULL OR key LIKE ?5 ESCAPE '\' OR title LIKE ?5 ESCAPE '\'
+                OR brief LIKE ?5 ESCAPE '\')
+         ORDER BY updated_at DESC, id DESC"#,
+        archived,
+        team,
+        owner,
+        tag,
+        like
+    )
+    .fetch_all(pool)
+    .await?)
+}
+
+/// Every experiment, archived ones included.
+pub async fn everything(pool: &SqlitePool) -> Result<Vec<Experiment>, AppError> {
+    let rows = select_experiments!("FROM experiment ORDER BY id")
+        .fetch_all(pool)
+        .await?;
+    rows.into_iter()
+        .map(ExperimentRow::into_experiment)
+        .collect()
+}
+
+/// The experiments with these ids (missing ones are left out).
+pub async fn by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<Experiment>, AppError> {
+    let ids = serde_json::to_string(ids).expect("ids serialize");
+    let rows = select_experiments!(
+        "FROM experiment WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id",
+        ids
+    )
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(ExperimentRow::into_experiment)
+        .collect()
+}
+
 /// Distinct teams, owners and tags, for the board's filter menus.
 pub async fn facets(
     pool: &SqlitePool,

@@ -12,6 +12,7 @@ pub mod calendar_feeds;
 mod enums;
 pub mod experiments;
 pub mod learnings;
+pub mod list_rows;
 pub mod maintenance;
 pub mod mixpanel_source;
 pub mod program;

@@ -89,7 +89,7 @@ struct Cached {
 static CACHE: Mutex<Option<Cached>> = Mutex::new(None);
 
 /// Past this many changed experiments a full load is cheaper than patching.
-const PATCH_LIMIT: usize = 200;
+pub(crate) const PATCH_LIMIT: usize = 200;
 
 /// Every experiment, archived ones included, as the program metrics see it. Served from memory
 /// while nothing the dashboard reads has changed (the `program_version` triggers count every
@@ -133,28 +133,17 @@ async fn reloaded(pool: &SqlitePool, instance: String, version: i64) -> Result<C
 }
 
 /// `stale` brought up to `version` by re-reading the experiments changed since, or `None` when
-/// the change log no longer reaches back to `stale` or names too many experiments.
+/// the change log cannot say which (see [`changed_since`]).
 async fn patched(
     pool: &SqlitePool,
     stale: &Cached,
     version: i64,
 ) -> Result<Option<Cached>, AppError> {
-    let log = sqlx::query!(
-        r#"SELECT (SELECT min(version) FROM program_change) AS "oldest: i64",
-                  (SELECT json_group_array(DISTINCT experiment_id) FROM program_change
-                    WHERE version > ?1 AND version <= ?2) AS "changed!: String""#,
-        stale.version,
-        version
-    )
-    .fetch_one(pool)
-    .await?;
-    let complete = log.oldest.is_some_and(|oldest| oldest <= stale.version + 1);
-    let changed: Vec<i64> = serde_json::from_str(&log.changed)
-        .map_err(|e| AppError::internal("the program change log does not parse", e))?;
-    if !complete || changed.len() > PATCH_LIMIT {
+    let Some(changed) = changed_since(pool, stale.version, version).await? else {
         return Ok(None);
-    }
-    let mut fresh: std::collections::HashMap<i64, Entry> = load_with_ids(pool, Some(&log.changed))
+    };
+    let only = serde_json::to_string(&changed).expect("ids serialize");
+    let mut fresh: std::collections::HashMap<i64, Entry> = load_with_ids(pool, Some(&only))
         .await?
         .into_iter()
         .collect();
@@ -183,6 +172,29 @@ async fn patched(
         ids: Arc::new(ids),
         entries: Arc::new(entries),
     }))
+}
+
+/// The experiments written between `from` (exclusive) and `to` (inclusive) `program_version`s,
+/// or `None` when the change log no longer reaches back to `from` or names more than a patch
+/// is worth: then a cache rebuilds instead. Shared by every cache that follows the version.
+pub(crate) async fn changed_since(
+    pool: &SqlitePool,
+    from: i64,
+    to: i64,
+) -> Result<Option<Vec<i64>>, AppError> {
+    let log = sqlx::query!(
+        r#"SELECT (SELECT min(version) FROM program_change) AS "oldest: i64",
+                  (SELECT json_group_array(DISTINCT experiment_id) FROM program_change
+                    WHERE version > ?1 AND version <= ?2) AS "changed!: String""#,
+        from,
+        to
+    )
+    .fetch_one(pool)
+    .await?;
+    let complete = log.oldest.is_some_and(|oldest| oldest <= from + 1);
+    let changed: Vec<i64> = serde_json::from_str(&log.changed)
+        .map_err(|e| AppError::internal("the program change log does not parse", e))?;
+    Ok((complete && changed.len() <= PATCH_LIMIT).then_some(changed))
 }
 
 /// The entries straight from the database, bypassing the cache.

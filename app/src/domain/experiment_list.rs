@@ -187,11 +187,16 @@ pub fn rows(
     params: &ListParams,
     today: NaiveDate,
 ) -> Vec<ListRow> {
-    let mut rows: Vec<ListRow> = experiments
+    let rows = experiments
         .iter()
-        .filter(|(e, _)| params.status.is_none_or(|s| e.status == s))
         .map(|(e, c)| ListRow::of(e, c.as_ref(), today))
         .collect();
+    select(rows, params)
+}
+
+/// The rows of the filter's status, in the asked-for order (rows already built, e.g. cached).
+pub fn select(mut rows: Vec<ListRow>, params: &ListParams) -> Vec<ListRow> {
+    rows.retain(|r| params.status.is_none_or(|s| r.status == s));
     sort_rows(&mut rows, params.sort, params.asc);
     rows
 }
