@@ -41,7 +41,13 @@ SUMMARY="$BENCH_DIR/summary.txt"
 echo "# bench_pages $(date -u +%FT%TZ), $(nproc) cores, $CONNECTIONS connections" > "$SUMMARY"
 
 SERVER_PID=""
-stop_server() { [[ -n "$SERVER_PID" ]] && kill "$SERVER_PID" 2>/dev/null && wait "$SERVER_PID" 2>/dev/null; SERVER_PID=""; }
+stop_server() {
+    if [[ -n "$SERVER_PID" ]]; then
+        kill "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=""
+}
 trap stop_server EXIT
 
 # wrk's report -> "req/s p50 p99 errors"
@@ -58,6 +64,7 @@ summarize() {
 row() { # label, wrk args...
     local label="$1"; shift
     local out; out="$(wrk --latency -t"$THREADS" -c"$CONNECTIONS" "$@")"
+    echo "$out" > "$BENCH_DIR/wrk_${n}_$(tr -c 'a-zA-Z0-9' _ <<< "$label").txt"
     printf "%-44s %s\n" "$label" "$(summarize <<< "$out")" | tee -a "$SUMMARY"
 }
 
@@ -111,6 +118,8 @@ LUA
     WRITE_EVERY=10 row "mixed: pages in turn, 10% writes ($MIXED_DURATION)" \
         -d"$MIXED_DURATION" -s "$lua" "$BASE"
     stop_server
+    problems=$(grep -c "database is locked\|transaction depth\|500 Internal" "$BENCH_DIR/server_$n.log" || true)
+    echo "server log: $problems lines with 'database is locked', 'transaction depth' or a 500" | tee -a "$SUMMARY"
 done
 
 wasm="$(ls "$ROOT"/target/site/pkg/*.wasm 2>/dev/null | head -1 || true)"

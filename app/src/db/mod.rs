@@ -55,6 +55,30 @@ pub(crate) fn on_unique(
     }
 }
 
+/// Whether `conn` is outside any transaction, once the rollbacks queued for it (a dropped
+/// transaction queues one) have run; logs when it is not.
+async fn settled_outside_transaction(conn: &mut sqlx::SqliteConnection) -> bool {
+    use sqlx::{Connection, Database, Sqlite, TransactionManager};
+    let depth = |conn: &sqlx::SqliteConnection| {
+        <Sqlite as Database>::TransactionManager::get_transaction_depth(conn)
+    };
+    if depth(conn) == 0 {
+        return true;
+    }
+    // A ping goes through the same queue as the rollback, so after it the depth is settled.
+    if conn.ping().await.is_err() {
+        return false;
+    }
+    let left = depth(conn);
+    if left > 0 {
+        tracing::warn!(
+            depth = left,
+            "a connection left in a transaction was closed"
+        );
+    }
+    left == 0
+}
+
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../migrations");
 
 /// Opens (creating if needed) the SQLite database: WAL so readers never block the writer, foreign
@@ -72,8 +96,70 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
         .pragma("cache_size", "-16384");
     SqlitePoolOptions::new()
         .max_connections(8)
+        // A connection must not go back to the pool inside a transaction. Under concurrent
+        // writes (scripts/bench_pages.sh, 64 connections) one did: its BEGIN IMMEDIATE held
+        // SQLite's write lock, so every other writer failed with "database is locked" after the
+        // busy timeout, and every write on it with "begin_with at non-zero transaction depth".
+        // Such a connection is closed instead (closing rolls back and frees the lock); checked
+        // again before a connection is handed out.
+        .after_release(|conn, _| {
+            Box::pin(async move { Ok(settled_outside_transaction(conn).await) })
+        })
+        .before_acquire(|conn, _| {
+            Box::pin(async move { Ok(settled_outside_transaction(conn).await) })
+        })
         .connect_with(options)
         .await
+}
+
+#[cfg(test)]
+mod pool_tests {
+    #[tokio::test]
+    async fn a_connection_left_in_a_transaction_is_never_handed_out_again() {
+        let dir = std::env::temp_dir().join(format!("verdict-pool-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let pool = super::connect(&format!("sqlite:{}", dir.join("pool.db").display()))
+            .await
+            .unwrap();
+        sqlx::query("CREATE TABLE t (x INTEGER)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        {
+            // A transaction that is never committed nor rolled back, holding the write lock,
+            // its connection back in the pool: what the load test caught.
+            let mut conn = pool.acquire().await.unwrap();
+            let mut tx = sqlx::Connection::begin(&mut *conn).await.unwrap();
+            sqlx::query("INSERT INTO t VALUES (-1)")
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            std::mem::forget(tx);
+        }
+        for i in 0..20 {
+            let mut tx = pool
+                .begin_with("BEGIN IMMEDIATE")
+                .await
+                .expect("a connection outside any transaction");
+            sqlx::query("INSERT INTO t VALUES (?)")
+                .bind(i)
+                .execute(&mut *tx)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        let rows: Vec<i64> = sqlx::query_scalar("SELECT x FROM t ORDER BY x")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            rows,
+            (0..20).collect::<Vec<i64>>(),
+            "the leaked write rolled back"
+        );
+        pool.close().await;
+        std::fs::remove_dir_all(&dir).ok();
+    }
 }
 
 #[cfg(test)]
