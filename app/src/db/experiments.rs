@@ -276,9 +276,32 @@ pub async fn by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<Experiment>, A
 }
 
 /// Distinct teams, owners and tags, for the board's filter menus.
-pub async fn facets(
-    pool: &SqlitePool,
-) -> Result<(Vec<String>, Vec<String>, Vec<String>), AppError> {
+/// Served from memory while `program_version` is unchanged: every board request needs them,
+/// and the tags read every experiment's row.
+pub async fn facets(pool: &SqlitePool) -> Result<Facets, AppError> {
+    type Cached = (String, i64, Facets);
+    static CACHE: std::sync::Mutex<Option<Cached>> = std::sync::Mutex::new(None);
+    let (instance, version) = super::program_entries::version_of(pool).await?;
+    let lock = || {
+        CACHE
+            .lock()
+            .expect("the facets cache lock is never held across a panic")
+    };
+    if let Some((_, _, hit)) = lock()
+        .as_ref()
+        .filter(|(i, v, _)| *i == instance && *v == version)
+    {
+        return Ok(hit.clone());
+    }
+    let facets = read_facets(pool).await?;
+    *lock() = Some((instance, version, facets.clone()));
+    Ok(facets)
+}
+
+/// Teams, owners and tags, each distinct and sorted.
+pub type Facets = (Vec<String>, Vec<String>, Vec<String>);
+
+async fn read_facets(pool: &SqlitePool) -> Result<Facets, AppError> {
     let teams = sqlx::query_scalar!("SELECT DISTINCT team FROM experiment ORDER BY team")
         .fetch_all(pool)
         .await?;

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use chrono::NaiveDate;
 use sqlx::SqlitePool;
 
-use super::program_entries::changed_since;
+use super::program_entries::{changed_since, version_of};
 use crate::domain::board::BoardFilter;
 use crate::domain::experiment_list::ListRow;
 use crate::error::AppError;
@@ -42,10 +42,7 @@ pub async fn matching(
 
 /// Every experiment's row by id, as of `today`.
 async fn rows(pool: &SqlitePool, today: NaiveDate) -> Result<Arc<HashMap<i64, ListRow>>, AppError> {
-    let row = sqlx::query!("SELECT instance, version FROM program_version WHERE id = 1")
-        .fetch_one(pool)
-        .await?;
-    let (instance, version) = (row.instance, row.version);
+    let (instance, version) = version_of(pool).await?;
     let cached = CACHE
         .lock()
         .expect("the list cache lock is never held across a panic")

@@ -98,10 +98,7 @@ pub(crate) const PATCH_LIMIT: usize = 200;
 pub async fn entries(pool: &SqlitePool) -> Result<Arc<Vec<Entry>>, AppError> {
     // Read the version before the entries: if a write lands in between, the entries are newer
     // than their label and the next call simply re-reads them; never the other way round.
-    let row = sqlx::query!("SELECT instance, version FROM program_version WHERE id = 1")
-        .fetch_one(pool)
-        .await?;
-    let (instance, version) = (row.instance, row.version);
+    let (instance, version) = version_of(pool).await?;
     let cached = CACHE
         .lock()
         .expect("the program cache lock is never held across a panic")
@@ -172,6 +169,15 @@ async fn patched(
         ids: Arc::new(ids),
         entries: Arc::new(entries),
     }))
+}
+
+/// The database's identity and `program_version`: what every cache of program data is
+/// labelled with (one indexed row).
+pub(crate) async fn version_of(pool: &SqlitePool) -> Result<(String, i64), AppError> {
+    let row = sqlx::query!("SELECT instance, version FROM program_version WHERE id = 1")
+        .fetch_one(pool)
+        .await?;
+    Ok((row.instance, row.version))
 }
 
 /// The experiments written between `from` (exclusive) and `to` (inclusive) `program_version`s,
