@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { completeBrief, launch, propose, uniqueTitle } from './support/act';
+import { completeBrief, launch, launchWithReading, propose, typeIn, TYPICAL_READING, uniqueTitle } from './support/act';
 
 test('the calculator recomputes in the browser without asking the server', async ({ page }) => {
   await propose(page, uniqueTitle('Calculator'));
@@ -17,20 +17,8 @@ test('the calculator recomputes in the browser without asking the server', async
 });
 
 test('typed-in results show interval plots, sentences and an SRM banner for a mismatched split', async ({ page }) => {
-  await propose(page, uniqueTitle('Results'));
-  await completeBrief(page);
   // Sequential: safe to look before the end date, so the primary result is shown.
-  await page.getByLabel('Engine').selectOption('sequential');
-  await launch(page);
-
-  const cells: Record<string, string> = {
-    'users in control': '10000', 'users in treatment': '10000',
-    'purchase conversions in control': '1000', 'purchase conversions in treatment': '1100',
-    'refunds conversions in control': '100', 'refunds conversions in treatment': '101',
-    'support_tickets conversions in control': '50', 'support_tickets conversions in treatment': '48',
-  };
-  for (const [label, value] of Object.entries(cells)) await page.getByLabel(label, { exact: true }).fill(value);
-  await page.getByRole('button', { name: 'Record results' }).click();
+  await launchWithReading(page, uniqueTitle('Results'), TYPICAL_READING);
 
   await expect(page.getByTestId('srm-banner')).toContainText('Sample ratio OK');
   await expect(page.getByTestId('interval-plot').first()).toBeVisible();
@@ -67,15 +55,8 @@ test('with CUPED on, typed-in pre-period sums narrow the interval; a half-filled
   await page.getByLabel('Engine').selectOption('sequential');
   await launch(page);
 
-  const cells: Record<string, string> = {
-    'users in control': '10000', 'users in treatment': '10000',
-    'purchase conversions in control': '1000', 'purchase conversions in treatment': '1100',
-    'refunds conversions in control': '100', 'refunds conversions in treatment': '101',
-    'support_tickets conversions in control': '50', 'support_tickets conversions in treatment': '48',
-    // Buyers before exposure mostly buy again: the pre-period predicts the outcome.
-    'purchase pre-period sum in control': '900',
-  };
-  for (const [label, value] of Object.entries(cells)) await page.getByLabel(label, { exact: true }).fill(value);
+  // Buyers before exposure mostly buy again: the pre-period predicts the outcome.
+  await typeIn(page, { ...TYPICAL_READING, 'purchase pre-period sum in control': '900' });
   await page.getByRole('button', { name: 'Record results' }).click();
   await expect(page.locator('.manual-entry .problems')).toContainText('purchase pre-period sum of squares in control: required once any pre-period cell of purchase is filled');
   await expect(page.getByText('No results yet')).toBeVisible();
@@ -85,7 +66,7 @@ test('with CUPED on, typed-in pre-period sums narrow the interval; a half-filled
     'purchase pre-period sum in treatment': '905', 'purchase pre-period sum of squares in treatment': '905',
     'purchase sum of post x pre in treatment': '760',
   };
-  for (const [label, value] of Object.entries(pre)) await page.getByLabel(label, { exact: true }).fill(value);
+  await typeIn(page, pre);
   await page.getByRole('button', { name: 'Record results' }).click();
   await expect(page.getByTestId('cuped-gain')).toContainText(/CUPED narrowed the interval by \d+%/);
   await expect(page.getByTestId('pre-period-banner')).toContainText('Pre-period check OK');

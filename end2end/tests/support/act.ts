@@ -71,3 +71,28 @@ export async function launch(page: Page) {
   await page.getByRole('button', { name: 'Launch' }).click();
   await expect(page.getByTestId('status')).toHaveText('Running');
 }
+
+/** A healthy 50/50 reading for the brief `completeBrief` writes: treatment buys 10% more. */
+export const TYPICAL_READING: Record<string, string> = {
+  'users in control': '10000', 'users in treatment': '10000',
+  'purchase conversions in control': '1000', 'purchase conversions in treatment': '1100',
+  'refunds conversions in control': '100', 'refunds conversions in treatment': '101',
+  'support_tickets conversions in control': '50', 'support_tickets conversions in treatment': '48',
+};
+
+/** Fills the manual entry form's cells by their labels. */
+export async function typeIn(page: Page, cells: Record<string, string>) {
+  for (const [label, value] of Object.entries(cells)) await page.getByLabel(label, { exact: true }).fill(value);
+}
+
+/** Proposes, completes and launches a sequential test (safe to read before its end date), then
+ * records `cells` by hand; returns the key. */
+export async function launchWithReading(page: Page, title: string, cells: Record<string, string>) {
+  const key = await propose(page, title);
+  await completeBrief(page);
+  await page.getByLabel('Engine').selectOption('sequential');
+  await launch(page);
+  await typeIn(page, cells);
+  await page.getByRole('button', { name: 'Record results' }).click();
+  return key;
+}
