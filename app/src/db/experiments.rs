@@ -251,30 +251,6 @@ pub async fn list_ids(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<i64>, Ap
     .await?)
 }
 
-/// Every experiment, archived ones included.
-pub async fn everything(pool: &SqlitePool) -> Result<Vec<Experiment>, AppError> {
-    let rows = select_experiments!("FROM experiment ORDER BY id")
-        .fetch_all(pool)
-        .await?;
-    rows.into_iter()
-        .map(ExperimentRow::into_experiment)
-        .collect()
-}
-
-/// The experiments with these ids (missing ones are left out).
-pub async fn by_ids(pool: &SqlitePool, ids: &[i64]) -> Result<Vec<Experiment>, AppError> {
-    let ids = serde_json::to_string(ids).expect("ids serialize");
-    let rows = select_experiments!(
-        "FROM experiment WHERE id IN (SELECT value FROM json_each(?1)) ORDER BY id",
-        ids
-    )
-    .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(ExperimentRow::into_experiment)
-        .collect()
-}
-
 /// Distinct teams, owners and tags, for the board's filter menus.
 /// Served from memory while `program_version` is unchanged: every board request needs them,
 /// and the tags read every experiment's row.

@@ -81,11 +81,10 @@ async fn load(
     only: Option<&[i64]>,
     today: NaiveDate,
 ) -> Result<HashMap<i64, ListRow>, AppError> {
-    let experiments = match only {
-        Some(ids) => super::experiments::by_ids(pool, ids).await?,
-        None => super::experiments::everything(pool).await?,
+    let latest = match only {
+        Some(ids) => super::program::of_ids(pool, ids).await?,
+        None => super::program::everything(pool).await?,
     };
-    let latest = super::program::with_latest(pool, experiments).await?;
     Ok(latest
         .iter()
         .map(|(e, counts)| (e.id.0, ListRow::of(e, counts.as_ref(), today)))

@@ -19,7 +19,7 @@ use crate::domain::results::Counts;
 use crate::error::AppError;
 
 /// One JSON array of `[experiment, latest counts or null]` pairs, for every experiment or (with
-/// `since` set) what a weekly review can show: everything proposed or running, and what ended
+/// `since` set) what a weekly review can show, or (with `only`, a JSON array of ids) just those: everything proposed or running, and what ended
 /// after `since`. The brief and the counts are stored as validated JSON (CHECK json_valid), so
 /// they are spliced in as text rather than parsed and re-printed by SQLite: `'{"brief":' || brief
 /// || ','` followed by the rest of the object without its opening brace. A verdict column pair
@@ -29,6 +29,7 @@ use crate::error::AppError;
 async fn load(
     pool: &SqlitePool,
     since: Option<DateTime<Utc>>,
+    only: Option<String>,
 ) -> Result<Vec<(Experiment, Option<Counts>)>, AppError> {
     let (proposed, running, done) = (Status::Proposed, Status::Running, Status::Done);
     let json = sqlx::query_scalar!(
@@ -55,11 +56,13 @@ async fn load(
             || ',' || coalesce(s.counts, 'null') || ']', ','), '') || ']' AS "document!: String"
          FROM experiment e LEFT JOIN snapshot s ON s.id = (
             SELECT id FROM snapshot WHERE experiment_id = e.id ORDER BY taken_at DESC, id DESC LIMIT 1)
-         WHERE ?1 IS NULL OR e.status IN (?2, ?3) OR (e.status = ?4 AND e.ended_at > ?1)"#,
+         WHERE (?1 IS NULL OR e.status IN (?2, ?3) OR (e.status = ?4 AND e.ended_at > ?1))
+           AND (?5 IS NULL OR e.id IN (SELECT value FROM json_each(?5)))"#,
         since,
         proposed,
         running,
-        done
+        done,
+        only
     )
     .fetch_one(pool)
     .await?;
@@ -70,7 +73,17 @@ async fn load(
 /// Every experiment, archived ones included (a finished test still counts in the win rate after
 /// it leaves the board), each with its latest counts.
 pub async fn everything(pool: &SqlitePool) -> Result<Vec<(Experiment, Option<Counts>)>, AppError> {
-    load(pool, None).await
+    load(pool, None, None).await
+}
+
+/// The experiments with these ids (missing ones left out), each with its latest counts: what
+/// a cache re-reads after a write.
+pub async fn of_ids(
+    pool: &SqlitePool,
+    ids: &[i64],
+) -> Result<Vec<(Experiment, Option<Counts>)>, AppError> {
+    let ids = serde_json::to_string(ids).expect("ids serialize");
+    load(pool, None, Some(ids)).await
 }
 
 /// What a weekly review can show: everything running or proposed, and what ended after `since`.
@@ -78,7 +91,7 @@ pub async fn for_review(
     pool: &SqlitePool,
     since: DateTime<Utc>,
 ) -> Result<Vec<(Experiment, Option<Counts>)>, AppError> {
-    load(pool, Some(since)).await
+    load(pool, Some(since), None).await
 }
 
 /// The latest counts of every experiment that has results.
