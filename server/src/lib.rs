@@ -13,6 +13,7 @@ pub mod csv_cell;
 pub mod export;
 pub mod import;
 pub mod limits;
+pub mod page_cache;
 pub mod serve;
 
 use app::app::{shell, App};
@@ -59,8 +60,8 @@ pub fn router_with(state: AppState) -> Router {
 ///
 /// Layers, outermost first: the trace; the canonical-path check (400 for `..`, `//`, encoded
 /// slashes and backslashes, before anything else looks at the path); response headers; the
-/// session; authentication and the page policy (`auth`); the request timeout and body limit
-/// (`limits`); then the routes. `/pkg` is a file service that never falls through to the app.
+/// session; authentication and the page policy (`auth`); the page cache (`page_cache`, which
+/// needs the caller); the request timeout and body limit (`limits`); then the routes. `/pkg` is a file service that never falls through to the app.
 pub fn router_for(state: AppState, config: &config::Config) -> Router {
     let routes = generate_route_list(App);
     let auth_state = auth::AuthState::new(state.pool.clone());
@@ -107,6 +108,11 @@ pub fn router_for(state: AppState, config: &config::Config) -> Router {
             limits::bound_request,
         ))
         .layer(axum::Extension(limits))
+        // Inside authentication: a kept page is served only to the caller it was rendered for.
+        .layer(axum::middleware::from_fn_with_state(
+            page_cache::PageCache::new(state.pool.clone()),
+            page_cache::serve,
+        ))
         // Every request, the fallback's static files included, passes the auth check; the
         // session layer sits outside it so the check can read the session.
         .layer(axum::middleware::from_fn_with_state(

@@ -173,7 +173,7 @@ async fn patched(
 
 /// The database's identity and `program_version`: what every cache of program data is
 /// labelled with (one indexed row).
-pub(crate) async fn version_of(pool: &SqlitePool) -> Result<(String, i64), AppError> {
+pub async fn version_of(pool: &SqlitePool) -> Result<(String, i64), AppError> {
     let row = sqlx::query!("SELECT instance, version FROM program_version WHERE id = 1")
         .fetch_one(pool)
         .await?;

@@ -6,6 +6,7 @@ mod helpers;
 mod import;
 mod mixpanel;
 mod openapi;
+mod page_cache;
 mod pages;
 mod program;
 mod rest_v1;

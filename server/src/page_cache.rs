@@ -1,0 +1,450 @@
+//! Rendered pages kept while nothing they show has changed, so twenty people opening the board
+//! in the weekly review cost one render, not twenty.
+//!
+//! A page is kept per signed-in user (the navigation names them, and roles see different
+//! buttons) and per path with its query, labelled with a [`Stamp`]: this process's write
+//! generation (moved on by every request that may write, when it finishes), the database's
+//! `program_version` (moved on by triggers, so a pull finishing in the background or another
+//! process writing an experiment is seen too), and the UTC day (pages hide results until a
+//! date and count days). A page is served only to a request with the same stamp; anything else
+//! renders afresh. Concurrent requests for the same stale page wait for one render.
+//!
+//! Only the reading pages are kept (board, list, experiment, program, review, learnings), only
+//! a 200 with a script nonce, and every response served from here gets a fresh nonce in both
+//! its policy header and its body: a nonce is never sent twice.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use app::domain::account::{Credential, Identity, Role};
+use axum::body::{Body, Bytes};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use sqlx::SqlitePool;
+use tokio::sync::OnceCell;
+
+/// A page larger than this is served but not kept.
+const MAX_PAGE_BYTES: usize = 4 << 20;
+/// All kept pages together; past it, stale pages go first, then everything.
+const MAX_TOTAL_BYTES: usize = 96 << 20;
+/// Distinct (user, path) pairs kept; past it, as for bytes.
+const MAX_PAGES: usize = 4_096;
+
+/// What a kept page must match to be served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    generation: u64,
+    instance: String,
+    version: i64,
+    day: chrono::NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Key {
+    /// The signed-in user, or the token a script reads pages with.
+    who: (Credential, i64),
+    role: Role,
+    target: String,
+}
+
+/// A rendered page cut at its nonce: `body` is `parts` joined by a fresh nonce each time.
+struct Page {
+    headers: HeaderMap,
+    policy: Vec<String>,
+    parts: Vec<Bytes>,
+    bytes: usize,
+}
+
+struct Slot {
+    stamp: Stamp,
+    page: OnceCell<Arc<Page>>,
+}
+
+#[derive(Clone)]
+pub struct PageCache {
+    pool: SqlitePool,
+    generation: Arc<AtomicU64>,
+    slots: Arc<Mutex<HashMap<Key, Arc<Slot>>>>,
+}
+
+impl PageCache {
+    pub fn new(pool: SqlitePool) -> Self {
+        Self {
+            pool,
+            generation: Arc::new(AtomicU64::new(0)),
+            slots: Default::default(),
+        }
+    }
+
+    async fn stamp(&self) -> Option<Stamp> {
+        // Read the generation before the database: a write finishing in between then moves
+        // one of the two on, and the page is labelled older than what it may show, never newer.
+        let generation = self.generation.load(Ordering::Acquire);
+        let (instance, version) = app::db::program_entries::version_of(&self.pool)
+            .await
+            .ok()?;
+        Some(Stamp {
+            generation,
+            instance,
+            version,
+            day: chrono::Utc::now().date_naive(),
+        })
+    }
+
+    /// The slot for `key` at `stamp`: the kept one if it matches, else a fresh empty one.
+    fn slot(&self, key: Key, stamp: Stamp) -> Arc<Slot> {
+        let Ok(mut slots) = self.slots.lock() else {
+            return Arc::new(Slot {
+                stamp,
+                page: OnceCell::new(),
+            });
+        };
+        if let Some(slot) = slots.get(&key) {
+            if slot.stamp == stamp {
+                return slot.clone();
+            }
+        }
+        if slots.len() >= MAX_PAGES || kept_bytes(&slots) > MAX_TOTAL_BYTES {
+            slots.retain(|_, s| s.stamp == stamp);
+            if slots.len() >= MAX_PAGES || kept_bytes(&slots) > MAX_TOTAL_BYTES {
+                slots.clear();
+            }
+        }
+        let slot = Arc::new(Slot {
+            stamp,
+            page: OnceCell::new(),
+        });
+        slots.insert(key, slot.clone());
+        slot
+    }
+
+    fn note_write(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// How many pages are kept (for tests).
+    pub fn len(&self) -> usize {
+        self.slots.lock().map(|s| s.len()).unwrap_or(0)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+fn kept_bytes(slots: &HashMap<Key, Arc<Slot>>) -> usize {
+    slots
+        .values()
+        .filter_map(|s| s.page.get())
+        .map(|p| p.bytes)
+        .sum()
+}
+
+/// The pages kept: reading pages whose content follows the stamp. Settings, admin, account and
+/// sign-in pages are never kept.
+pub fn is_kept_page(path: &str) -> bool {
+    let route = crate::auth::policy::route_path(path);
+    match route.as_str() {
+        "/" | "/experiments" | "/program" | "/program/list" | "/review" | "/learnings" => true,
+        "/experiments/new" => false,
+        r => r
+            .strip_prefix("/experiments/")
+            .is_some_and(|key| !key.is_empty() && !key.contains('/')),
+    }
+}
+
+/// Requests that cannot change what a page shows, though not GETs: server functions that only
+/// read (named so), the stateless statistics API, and signing in or out.
+fn only_reads(method: &Method, path: &str) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    let route = crate::auth::policy::route_path(path);
+    match route.strip_prefix("/api/") {
+        Some(name) if !name.contains('/') => {
+            name == "whoami"
+                || name == "pull_status"
+                || name == "search_learnings"
+                || name == "similar_experiments"
+                || name.starts_with("get_")
+                || name.starts_with("list_")
+        }
+        _ => {
+            route.starts_with("/api/v1/stats/") || route == "/auth/login" || route == "/auth/logout"
+        }
+    }
+}
+
+/// The middleware: inside authentication (it reads the caller), outside the routes.
+pub async fn serve(State(cache): State<PageCache>, req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_owned();
+    if method != Method::GET {
+        let response = next.run(req).await;
+        if !only_reads(&method, &path) {
+            cache.note_write();
+        }
+        return response;
+    }
+    let who = req.extensions().get::<Identity>().and_then(|w| {
+        let id = match w.credential {
+            Credential::Session => w.user_id,
+            _ => w.token_id,
+        };
+        id.map(|id| ((w.credential, id), w.role))
+    });
+    let Some((who, role)) = who else {
+        return next.run(req).await;
+    };
+    if !is_kept_page(&path) {
+        return next.run(req).await;
+    }
+    let Some(stamp) = cache.stamp().await else {
+        return next.run(req).await;
+    };
+    let target = req
+        .uri()
+        .path_and_query()
+        .map_or(path.clone(), |p| p.as_str().to_owned());
+    let slot = cache.slot(Key { who, role, target }, stamp);
+    // The first request renders; others for the same page wait for it and are served its
+    // copy. A render that cannot be kept (not a 200, no nonce, too large) goes back to its own
+    // request, and the next waiter renders for itself (tokio's `OnceCell` retries on error).
+    let kept = slot
+        .page
+        .get_or_try_init(|| async move { keep(next.run(req).await).await.map(Arc::new) })
+        .await;
+    match kept {
+        Ok(page) => serve_kept(page.clone()),
+        Err(response) => response,
+    }
+}
+
+/// Cuts a fresh render at its nonce, or gives the response back when it cannot be kept.
+async fn keep(response: Response) -> Result<Page, Response> {
+    let nonce = response
+        .headers()
+        .get(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok())
+        .and_then(policy_nonce)
+        .map(str::to_owned);
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/html"));
+    let (Some(nonce), true, StatusCode::OK) = (nonce, html, response.status()) else {
+        return Err(response);
+    };
+    let (parts, body) = response.into_parts();
+    let body = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
+        Ok(body) => body,
+        Err(_) => {
+            return Err(Response::from_parts(
+                parts,
+                Body::from("the page was too large to send\n"),
+            ))
+        }
+    };
+    let mut headers = parts.headers;
+    let policy = headers
+        .remove(header::CONTENT_SECURITY_POLICY)
+        .and_then(|v| v.to_str().ok().map(|p| split_at(p.as_bytes(), &nonce)))
+        .unwrap_or_default()
+        .into_iter()
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .collect();
+    headers.remove(header::CONTENT_LENGTH);
+    let parts = split_at(&body, &nonce);
+    Ok(Page {
+        headers,
+        policy,
+        bytes: body.len(),
+        parts,
+    })
+}
+
+fn serve_kept(page: Arc<Page>) -> Response {
+    let nonce = app::secret::random_hex::<16>();
+    let mut body = Vec::with_capacity(page.bytes + 8 * nonce.len());
+    for (i, part) in page.parts.iter().enumerate() {
+        if i > 0 {
+            body.extend_from_slice(nonce.as_bytes());
+        }
+        body.extend_from_slice(part);
+    }
+    let mut response = Response::new(Body::from(body));
+    *response.headers_mut() = page.headers.clone();
+    if let Ok(policy) = HeaderValue::from_str(&page.policy.join(nonce.as_str())) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, policy);
+    }
+    response
+}
+
+/// The nonce in a `script-src 'nonce-…'` policy.
+fn policy_nonce(policy: &str) -> Option<&str> {
+    let start = policy.find("'nonce-")? + "'nonce-".len();
+    let len = policy[start..].find('\'')?;
+    Some(&policy[start..start + len]).filter(|n| n.len() >= 16)
+}
+
+/// `text` cut at every occurrence of `needle`.
+fn split_at(text: &[u8], needle: &str) -> Vec<Bytes> {
+    let mut parts = Vec::new();
+    let mut rest = 0;
+    for at in memchr::memmem::find_iter(text, needle.as_bytes()) {
+        parts.push(Bytes::copy_from_slice(&text[rest..at]));
+        rest = at + needle.len();
+    }
+    parts.push(Bytes::copy_from_slice(&text[rest..]));
+    parts
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_reading_pages_are_kept() {
+        for kept in [
+            "/",
+            "/experiments",
+            "/experiments/checkout-cta",
+            "/program",
+            "/review",
+        ] {
+            assert!(is_kept_page(kept), "{kept}");
+        }
+        for not in [
+            "/experiments/new",
+            "/settings",
+            "/admin/users",
+            "/account",
+            "/login",
+            "/experiments/x/import",
+            "/experiments.csv",
+        ] {
+            assert!(!is_kept_page(not), "{not}");
+        }
+    }
+
+    #[test]
+    fn writes_move_the_generation_and_named_reads_do_not() {
+        assert!(only_reads(&Method::POST, "/api/get_board"));
+        assert!(only_reads(&Method::POST, "/api/whoami"));
+        assert!(!only_reads(&Method::POST, "/api/save_brief"));
+        assert!(!only_reads(&Method::POST, "/api/transition_experiment"));
+        assert!(!only_reads(&Method::POST, "/experiments/x/import"));
+        assert!(!only_reads(&Method::PATCH, "/api/v1/experiments/x"));
+        assert!(!only_reads(&Method::POST, "/api/get_board/../save_brief"));
+    }
+
+    #[test]
+    fn a_page_is_cut_at_its_nonce_and_rejoined_with_another() {
+        let nonce = "abcdefghijklmnopqrstuv";
+        let policy = format!("script-src 'self' 'nonce-{nonce}'");
+        assert_eq!(policy_nonce(&policy), Some(nonce));
+        let body =
+            format!("<script nonce=\"{nonce}\">a</script><script nonce=\"{nonce}\">b</script>");
+        let parts = split_at(body.as_bytes(), nonce);
+        assert_eq!(parts.len(), 3);
+        let joined: Vec<u8> = parts.join(&b"NEW"[..]);
+        assert_eq!(
+            String::from_utf8(joined).unwrap(),
+            "<script nonce=\"NEW\">a</script><script nonce=\"NEW\">b</script>"
+        );
+    }
+}
+
+#[cfg(test)]
+mod render_tests {
+    use std::sync::atomic::AtomicUsize;
+
+    use super::*;
+    use axum::routing::{get, post};
+    use axum::Router;
+    use tower::ServiceExt;
+
+    /// A page that counts its renders, behind the cache, signed in as user 7.
+    fn counted(pool: SqlitePool, renders: Arc<AtomicUsize>) -> Router {
+        let page = move || {
+            let renders = renders.clone();
+            async move {
+                let n = renders.fetch_add(1, Ordering::SeqCst);
+                let nonce = app::secret::random_hex::<16>();
+                // Slow enough that concurrent readers overlap the render.
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
+                        (
+                            header::CONTENT_SECURITY_POLICY,
+                            format!("script-src 'nonce-{nonce}'"),
+                        ),
+                    ],
+                    format!("<p>render {n}</p><script nonce=\"{nonce}\"></script>"),
+                )
+            }
+        };
+        let who = Identity {
+            user_id: Some(7),
+            token_id: None,
+            name: "Ana".into(),
+            email: "ana@example.test".into(),
+            role: Role::Editor,
+            credential: Credential::Session,
+        };
+        Router::new()
+            .route("/", get(page))
+            .route("/api/{name}", post(|| async { "ok" }))
+            .layer(axum::middleware::from_fn_with_state(
+                PageCache::new(pool),
+                serve,
+            ))
+            .layer(axum::middleware::map_request(move |mut req: Request| {
+                let who = who.clone();
+                async move {
+                    req.extensions_mut().insert(who);
+                    req
+                }
+            }))
+    }
+
+    async fn send(app: &Router, method: Method, path: &str) -> String {
+        let req = Request::builder()
+            .method(method)
+            .uri(path)
+            .body(Body::empty())
+            .unwrap();
+        let response = app.clone().oneshot(req).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 1 << 20)
+            .await
+            .unwrap();
+        String::from_utf8(body.to_vec()).unwrap()
+    }
+
+    #[sqlx::test(migrator = "app::db::MIGRATOR")]
+    async fn readers_share_one_render_until_something_writes(pool: SqlitePool) {
+        let renders = Arc::new(AtomicUsize::new(0));
+        let app = counted(pool, renders.clone());
+        assert!(send(&app, Method::GET, "/").await.contains("render 0"));
+        assert!(send(&app, Method::GET, "/").await.contains("render 0"));
+        assert_eq!(renders.load(Ordering::SeqCst), 1, "the second read is kept");
+
+        // A server function that only reads leaves the page kept; one that writes does not.
+        send(&app, Method::POST, "/api/get_board").await;
+        assert!(send(&app, Method::GET, "/").await.contains("render 0"));
+        send(&app, Method::POST, "/api/save_brief").await;
+
+        // Twenty people open the page at once after the write: one render serves them all.
+        let reads = (0..20).map(|_| send(&app, Method::GET, "/"));
+        let pages = futures_util::future::join_all(reads).await;
+        assert!(pages.iter().all(|p| p.contains("render 1")), "{pages:?}");
+        assert_eq!(renders.load(Ordering::SeqCst), 2);
+    }
+}
