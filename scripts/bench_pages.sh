@@ -34,7 +34,10 @@ BASE="http://127.0.0.1:$PORT"
 
 command -v wrk >/dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 mkdir -p "$BENCH_DIR"
-(cd "$ROOT" && cargo build --release -p server --bin verdict --example bench_program)
+# Built as `cargo leptos build --release` builds the server: with erased components
+# (`always-erase-components` in Cargo.toml).
+(cd "$ROOT" && RUSTFLAGS="${RUSTFLAGS:-} --cfg erase_components" \
+    cargo build --release -p server --bin verdict --example bench_program)
 BIN="$ROOT/target/release/verdict"
 SEEDER="$ROOT/target/release/examples/bench_program"
 SUMMARY="$BENCH_DIR/summary.txt"
