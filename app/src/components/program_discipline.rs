@@ -19,11 +19,11 @@ fn days(d: Option<f64>) -> String {
 }
 
 #[component]
-pub fn DisciplineSection(report: Report, query: ProgramQuery) -> impl IntoView {
+pub fn DisciplineSection(report: std::sync::Arc<Report>, query: ProgramQuery) -> impl IntoView {
     let href = |c: Cohort| cohort_href(&query, &c);
-    let d = report.durations;
-    let decisions = report.decisions;
-    let srm = report.srm;
+    let d = &report.durations;
+    let decisions = &report.decisions;
+    let srm = &report.srm;
     let followed = decisions.followed.share_of(&decisions.decided);
     let complete = report.brief_complete.share_of(&report.launched);
     let srm_rate = srm.failed.share_of(&srm.checked);
@@ -77,12 +77,12 @@ pub fn DisciplineSection(report: Report, query: ProgramQuery) -> impl IntoView {
                     <table class="overrides">
                         <thead><tr><th scope="col">"Experiment"</th><th scope="col">"Decided"</th><th scope="col">"The rule said"</th><th scope="col">"Reason given"</th></tr></thead>
                         <tbody>
-                            {decisions.overrides.into_iter().map(|o| view! {
+                            {decisions.overrides.iter().map(|o| view! {
                                 <tr>
-                                    <td><a href=format!("/experiments/{}", o.key)>{o.title}</a><br /><code>{o.key.clone()}</code></td>
+                                    <td><a href=format!("/experiments/{}", o.key)>{o.title.clone()}</a><br /><code>{o.key.clone()}</code></td>
                                     <td>{o.verdict.describe()}</td>
                                     <td>{o.computed.describe()}</td>
-                                    <td>{o.reason}</td>
+                                    <td>{o.reason.clone()}</td>
                                 </tr>
                             }).collect_view()}
                         </tbody>

@@ -36,7 +36,7 @@ pub fn Count(group: Group, href: String, #[prop(optional, into)] label: String) 
 }
 
 #[component]
-pub fn WinRateSection(report: Report, query: ProgramQuery) -> impl IntoView {
+pub fn WinRateSection(report: std::sync::Arc<Report>, query: ProgramQuery) -> impl IntoView {
     let q = query.clone();
     let href = move |c: Cohort| cohort_href(&q, &c);
     let tally = report.win.tally();
@@ -122,9 +122,9 @@ fn RateRow(name: String, rate: WinRate, slice: Slice, query: ProgramQuery) -> im
 }
 
 #[component]
-pub fn VelocitySection(report: Report, query: ProgramQuery) -> impl IntoView {
+pub fn VelocitySection(report: std::sync::Arc<Report>, query: ProgramQuery) -> impl IntoView {
     let href = |c: Cohort| cohort_href(&query, &c);
-    let v = report.velocity;
+    let v = &report.velocity;
     let bars: Vec<WeekBar> = v
         .weeks
         .iter()
@@ -170,7 +170,7 @@ pub fn VelocitySection(report: Report, query: ProgramQuery) -> impl IntoView {
             } else {
                 view! {
                     <ul class="surfaces">
-                        {v.by_surface.into_iter().map(|s| {
+                        {v.by_surface.iter().map(|s| {
                             let over = s.over_guideline();
                             let name = if s.surface.is_empty() { "(no surface)".to_string() } else { s.surface.clone() };
                             view! {

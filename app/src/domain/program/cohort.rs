@@ -204,6 +204,6 @@ impl Report {
             Cohort::SrmFailed => Some(&self.srm.failed),
             Cohort::SrmUnchecked => Some(&self.srm.unchecked),
         };
-        group.map(|g| g.keys.clone()).unwrap_or_default()
+        group.map(|g| g.keys.to_vec()).unwrap_or_default()
     }
 }

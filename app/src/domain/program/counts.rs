@@ -10,18 +10,20 @@ use crate::domain::verdict::{Verdict, VerdictKind};
 
 /// A count and the experiments behind it. The keys stay on the server (`skip`): the page links
 /// each number to `/program/list`, which recomputes them with this same code, rather than
-/// shipping tens of thousands of keys into every page of a large program.
+/// shipping tens of thousands of keys into every page of a large program. Shared (`Arc`), so
+/// handing a report to a page's sections copies no keys.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Group {
     pub n: u64,
     #[serde(skip)]
-    pub keys: Vec<String>,
+    pub keys: std::sync::Arc<Vec<String>>,
 }
 
 impl Group {
     pub(super) fn add(&mut self, key: &str) {
         self.n += 1;
-        self.keys.push(key.to_owned());
+        // The report is still being built here, so the keys are not shared yet: no copy.
+        std::sync::Arc::make_mut(&mut self.keys).push(key.to_owned());
     }
 
     /// n of `of` as a fraction; None when `of` is empty.
