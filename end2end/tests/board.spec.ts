@@ -31,6 +31,20 @@ test('filters live in the URL and a shared filtered link shows the same cards', 
   await expect(shared.locator('.card')).toHaveCount(1);
 });
 
+test('the search box finds a word inside a title, any case, and counts only what it finds', async ({ page }) => {
+  const stem = `Zq${Date.now().toString(36)}`;
+  const key = await propose(page, uniqueTitle(`Searchable ${stem}widget`));
+  await propose(page, uniqueTitle('Unrelated'));
+  await open(page, '/');
+  // The middle of a word, in another case: substring search as before, now through the index.
+  await page.getByLabel('Search').fill(`${stem.slice(1).toUpperCase()}WIDG`);
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page).toHaveURL(/q=/);
+  await expect(page.locator('.card')).toHaveCount(1);
+  await expect(page.locator(`[data-key="${key}"]`)).toBeVisible();
+  await expect(page.getByText('1 matching')).toBeVisible();
+});
+
 test('an unknown experiment is a real 404 page', async ({ page }) => {
   const response = await page.goto('/experiments/no_such_experiment');
   expect(response!.status()).toBe(404);

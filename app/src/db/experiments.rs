@@ -199,6 +199,7 @@ pub async fn list(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<Experiment>,
         owner,
         tag,
         like,
+        phrase,
     } = board::Bound::of(f);
     let rows = select_experiments!(
         r"FROM experiment
@@ -208,12 +209,14 @@ pub async fn list(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<Experiment>,
            AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?4))
            AND (?5 IS NULL OR key LIKE ?5 ESCAPE '\' OR title LIKE ?5 ESCAPE '\'
                 OR brief LIKE ?5 ESCAPE '\')
+           AND (?6 IS NULL OR id IN (SELECT rowid FROM board_search WHERE board_search MATCH ?6))
          ORDER BY updated_at DESC, id DESC",
         archived,
         team,
         owner,
         tag,
-        like
+        like,
+        phrase
     )
     .fetch_all(pool)
     .await?;
@@ -231,6 +234,7 @@ pub async fn list_ids(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<i64>, Ap
         owner,
         tag,
         like,
+        phrase,
     } = board::Bound::of(f);
     Ok(sqlx::query_scalar!(
         r#"SELECT id AS "id!" FROM experiment
@@ -240,12 +244,14 @@ pub async fn list_ids(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<i64>, Ap
            AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?4))
            AND (?5 IS NULL OR key LIKE ?5 ESCAPE '\' OR title LIKE ?5 ESCAPE '\'
                 OR brief LIKE ?5 ESCAPE '\')
+           AND (?6 IS NULL OR id IN (SELECT rowid FROM board_search WHERE board_search MATCH ?6))
          ORDER BY updated_at DESC, id DESC"#,
         archived,
         team,
         owner,
         tag,
-        like
+        like,
+        phrase
     )
     .fetch_all(pool)
     .await?)

@@ -17,7 +17,10 @@ pub(super) struct Bound {
     pub team: Option<String>,
     pub owner: Option<String>,
     pub tag: Option<String>,
-    /// `%text%` with LIKE's wildcards escaped.
+    /// A search of three characters or more: an FTS5 phrase for the trigram index
+    /// `board_search` (substring semantics, any case).
+    pub phrase: Option<String>,
+    /// A shorter search, which trigrams cannot serve: `%text%` with LIKE's wildcards escaped.
     pub like: Option<String>,
 }
 
@@ -29,7 +32,10 @@ impl Bound {
             team: opt(&f.team),
             owner: opt(&f.owner),
             tag: opt(&f.tag).map(|t| t.to_lowercase()),
-            like: opt(&f.q).map(|q| {
+            phrase: opt(&f.q)
+                .filter(|q| q.chars().count() >= 3)
+                .map(|q| format!("\"{}\"", q.replace('"', "\"\""))),
+            like: opt(&f.q).filter(|q| q.chars().count() < 3).map(|q| {
                 format!(
                     "%{}%",
                     q.replace('\\', "\\\\")
@@ -67,6 +73,7 @@ pub async fn column(
            AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?5))
            AND (?6 IS NULL OR key LIKE ?6 ESCAPE '\' OR title LIKE ?6 ESCAPE '\'
                 OR brief LIKE ?6 ESCAPE '\')
+           AND (?10 IS NULL OR id IN (SELECT rowid FROM board_search WHERE board_search MATCH ?10))
            AND (?7 IS NULL OR (updated_at, id) >= (?7, ?8))
          ORDER BY updated_at DESC, id DESC
          LIMIT ?9"#,
@@ -78,7 +85,8 @@ pub async fn column(
         b.like,
         until_at,
         until_id,
-        limit
+        limit,
+        b.phrase
     )
     .fetch_all(pool)
     .await?;
@@ -95,6 +103,7 @@ pub async fn column(
            AND (?5 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?5))
            AND (?6 IS NULL OR key LIKE ?6 ESCAPE '\' OR title LIKE ?6 ESCAPE '\'
                 OR brief LIKE ?6 ESCAPE '\')
+           AND (?10 IS NULL OR id IN (SELECT rowid FROM board_search WHERE board_search MATCH ?10))
            AND (updated_at, id) < (?7, ?8)
          ORDER BY updated_at DESC, id DESC
          LIMIT ?9"#,
@@ -106,7 +115,8 @@ pub async fn column(
         b.like,
         last.at,
         last.id,
-        page
+        page,
+        b.phrase
     )
     .fetch_all(pool)
     .await?;
@@ -142,12 +152,14 @@ pub async fn column_counts(pool: &SqlitePool, f: &BoardFilter) -> Result<[i64; 4
            AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?4))
            AND (?5 IS NULL OR key LIKE ?5 ESCAPE '\' OR title LIKE ?5 ESCAPE '\'
                 OR brief LIKE ?5 ESCAPE '\')
+           AND (?6 IS NULL OR id IN (SELECT rowid FROM board_search WHERE board_search MATCH ?6))
          GROUP BY status"#,
         b.archived,
         b.team,
         b.owner,
         b.tag,
-        b.like
+        b.like,
+        b.phrase
     )
     .fetch_all(pool)
     .await?;

@@ -398,3 +398,77 @@ async fn the_board_queries_read_through_the_index_not_the_whole_table(pool: Sqli
         "no sort of the table: {text}"
     );
 }
+
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn the_search_box_finds_text_anywhere_in_key_title_and_brief_through_the_trigram_index(
+    pool: SqlitePool,
+) {
+    proposals(&pool, 30).await;
+    as_tester(insert(
+        &pool,
+        &proposal("One-Page Checkout", "Growth"),
+        &Brief::default(),
+        now(),
+    ))
+    .await
+    .unwrap();
+    let q = |q: &str| BoardFilter {
+        q: q.into(),
+        ..Default::default()
+    };
+    let keys = |v: Vec<crate::domain::experiment::Experiment>| {
+        v.into_iter().map(|e| e.key.to_string()).collect::<Vec<_>>()
+    };
+    // Inside a word, any case, in the key (underscore and all) and in the brief's text.
+    for search in ["heckou", "PAGE_CHECK", "one-page", "Checkout"] {
+        assert_eq!(
+            keys(list(&pool, &q(search)).await.unwrap()),
+            ["one_page_checkout"],
+            "{search}"
+        );
+    }
+    // Too short for trigrams: still a substring search.
+    assert_eq!(list(&pool, &q("p0")).await.unwrap().len(), 30);
+    // Quotes and wildcards are text, never query syntax.
+    for odd in ["\"qqq", "100%", "p0_", "page\" OR \"p0"] {
+        assert!(list(&pool, &q(odd)).await.unwrap().is_empty(), "{odd}");
+    }
+    // Counts and the columns follow the same search.
+    assert_eq!(column_counts(&pool, &q("heckou")).await.unwrap()[0], 1);
+    let (cards, _) = column(&pool, &q("p01"), Status::Proposed, None)
+        .await
+        .unwrap();
+    assert_eq!(cards.len(), 10, "p010..p019");
+
+    // The index follows edits: a renamed experiment is found by its new title only.
+    crate::db::test_seed::allow_raw_writes(&pool).await;
+    sqlx::query("UPDATE experiment SET title = 'Zebra crossing' WHERE key = 'one_page_checkout'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        keys(list(&pool, &q("zebra")).await.unwrap()),
+        ["one_page_checkout"]
+    );
+    assert!(list(&pool, &q("One-Page")).await.unwrap().is_empty());
+
+    // The search reads the index, not every row.
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        r"EXPLAIN QUERY PLAN SELECT id FROM experiment
+         WHERE archived = 0 AND status = 'proposed'
+           AND (?1 IS NULL OR id IN (SELECT rowid FROM board_search WHERE board_search MATCH ?1))
+         ORDER BY updated_at DESC, id DESC LIMIT 25",
+    )
+    .bind("\"zebra\"")
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let text = plan
+        .into_iter()
+        .map(|r| r.3)
+        .collect::<Vec<_>>()
+        .join(" | ");
+    assert!(text.contains("board_search VIRTUAL TABLE INDEX"), "{text}");
+    assert!(!text.contains("SCAN experiment"), "{text}");
+}
