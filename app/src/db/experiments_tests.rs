@@ -433,8 +433,10 @@ async fn the_search_box_finds_text_anywhere_in_key_title_and_brief_through_the_t
     for odd in ["\"qqq", "100%", "p0_", "page\" OR \"p0"] {
         assert!(list(&pool, &q(odd)).await.unwrap().is_empty(), "{odd}");
     }
-    // Counts and the columns follow the same search.
+    // Counts and the columns follow the same search; unfiltered, every proposal counts.
     assert_eq!(column_counts(&pool, &q("heckou")).await.unwrap()[0], 1);
+    assert_eq!(column_counts(&pool, &q("")).await.unwrap(), [31, 0, 0, 0]);
+    assert_eq!(column_counts(&pool, &q("p0")).await.unwrap(), [30, 0, 0, 0]);
     let (cards, _) = column(&pool, &q("p01"), Status::Proposed, None)
         .await
         .unwrap();
