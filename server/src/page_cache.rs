@@ -22,7 +22,7 @@ use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use sqlx::SqlitePool;
 use tokio::sync::OnceCell;
 
@@ -123,15 +123,6 @@ impl PageCache {
 
     fn note_write(&self) {
         self.generation.fetch_add(1, Ordering::AcqRel);
-    }
-
-    /// How many pages are kept (for tests).
-    pub fn len(&self) -> usize {
-        self.slots.lock().map(|s| s.len()).unwrap_or(0)
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
     }
 }
 
@@ -239,24 +230,26 @@ async fn keep(response: Response) -> Result<Page, Response> {
     let (Some(nonce), true, StatusCode::OK) = (nonce, html, response.status()) else {
         return Err(response);
     };
+    // An async-rendered page is already whole in memory, so reading it all costs nothing new;
+    // one too large to keep is still sent, just not kept.
     let (parts, body) = response.into_parts();
-    let body = match axum::body::to_bytes(body, MAX_PAGE_BYTES).await {
-        Ok(body) => body,
-        Err(_) => {
-            return Err(Response::from_parts(
-                parts,
-                Body::from("the page was too large to send\n"),
-            ))
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
+        Ok(body) if body.len() <= MAX_PAGE_BYTES => body,
+        Ok(body) => return Err(Response::from_parts(parts, Body::from(body))),
+        Err(e) => {
+            let failed = format!("the page could not be rendered: {e}\n");
+            return Err((StatusCode::INTERNAL_SERVER_ERROR, failed).into_response());
         }
     };
     let mut headers = parts.headers;
     let policy = headers
         .remove(header::CONTENT_SECURITY_POLICY)
-        .and_then(|v| v.to_str().ok().map(|p| split_at(p.as_bytes(), &nonce)))
-        .unwrap_or_default()
-        .into_iter()
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .collect();
+        .and_then(|v| {
+            v.to_str()
+                .ok()
+                .map(|p| p.split(&nonce).map(str::to_owned).collect())
+        })
+        .unwrap_or_default();
     headers.remove(header::CONTENT_LENGTH);
     let parts = split_at(&body, &nonce);
     Ok(Page {

@@ -203,9 +203,6 @@ async fn the_board_filters_by_team_owner_tag_and_text(pool: SqlitePool) {
     ))
     .await
     .unwrap();
-    let keys = |v: Vec<crate::domain::experiment::Experiment>| {
-        v.into_iter().map(|e| e.key.to_string()).collect::<Vec<_>>()
-    };
     let f = |team: &str, tag: &str, q: &str| BoardFilter {
         team: team.into(),
         tag: tag.into(),
@@ -298,6 +295,18 @@ fn titles(v: &[crate::domain::experiment::Experiment]) -> Vec<String> {
     v.iter().map(|e| e.title.clone()).collect()
 }
 
+fn keys(v: Vec<crate::domain::experiment::Experiment>) -> Vec<String> {
+    v.into_iter().map(|e| e.key.to_string()).collect()
+}
+
+/// An `EXPLAIN QUERY PLAN` answer as one line of its steps.
+fn plan_text(plan: Vec<(i64, i64, i64, String)>) -> String {
+    plan.into_iter()
+        .map(|r| r.3)
+        .collect::<Vec<_>>()
+        .join(" | ")
+}
+
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn a_column_pages_by_keyset_and_never_skips_or_repeats_a_card_that_moves(pool: SqlitePool) {
     use crate::domain::board::PAGE;
@@ -386,11 +395,7 @@ async fn the_board_queries_read_through_the_index_not_the_whole_table(pool: Sqli
     .fetch_all(&pool)
     .await
     .unwrap();
-    let text = plan
-        .into_iter()
-        .map(|r| r.3)
-        .collect::<Vec<_>>()
-        .join(" | ");
+    let text = plan_text(plan);
     assert!(text.contains("USING INDEX experiment_board"), "{text}");
     assert!(!text.contains("SCAN experiment"), "{text}");
     assert!(
@@ -415,9 +420,6 @@ async fn the_search_box_finds_text_anywhere_in_key_title_and_brief_through_the_t
     let q = |q: &str| BoardFilter {
         q: q.into(),
         ..Default::default()
-    };
-    let keys = |v: Vec<crate::domain::experiment::Experiment>| {
-        v.into_iter().map(|e| e.key.to_string()).collect::<Vec<_>>()
     };
     // Inside a word, any case, in the key (underscore and all) and in the brief's text.
     for search in ["heckou", "PAGE_CHECK", "one-page", "Checkout"] {
@@ -466,11 +468,7 @@ async fn the_search_box_finds_text_anywhere_in_key_title_and_brief_through_the_t
     .fetch_all(&pool)
     .await
     .unwrap();
-    let text = plan
-        .into_iter()
-        .map(|r| r.3)
-        .collect::<Vec<_>>()
-        .join(" | ");
+    let text = plan_text(plan);
     assert!(text.contains("board_search VIRTUAL TABLE INDEX"), "{text}");
     assert!(!text.contains("SCAN experiment"), "{text}");
 }

@@ -353,11 +353,7 @@ async fn pages_carry_a_strict_script_policy_whose_nonce_is_on_every_inline_scrip
         .unwrap()
         .to_owned();
     let (_, body) = crate::helpers::read(response).await;
-    let nonce = policy
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|rest| rest.split('\'').next())
-        .unwrap_or_else(|| panic!("no nonce in {policy}"));
+    let nonce = crate::helpers::policy_nonce(&policy);
     assert!(policy.contains("script-src 'self' 'nonce-"), "{policy}");
     assert!(!policy.contains("unsafe-inline"), "{policy}");
     assert!(policy.contains("frame-ancestors 'none'"), "{policy}");

@@ -140,6 +140,15 @@ pub async fn answer(app: &Router, request: Request<Body>) -> (StatusCode, String
         .unwrap_or_else(|_| panic!("{what} got no complete answer within {NO_ANSWER:?}"))
 }
 
+/// The script nonce a page's `Content-Security-Policy` names.
+pub fn policy_nonce(policy: &str) -> &str {
+    policy
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .unwrap_or_else(|| panic!("no nonce in {policy}"))
+}
+
 pub async fn read(response: axum::response::Response) -> (StatusCode, String) {
     let status = response.status();
     let body = response.into_body().collect();

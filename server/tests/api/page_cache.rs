@@ -9,7 +9,7 @@ use serde_json::json;
 use sqlx::SqlitePool;
 use tower::ServiceExt;
 
-use crate::helpers::{allow_raw_writes, app, call, read, token};
+use crate::helpers::{allow_raw_writes, app, call, policy_nonce, read, token};
 use app::domain::account::Role;
 
 /// GETs `path` (as `bearer`, else the test admin): status, the policy's nonce, the body.
@@ -27,12 +27,7 @@ async fn page(app: &Router, path: &str, bearer: Option<&str>) -> (StatusCode, St
         .to_str()
         .unwrap()
         .to_owned();
-    let nonce = policy
-        .split("'nonce-")
-        .nth(1)
-        .and_then(|rest| rest.split('\'').next())
-        .expect("a page's policy names a script nonce")
-        .to_owned();
+    let nonce = policy_nonce(&policy).to_owned();
     let (status, body) = read(response).await;
     (status, nonce, body)
 }
