@@ -15,8 +15,11 @@ TOOLS_DIR="$VERDICT_TOOLS_DIR"
 log() { printf '\n== setup: %s\n' "$*" >&2; }
 need_sudo() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
-# 1. System packages: Debian's chromium for the browser tests, brotli to report wasm size.
+# 1. System packages: Debian's chromium for the browser tests, brotli to report wasm size,
+#    PostgreSQL for the warehouse tests (run as a throwaway cluster by scripts/pg-cluster.sh;
+#    the package's own service is not used).
 missing=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v brotli >/dev/null 2>&1 || missing+=(brotli)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)

@@ -9,6 +9,12 @@ source scripts/env.sh
 export CARGO_INCREMENTAL=0
 step() { printf '\n== test: %s (%s)\n' "$*" "$(date +%T)"; }
 
+# A throwaway PostgreSQL for the warehouse tests (CLI, database and browser), stopped at the end.
+pg_dir=$(mktemp -d -t verdict-pg.XXXXXX)
+export VERDICT_TEST_PG_URL
+VERDICT_TEST_PG_URL=$(scripts/pg-cluster.sh start "$pg_dir" $$)
+trap 'scripts/pg-cluster.sh stop "$pg_dir"' EXIT
+
 step "cargo fmt --check"
 cargo fmt --all -- --check
 

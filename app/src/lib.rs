@@ -23,6 +23,7 @@ pub mod pull;
 pub mod secret;
 #[cfg(feature = "ssr")]
 pub mod state;
+pub mod warehouse;
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

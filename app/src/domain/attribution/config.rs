@@ -373,6 +373,11 @@ impl TimeRange {
     pub fn contains(self, t: i64) -> bool {
         self.start <= t && t < self.end
     }
+
+    /// `(start, end)`, the end exclusive.
+    pub fn bounds(self) -> (i64, i64) {
+        (self.start, self.end)
+    }
 }
 
 /// How the export writes `properties.time`. Mixpanel projects created before 2023 export the

@@ -87,7 +87,7 @@ pub use config::{
 };
 pub use parser::{BlockParser, ParsedBlock};
 pub use report::{
-    describe_lines, reached_words, ArmCounts, AttributionError, ExperimentCounts, Report,
-    SkipReason, SkippedLine, SkippedLines, TooManySkippedLines, ValueSums, MAX_SKIPPED_RATIO,
-    SKIPPED_LINES_KEPT,
+    describe_lines, reached_words, ArmCounts, AttributionError, CovariateSums, ExperimentCounts,
+    RatioSums, Report, SkipReason, SkippedLine, SkippedLines, TooManySkippedLines, ValueSums,
+    MAX_SKIPPED_RATIO, SKIPPED_LINES_KEPT,
 };
