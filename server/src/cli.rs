@@ -27,6 +27,10 @@ pub enum Command {
     /// Count exposures and conversions per experiment and arm in raw event exports (plain or
     /// .gz, or - for stdin) and print one JSON object.
     Attribute(Box<crate::attribute_cmd::AttributeArgs>),
+    /// Warehouse tools: load a Mixpanel export into a PostgreSQL table in the layout Mixpanel's
+    /// JSON pipeline lands (to try `attribute --warehouse` or the warehouse source on a file).
+    #[command(subcommand)]
+    Warehouse(WarehouseCommand),
     /// Write a consistent copy of the database to FILE (safe while the app serves).
     Backup { file: std::path::PathBuf },
     /// Replace the database with the backup FILE (stop the app first).
@@ -37,6 +41,30 @@ pub enum Command {
     /// Manage API tokens for scripts and monitoring.
     #[command(subcommand)]
     Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+pub enum WarehouseCommand {
+    /// Copy an export (newline-delimited JSON, plain or gzip) into TABLE, creating it when
+    /// missing: event text, time bigint, distinct_id text, insert_id text, properties jsonb.
+    Load {
+        /// postgres://USER:PASSWORD@HOST:PORT/DATABASE
+        #[arg(
+            long,
+            value_name = "URL",
+            env = "VERDICT_WAREHOUSE_URL",
+            hide_env_values = true
+        )]
+        warehouse: String,
+        /// TABLE or SCHEMA.TABLE.
+        #[arg(long, value_name = "NAME")]
+        table: String,
+        #[arg(long, value_name = "F")]
+        file: std::path::PathBuf,
+        /// Empty the table first (otherwise rows are added to what it holds).
+        #[arg(long)]
+        replace: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -83,9 +111,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         // No database, no server: a pure command for analysts and scripts.
         return crate::attribute_cmd::run(args);
     }
+    if let Some(Command::Warehouse(WarehouseCommand::Load {
+        warehouse,
+        table,
+        file,
+        replace,
+    })) = &cli.command
+    {
+        return crate::attribute_cmd::load_warehouse(warehouse, table, file, *replace);
+    }
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Attribute(_) => unreachable!("handled above"),
+        Command::Attribute(_) | Command::Warehouse(_) => unreachable!("handled above"),
         Command::Backup { file } => {
             let pool = crate::open_database(&config).await?;
             crate::backup::backup(&pool, &file).await?;

@@ -119,6 +119,16 @@ pub async fn create_table(conn: &mut PgConnection, layout: &Layout) -> Result<()
     Ok(())
 }
 
+/// Removes every row of the table (`warehouse load --replace`).
+pub async fn empty_table(conn: &mut PgConnection, layout: &Layout) -> Result<(), WarehouseError> {
+    let sql = format!("TRUNCATE {}", Postgres.table(&layout.table));
+    sqlx::query(&sql)
+        .execute(conn)
+        .await
+        .map_err(|e| WarehouseError::Query(e.to_string()))?;
+    Ok(())
+}
+
 /// Copies every line of `input` into the table.
 pub async fn load(
     conn: &mut PgConnection,

@@ -3,6 +3,8 @@
 //! Contract (stable): `verdict attribute --file F [--file F2 ...] [--experiment NAME ...]
 //! [--convention mixpanel|optimizely|amplitude] --metric EVENT [--metric EVENT ...]
 //! [--value EVENT:PROPERTY ...] [--window-days 14] [--local-time ZONE]` prints one JSON object
+//! (`--warehouse URL --table NAME [--columns ROLE=COLUMN,...]` in place of `--file` computes the
+//! same counts inside a PostgreSQL warehouse, `warehouse.rs`)
 //! on stdout; errors go to stderr with a non-zero exit (a file whose last line is Mixpanel's
 //! `terminated early` note is one). Inputs are plain or gzip (sniffed from the magic bytes), or
 //! `-` for stdin. One thread reads, worker threads parse line-aligned blocks, and the calling
@@ -11,6 +13,7 @@
 
 mod reader;
 mod render;
+mod warehouse;
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -24,14 +27,32 @@ use attribution::{
     MAX_SKIPPED_RATIO,
 };
 
+pub use warehouse::load as load_warehouse;
+
 use reader::attribute_input;
 use render::{locate, render, warn, Blocks};
 
 #[derive(clap::Args, Debug)]
+#[command(group(clap::ArgGroup::new("source").required(true).args(["files", "table"])))]
 pub struct AttributeArgs {
     /// Export file (newline-delimited JSON, plain or gzip); `-` reads stdin. Repeatable.
-    #[arg(long = "file", value_name = "F", required = true)]
+    #[arg(long = "file", value_name = "F")]
     pub files: Vec<PathBuf>,
+    /// The warehouse's connection URL, postgres://USER:PASSWORD@HOST:PORT/DATABASE; without
+    /// it, VERDICT_WAREHOUSE_URL (which keeps the password out of the process list).
+    #[arg(long, value_name = "URL", requires = "table")]
+    pub warehouse: Option<String>,
+    /// Compute inside the warehouse, from this events table (TABLE or SCHEMA.TABLE), instead
+    /// of reading files.
+    #[arg(long, value_name = "NAME")]
+    pub table: Option<String>,
+    /// Column names where they differ from Mixpanel's pipeline layout (event, time,
+    /// distinct_id, insert_id, properties), e.g. `time=ts,properties=props`.
+    #[arg(long, value_name = "ROLE=COLUMN,...", requires = "table")]
+    pub columns: Option<String>,
+    /// The longest the warehouse query may run, in seconds.
+    #[arg(long, value_name = "S", default_value_t = 600)]
+    pub timeout_secs: u64,
     /// Experiment to report (repeatable); without it, every experiment found is reported.
     #[arg(long = "experiment", value_name = "NAME")]
     pub experiments: Vec<String>,
@@ -115,6 +136,20 @@ fn parse_cap(spec: &str) -> Result<Cap, String> {
 pub fn run(args: &AttributeArgs) -> anyhow::Result<()> {
     let config = config(args)?;
     let blocks = Blocks::of(&config);
+    if args.table.is_some() {
+        let url = match &args.warehouse {
+            Some(url) => url.clone(),
+            None => std::env::var("VERDICT_WAREHOUSE_URL").map_err(|_| {
+                anyhow::anyhow!(
+                    "--table reads a warehouse: give --warehouse URL or set VERDICT_WAREHOUSE_URL"
+                )
+            })?,
+        };
+        let report = warehouse::run(args, &url, &config)?;
+        warn(&report, &[]);
+        println!("{}", render(&report, blocks));
+        return Ok(());
+    }
     let mut attributor = Attributor::new(config)?;
     let threads = args
         .threads

@@ -30,6 +30,10 @@ fn plain_export() -> Vec<u8> {
 fn args(files: &[&Path]) -> AttributeArgs {
     AttributeArgs {
         files: files.iter().map(|f| f.to_path_buf()).collect(),
+        warehouse: None,
+        table: None,
+        columns: None,
+        timeout_secs: 600,
         experiments: Vec::new(),
         convention: Convention::Mixpanel,
         exposure_event: None,
