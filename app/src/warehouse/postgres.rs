@@ -5,7 +5,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgConnection};
-use sqlx::{Connection, Row as _};
+use sqlx::{ConnectOptions as _, Connection, Row as _};
 use tokio::sync::watch;
 
 use super::dialect::Postgres;
@@ -68,7 +68,10 @@ impl Target<'_> {
         check_url(self.url)?;
         let options = PgConnectOptions::from_str(self.url)
             .map_err(|_| WarehouseError::BadUrl)?
-            .application_name("verdict");
+            .application_name("verdict")
+            // The generated statement is long and its values are people's event names: not
+            // for the log (sqlx would print it whole as a slow statement).
+            .disable_statement_logging();
         let connect = PgConnection::connect_with(&options);
         match tokio::time::timeout(Duration::from_secs(30), connect).await {
             Ok(Ok(conn)) => Ok(conn),
@@ -238,6 +241,13 @@ pub async fn attribute(
         .await
         .map_err(|e| WarehouseError::Query(describe(&e)))?;
     let mut tx = read_only(&mut conn, target.timeout).await?;
+    // The planner cannot see through the JSON conditions and estimates a handful of rows per
+    // step, then picks nested loops that rescan a CTE per user (55 s instead of 0.3 s on 100k
+    // events). Every join here is large; hash and merge joins are always the right plan.
+    sqlx::query("SELECT set_config('enable_nestloop', 'off', true)")
+        .execute(&mut *tx)
+        .await
+        .map_err(|e| WarehouseError::Query(describe(&e)))?;
     let mut statement = sqlx::query(&query.sql);
     for bind in &query.binds {
         statement = match bind {
