@@ -18,6 +18,7 @@ pub mod pull;
 pub mod results;
 pub mod review;
 pub mod signoffs;
+pub mod warehouse;
 
 /// Sets the HTTP status of a failed server-function call to the error's own (400, 404, 409,
 /// 422), so clients and logs see a refused gate as a client error, not a server failure.

@@ -37,7 +37,10 @@ pub async fn pull_status(key: String) -> Result<PullInfo, AppError> {
             let who = crate::auth::Viewer::check()?;
             let pool = crate::state::pool(&who)?;
             let exp = crate::db::experiments::by_key(&pool, &key).await?;
-            let configured = crate::db::mixpanel_source::load(&pool).await?.is_some();
+            let configured = crate::db::mixpanel_source::load(&pool).await?.is_some()
+                || crate::db::warehouse_source::load(&pool)
+                    .await?
+                    .is_some_and(|w| w.use_for_pulls);
             let status = crate::state::pulls(&who)?.status(exp.key.as_str());
             Ok(PullInfo { configured, status })
         }

@@ -5,7 +5,7 @@
 use leptos::prelude::*;
 
 use super::format::int;
-use crate::pull::{PullInfo, PullPhase, PullStatus};
+use crate::pull::{PullInfo, PullPhase, PullSource, PullStatus};
 
 /// `info` is the latest status (None until the first answer), `problem` a request that failed.
 #[component]
@@ -22,7 +22,7 @@ pub fn PullPanel(
         <div class="pull-panel" data-testid="pull-panel">
             <Show
                 when=configured
-                fallback=|| view! { <p class="muted">"To pull results from Mixpanel, set up the project under " <a href="/settings">"Settings"</a> "."</p> }
+                fallback=|| view! { <p class="muted">"To pull results, set up the Mixpanel project or a warehouse under " <a href="/settings">"Settings"</a> "."</p> }
             >
                 <div class="buttons">
                     <button type="button" class="primary" disabled=running on:click=move |_| on_start.run(())>
@@ -42,21 +42,39 @@ pub fn PullPanel(
 /// The bar and its numbers while running; the outcome in words once finished.
 #[component]
 fn PullProgress(status: PullStatus) -> impl IntoView {
-    let stats = format!(
-        "{} read · {} events · {}/s · {} elapsed",
-        bytes(status.bytes as f64),
-        int(status.events),
-        bytes(status.bytes_per_second()),
-        clock(status.elapsed_ms),
-    );
+    let warehouse = status.source == PullSource::Warehouse;
+    let stats = if warehouse {
+        // The warehouse says nothing until its answer: the time is the progress.
+        match status.phase {
+            PullPhase::Running => format!("query running for {}", clock(status.elapsed_ms)),
+            _ => format!(
+                "{} events counted in the warehouse · {} elapsed",
+                int(status.events),
+                clock(status.elapsed_ms)
+            ),
+        }
+    } else {
+        format!(
+            "{} read · {} events · {}/s · {} elapsed",
+            bytes(status.bytes as f64),
+            int(status.events),
+            bytes(status.bytes_per_second()),
+            clock(status.elapsed_ms),
+        )
+    };
     let message = status.message.clone().unwrap_or_default();
     let range = format!("{} to {}", status.from, status.to);
+    let from = if warehouse {
+        "the warehouse"
+    } else {
+        "Mixpanel"
+    };
     match status.phase {
         PullPhase::Running => view! {
             <div class="pull-progress" data-testid="pull-progress">
                 // Mixpanel does not say how big the export is, so the bar shows activity, and the
                 // numbers beside it show how far it got.
-                <progress aria-label=format!("Pulling {range} from Mixpanel")></progress>
+                <progress aria-label=format!("Pulling {range} from {from}")></progress>
                 <p class="pull-stats" data-testid="pull-stats">{stats}</p>
                 {(!message.is_empty()).then(|| view! { <p class="warning" role="status">{message.clone()}</p> })}
             </div>

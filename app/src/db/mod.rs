@@ -23,6 +23,7 @@ pub mod sessions;
 pub mod signoffs;
 #[cfg(test)]
 pub(crate) mod test_seed;
+pub mod warehouse_source;
 
 use std::str::FromStr;
 use std::time::Duration;

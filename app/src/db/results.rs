@@ -44,7 +44,7 @@ pub async fn insert(
     let action = match source {
         Source::Manual => "record results",
         Source::File | Source::Csv => "import results",
-        Source::Mixpanel => "pull results",
+        Source::Mixpanel | Source::Warehouse => "pull results",
     };
     let mut tx = AuditedTx::begin(pool, action).await?;
     let (counts, lines, skipped) = (sqlx::types::Json(counts), lines as i64, skipped as i64);

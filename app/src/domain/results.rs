@@ -18,9 +18,11 @@ pub enum Source {
     Mixpanel,
     File,
     Csv,
+    /// Computed by one query inside the team's warehouse (PostgreSQL).
+    Warehouse,
 }
 
-crate::domain::slugs!(Source { Manual => "manual", Mixpanel => "mixpanel", File => "file", Csv => "csv" });
+crate::domain::slugs!(Source { Manual => "manual", Mixpanel => "mixpanel", File => "file", Csv => "csv", Warehouse => "warehouse" });
 
 impl Source {
     pub fn label(self) -> &'static str {
@@ -29,12 +31,13 @@ impl Source {
             Source::Mixpanel => "Mixpanel export",
             Source::File => "uploaded export",
             Source::Csv => "uploaded CSV",
+            Source::Warehouse => "warehouse query",
         }
     }
 
     /// Whether Verdict counted these itself from raw events (and so by its own rules).
     pub fn is_attributed(self) -> bool {
-        matches!(self, Source::Mixpanel | Source::File)
+        matches!(self, Source::Mixpanel | Source::File | Source::Warehouse)
     }
 }
 

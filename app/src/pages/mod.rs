@@ -16,3 +16,4 @@ pub mod program;
 pub mod program_list;
 pub mod review;
 pub mod settings;
+pub mod warehouse_settings;

@@ -1,6 +1,6 @@
-//! `/settings`: whether launch needs sign-offs, and the workspace's Mixpanel project, service
-//! account, data residency and pull schedule. The secret is write-only: the page shows whether
-//! one is set, never what it is.
+//! `/settings`: whether launch needs sign-offs, the workspace's Mixpanel project, service
+//! account, data residency and pull schedule, and the warehouse (`warehouse_settings.rs`).
+//! Secrets are write-only: the page shows whether one is set, never what it is.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -35,6 +35,7 @@ pub fn SettingsPage() -> impl IntoView {
                 }
             })}
         </Transition>
+        <crate::pages::warehouse_settings::WarehouseSection />
     }
 }
 

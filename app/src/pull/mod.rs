@@ -20,6 +20,8 @@ pub mod registry;
 pub mod runner;
 #[cfg(feature = "ssr")]
 pub mod scheduler;
+#[cfg(feature = "ssr")]
+mod warehouse_job;
 
 #[cfg(feature = "ssr")]
 pub use registry::{Patience, PullRegistry, RetryPolicy};
@@ -45,10 +47,23 @@ pub enum Trigger {
     Schedule,
 }
 
+/// Where a pull reads from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PullSource {
+    /// Mixpanel's Raw Event Export API, streamed into the attributor.
+    #[default]
+    Mixpanel,
+    /// One query in the team's warehouse; only aggregates come back.
+    Warehouse,
+}
+
 /// One pull's progress or outcome, as the progress bar shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PullStatus {
     pub phase: PullPhase,
+    #[serde(default)]
+    pub source: PullSource,
     pub trigger: Trigger,
     pub started_at: DateTime<Utc>,
     /// The run's dates asked of Mixpanel (its `from_date` and `to_date`).
@@ -85,7 +100,8 @@ fn per_second(n: u64, elapsed_ms: u64) -> f64 {
     }
 }
 
-/// What the pull panel needs: whether Mixpanel is set up, and the latest pull since start-up.
+/// What the pull panel needs: whether a source (Mixpanel or a warehouse) is set up, and the
+/// latest pull since start-up.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PullInfo {
     pub configured: bool,
@@ -100,6 +116,7 @@ mod tests {
     fn rates_are_per_second_and_zero_before_any_time_passed() {
         let status = PullStatus {
             phase: PullPhase::Running,
+            source: PullSource::Mixpanel,
             trigger: Trigger::Manual,
             started_at: Utc::now(),
             from: NaiveDate::MIN,

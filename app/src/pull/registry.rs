@@ -156,6 +156,7 @@ impl PullRegistry {
         let (cancel, cancelled) = watch::channel(false);
         let status = PullStatus {
             phase: PullPhase::Running,
+            source: super::PullSource::Mixpanel,
             trigger,
             started_at: Utc::now(),
             from,
@@ -277,6 +278,13 @@ impl PullHandle {
             e.status.bytes = p.bytes;
             e.status.lines = p.lines;
             e.status.events = p.events;
+        });
+    }
+
+    /// Where the pull reads from (Mixpanel unless said otherwise).
+    pub fn source(&self, source: super::PullSource) {
+        self.registry.update(&self.key, self.generation, |e| {
+            e.status.source = source;
         });
     }
 

@@ -24,7 +24,7 @@ use crate::error::AppError;
 /// Why a pull could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
-    #[error("Mixpanel is not set up: add the project and service account under Settings")]
+    #[error("no results source is set up: add the Mixpanel project or a warehouse under Settings")]
     NotConfigured,
     #[error("results are pulled for running or finished experiments")]
     NotStarted,
@@ -50,7 +50,9 @@ impl From<StartError> for AppError {
 
 /// Why a started pull stored nothing.
 #[derive(Debug, thiserror::Error)]
-enum PullError {
+pub(super) enum PullError {
+    #[error("{0}; nothing was stored")]
+    Warehouse(crate::warehouse::postgres::WarehouseError),
     #[error(transparent)]
     Export(#[from] ExportError),
     #[error("refused: {0}; nothing was stored")]
@@ -83,6 +85,10 @@ pub async fn start(
     trigger: Trigger,
 ) -> Result<Started, StartError> {
     let exp = crate::db::experiments::by_key(pool, key).await?;
+    let warehouse = crate::db::warehouse_source::load(pool).await?;
+    if let Some(warehouse) = warehouse.filter(|w| w.use_for_pulls) {
+        return super::warehouse_job::start(pool, registry, exp, warehouse, trigger).await;
+    }
     let settings = crate::db::mixpanel_source::load(pool)
         .await?
         .ok_or(StartError::NotConfigured)?;
@@ -167,7 +173,6 @@ impl Job {
     }
 
     async fn pull(self, handle: &PullHandle) -> Result<String, PullError> {
-        let key = handle.key();
         let mut attributor = self.attributor;
         let request = ExportRequest {
             settings: &self.settings,
@@ -216,39 +221,64 @@ impl Job {
             anonymous: report.anonymous_events,
         });
         report.check_skipped(MAX_SKIPPED_RATIO)?;
-        let brief = &self.exp.brief;
-        let counts = counts_from_report(brief, key, &report)?;
-        let problems = counts.validate(brief);
-        if !problems.is_empty() {
-            let words: Vec<String> = problems.into_iter().map(|p| p.message).collect();
-            return Err(PullError::Counts(words.join("; ")));
-        }
-        // The last moment a cancel can still keep the snapshot out.
-        if handle.is_cancelled() {
-            return Err(ExportError::Cancelled.into());
-        }
-        crate::db::results::insert(
-            &self.pool,
-            self.exp.id,
-            Source::Mixpanel,
-            &counts,
-            report.lines,
-            report.skipped.count,
-            Utc::now(),
-        )
-        .await
-        .map_err(PullError::Store)?;
-        Ok(stored_message(&report, key, &counts))
+        store(&self.pool, &self.exp, handle, &report, Source::Mixpanel).await
     }
 }
 
+/// Checks a finished report against the brief and stores it as one snapshot; the outcome in
+/// words. Shared by every pulled source.
+pub(super) async fn store(
+    pool: &SqlitePool,
+    exp: &Experiment,
+    handle: &PullHandle,
+    report: &Report,
+    source: Source,
+) -> Result<String, PullError> {
+    let key = handle.key();
+    let brief = &exp.brief;
+    let counts = counts_from_report(brief, key, report)?;
+    let problems = counts.validate(brief);
+    if !problems.is_empty() {
+        let words: Vec<String> = problems.into_iter().map(|p| p.message).collect();
+        return Err(PullError::Counts(words.join("; ")));
+    }
+    // The last moment a cancel can still keep the snapshot out.
+    if handle.is_cancelled() {
+        return Err(ExportError::Cancelled.into());
+    }
+    crate::db::results::insert(
+        pool,
+        exp.id,
+        source,
+        &counts,
+        report.lines,
+        report.skipped.count,
+        Utc::now(),
+    )
+    .await
+    .map_err(PullError::Store)?;
+    Ok(stored_message(report, key, &counts, source))
+}
+
 /// The pull's report in words: what was counted, and everything that was not.
-fn stored_message(report: &Report, key: &str, counts: &crate::domain::results::Counts) -> String {
+fn stored_message(
+    report: &Report,
+    key: &str,
+    counts: &crate::domain::results::Counts,
+    source: Source,
+) -> String {
     let users: u64 = counts.arms.iter().map(|a| a.users).sum();
-    let mut words = format!(
-        "Stored a snapshot: {users} exposed users from {} lines ({} skipped, {} duplicates, {} anonymous events with an empty distinct_id, never counted).",
-        report.lines, report.skipped.count, report.duplicates, report.anonymous_events
-    );
+    let mut words = if source == Source::Warehouse {
+        format!(
+            "Stored a snapshot: {users} exposed users, computed in the warehouse from {} exposure and metric events ({} duplicates, {} anonymous events with an empty distinct_id, never counted).",
+            report.events, report.duplicates, report.anonymous_events
+        )
+    } else {
+        format!(
+            "Stored a snapshot: {users} exposed users from {} lines ({} skipped, {} duplicates, {} anonymous events with an empty distinct_id, never counted).",
+            report.lines, report.skipped.count, report.duplicates, report.anonymous_events
+        )
+    };
     if let Some(experiment) = report.experiments.get(key) {
         if !experiment.other_rules_on_flag.is_empty() {
             let others: Vec<String> = experiment

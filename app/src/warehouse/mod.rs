@@ -7,12 +7,11 @@
 //! what differs between warehouses sits behind [`dialect::Dialect`]. The settings types cross
 //! the wire to the settings page, so they compile for both builds; the rest is server-only.
 
+pub mod layout;
 pub mod settings;
 
 #[cfg(feature = "ssr")]
 pub mod dialect;
-#[cfg(feature = "ssr")]
-pub mod layout;
 #[cfg(feature = "ssr")]
 pub mod load;
 #[cfg(feature = "ssr")]

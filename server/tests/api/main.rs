@@ -14,3 +14,4 @@ mod security;
 mod server_fns;
 mod signoffs;
 mod stats_api;
+mod warehouse;
