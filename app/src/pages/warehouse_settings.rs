@@ -89,7 +89,7 @@ fn WarehouseFormView(view: WarehouseView) -> impl IntoView {
                         placeholder=move || if url_set.get() { "set (leave empty to keep it)".to_owned() } else { "postgres://USER:PASSWORD@HOST:5432/DATABASE".to_owned() }
                         on:input=move |ev| { let v = event_target_value(&ev); form.update(|f| f.url = v) } />
                     <small class="hint" data-testid="warehouse-url-state">{move || if url_set.get() { format!("URL: set ({})", url_hint.get()) } else { "URL: not set".to_owned() }}</small>
-                    <small class="hint">"Holds the password: never shown again, never logged. Give Verdict a user that may only read the events table."</small>
+                    <small class="hint">"Holds the password: never shown again, never logged. Give Verdict a database user that can only read what it needs."</small>
                 </label>
                 {text("Events table", "table", |f| f.table.clone(), |f, v| f.table = v, "TABLE or SCHEMA.TABLE, e.g. mixpanel.mp_master_event")}
                 <fieldset class="grid two">
