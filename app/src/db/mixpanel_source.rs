@@ -92,14 +92,18 @@ pub async fn save(
 pub struct ScheduledExperiment {
     pub key: String,
     pub started_at: Option<DateTime<Utc>>,
-    /// When its latest Mixpanel snapshot was taken.
+    /// When its latest pulled snapshot was taken.
     pub last_pull: Option<DateTime<Utc>>,
 }
 
-/// Running, unarchived experiments with their latest Mixpanel snapshot, oldest pull first.
+/// Running, unarchived experiments with their latest snapshot from `source` (what the
+/// schedule pulls from), oldest pull first.
 #[tracing::instrument(skip_all)]
-pub async fn running(pool: &SqlitePool) -> Result<Vec<ScheduledExperiment>, AppError> {
-    let (mixpanel, running) = (Source::Mixpanel, Status::Running);
+pub async fn running(
+    pool: &SqlitePool,
+    source: Source,
+) -> Result<Vec<ScheduledExperiment>, AppError> {
+    let running = Status::Running;
     Ok(sqlx::query_as!(
         ScheduledExperiment,
         r#"SELECT e.key AS "key!", e.started_at AS "started_at: DateTime<Utc>",
@@ -107,7 +111,7 @@ pub async fn running(pool: &SqlitePool) -> Result<Vec<ScheduledExperiment>, AppE
            FROM experiment e LEFT JOIN snapshot s ON s.experiment_id = e.id AND s.source = ?
            WHERE e.status = ? AND e.archived = 0
            GROUP BY e.id ORDER BY MAX(s.taken_at) IS NOT NULL, MAX(s.taken_at), e.id"#,
-        mixpanel,
+        source,
         running
     )
     .fetch_all(pool)
@@ -174,7 +178,7 @@ mod tests {
                 .bind(at).bind(source)
                 .execute(&pool).await.unwrap();
         }
-        let rows = running(&pool).await.unwrap();
+        let rows = running(&pool, Source::Mixpanel).await.unwrap();
         let keys: Vec<&str> = rows.iter().map(|r| r.key.as_str()).collect();
         assert_eq!(
             keys,

@@ -10,6 +10,7 @@ use tokio::task::JoinHandle;
 use super::registry::PullRegistry;
 use super::{runner, Trigger};
 use crate::domain::account::Identity;
+use crate::domain::results::Source;
 
 /// How often the schedule looks for due experiments; the interval itself is in the settings.
 const TICK: Duration = Duration::from_secs(60);
@@ -31,11 +32,24 @@ pub fn spawn(pool: SqlitePool, registry: PullRegistry) -> JoinHandle<()> {
 
 /// One look: pulls each due experiment, waiting for each pull to end before the next.
 async fn round(pool: &SqlitePool, registry: &PullRegistry) -> Result<(), crate::error::AppError> {
-    let Some(settings) = crate::db::mixpanel_source::load(pool).await? else {
-        return Ok(());
+    // Pulls read the warehouse when one is set up for them, else Mixpanel's export API; the
+    // schedule's interval is the Mixpanel settings' (6 hours without them).
+    let warehouse = crate::db::warehouse_source::load(pool)
+        .await?
+        .filter(|w| w.use_for_pulls);
+    let mixpanel = crate::db::mixpanel_source::load(pool).await?;
+    let (interval, source) = match (&warehouse, &mixpanel) {
+        (Some(_), settings) => (
+            settings
+                .as_ref()
+                .map_or(std::time::Duration::from_secs(6 * 3600), |s| s.interval()),
+            Source::Warehouse,
+        ),
+        (None, Some(settings)) => (settings.interval(), Source::Mixpanel),
+        (None, None) => return Ok(()),
     };
-    let interval = chrono::Duration::from_std(settings.interval()).unwrap_or(chrono::Duration::MAX);
-    for exp in crate::db::mixpanel_source::running(pool).await? {
+    let interval = chrono::Duration::from_std(interval).unwrap_or(chrono::Duration::MAX);
+    for exp in crate::db::mixpanel_source::running(pool, source).await? {
         let last_attempt = registry.status(&exp.key).map(|s| s.started_at);
         if registry.status(&exp.key).is_some_and(|s| s.is_running())
             || !is_due(
@@ -48,7 +62,11 @@ async fn round(pool: &SqlitePool, registry: &PullRegistry) -> Result<(), crate::
         }
         // The project's 60 queries an hour are shared with "Pull now": wait for room (or for
         // the time a 429 asked for) rather than spend a query on a certain refusal.
-        if let Some(room) = registry.budget().next_room(std::time::Instant::now()) {
+        // Mixpanel allows 60 export queries an hour; a warehouse has no such budget.
+        let room = (source == Source::Mixpanel)
+            .then(|| registry.budget().next_room(std::time::Instant::now()))
+            .flatten();
+        if let Some(room) = room {
             let wait = room.saturating_duration_since(std::time::Instant::now());
             tracing::info!(
                 key = exp.key,

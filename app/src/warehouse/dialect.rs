@@ -1,7 +1,8 @@
 //! The SQL that differs between warehouses, behind one small trait: quoting, placeholders, the
 //! time column as unix seconds, and reading a property out of the JSON properties column. The
-//! query generator (`query.rs`) writes everything else in plain SQL (CTEs, `FILTER`, window
-//! functions, `GROUPING SETS`) that PostgreSQL and Redshift both run.
+//! query generator (`query.rs`) writes everything else in plain SQL that PostgreSQL and
+//! Redshift both run: CTEs, `CASE` inside aggregates (no `FILTER`), `bool_or`, window functions
+//! (no `WINDOW` clause, no `DISTINCT ON`), `GROUPING SETS`, `UNION ALL`.
 //!
 //! A second dialect (ClickHouse, BigQuery, Snowflake) implements these functions for its JSON
 //! type (e.g. Redshift's `json_extract_path_text`, BigQuery's `JSON_VALUE`, Snowflake's

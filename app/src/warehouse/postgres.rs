@@ -197,7 +197,7 @@ pub async fn probe(target: &Target<'_>, now: i64) -> Result<Probe, WarehouseErro
     use super::dialect::Dialect as _;
     let seconds = d.seconds(&d.quote(&target.layout.columns.time), time_kind);
     let sql = format!(
-        "SELECT count(*) FILTER (WHERE {seconds} >= $1::bigint AND {seconds} < $2::bigint), max({seconds}) FROM {}",
+        "SELECT COALESCE(sum(CASE WHEN {seconds} >= $1::bigint AND {seconds} < $2::bigint THEN 1 ELSE 0 END), 0), max({seconds}) FROM {}",
         d.table(&target.layout.table)
     );
     let mut tx = read_only(&mut conn, target.timeout).await?;

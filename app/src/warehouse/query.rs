@@ -204,7 +204,7 @@ pub fn build(
     );
     let relevant = format!("(ev = {exposure} OR {})", d.any_of("ev", &tracked_p));
     sql.push_str(&format!(
-        "stats AS (\n  SELECT count(*) FILTER (WHERE u <> '' AND {relevant}) AS events,\n    count(*) FILTER (WHERE u = '') AS anonymous,\n    max(t) FILTER (WHERE u <> '' AND {relevant}) AS latest\n  FROM src\n),\n"
+        "stats AS (\n  SELECT COALESCE(sum(CASE WHEN u <> '' AND {relevant} THEN 1 ELSE 0 END), 0) AS events,\n    COALESCE(sum(CASE WHEN u = '' THEN 1 ELSE 0 END), 0) AS anonymous,\n    max(CASE WHEN u <> '' AND {relevant} THEN t END) AS latest\n  FROM src\n),\n"
     ));
 
     // Exposures, named by the convention.
@@ -337,11 +337,11 @@ pub fn build(
     }
     for j in 0..values.len() {
         measures.push_str(&format!(
-            ",\n    COALESCE(sum(tr.a{j}) FILTER (WHERE {in_window}), 0) AS v{j}"
+            ",\n    COALESCE(sum(CASE WHEN {in_window} THEN tr.a{j} END), 0) AS v{j}"
         ));
         if let Some(in_pre) = &in_pre {
             measures.push_str(&format!(
-                ",\n    COALESCE(sum(tr.a{j}) FILTER (WHERE {in_pre}), 0) AS pv{j}"
+                ",\n    COALESCE(sum(CASE WHEN {in_pre} THEN tr.a{j} END), 0) AS pv{j}"
             ));
         }
     }
@@ -480,19 +480,21 @@ pub fn build(
     let mut nums = vec![match config.data_end {
         Some(end) => {
             let end = b.int(end);
-            as_text(format!("count(*) FILTER (WHERE t0 + {window} > {end})"))
+            as_text(format!(
+                "sum(CASE WHEN t0 + {window} > {end} THEN 1 ELSE 0 END)"
+            ))
         }
         None => "'0'".to_owned(),
     }];
     for k in 0..metrics.len() {
-        nums.push(as_text(format!("count(*) FILTER (WHERE c{k})")));
+        nums.push(as_text(format!("sum(CASE WHEN c{k} THEN 1 ELSE 0 END)")));
     }
     for j in 0..values.len() {
         nums.push(as_text(format!("sum(v{j})")));
         nums.push(as_text(format!("sum(v{j} * v{j})")));
     }
     for i in 0..config.retention.len() {
-        nums.push(as_text(format!("count(*) FILTER (WHERE r{i})")));
+        nums.push(as_text(format!("sum(CASE WHEN r{i} THEN 1 ELSE 0 END)")));
     }
     for (_, a, bi) in &ratios {
         for e in [
@@ -507,9 +509,11 @@ pub fn build(
     }
     if pre.is_some() {
         for k in 0..metrics.len() {
-            nums.push(as_text(format!("count(*) FILTER (WHERE pc{k})")));
-            nums.push(as_text(format!("count(*) FILTER (WHERE pc{k})")));
-            nums.push(as_text(format!("count(*) FILTER (WHERE pc{k} AND c{k})")));
+            nums.push(as_text(format!("sum(CASE WHEN pc{k} THEN 1 ELSE 0 END)")));
+            nums.push(as_text(format!("sum(CASE WHEN pc{k} THEN 1 ELSE 0 END)")));
+            nums.push(as_text(format!(
+                "sum(CASE WHEN pc{k} AND c{k} THEN 1 ELSE 0 END)"
+            )));
         }
         for j in 0..values.len() {
             nums.push(as_text(format!("sum(pv{j})")));
@@ -543,7 +547,7 @@ pub fn build(
         "SELECT CAST('arm' AS text) AS kind, experiment, arm, {seg_index} AS seg, {seg_value} AS seg_value,\n  count(*) AS n, ARRAY[{}] AS nums\nFROM fin GROUP BY {group_by}",
         nums.join(", ")
     ));
-    sql.push_str("\nUNION ALL SELECT 'multi', experiment, CAST(NULL AS text), CAST(NULL AS integer), CAST(NULL AS text), count(*) FILTER (WHERE multi), CAST(ARRAY[] AS text[]) FROM users_m GROUP BY experiment");
+    sql.push_str("\nUNION ALL SELECT 'multi', experiment, CAST(NULL AS text), CAST(NULL AS integer), CAST(NULL AS text), sum(CASE WHEN multi THEN 1 ELSE 0 END), CAST(ARRAY[] AS text[]) FROM users_m GROUP BY experiment");
     if config.convention.experiment_key_property().is_some() {
         sql.push_str("\nUNION ALL SELECT 'flag', experiment, flag, NULL, NULL, 0, CAST(ARRAY[] AS text[]) FROM (\n  SELECT experiment, flag, row_number() OVER (PARTITION BY experiment ORDER BY t) AS nth FROM exposures\n) fl WHERE nth = 1");
         if let Some(w) = &wanted {
