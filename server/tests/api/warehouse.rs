@@ -57,7 +57,7 @@ async fn load(table: &str) {
     let mut conn = sqlx::postgres::PgConnection::connect(pg_url())
         .await
         .unwrap();
-    sqlx::query(&format!("DROP TABLE IF EXISTS {table}"))
+    sqlx::query(&format!("DROP TABLE IF EXISTS {table} CASCADE"))
         .execute(&mut conn)
         .await
         .unwrap();
@@ -207,4 +207,68 @@ async fn only_admins_reach_the_warehouse_and_bad_input_says_which_field(pool: Sq
     assert!(body.contains("`no_such_table` does not exist"), "{body}");
     let (s, _) = call(&app, "get_warehouse_settings", json!({})).await;
     assert_eq!(s, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_running_warehouse_pull_shows_its_time_and_cancel_stops_it_storing_nothing(
+    pool: SqlitePool,
+) {
+    load("wh_api_base").await;
+    // A view that reads 5 ms a row: the query runs long enough to watch and cancel.
+    let mut conn = sqlx::postgres::PgConnection::connect(pg_url())
+        .await
+        .unwrap();
+    sqlx::query("CREATE OR REPLACE VIEW wh_api_slow AS SELECT * FROM wh_api_base WHERE pg_sleep(0.005) IS NOT NULL")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let app = crate::helpers::app(pool.clone());
+    arrange(&app, &pool).await;
+    let (s, body) = call(&app, "save_warehouse_settings", form("wh_api_slow")).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+
+    let (s, body) = call(&app, "start_pull", json!({"key": KEY})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let (_, body) = call(&app, "pull_status", json!({"key": KEY})).await;
+    let status = serde_json::from_str::<Value>(&body).unwrap()["status"].clone();
+    assert_eq!(status["phase"], "running", "{status}");
+    assert_eq!(status["source"], "warehouse");
+    assert!(status["elapsed_ms"].as_u64().unwrap() >= 1000, "{status}");
+    assert!(
+        status["message"]
+            .as_str()
+            .unwrap()
+            .contains("Query running in the warehouse"),
+        "{status}"
+    );
+
+    let (s, body) = call(&app, "cancel_pull", json!({"key": KEY})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let status = wait_for_end(&app).await;
+    assert_eq!(status["phase"], "cancelled", "{status}");
+    assert!(status["message"]
+        .as_str()
+        .unwrap()
+        .contains("nothing was stored"));
+    let exp = app::db::experiments::by_key(&pool, KEY).await.unwrap();
+    assert!(app::db::results::list(&pool, exp.id)
+        .await
+        .unwrap()
+        .is_empty());
+    // The warehouse stopped the statement too.
+    let mut still = 1;
+    for _ in 0..50 {
+        still = sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'verdict' AND state = 'active' AND query LIKE '%wh_api_slow%'",
+        )
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+        if still == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(still, 0);
 }
