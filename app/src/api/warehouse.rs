@@ -91,7 +91,8 @@ pub mod ssr {
             table: settings.layout.table.to_string(),
             time_kind: match found.time_kind {
                 TimeKind::Seconds => "unix seconds".into(),
-                TimeKind::Timestamp => "timestamp".into(),
+                TimeKind::Timestamp => "timestamp with time zone".into(),
+                TimeKind::LocalTimestamp => "timestamp read as UTC".into(),
             },
             events_last_day: found.events_last_day,
             latest: found

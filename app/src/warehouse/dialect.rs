@@ -29,6 +29,13 @@ pub trait Dialect: Send + Sync {
     /// The time column as whole unix seconds (floored), a bigint.
     fn seconds(&self, column: &str, kind: TimeKind) -> String;
 
+    /// `column` is at or after the unix second in `at` (a bigint placeholder), written on the
+    /// bare column so an index or partitioning on it narrows the scan.
+    fn time_at_least(&self, column: &str, kind: TimeKind, at: &str) -> String;
+
+    /// `column` is before the unix second in `at`, on the bare column.
+    fn time_before(&self, column: &str, kind: TimeKind, at: &str) -> String;
+
     /// The properties column as the dialect's JSON object.
     fn properties(&self, column: &str) -> String;
 
@@ -57,6 +64,15 @@ pub enum BindKind {
     TextArray,
 }
 
+/// A unix second as a value of the time column's type.
+fn instant(kind: TimeKind, at: &str) -> String {
+    match kind {
+        TimeKind::Seconds => at.to_owned(),
+        TimeKind::Timestamp => format!("to_timestamp({at})"),
+        TimeKind::LocalTimestamp => format!("(to_timestamp({at}) AT TIME ZONE 'UTC')"),
+    }
+}
+
 /// PostgreSQL 13 and later (`trim_scale`), with the properties in `jsonb` (or `json`/text,
 /// cast on read).
 #[derive(Debug, Clone, Copy, Default)]
@@ -80,8 +96,19 @@ impl Dialect for Postgres {
     fn seconds(&self, column: &str, kind: TimeKind) -> String {
         match kind {
             TimeKind::Seconds => format!("floor({column})::bigint"),
-            TimeKind::Timestamp => format!("floor(extract(epoch from {column}))::bigint"),
+            TimeKind::Timestamp | TimeKind::LocalTimestamp => {
+                format!("floor(extract(epoch from {column}))::bigint")
+            }
         }
+    }
+
+    // floor(t) >= s exactly when t >= s, and floor(t) < e when t < e, for whole s and e.
+    fn time_at_least(&self, column: &str, kind: TimeKind, at: &str) -> String {
+        format!("{column} >= {}", instant(kind, at))
+    }
+
+    fn time_before(&self, column: &str, kind: TimeKind, at: &str) -> String {
+        format!("{column} < {}", instant(kind, at))
     }
 
     fn properties(&self, column: &str) -> String {

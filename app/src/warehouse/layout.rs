@@ -160,8 +160,10 @@ impl Columns {
 pub enum TimeKind {
     /// A number of unix seconds (integer, bigint, numeric, double); fractions are floored.
     Seconds,
-    /// `timestamptz`, or `timestamp` read as UTC.
+    /// `timestamptz`.
     Timestamp,
+    /// `timestamp` without a zone, read as UTC.
+    LocalTimestamp,
 }
 
 /// The table and its columns.

@@ -133,8 +133,12 @@ async fn inspect(conn: &mut PgConnection, layout: &Layout) -> Result<TimeKind, W
                 "bigint" | "integer" | "smallint" | "numeric" | "double precision" | "real" => {
                     (true, "")
                 }
-                "timestamp with time zone" | "timestamp without time zone" => {
+                "timestamp with time zone" => {
                     time_kind = TimeKind::Timestamp;
+                    (true, "")
+                }
+                "timestamp without time zone" => {
+                    time_kind = TimeKind::LocalTimestamp;
                     (true, "")
                 }
                 _ => (false, "bigint (unix seconds) or timestamptz"),
@@ -195,10 +199,14 @@ pub async fn probe(target: &Target<'_>, now: i64) -> Result<Probe, WarehouseErro
     let time_kind = inspect(&mut conn, target.layout).await?;
     let d = Postgres;
     use super::dialect::Dialect as _;
-    let seconds = d.seconds(&d.quote(&target.layout.columns.time), time_kind);
+    // On the bare column, so an index on it answers both without a scan.
+    let time = d.quote(&target.layout.columns.time);
     let sql = format!(
-        "SELECT COALESCE(sum(CASE WHEN {seconds} >= $1::bigint AND {seconds} < $2::bigint THEN 1 ELSE 0 END), 0), max({seconds}) FROM {}",
-        d.table(&target.layout.table)
+        "SELECT (SELECT count(*) FROM {table} WHERE {} AND {}), (SELECT {} FROM (SELECT max({time}) AS {time} FROM {table}) m)",
+        d.time_at_least(&time, time_kind, "$1::bigint"),
+        d.time_before(&time, time_kind, "$2::bigint"),
+        d.seconds(&time, time_kind),
+        table = d.table(&target.layout.table)
     );
     let mut tx = read_only(&mut conn, target.timeout).await?;
     let row = sqlx::query(&sql)

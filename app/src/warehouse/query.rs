@@ -195,7 +195,11 @@ pub fn build(
     }
     if let Some((start, end)) = scan {
         let (start, end) = (b.int(start), b.int(end));
-        src_where.push_str(&format!(" AND {seconds} >= {start} AND {seconds} < {end}"));
+        src_where.push_str(&format!(
+            " AND {} AND {}",
+            d.time_at_least(&time_col, time_kind, &start),
+            d.time_before(&time_col, time_kind, &end)
+        ));
     }
     let mut sql = format!(
         "WITH src AS (\n  SELECT {ev_col} AS ev, {seconds} AS t, {user_col} AS u, {iid_col} AS iid, {} AS p\n  FROM {}\n  WHERE {src_where}\n),\n",

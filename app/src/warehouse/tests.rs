@@ -406,10 +406,32 @@ async fn a_timestamptz_time_column_gives_the_same_counts() {
         columns: Columns::parse("time=ts").expect("plain"),
     };
     let config = generator_config();
-    assert_same(
-        &file_report(&config, &export),
-        &warehouse_report(&config, &stamped).await,
-    );
+    let file = file_report(&config, &export);
+    assert_same(&file, &warehouse_report(&config, &stamped).await);
+    // A scan limited to the data's days (as a pull reads) on an indexed timestamp column, and
+    // the same without a zone, read as UTC.
+    sqlx::query("CREATE INDEX ON t_stamped (ts)")
+        .execute(&mut conn)
+        .await
+        .expect("index");
+    let (first, last) = (1_714_521_600, file.latest_event.expect("events") + 1);
+    let (_keep, mut cancel) = watch::channel(false);
+    let scanned = attribute(&target(&stamped), &config, Some((first, last)), &mut cancel)
+        .await
+        .expect("runs");
+    assert_same(&file, &scanned);
+    sqlx::query("ALTER TABLE t_stamped ALTER COLUMN ts TYPE timestamp USING ts AT TIME ZONE 'UTC'")
+        .execute(&mut conn)
+        .await
+        .expect("without a zone");
+    let scanned = attribute(&target(&stamped), &config, Some((first, last)), &mut cancel)
+        .await
+        .expect("runs");
+    assert_same(&file, &scanned);
+    let found = probe(&target(&stamped), last).await.expect("probe");
+    assert_eq!(found.time_kind, super::layout::TimeKind::LocalTimestamp);
+    assert!(found.latest >= file.latest_event);
+    assert!(found.events_last_day > 0);
 }
 
 #[tokio::test]
