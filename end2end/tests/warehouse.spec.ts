@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { completeBrief, launch, open, propose, uniqueTitle } from './support/act';
+import { exportFor } from './support/exports';
 
 const ROOT = path.resolve(__dirname, '../..');
 
@@ -15,22 +16,10 @@ function warehouseUrl(): string {
   return url.toString().trim();
 }
 
-/** A Mixpanel pipeline table for `key`: 2,000 users per arm exposed today, some purchasing. */
+/** A Mixpanel pipeline table for `key`, loaded with `verdict warehouse load`. */
 function loadTable(url: string, table: string, key: string) {
-  const dayStart = Math.floor(Date.now() / 86_400_000) * 86_400;
-  const lines: string[] = [];
-  const event = (name: string, user: string, time: number, extra: object = {}) =>
-    lines.push(JSON.stringify({ event: name, properties: { time, distinct_id: user, $insert_id: `${name}-${user}`, ...extra } }));
-  for (const [arm, purchaseEvery] of [['control', 10], ['treatment', 8]] as const) {
-    for (let i = 0; i < 2000; i++) {
-      const user = `${arm}-${i}`;
-      const t = dayStart + (i % 3600);
-      event('$experiment_started', user, t, { 'Experiment name': key, 'Variant name': arm });
-      if (i % purchaseEvery === 0) event('purchase_completed', user, t + 60, { amount: 20 });
-    }
-  }
   const file = path.join(os.tmpdir(), `${table}.jsonl`);
-  fs.writeFileSync(file, lines.join('\n') + '\n');
+  fs.writeFileSync(file, exportFor(key));
   execFileSync(path.join(ROOT, 'target/debug/verdict'), ['warehouse', 'load', '--table', table, '--file', file, '--replace'], {
     env: { ...process.env, VERDICT_WAREHOUSE_URL: url },
   });

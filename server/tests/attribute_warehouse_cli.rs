@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -15,32 +14,9 @@ fn testdata(name: &str) -> PathBuf {
         .join(name)
 }
 
-/// The cluster `scripts/test.sh` started, or one of our own that stops when this process ends.
-fn pg_url() -> &'static str {
-    static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        if let Ok(url) = std::env::var("VERDICT_TEST_PG_URL") {
-            return url;
-        }
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg-cluster.sh");
-        let dir = std::env::temp_dir().join(format!("verdict-pg-cli-{}", std::process::id()));
-        let out = Command::new(script)
-            .arg("start")
-            .arg(&dir)
-            .arg(std::process::id().to_string())
-            .output()
-            .expect("scripts/pg-cluster.sh runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .expect("a URL")
-            .trim()
-            .to_owned()
-    })
-}
+#[path = "../../app/src/warehouse/test_cluster.rs"]
+mod test_cluster;
+use test_cluster::url as pg_url;
 
 fn verdict(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_verdict"))

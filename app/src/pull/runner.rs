@@ -149,27 +149,8 @@ struct Job {
 
 impl Job {
     async fn run(self, handle: PullHandle) {
-        let key = handle.key().to_owned();
-        match self.pull(&handle).await {
-            Ok(message) => {
-                tracing::info!(key, "{message}");
-                handle.finish(PullPhase::Succeeded, message);
-            }
-            Err(PullError::Export(ExportError::Cancelled)) => {
-                tracing::info!(key, "pull cancelled");
-                handle.finish(
-                    PullPhase::Cancelled,
-                    "Cancelled: nothing was stored; the previous results stay.".into(),
-                );
-            }
-            Err(e) => {
-                tracing::warn!(key, error = %e, "pull failed");
-                handle.finish(
-                    PullPhase::Failed,
-                    format!("{e}. The previous results stay."),
-                );
-            }
-        }
+        let outcome = self.pull(&handle).await;
+        finish(handle, outcome);
     }
 
     async fn pull(self, handle: &PullHandle) -> Result<String, PullError> {
@@ -222,6 +203,35 @@ impl Job {
         });
         report.check_skipped(MAX_SKIPPED_RATIO)?;
         store(&self.pool, &self.exp, handle, &report, Source::Mixpanel).await
+    }
+}
+
+/// Ends a pull with its outcome: stored, cancelled (by Cancel, wherever the pull was), or
+/// failed with the reason. Shared by every pulled source.
+pub(super) fn finish(handle: PullHandle, outcome: Result<String, PullError>) {
+    let key = handle.key().to_owned();
+    match outcome {
+        Ok(message) => {
+            tracing::info!(key, "{message}");
+            handle.finish(PullPhase::Succeeded, message);
+        }
+        Err(
+            PullError::Export(ExportError::Cancelled)
+            | PullError::Warehouse(crate::warehouse::postgres::WarehouseError::Cancelled),
+        ) => {
+            tracing::info!(key, "pull cancelled");
+            handle.finish(
+                PullPhase::Cancelled,
+                "Cancelled: nothing was stored; the previous results stay.".into(),
+            );
+        }
+        Err(e) => {
+            tracing::warn!(key, error = %e, "pull failed");
+            handle.finish(
+                PullPhase::Failed,
+                format!("{e}. The previous results stay."),
+            );
+        }
     }
 }
 

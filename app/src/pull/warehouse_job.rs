@@ -8,15 +8,15 @@ use chrono::Utc;
 use sqlx::SqlitePool;
 
 use super::registry::{PullHandle, PullRegistry};
-use super::runner::{store, PullError, StartError, Started};
-use super::{PullPhase, PullSource, Trigger};
+use super::runner::{finish, store, PullError, StartError, Started};
+use super::{PullSource, Trigger};
 use crate::domain::attribution::{Config, TimeRange};
 use crate::domain::experiment::Experiment;
 use crate::domain::export_window::{export_window, ProjectClock, Reach};
 use crate::domain::import::attribution_config;
 use crate::domain::results::Source;
 use crate::error::AppError;
-use crate::warehouse::postgres::{attribute, Target, WarehouseError};
+use crate::warehouse::postgres::{attribute, Target};
 use crate::warehouse::settings::WarehouseSettings;
 
 pub(super) async fn start(
@@ -89,27 +89,8 @@ struct Job {
 
 impl Job {
     async fn run(self, handle: PullHandle) {
-        let key = handle.key().to_owned();
-        match self.pull(&handle).await {
-            Ok(message) => {
-                tracing::info!(key, "{message}");
-                handle.finish(PullPhase::Succeeded, message);
-            }
-            Err(PullError::Warehouse(WarehouseError::Cancelled)) => {
-                tracing::info!(key, "warehouse pull cancelled");
-                handle.finish(
-                    PullPhase::Cancelled,
-                    "Cancelled: the warehouse query was stopped and nothing was stored; the previous results stay.".into(),
-                );
-            }
-            Err(e) => {
-                tracing::warn!(key, error = %e, "warehouse pull failed");
-                handle.finish(
-                    PullPhase::Failed,
-                    format!("{e}. The previous results stay."),
-                );
-            }
-        }
+        let outcome = self.pull(&handle).await;
+        finish(handle, outcome);
     }
 
     async fn pull(self, handle: &PullHandle) -> Result<String, PullError> {

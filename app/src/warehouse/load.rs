@@ -99,18 +99,28 @@ fn row(line: &str, out: &mut Vec<u8>) -> Option<()> {
     Some(())
 }
 
+/// The five columns, quoted, in the order rows are written.
+fn quoted_columns(layout: &Layout) -> Vec<String> {
+    layout
+        .columns
+        .all()
+        .iter()
+        .map(|(_, column)| Postgres.quote(column))
+        .collect()
+}
+
 /// Creates the table in the pipeline layout when it does not exist (`time` as unix seconds).
 pub async fn create_table(conn: &mut PgConnection, layout: &Layout) -> Result<(), WarehouseError> {
-    let d = Postgres;
-    let c = &layout.columns;
+    let types = ["text", "bigint", "text", "text", "jsonb"];
+    let columns: Vec<String> = quoted_columns(layout)
+        .iter()
+        .zip(types)
+        .map(|(column, kind)| format!("{column} {kind}"))
+        .collect();
     let sql = format!(
-        "CREATE TABLE IF NOT EXISTS {} ({} text, {} bigint, {} text, {} text, {} jsonb)",
-        d.table(&layout.table),
-        d.quote(&c.event),
-        d.quote(&c.time),
-        d.quote(&c.distinct_id),
-        d.quote(&c.insert_id),
-        d.quote(&c.properties)
+        "CREATE TABLE IF NOT EXISTS {} ({})",
+        Postgres.table(&layout.table),
+        columns.join(", ")
     );
     sqlx::query(&sql)
         .execute(conn)
@@ -135,16 +145,10 @@ pub async fn load(
     layout: &Layout,
     input: impl BufRead,
 ) -> Result<Loaded, WarehouseError> {
-    let d = Postgres;
-    let c = &layout.columns;
     let statement = format!(
-        "COPY {} ({}, {}, {}, {}, {}) FROM STDIN",
-        d.table(&layout.table),
-        d.quote(&c.event),
-        d.quote(&c.time),
-        d.quote(&c.distinct_id),
-        d.quote(&c.insert_id),
-        d.quote(&c.properties)
+        "COPY {} ({}) FROM STDIN",
+        Postgres.table(&layout.table),
+        quoted_columns(layout).join(", ")
     );
     let failed = |e: sqlx::Error| WarehouseError::Query(e.to_string());
     let mut copy = conn.copy_in_raw(&statement).await.map_err(failed)?;

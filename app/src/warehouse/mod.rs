@@ -22,6 +22,8 @@ pub mod query;
 pub mod read;
 
 #[cfg(all(test, feature = "ssr"))]
+mod test_cluster;
+#[cfg(all(test, feature = "ssr"))]
 mod test_pg;
 #[cfg(all(test, feature = "ssr"))]
 mod tests;

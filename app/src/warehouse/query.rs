@@ -25,7 +25,7 @@
 use super::dialect::{BindKind, Dialect};
 use super::layout::{Layout, TimeKind};
 use crate::domain::attribution::{
-    CapAt, Config, ConfigError, RetentionEvent, ValueMetric, NEW_VS_RETURNING,
+    CapAt, Config, ConfigError, Plan, RetentionEvent, ValueMetric, NEW_VS_RETURNING,
 };
 
 /// A bound value.
@@ -135,23 +135,15 @@ pub fn build(
         binds: Vec::new(),
     };
 
-    // What is measured, in the same order and under the same keys as the file engine.
-    let metrics = dedup(config.metrics.iter().cloned());
-    let mut values = dedup(config.values.iter().cloned());
-    let mut value_reported = vec![true; values.len()];
-    let mut ratios = Vec::new();
-    for ratio in &config.ratios {
-        let mut index_of = |metric: &ValueMetric| {
-            values.iter().position(|v| v == metric).unwrap_or_else(|| {
-                values.push(metric.clone());
-                value_reported.push(false);
-                values.len() - 1
-            })
-        };
-        let a = index_of(&ratio.numerator);
-        let bi = index_of(&ratio.denominator);
-        ratios.push((ratio.spec.clone(), a, bi));
-    }
+    // What is measured, in the same order and under the same keys as the file engine: its plan.
+    let plan = Plan::new(config.clone())?;
+    let (metrics, values, value_reported) = (plan.metrics, plan.values, plan.value_reported);
+    let ratios: Vec<(String, usize, usize)> = config
+        .ratios
+        .iter()
+        .zip(&plan.ratios)
+        .map(|(ratio, &(a, b))| (ratio.spec.clone(), a, b))
+        .collect();
     let caps: Vec<Option<CapAt>> = values
         .iter()
         .map(|v| config.caps.iter().find(|c| c.metric == *v).map(|c| c.at))

@@ -1,40 +1,11 @@
-//! A real PostgreSQL for the tests: the cluster `scripts/test.sh` started (its URL in
-//! `VERDICT_TEST_PG_URL`), or, when the tests run on their own (`cargo test`), a throwaway one
-//! started here through `scripts/pg-cluster.sh`, which stops it when this process ends.
-
-use std::path::Path;
-use std::sync::OnceLock;
+//! A real PostgreSQL for the tests (`test_cluster.rs`), and tables loaded with exports.
 
 use sqlx::postgres::PgConnection;
 use sqlx::Connection;
 
 use super::layout::{Columns, Layout, TableName};
 
-pub fn url() -> &'static str {
-    static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        if let Ok(url) = std::env::var("VERDICT_TEST_PG_URL") {
-            return url;
-        }
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg-cluster.sh");
-        let dir = std::env::temp_dir().join(format!("verdict-pg-{}", std::process::id()));
-        let out = std::process::Command::new(script)
-            .arg("start")
-            .arg(&dir)
-            .arg(std::process::id().to_string())
-            .output()
-            .expect("scripts/pg-cluster.sh runs");
-        assert!(
-            out.status.success(),
-            "could not start a PostgreSQL for the tests (scripts/setup.sh installs it): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .expect("a URL")
-            .trim()
-            .to_owned()
-    })
-}
+pub use super::test_cluster::url;
 
 pub async fn connect() -> PgConnection {
     PgConnection::connect(url())

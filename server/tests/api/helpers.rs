@@ -172,3 +172,26 @@ pub async fn allow_raw_writes(pool: &SqlitePool) {
     .await
     .unwrap();
 }
+
+/// A running experiment `key` whose brief matches the committed 20k-event export (its arms,
+/// purchase and signup events, the revenue property), started on the export's first day.
+pub async fn running_checkout(app: &Router, pool: &SqlitePool, key: &str) {
+    use serde_json::json;
+    let (s, body) = call(app, "create_experiment", json!({"form": {"key": key, "title": "One-page checkout", "hypothesis": "h", "owner": "Ana", "team": "Checkout", "surface": "", "tags": ""}})).await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let metric = |name: &str, event: &str, kind: &str, property: &str| json!({"name": name, "event": event, "kind": kind, "direction": "increase", "value_property": property});
+    let brief = json!({
+        "primary": metric("purchase", "purchase_completed", "proportion", ""),
+        "secondary": [metric("revenue", "purchase_completed", "mean", "amount"), metric("signup", "signup_completed", "proportion", "")],
+        "arms": [{"name": "control", "weight": 0.5}, {"name": "one_page", "weight": 0.5}],
+        "rule": {"engine": "sequential"},
+    });
+    let brief: app::domain::brief::Brief = serde_json::from_value(brief).unwrap();
+    allow_raw_writes(pool).await;
+    sqlx::query("UPDATE experiment SET brief = ?, status = 'running', started_at = '2024-05-01T00:00:00Z' WHERE key = ?")
+        .bind(sqlx::types::Json(&brief))
+        .bind(key)
+        .execute(pool)
+        .await
+        .unwrap();
+}

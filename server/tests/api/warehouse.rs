@@ -2,8 +2,6 @@
 //! holding the committed 20k-event export: settings (admins only, the URL never sent back or
 //! logged), "test connection", and a pull stored as one warehouse snapshot with the true counts.
 
-use std::path::Path;
-use std::sync::OnceLock;
 use std::time::Duration;
 
 use app::domain::account::Role;
@@ -21,32 +19,9 @@ const FIXTURE: &str = concat!(
     "/../app/src/domain/attribution/testdata/events_20k.jsonl"
 );
 
-/// The cluster `scripts/test.sh` started, or one of our own that stops when this process ends.
-fn pg_url() -> &'static str {
-    static URL: OnceLock<String> = OnceLock::new();
-    URL.get_or_init(|| {
-        if let Ok(url) = std::env::var("VERDICT_TEST_PG_URL") {
-            return url;
-        }
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/pg-cluster.sh");
-        let dir = std::env::temp_dir().join(format!("verdict-pg-api-{}", std::process::id()));
-        let out = std::process::Command::new(script)
-            .arg("start")
-            .arg(&dir)
-            .arg(std::process::id().to_string())
-            .output()
-            .expect("scripts/pg-cluster.sh runs");
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout)
-            .expect("a URL")
-            .trim()
-            .to_owned()
-    })
-}
+#[path = "../../../app/src/warehouse/test_cluster.rs"]
+mod test_cluster;
+use test_cluster::url as pg_url;
 
 /// The committed export in `table`, in Mixpanel's pipeline layout.
 async fn load(table: &str) {
@@ -78,25 +53,8 @@ fn form(table: &str) -> Value {
         "timeout_secs": "120", "use_for_pulls": true}})
 }
 
-/// A running experiment whose brief matches the export, started on its first day.
 async fn arrange(app: &Router, pool: &SqlitePool) {
-    let (s, body) = call(app, "create_experiment", json!({"form": {"key": KEY, "title": "One-page checkout", "hypothesis": "h", "owner": "Ana", "team": "Checkout", "surface": "", "tags": ""}})).await;
-    assert_eq!(s, StatusCode::OK, "{body}");
-    let metric = |name: &str, event: &str, kind: &str, property: &str| json!({"name": name, "event": event, "kind": kind, "direction": "increase", "value_property": property});
-    let brief = json!({
-        "primary": metric("purchase", "purchase_completed", "proportion", ""),
-        "secondary": [metric("revenue", "purchase_completed", "mean", "amount"), metric("signup", "signup_completed", "proportion", "")],
-        "arms": [{"name": "control", "weight": 0.5}, {"name": "one_page", "weight": 0.5}],
-        "rule": {"engine": "sequential"},
-    });
-    let brief: app::domain::brief::Brief = serde_json::from_value(brief).unwrap();
-    crate::helpers::allow_raw_writes(pool).await;
-    sqlx::query("UPDATE experiment SET brief = ?, status = 'running', started_at = '2024-05-01T00:00:00Z' WHERE key = ?")
-        .bind(sqlx::types::Json(&brief))
-        .bind(KEY)
-        .execute(pool)
-        .await
-        .unwrap();
+    crate::helpers::running_checkout(app, pool, KEY).await;
 }
 
 async fn wait_for_end(app: &Router) -> Value {

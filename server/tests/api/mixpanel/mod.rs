@@ -69,23 +69,7 @@ fn truth() -> Value {
 /// A running experiment whose brief matches the fixture (arms, events, the revenue property),
 /// started on the export's first day, and the Mixpanel settings saved.
 async fn arrange(app: &Router, pool: &SqlitePool) {
-    let (s, body) = call(app, "create_experiment", json!({"form": {"key": KEY, "title": "One-page checkout", "hypothesis": "h", "owner": "Ana", "team": "Checkout", "surface": "", "tags": ""}})).await;
-    assert_eq!(s, StatusCode::OK, "{body}");
-    let metric = |name: &str, event: &str, kind: &str, property: &str| json!({"name": name, "event": event, "kind": kind, "direction": "increase", "value_property": property});
-    let brief = json!({
-        "primary": metric("purchase", "purchase_completed", "proportion", ""),
-        "secondary": [metric("revenue", "purchase_completed", "mean", "amount"), metric("signup", "signup_completed", "proportion", "")],
-        "arms": [{"name": "control", "weight": 0.5}, {"name": "one_page", "weight": 0.5}],
-        "rule": {"engine": "sequential"},
-    });
-    let brief: app::domain::brief::Brief = serde_json::from_value(brief).unwrap();
-    crate::helpers::allow_raw_writes(pool).await;
-    sqlx::query("UPDATE experiment SET brief = ?, status = 'running', started_at = '2024-05-01T00:00:00Z' WHERE key = ?")
-        .bind(sqlx::types::Json(&brief))
-        .bind(KEY)
-        .execute(pool)
-        .await
-        .unwrap();
+    crate::helpers::running_checkout(app, pool, KEY).await;
     let settings = json!({"form": {"project_id": "4242", "username": "sa-user", "secret": "sa-secret", "residency": "us", "interval_hours": ""}});
     let (s, body) = call(app, "save_mixpanel_settings", settings).await;
     assert_eq!(s, StatusCode::OK, "{body}");
