@@ -43,7 +43,7 @@ pub enum WarehouseError {
     #[error("{0}")]
     Config(#[from] QueryError),
     #[error(
-        "the warehouse query ran longer than its {0} s limit and was stopped; nothing was stored"
+        "the warehouse query ran longer than its {0} s limit and was stopped (raise the limit under Settings, or narrow the scan with an index on the time column)"
     )]
     TimedOut(u64),
     #[error("cancelled")]
@@ -54,13 +54,24 @@ pub enum WarehouseError {
     Read(#[from] ReadError),
 }
 
-/// A connection to the warehouse, and what it is asked to read.
-#[derive(Debug, Clone)]
+/// A connection to the warehouse, and what it is asked to read. `Debug` shows where the URL
+/// points, never its user or password.
+#[derive(Clone)]
 pub struct Target<'a> {
     pub url: &'a str,
     pub layout: &'a Layout,
     /// The longest a query may run before the warehouse stops it.
     pub timeout: Duration,
+}
+
+impl std::fmt::Debug for Target<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("url", &super::settings::where_it_points(self.url))
+            .field("layout", &self.layout)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 impl Target<'_> {
