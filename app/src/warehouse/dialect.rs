@@ -1,6 +1,6 @@
 //! The SQL that differs between warehouses, behind one small trait: quoting, placeholders, the
 //! time column as unix seconds, and reading a property out of the JSON properties column. The
-//! query generator (`query.rs`) writes everything else in plain SQL that PostgreSQL and
+//! query generator (`query/`) writes everything else in plain SQL that PostgreSQL and
 //! Redshift both run: CTEs, `CASE` inside aggregates (no `FILTER`), `bool_or`, window functions
 //! (no `WINDOW` clause, no `DISTINCT ON`), `GROUPING SETS`, `UNION ALL`.
 //!

@@ -1,5 +1,5 @@
 //! Results computed inside the team's warehouse: the attribution rules of
-//! `domain::attribution` generated as one SQL query (`query.rs`), run where the events already
+//! `domain::attribution` generated as one SQL query (`query/`), run where the events already
 //! are (`postgres.rs`), with only per-arm aggregates coming back (`read.rs`) as the same
 //! [`Report`](crate::domain::attribution::Report) a file or an API pull makes.
 //!
