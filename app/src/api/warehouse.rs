@@ -62,9 +62,9 @@ pub async fn test_warehouse(form: WarehouseForm) -> Result<ProbeView, AppError> 
 pub mod ssr {
     use std::time::Duration;
 
+    use crate::db::warehouse::{check_url, probe as run_probe, Target};
     use crate::error::AppError;
     use crate::warehouse::layout::TimeKind;
-    use crate::warehouse::postgres::{check_url, probe as run_probe, Target};
     use crate::warehouse::settings::{ProbeView, WarehouseForm, WarehouseSettings};
 
     pub fn parse(

@@ -645,6 +645,12 @@ const NOT_LOGGED: &[(&str, &str, &str)] = &[
         "bookkeeping: the log has its own time",
     ),
     ("calendar_feed", "id", "the team identifies it"),
+    ("warehouse_source", "id", "there is one row"),
+    (
+        "warehouse_source",
+        "updated_at",
+        "bookkeeping: the log has its own time",
+    ),
     ("calendar_feed", "secret", "a secret: shown as (hidden)"),
 ];
 

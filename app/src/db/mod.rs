@@ -23,6 +23,8 @@ pub mod sessions;
 pub mod signoffs;
 #[cfg(test)]
 pub(crate) mod test_seed;
+pub mod warehouse;
+pub mod warehouse_load;
 pub mod warehouse_source;
 
 use std::str::FromStr;

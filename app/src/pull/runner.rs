@@ -52,7 +52,7 @@ impl From<StartError> for AppError {
 #[derive(Debug, thiserror::Error)]
 pub(super) enum PullError {
     #[error("{0}; nothing was stored")]
-    Warehouse(crate::warehouse::postgres::WarehouseError),
+    Warehouse(crate::db::warehouse::WarehouseError),
     #[error(transparent)]
     Export(#[from] ExportError),
     #[error("refused: {0}; nothing was stored")]
@@ -217,7 +217,7 @@ pub(super) fn finish(handle: PullHandle, outcome: Result<String, PullError>) {
         }
         Err(
             PullError::Export(ExportError::Cancelled)
-            | PullError::Warehouse(crate::warehouse::postgres::WarehouseError::Cancelled),
+            | PullError::Warehouse(crate::db::warehouse::WarehouseError::Cancelled),
         ) => {
             tracing::info!(key, "pull cancelled");
             handle.finish(

@@ -10,13 +10,13 @@ use sqlx::SqlitePool;
 use super::registry::{PullHandle, PullRegistry};
 use super::runner::{finish, store, PullError, StartError, Started};
 use super::{PullSource, Trigger};
+use crate::db::warehouse::{attribute, Target};
 use crate::domain::attribution::{Config, TimeRange};
 use crate::domain::experiment::Experiment;
 use crate::domain::export_window::{export_window, ProjectClock, Reach};
 use crate::domain::import::attribution_config;
 use crate::domain::results::Source;
 use crate::error::AppError;
-use crate::warehouse::postgres::{attribute, Target};
 use crate::warehouse::settings::WarehouseSettings;
 
 pub(super) async fn start(

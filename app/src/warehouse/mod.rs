@@ -1,6 +1,7 @@
 //! Results computed inside the team's warehouse: the attribution rules of
 //! `domain::attribution` generated as one SQL query (`query/`), run where the events already
-//! are (`postgres.rs`), with only per-arm aggregates coming back (`read.rs`) as the same
+//! are (`crate::db::warehouse`, with the other queries), with only per-arm aggregates coming
+//! back (`read.rs`) as the same
 //! [`Report`](crate::domain::attribution::Report) a file or an API pull makes.
 //!
 //! The table and column names are checked plain names (`layout.rs`), every value is bound, and
@@ -13,17 +14,9 @@ pub mod settings;
 #[cfg(feature = "ssr")]
 pub mod dialect;
 #[cfg(feature = "ssr")]
-pub mod load;
-#[cfg(feature = "ssr")]
-pub mod postgres;
-#[cfg(feature = "ssr")]
 pub mod query;
 #[cfg(feature = "ssr")]
 pub mod read;
 
 #[cfg(all(test, feature = "ssr"))]
-mod test_cluster;
-#[cfg(all(test, feature = "ssr"))]
-mod test_pg;
-#[cfg(all(test, feature = "ssr"))]
-mod tests;
+pub(crate) mod test_cluster;

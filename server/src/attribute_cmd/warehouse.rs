@@ -6,9 +6,9 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::sync::watch;
 
+use app::db::warehouse::{attribute, Target};
 use app::domain::attribution::{Config, Report};
 use app::warehouse::layout::{Columns, Layout, TableName};
-use app::warehouse::postgres::{attribute, Target};
 
 use super::AttributeArgs;
 
@@ -49,7 +49,7 @@ pub fn load(url: &str, table: &str, file: &std::path::Path, replace: bool) -> an
     use sqlx::Connection as _;
     use std::io::{BufRead, BufReader, Read};
 
-    app::warehouse::postgres::check_url(url)?;
+    app::db::warehouse::check_url(url)?;
     let layout = Layout {
         table: TableName::parse(table)?,
         columns: Columns::default(),
@@ -72,11 +72,11 @@ pub fn load(url: &str, table: &str, file: &std::path::Path, replace: bool) -> an
         let mut conn = sqlx::postgres::PgConnection::connect(url)
             .await
             .context("could not connect to the warehouse")?;
-        app::warehouse::load::create_table(&mut conn, &layout).await?;
+        app::db::warehouse_load::create_table(&mut conn, &layout).await?;
         if replace {
-            app::warehouse::load::empty_table(&mut conn, &layout).await?;
+            app::db::warehouse_load::empty_table(&mut conn, &layout).await?;
         }
-        anyhow::Ok(app::warehouse::load::load(&mut conn, &layout, input).await?)
+        anyhow::Ok(app::db::warehouse_load::load(&mut conn, &layout, input).await?)
     })?;
     println!(
         "loaded {} events into {} ({} lines were not events and were left out)",

@@ -36,12 +36,12 @@ async fn load(table: &str) {
         .execute(&mut conn)
         .await
         .unwrap();
-    app::warehouse::load::create_table(&mut conn, &layout)
+    app::db::warehouse_load::create_table(&mut conn, &layout)
         .await
         .unwrap();
     let gz = std::fs::File::open(format!("{FIXTURE}.gz")).unwrap();
     let input = std::io::BufReader::new(flate2::read::GzDecoder::new(gz));
-    let loaded = app::warehouse::load::load(&mut conn, &layout, input)
+    let loaded = app::db::warehouse_load::load(&mut conn, &layout, input)
         .await
         .unwrap();
     assert_eq!(loaded.rows, 20_000);

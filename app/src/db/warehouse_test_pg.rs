@@ -3,9 +3,9 @@
 use sqlx::postgres::PgConnection;
 use sqlx::Connection;
 
-use super::layout::{Columns, Layout, TableName};
+use crate::warehouse::layout::{Columns, Layout, TableName};
 
-pub use super::test_cluster::url;
+pub use crate::warehouse::test_cluster::url;
 
 pub async fn connect() -> PgConnection {
     PgConnection::connect(url())
@@ -22,17 +22,17 @@ pub fn layout(name: &str) -> Layout {
 }
 
 /// Drops and creates `layout`'s table in the pipeline layout and copies `export` into it.
-pub async fn load_export(layout: &Layout, export: &[u8]) -> super::load::Loaded {
+pub async fn load_export(layout: &Layout, export: &[u8]) -> crate::db::warehouse_load::Loaded {
     let mut conn = connect().await;
     let drop = format!("DROP TABLE IF EXISTS \"{}\" CASCADE", layout.table.table);
     sqlx::query(&drop)
         .execute(&mut conn)
         .await
         .expect("drop works");
-    super::load::create_table(&mut conn, layout)
+    crate::db::warehouse_load::create_table(&mut conn, layout)
         .await
         .expect("create works");
-    super::load::load(&mut conn, layout, export)
+    crate::db::warehouse_load::load(&mut conn, layout, export)
         .await
         .expect("load works")
 }

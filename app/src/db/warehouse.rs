@@ -1,4 +1,5 @@
-//! Running the generated query on PostgreSQL: look the table up in the catalog, then one
+//! Queries to the team's warehouse (not Verdict's own store): running the generated attribution
+//! query (`crate::warehouse::query`) on PostgreSQL: look the table up in the catalog, then one
 //! read-only transaction with a statement timeout, cancellable from outside.
 
 use std::str::FromStr;
@@ -8,11 +9,11 @@ use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions as _, Connection, Row as _};
 use tokio::sync::watch;
 
-use super::dialect::Postgres;
-use super::layout::{Layout, LayoutError, TimeKind};
-use super::query::{build, Bind, QueryError};
-use super::read::{report, ReadError, Row};
 use crate::domain::attribution::{Config, Report};
+use crate::warehouse::dialect::Postgres;
+use crate::warehouse::layout::{Layout, LayoutError, TimeKind};
+use crate::warehouse::query::{build, Bind, QueryError};
+use crate::warehouse::read::{report, ReadError, Row};
 
 /// Why a warehouse query did not produce a report. None of these quote the connection URL.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -67,7 +68,10 @@ pub struct Target<'a> {
 impl std::fmt::Debug for Target<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Target")
-            .field("url", &super::settings::where_it_points(self.url))
+            .field(
+                "url",
+                &crate::warehouse::settings::where_it_points(self.url),
+            )
             .field("layout", &self.layout)
             .field("timeout", &self.timeout)
             .finish()
@@ -209,7 +213,7 @@ pub async fn probe(target: &Target<'_>, now: i64) -> Result<Probe, WarehouseErro
     let mut conn = target.connect().await?;
     let time_kind = inspect(&mut conn, target.layout).await?;
     let d = Postgres;
-    use super::dialect::Dialect as _;
+    use crate::warehouse::dialect::Dialect as _;
     // On the bare column, so an index on it answers both without a scan.
     let time = d.quote(&target.layout.columns.time);
     let sql = format!(
@@ -330,3 +334,10 @@ async fn stop(target: &Target<'_>, pid: i32) {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "warehouse_test_pg.rs"]
+mod test_pg;
+#[cfg(test)]
+#[path = "warehouse_tests.rs"]
+mod tests;

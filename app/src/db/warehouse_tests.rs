@@ -9,20 +9,20 @@ use std::time::Duration;
 use serde_json::Value;
 use tokio::sync::watch;
 
-use super::layout::{Columns, Ident, Layout, LayoutError, TableName};
-use super::postgres::{attribute, probe, Target, WarehouseError};
 use super::test_pg::{connect, layout, load_export, url};
+use super::{attribute, probe, Target, WarehouseError};
 use crate::domain::attribution::{
     Attributor, Cap, Config, ExposureConvention, Ratio, Report, Retention, TimeRange, ValueMetric,
     Window, NEW_VS_RETURNING,
 };
+use crate::warehouse::layout::{Columns, Ident, Layout, LayoutError, TableName};
 
 const EXPORT_20K: &[u8] = include_bytes!("../domain/attribution/testdata/events_20k.jsonl.gz");
 const TRUTH_20K: &str = include_str!("../domain/attribution/testdata/events_20k.jsonl.truth.json");
-const EXPORT_3K: &[u8] = include_bytes!("testdata/events_3k_seed7.jsonl.gz");
-const TRUTH_3K: &str = include_str!("testdata/events_3k_seed7.jsonl.truth.json");
-const EXPORT_8K: &[u8] = include_bytes!("testdata/events_8k_seed2024.jsonl.gz");
-const TRUTH_8K: &str = include_str!("testdata/events_8k_seed2024.jsonl.truth.json");
+const EXPORT_3K: &[u8] = include_bytes!("warehouse_testdata/events_3k_seed7.jsonl.gz");
+const TRUTH_3K: &str = include_str!("warehouse_testdata/events_3k_seed7.jsonl.truth.json");
+const EXPORT_8K: &[u8] = include_bytes!("warehouse_testdata/events_8k_seed2024.jsonl.gz");
+const TRUTH_8K: &str = include_str!("warehouse_testdata/events_8k_seed2024.jsonl.truth.json");
 
 fn gunzip(bytes: &[u8]) -> Vec<u8> {
     let mut text = Vec::new();
@@ -429,7 +429,10 @@ async fn a_timestamptz_time_column_gives_the_same_counts() {
         .expect("runs");
     assert_same(&file, &scanned);
     let found = probe(&target(&stamped), last).await.expect("probe");
-    assert_eq!(found.time_kind, super::layout::TimeKind::LocalTimestamp);
+    assert_eq!(
+        found.time_kind,
+        crate::warehouse::layout::TimeKind::LocalTimestamp
+    );
     assert!(found.latest >= file.latest_event);
     assert!(found.events_last_day > 0);
 }

@@ -15,9 +15,9 @@ use serde_json::value::RawValue;
 use serde_json::Value;
 use sqlx::postgres::PgConnection;
 
-use super::dialect::{Dialect, Postgres};
-use super::layout::Layout;
-use super::postgres::WarehouseError;
+use super::warehouse::WarehouseError;
+use crate::warehouse::dialect::{Dialect, Postgres};
+use crate::warehouse::layout::Layout;
 
 /// What a load did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
