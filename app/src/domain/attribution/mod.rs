@@ -88,7 +88,7 @@ pub use config::{
 pub use parser::{BlockParser, ParsedBlock};
 /// What a configuration measures, in the report's order and keys: the warehouse query
 /// (`crate::warehouse`) generates its SQL from the same plan, so both sources agree.
-pub(crate) use plan::Plan;
+pub(crate) use plan::{dedup, Plan};
 pub use report::{
     describe_lines, reached_words, ArmCounts, AttributionError, CovariateSums, ExperimentCounts,
     RatioSums, Report, SkipReason, SkippedLine, SkippedLines, TooManySkippedLines, ValueSums,

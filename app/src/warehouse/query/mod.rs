@@ -32,7 +32,7 @@ mod users;
 use super::dialect::{BindKind, Dialect};
 use super::layout::{Layout, TimeKind};
 use crate::domain::attribution::{
-    CapAt, Config, ConfigError, Plan, RetentionEvent, ValueMetric, NEW_VS_RETURNING,
+    dedup, CapAt, Config, ConfigError, Plan, RetentionEvent, ValueMetric, NEW_VS_RETURNING,
 };
 
 /// A bound value.
@@ -113,16 +113,6 @@ impl Binder<'_> {
     }
 }
 
-fn dedup<T: PartialEq + Clone>(items: impl IntoIterator<Item = T>) -> Vec<T> {
-    let mut out: Vec<T> = Vec::new();
-    for item in items {
-        if !out.contains(&item) {
-            out.push(item);
-        }
-    }
-    out
-}
-
 /// The statement for `config` over `layout`. `scan` limits the rows read to `[start, end)` unix
 /// seconds (the export's dates, as a file holds them); None reads the whole table.
 /// The statement being written: what every step reads (the measures, the placeholders bound
@@ -156,7 +146,6 @@ pub fn build(
     scan: Option<(i64, i64)>,
     dialect: &dyn Dialect,
 ) -> Result<Query, QueryError> {
-    config.validate()?;
     if config.clock != crate::domain::attribution::Clock::Utc {
         return Err(QueryError::LocalClock);
     }
