@@ -6,8 +6,12 @@
 //! generation (moved on by every request that may write, when it finishes), the database's
 //! `program_version` (moved on by triggers, so a pull finishing in the background or another
 //! process writing an experiment is seen too), and the UTC day (pages hide results until a
-//! date and count days). A page is served only to a request with the same stamp; anything else
-//! renders afresh. Concurrent requests for the same stale page wait for one render.
+//! date and count days). A page is served to a request when its render began after everything
+//! the request's stamp counts: same database and day, generation and version no older. Each
+//! page renders once at a time: a request that finds a render under way waits for it and is
+//! served by it if it began late enough, else renders next, for every request that queued
+//! meanwhile. So under a steady stream of writes a page renders back to back at most, instead
+//! of once per reader, and every reader still sees every write that finished before it asked.
 //!
 //! Only the reading pages are kept (board, list, experiment, program, review, learnings), only
 //! a 200 with a script nonce, and every response served from here gets a fresh nonce in both
@@ -24,7 +28,6 @@ use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sqlx::SqlitePool;
-use tokio::sync::OnceCell;
 
 /// A page larger than this is served but not kept.
 const MAX_PAGE_BYTES: usize = 4 << 20;
@@ -33,13 +36,24 @@ const MAX_TOTAL_BYTES: usize = 96 << 20;
 /// Distinct (user, path) pairs kept; past it, as for bytes.
 const MAX_PAGES: usize = 4_096;
 
-/// What a kept page must match to be served.
+/// When a kept page's render began, or what a request needs a render to have seen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Stamp {
     generation: u64,
     instance: String,
     version: i64,
     day: chrono::NaiveDate,
+}
+
+impl Stamp {
+    /// Whether a render begun at `self` shows everything a request stamped `need` may ask for:
+    /// the same database and day, and no write counted by `need` that `self` does not count.
+    fn covers(&self, need: &Stamp) -> bool {
+        self.instance == need.instance
+            && self.day == need.day
+            && self.generation >= need.generation
+            && self.version >= need.version
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -58,9 +72,29 @@ struct Page {
     bytes: usize,
 }
 
+/// One page's place in the cache: the last render kept, and the lock a render holds.
+#[derive(Default)]
 struct Slot {
-    stamp: Stamp,
-    page: OnceCell<Arc<Page>>,
+    kept: Mutex<Option<(Stamp, Arc<Page>)>>,
+    rendering: tokio::sync::Mutex<()>,
+}
+
+impl Slot {
+    /// The kept page, if it was rendered late enough for `need`.
+    fn serves(&self, need: &Stamp) -> Option<Arc<Page>> {
+        let kept = self.kept.lock().ok()?;
+        kept.as_ref()
+            .filter(|(stamp, _)| stamp.covers(need))
+            .map(|(_, page)| page.clone())
+    }
+
+    fn bytes(&self) -> usize {
+        self.kept
+            .lock()
+            .ok()
+            .and_then(|k| k.as_ref().map(|(_, p)| p.bytes))
+            .unwrap_or(0)
+    }
 }
 
 #[derive(Clone)]
@@ -94,29 +128,28 @@ impl PageCache {
         })
     }
 
-    /// The slot for `key` at `stamp`: the kept one if it matches, else a fresh empty one.
-    fn slot(&self, key: Key, stamp: Stamp) -> Arc<Slot> {
+    /// The slot for `key`, made on first use. Past the limits, slots no render fits any more
+    /// (another day or database) go first, then everything.
+    fn slot(&self, key: Key, stamp: &Stamp) -> Arc<Slot> {
         let Ok(mut slots) = self.slots.lock() else {
-            return Arc::new(Slot {
-                stamp,
-                page: OnceCell::new(),
-            });
+            return Arc::default();
         };
         if let Some(slot) = slots.get(&key) {
-            if slot.stamp == stamp {
-                return slot.clone();
-            }
+            return slot.clone();
         }
         if slots.len() >= MAX_PAGES || kept_bytes(&slots) > MAX_TOTAL_BYTES {
-            slots.retain(|_, s| s.stamp == stamp);
+            slots.retain(|_, s| {
+                s.kept.lock().is_ok_and(|k| {
+                    k.as_ref().is_some_and(|(kept, _)| {
+                        kept.instance == stamp.instance && kept.day == stamp.day
+                    })
+                })
+            });
             if slots.len() >= MAX_PAGES || kept_bytes(&slots) > MAX_TOTAL_BYTES {
                 slots.clear();
             }
         }
-        let slot = Arc::new(Slot {
-            stamp,
-            page: OnceCell::new(),
-        });
+        let slot = Arc::new(Slot::default());
         slots.insert(key, slot.clone());
         slot
     }
@@ -127,11 +160,7 @@ impl PageCache {
 }
 
 fn kept_bytes(slots: &HashMap<Key, Arc<Slot>>) -> usize {
-    slots
-        .values()
-        .filter_map(|s| s.page.get())
-        .map(|p| p.bytes)
-        .sum()
+    slots.values().map(|s| s.bytes()).sum()
 }
 
 /// The pages kept: reading pages whose content follows the stamp. Settings, admin, account and
@@ -200,16 +229,28 @@ pub async fn serve(State(cache): State<PageCache>, req: Request, next: Next) -> 
         .uri()
         .path_and_query()
         .map_or(path.clone(), |p| p.as_str().to_owned());
-    let slot = cache.slot(Key { who, role, target }, stamp);
-    // The first request renders; others for the same page wait for it and are served its
-    // copy. A render that cannot be kept (not a 200, no nonce, too large) goes back to its own
-    // request, and the next waiter renders for itself (tokio's `OnceCell` retries on error).
-    let kept = slot
-        .page
-        .get_or_try_init(|| async move { keep(next.run(req).await).await.map(Arc::new) })
-        .await;
-    match kept {
-        Ok(page) => serve_kept(page.clone()),
+    let slot = cache.slot(Key { who, role, target }, &stamp);
+    if let Some(page) = slot.serves(&stamp) {
+        return serve_kept(page);
+    }
+    // One render of this page at a time. Whoever gets the lock next checks again: the render
+    // that just finished serves it if it began after this request's stamp.
+    let _rendering = slot.rendering.lock().await;
+    if let Some(page) = slot.serves(&stamp) {
+        return serve_kept(page);
+    }
+    // The render is labelled with the stamp read as it begins (never older than this
+    // request's), so it also serves everyone who queued behind it. A render that cannot be
+    // kept (not a 200, no nonce, too large) goes back to its own request only.
+    let began = cache.stamp().await.unwrap_or(stamp);
+    match keep(next.run(req).await).await {
+        Ok(page) => {
+            let page = Arc::new(page);
+            if let Ok(mut kept) = slot.kept.lock() {
+                *kept = Some((began, page.clone()));
+            }
+            serve_kept(page)
+        }
         Err(response) => response,
     }
 }
@@ -363,12 +404,24 @@ mod render_tests {
     use axum::Router;
     use tower::ServiceExt;
 
-    /// A page that counts its renders, behind the cache, signed in as user 7.
+    /// A page that counts its renders and shows how many writes it saw, behind the cache,
+    /// signed in as user 7.
     fn counted(pool: SqlitePool, renders: Arc<AtomicUsize>) -> Router {
+        counted_with_writes(pool, renders, Default::default())
+    }
+
+    fn counted_with_writes(
+        pool: SqlitePool,
+        renders: Arc<AtomicUsize>,
+        writes: Arc<AtomicUsize>,
+    ) -> Router {
+        let seen = writes.clone();
         let page = move || {
             let renders = renders.clone();
+            let seen = seen.clone();
             async move {
                 let n = renders.fetch_add(1, Ordering::SeqCst);
+                let seen = seen.load(Ordering::SeqCst);
                 let nonce = app::secret::random_hex::<16>();
                 // Slow enough that concurrent readers overlap the render.
                 tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -380,7 +433,9 @@ mod render_tests {
                             format!("script-src 'nonce-{nonce}'"),
                         ),
                     ],
-                    format!("<p>render {n}</p><script nonce=\"{nonce}\"></script>"),
+                    format!(
+                        "<p>render {n}</p><p>seen {seen}</p><script nonce=\"{nonce}\"></script>"
+                    ),
                 )
             }
         };
@@ -394,7 +449,13 @@ mod render_tests {
         };
         Router::new()
             .route("/", get(page))
-            .route("/api/{name}", post(|| async { "ok" }))
+            .route(
+                "/api/{name}",
+                post(move || async move {
+                    writes.fetch_add(1, Ordering::SeqCst);
+                    "ok"
+                }),
+            )
             .layer(axum::middleware::from_fn_with_state(
                 PageCache::new(pool),
                 serve,
@@ -439,5 +500,42 @@ mod render_tests {
         let pages = futures_util::future::join_all(reads).await;
         assert!(pages.iter().all(|p| p.contains("render 1")), "{pages:?}");
         assert_eq!(renders.load(Ordering::SeqCst), 2);
+    }
+
+    /// The weekly review under load: people keep recording while others read. Every reader
+    /// sees every write that finished before it asked, and the page renders far fewer times
+    /// than it is read (one render at a time serves everyone queued behind it).
+    #[sqlx::test(migrator = "app::db::MIGRATOR")]
+    async fn under_steady_writes_renders_coalesce_and_no_reader_misses_a_write(pool: SqlitePool) {
+        let renders = Arc::new(AtomicUsize::new(0));
+        let writes = Arc::new(AtomicUsize::new(0));
+        let app = counted_with_writes(pool, renders.clone(), writes.clone());
+        let people = (0..16).map(|person| {
+            let app = app.clone();
+            let writes = writes.clone();
+            async move {
+                for round in 0..6 {
+                    if (person + round) % 4 == 0 {
+                        send(&app, Method::POST, "/api/save_brief").await;
+                    }
+                    let finished = writes.load(Ordering::SeqCst);
+                    let page = send(&app, Method::GET, "/").await;
+                    let seen: usize = page
+                        .split("seen ")
+                        .nth(1)
+                        .and_then(|rest| rest.split('<').next())
+                        .and_then(|n| n.parse().ok())
+                        .expect("the page says what it saw");
+                    assert!(
+                        seen >= finished,
+                        "a page that saw {seen} writes served after {finished} had finished"
+                    );
+                }
+            }
+        });
+        futures_util::future::join_all(people).await;
+        let renders = renders.load(Ordering::SeqCst);
+        assert!(writes.load(Ordering::SeqCst) >= 20);
+        assert!(renders < 16 * 6 / 2, "{renders} renders for 96 reads");
     }
 }

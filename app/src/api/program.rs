@@ -118,16 +118,24 @@ pub mod ssr {
         today: NaiveDate,
     ) -> Result<ProgramView, AppError> {
         let (report, entries) = report(pool, query, today).await?;
-        let sorted = |mut v: Vec<String>| {
-            v.sort();
-            v.dedup();
-            v.retain(|s| !s.is_empty());
-            v
+        // Distinct names by reference first: cloning every experiment's team to sort and
+        // dedup cost more than the report itself at 10,000 experiments.
+        let sorted = |names: std::collections::BTreeSet<&str>| {
+            names
+                .into_iter()
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
         };
         Ok(ProgramView {
-            teams: sorted(entries.iter().map(|e| e.team.clone()).collect()),
-            surfaces: sorted(entries.iter().map(|e| e.surface.clone()).collect()),
-            tags: sorted(entries.iter().flat_map(|e| e.tags.clone()).collect()),
+            teams: sorted(entries.iter().map(|e| e.team.as_str()).collect()),
+            surfaces: sorted(entries.iter().map(|e| e.surface.as_str()).collect()),
+            tags: sorted(
+                entries
+                    .iter()
+                    .flat_map(|e| e.tags.iter().map(String::as_str))
+                    .collect(),
+            ),
             total: entries.len() as u64,
             report,
         })

@@ -236,16 +236,18 @@ pub async fn list_ids(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<i64>, Ap
         like,
         phrase,
     } = board::Bound::of(f);
-    Ok(sqlx::query_scalar!(
-        r#"SELECT id AS "id!" FROM experiment
+    // One row holding every id: at 10,000 experiments a row per id cost more in the driver
+    // (each row crosses a channel from SQLite's thread) than the whole list render.
+    let ids = sqlx::query_scalar!(
+        r#"SELECT json_group_array(id ORDER BY updated_at DESC, id DESC) AS "ids!: Json<Vec<i64>>"
+         FROM experiment
          WHERE archived = ?1
            AND (?2 IS NULL OR team = ?2)
            AND (?3 IS NULL OR owner = ?3)
            AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?4))
            AND (?5 IS NULL OR key LIKE ?5 ESCAPE '\' OR title LIKE ?5 ESCAPE '\'
                 OR brief LIKE ?5 ESCAPE '\')
-           AND (?6 IS NULL OR id IN (SELECT rowid FROM board_search WHERE board_search MATCH ?6))
-         ORDER BY updated_at DESC, id DESC"#,
+           AND (?6 IS NULL OR id IN (SELECT rowid FROM board_search WHERE board_search MATCH ?6))"#,
         archived,
         team,
         owner,
@@ -253,51 +255,15 @@ pub async fn list_ids(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<i64>, Ap
         like,
         phrase
     )
-    .fetch_all(pool)
-    .await?)
+    .fetch_one(pool)
+    .await?;
+    Ok(ids.0)
 }
 
-/// Distinct teams, owners and tags, for the board's filter menus.
-/// Served from memory while `program_version` is unchanged: every board request needs them,
-/// and the tags read every experiment's row.
-pub async fn facets(pool: &SqlitePool) -> Result<Facets, AppError> {
-    type Cached = (String, i64, Facets);
-    static CACHE: std::sync::Mutex<Option<Cached>> = std::sync::Mutex::new(None);
-    let (instance, version) = super::program_entries::version_of(pool).await?;
-    let lock = || {
-        CACHE
-            .lock()
-            .expect("the facets cache lock is never held across a panic")
-    };
-    if let Some((_, _, hit)) = lock()
-        .as_ref()
-        .filter(|(i, v, _)| *i == instance && *v == version)
-    {
-        return Ok(hit.clone());
-    }
-    let facets = read_facets(pool).await?;
-    *lock() = Some((instance, version, facets.clone()));
-    Ok(facets)
-}
-
-/// Teams, owners and tags, each distinct and sorted.
-pub type Facets = (Vec<String>, Vec<String>, Vec<String>);
-
-async fn read_facets(pool: &SqlitePool) -> Result<Facets, AppError> {
-    let teams = sqlx::query_scalar!("SELECT DISTINCT team FROM experiment ORDER BY team")
-        .fetch_all(pool)
-        .await?;
-    let owners = sqlx::query_scalar!("SELECT DISTINCT owner FROM experiment ORDER BY owner")
-        .fetch_all(pool)
-        .await?;
-    let tags = sqlx::query_scalar!(r#"SELECT tags AS "tags: Json<Vec<String>>" FROM experiment"#)
-        .fetch_all(pool)
-        .await?;
-    Ok((teams, owners, distinct_tags(tags)))
-}
+pub use super::facets::{facets, Facets};
 
 /// Every tag once, sorted. (Collected here rather than with SQLite's `json_each`, which the
-/// query macros cannot describe.)
+/// query macros cannot describe as a row source.)
 pub(super) fn distinct_tags(lists: Vec<Json<Vec<String>>>) -> Vec<String> {
     let all: std::collections::BTreeSet<String> = lists.into_iter().flat_map(|t| t.0).collect();
     all.into_iter().collect()

@@ -23,7 +23,7 @@ struct Cached {
     instance: String,
     version: i64,
     today: NaiveDate,
-    rows: Arc<HashMap<i64, ListRow>>,
+    rows: Arc<HashMap<i64, Arc<ListRow>>>,
 }
 
 static CACHE: Mutex<Option<Cached>> = Mutex::new(None);
@@ -34,14 +34,18 @@ pub async fn matching(
     pool: &SqlitePool,
     filter: &BoardFilter,
     today: NaiveDate,
-) -> Result<Vec<ListRow>, AppError> {
+) -> Result<Vec<Arc<ListRow>>, AppError> {
     let ids = super::experiments::list_ids(pool, filter).await?;
     let rows = rows(pool, today).await?;
+    // Shared, not copied: the list sorts 10,000 of them to show 50.
     Ok(ids.iter().filter_map(|id| rows.get(id).cloned()).collect())
 }
 
 /// Every experiment's row by id, as of `today`.
-async fn rows(pool: &SqlitePool, today: NaiveDate) -> Result<Arc<HashMap<i64, ListRow>>, AppError> {
+async fn rows(
+    pool: &SqlitePool,
+    today: NaiveDate,
+) -> Result<Arc<HashMap<i64, Arc<ListRow>>>, AppError> {
     let (instance, version) = version_of(pool).await?;
     let cached = CACHE
         .lock()
@@ -80,14 +84,14 @@ async fn load(
     pool: &SqlitePool,
     only: Option<&[i64]>,
     today: NaiveDate,
-) -> Result<HashMap<i64, ListRow>, AppError> {
+) -> Result<HashMap<i64, Arc<ListRow>>, AppError> {
     let latest = match only {
         Some(ids) => super::program::of_ids(pool, ids).await?,
         None => super::program::everything(pool).await?,
     };
     Ok(latest
         .iter()
-        .map(|(e, counts)| (e.id.0, ListRow::of(e, counts.as_ref(), today)))
+        .map(|(e, counts)| (e.id.0, Arc::new(ListRow::of(e, counts.as_ref(), today))))
         .collect())
 }
 
@@ -100,7 +104,7 @@ mod tests {
     use crate::domain::experiment_list::ListRow;
     use crate::domain::lifecycle::Status;
 
-    async fn fresh(pool: &SqlitePool, today: chrono::NaiveDate) -> Vec<ListRow> {
+    async fn fresh(pool: &SqlitePool, today: chrono::NaiveDate) -> Vec<std::sync::Arc<ListRow>> {
         let experiments = crate::db::experiments::list(pool, &BoardFilter::default())
             .await
             .unwrap();
@@ -108,7 +112,7 @@ mod tests {
             .await
             .unwrap()
             .iter()
-            .map(|(e, c)| ListRow::of(e, c.as_ref(), today))
+            .map(|(e, c)| std::sync::Arc::new(ListRow::of(e, c.as_ref(), today)))
             .collect()
     }
 

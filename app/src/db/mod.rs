@@ -11,6 +11,7 @@ pub mod audit;
 pub mod calendar_feeds;
 mod enums;
 pub mod experiments;
+pub mod facets;
 pub mod learnings;
 pub mod list_rows;
 pub mod maintenance;

@@ -2,6 +2,7 @@
 //! the same rows (all of them, in the same order) as its CSV. The lift column obeys no peeking:
 //! a fixed-horizon or Bayesian test shows no lift before its planned end, and sorts as "no lift".
 
+use std::borrow::Borrow;
 use std::cmp::Ordering;
 
 use chrono::NaiveDate;
@@ -139,7 +140,7 @@ impl ListRow {
 
 /// Sorts in place. Rows without a value (no lift yet, never launched) always come last, in
 /// either direction; ties keep the most recently changed first.
-pub fn sort_rows(rows: &mut [ListRow], sort: ListSort, asc: bool) {
+pub fn sort_rows<R: Borrow<ListRow>>(rows: &mut [R], sort: ListSort, asc: bool) {
     fn opt<T: PartialOrd>(a: &Option<T>, b: &Option<T>, asc: bool) -> Ordering {
         match (a, b) {
             (Some(a), Some(b)) => {
@@ -155,8 +156,16 @@ pub fn sort_rows(rows: &mut [ListRow], sort: ListSort, asc: bool) {
             (None, None) => Ordering::Equal,
         }
     }
+    // Case-insensitive without a lowercased copy of both sides per comparison.
     let text = |a: &str, b: &str| {
-        let o = a.to_lowercase().cmp(&b.to_lowercase());
+        let lower = |s: &str| s.chars().flat_map(char::to_lowercase).collect::<Vec<_>>();
+        let o = if a.is_ascii() && b.is_ascii() {
+            a.bytes()
+                .map(|c| c.to_ascii_lowercase())
+                .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+        } else {
+            lower(a).cmp(&lower(b))
+        };
         if asc {
             o
         } else {
@@ -165,6 +174,7 @@ pub fn sort_rows(rows: &mut [ListRow], sort: ListSort, asc: bool) {
     };
     let status_rank = |s: Status| Status::ALL.iter().position(|x| *x == s);
     rows.sort_by(|a, b| {
+        let (a, b) = (a.borrow(), b.borrow());
         let primary = match sort {
             ListSort::Updated => opt(&Some(a.updated), &Some(b.updated), asc),
             ListSort::Title => text(&a.title, &b.title),
@@ -195,8 +205,8 @@ pub fn rows(
 }
 
 /// The rows of the filter's status, in the asked-for order (rows already built, e.g. cached).
-pub fn select(mut rows: Vec<ListRow>, params: &ListParams) -> Vec<ListRow> {
-    rows.retain(|r| params.status.is_none_or(|s| r.status == s));
+pub fn select<R: Borrow<ListRow>>(mut rows: Vec<R>, params: &ListParams) -> Vec<R> {
+    rows.retain(|r| params.status.is_none_or(|s| r.borrow().status == s));
     sort_rows(&mut rows, params.sort, params.asc);
     rows
 }
@@ -213,13 +223,18 @@ pub struct ListPage {
 
 impl ListPage {
     /// Page `page` (1-based, clamped to the last) of `rows`.
-    pub fn of(rows: Vec<ListRow>, page: u32) -> Self {
+    pub fn of<R: Borrow<ListRow>>(rows: Vec<R>, page: u32) -> Self {
         let total = rows.len();
         let pages = total.div_ceil(LIST_PAGE).max(1) as u32;
         let page = page.clamp(1, pages);
         let start = (page as usize - 1) * LIST_PAGE;
         Self {
-            rows: rows.into_iter().skip(start).take(LIST_PAGE).collect(),
+            rows: rows
+                .iter()
+                .skip(start)
+                .take(LIST_PAGE)
+                .map(|r| r.borrow().clone())
+                .collect(),
             total,
             page,
             pages,
