@@ -118,11 +118,14 @@ async fn tags(
     pool: &SqlitePool,
     only: Option<&[i64]>,
 ) -> Result<Vec<(i64, Vec<String>)>, AppError> {
+    let (low, high) = super::program_entries::id_range(only);
     let only = only.map(|ids| Json(ids.to_vec()));
     let rows = sqlx::query!(
         r#"SELECT id AS "id!", tags AS "tags!: Json<Vec<String>>" FROM experiment
-         WHERE ?1 IS NULL OR id IN (SELECT value FROM json_each(?1))"#,
-        only
+         WHERE id BETWEEN ?2 AND ?3 AND (?1 IS NULL OR id IN (SELECT value FROM json_each(?1)))"#,
+        only,
+        low,
+        high
     )
     .fetch_all(pool)
     .await?;

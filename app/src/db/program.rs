@@ -29,9 +29,11 @@ use crate::error::AppError;
 async fn load(
     pool: &SqlitePool,
     since: Option<DateTime<Utc>>,
-    only: Option<String>,
+    only: Option<&[i64]>,
 ) -> Result<Vec<(Experiment, Option<Counts>)>, AppError> {
     let (proposed, running, done) = (Status::Proposed, Status::Running, Status::Done);
+    let (low, high) = super::program_entries::id_range(only);
+    let only = only.map(|ids| serde_json::to_string(ids).expect("ids serialize"));
     let json = sqlx::query_scalar!(
         r#"SELECT '[' || coalesce(group_concat(
             '[{"brief":' || e.brief || ',' || substr(json_object(
@@ -57,12 +59,14 @@ async fn load(
          FROM experiment e LEFT JOIN snapshot s ON s.id = (
             SELECT id FROM snapshot WHERE experiment_id = e.id ORDER BY taken_at DESC, id DESC LIMIT 1)
          WHERE (?1 IS NULL OR e.status IN (?2, ?3) OR (e.status = ?4 AND e.ended_at > ?1))
-           AND (?5 IS NULL OR e.id IN (SELECT value FROM json_each(?5)))"#,
+           AND e.id BETWEEN ?6 AND ?7 AND (?5 IS NULL OR e.id IN (SELECT value FROM json_each(?5)))"#,
         since,
         proposed,
         running,
         done,
-        only
+        only,
+        low,
+        high
     )
     .fetch_one(pool)
     .await?;
@@ -82,7 +86,6 @@ pub async fn of_ids(
     pool: &SqlitePool,
     ids: &[i64],
 ) -> Result<Vec<(Experiment, Option<Counts>)>, AppError> {
-    let ids = serde_json::to_string(ids).expect("ids serialize");
     load(pool, None, Some(ids)).await
 }
 
