@@ -161,6 +161,18 @@ pub async fn column_counts(pool: &SqlitePool, f: &BoardFilter) -> Result<[i64; 4
         .await?;
         return Ok(by_status(rows.into_iter().map(|r| (r.status, r.n))));
     }
+    if let (Some(team), None, None, None, None) = (&b.team, &b.owner, &b.tag, &b.like, &b.phrase) {
+        // One team's board: counted from the `experiment_team` index alone.
+        let rows = sqlx::query!(
+            r#"SELECT status AS "status!: Status", count(*) AS "n!: i64" FROM experiment
+             WHERE team = ?1 AND archived = ?2 GROUP BY status"#,
+            team,
+            b.archived
+        )
+        .fetch_all(pool)
+        .await?;
+        return Ok(by_status(rows.into_iter().map(|r| (r.status, r.n))));
+    }
     let rows = sqlx::query!(
         r#"SELECT status AS "status!: Status", count(*) AS "n!: i64" FROM experiment
          WHERE archived = ?1

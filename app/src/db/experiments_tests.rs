@@ -404,6 +404,37 @@ async fn the_board_queries_read_through_the_index_not_the_whole_table(pool: Sqli
     );
 }
 
+/// One team's column counts come from the `experiment_team` index alone (no row is read), and
+/// agree with counting the rows.
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn one_teams_counts_read_only_the_team_index(pool: SqlitePool) {
+    proposals(&pool, 30).await;
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        r"EXPLAIN QUERY PLAN SELECT status, count(*) FROM experiment
+         WHERE team = ?1 AND archived = ?2 GROUP BY status",
+    )
+    .bind("Odd")
+    .bind(false)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let text = plan_text(plan);
+    assert!(text.contains("COVERING INDEX experiment_team"), "{text}");
+    let odd = BoardFilter {
+        team: "Odd".into(),
+        ..Default::default()
+    };
+    let direct: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM experiment WHERE team = 'Odd' AND archived = 0 AND status = 'proposed'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(column_counts(&pool, &odd).await.unwrap(), [direct, 0, 0, 0]);
+    assert_eq!(direct, 15);
+}
+
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
 async fn the_search_box_finds_text_anywhere_in_key_title_and_brief_through_the_trigram_index(
     pool: SqlitePool,
