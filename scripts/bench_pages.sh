@@ -11,7 +11,8 @@
 #   2. a static file of the board's size from the same server (/pkg, the same layers): the board
 #      should serve at least half its req/s;
 #   3. /program right after writes: every other request posts a reading (the dashboard's cache
-#      is then stale), p99 over both kinds;
+#      is then stale), p99 over both kinds; then /program read by 48 connections while 16 others
+#      post readings back to back, each kind's p99 apart;
 #   4. a MIXED_DURATION mixed run: 90% page reads in turn, 10% readings posted; errors and p99.
 # With BUNDLE=1, then builds the release site and measures the wasm bundle (raw, gzip, brotli).
 #
@@ -66,7 +67,7 @@ summarize() {
 
 row() { # label, wrk args...
     local label="$1"; shift
-    local out; out="$(wrk --latency -t"$THREADS" -c"$CONNECTIONS" "$@")"
+    local out; out="$(wrk --latency -t"${ROW_THREADS:-$THREADS}" -c"${ROW_CONNECTIONS:-$CONNECTIONS}" "$@")"
     echo "$out" > "$BENCH_DIR/wrk_${n}_$(tr -c 'a-zA-Z0-9' _ <<< "$label").txt"
     printf "%-44s %s\n" "$label" "$(summarize <<< "$out")" | tee -a "$SUMMARY"
 }
@@ -118,6 +119,17 @@ end
 LUA
     WRITE_EVERY=2 READ_ONLY_PATH=/program row "/program, every other request a write" \
         -d"$DURATION" -s "$lua" "$BASE"
+    # The dashboard's own latency while writes stream in: 48 connections read /program while
+    # 16 others post readings back to back, each kind's latency counted apart (the row above
+    # mixes the writes' queue for SQLite's one writer into the page's p99).
+    WRITE_EVERY=1 wrk --latency -t1 -c16 -d"$DURATION" -s "$lua" "$BASE" \
+        > "$BENCH_DIR/wrk_${n}_writer.txt" &
+    writer=$!
+    WRITE_EVERY=1000000000 READ_ONLY_PATH=/program ROW_THREADS=1 ROW_CONNECTIONS=48 \
+        row "/program (48 conn.) while 16 conn. write" -d"$DURATION" -s "$lua" "$BASE"
+    wait "$writer"
+    printf "%-44s %s\n" "  ... the writes meanwhile (16 conn.)" \
+        "$(summarize < "$BENCH_DIR/wrk_${n}_writer.txt")" | tee -a "$SUMMARY"
     WRITE_EVERY=10 row "mixed: pages in turn, 10% writes ($MIXED_DURATION)" \
         -d"$MIXED_DURATION" -s "$lua" "$BASE"
     stop_server

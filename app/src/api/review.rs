@@ -20,17 +20,52 @@ pub struct ReviewView {
     /// A past review's saved agenda, rendered from its Markdown and sanitised on the server.
     pub record_html: Option<String>,
     pub past: Vec<ReviewSummary>,
+    /// Rows of the long sections the page left out (see [`SECTION_ROWS`]).
+    #[serde(default)]
+    pub hidden: Hidden,
+}
+
+/// A long section shows this many rows until someone asks for all of them: at 10,000
+/// experiments the triage queue held 800 proposals, a 1.1 MB page that took 70 ms to render
+/// after every write. The meeting works from the top (the oldest proposals, the tests ending
+/// soonest); decisions due and overdue tests are always shown whole.
+pub const SECTION_ROWS: usize = 50;
+
+/// How many rows of each long section were left out.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Hidden {
+    pub running: usize,
+    pub proposals: usize,
+}
+
+impl ReviewView {
+    /// The page's cut: the first [`SECTION_ROWS`] of the running tests and of the proposals.
+    pub fn capped(mut self) -> Self {
+        if let Some(agenda) = self.agenda.as_mut() {
+            self.hidden = Hidden {
+                running: agenda.running.len().saturating_sub(SECTION_ROWS),
+                proposals: agenda.proposals.len().saturating_sub(SECTION_ROWS),
+            };
+            agenda.running.truncate(SECTION_ROWS);
+            agenda.proposals.truncate(SECTION_ROWS);
+        }
+        self
+    }
 }
 
 #[server(input = Json, endpoint = "get_review")]
 #[middleware(crate::auth::Gate::VIEWERS)]
-pub async fn get_review(week: String) -> Result<ReviewView, AppError> {
+pub async fn get_review(
+    week: String,
+    #[server(default)] all: bool,
+) -> Result<ReviewView, AppError> {
     crate::api::with_status(
         async move {
             let who = crate::auth::Viewer::check()?;
             let pool = crate::state::pool(&who)?;
             let today = chrono::Utc::now().date_naive();
-            ssr::review_view(&pool, ssr::parse_week(&week, today)?, today).await
+            let view = ssr::review_view(&pool, ssr::parse_week(&week, today)?, today).await?;
+            Ok(if all { view } else { view.capped() })
         }
         .await,
     )
@@ -171,6 +206,7 @@ pub mod ssr {
             record,
             record_html,
             past,
+            hidden: Hidden::default(),
         })
     }
 

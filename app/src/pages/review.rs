@@ -16,6 +16,7 @@ use crate::domain::review::record::{ReviewForm, TriageRequest};
 pub fn ReviewPage() -> impl IntoView {
     let params = use_query_map();
     let week = Memo::new(move |_| params.read().get("week").unwrap_or_default());
+    let all = Memo::new(move |_| params.read().get("all").is_some_and(|a| a == "1"));
     // (key, problems) of the last refused triage, shown under that proposal.
     let problems = RwSignal::new(None::<(String, Vec<String>)>);
     let notice = RwSignal::new(None::<String>);
@@ -47,8 +48,8 @@ pub fn ReviewPage() -> impl IntoView {
     });
     let save = ServerAction::<crate::api::review::SaveReview>::new();
     let review = Resource::new(
-        move || (week.get(), changed.get(), save.version().get()),
-        |(w, _, _)| get_review(w),
+        move || (week.get(), all.get(), changed.get(), save.version().get()),
+        |(w, all, _, _)| get_review(w, all),
     );
     let on_triage = Callback::new(move |t: Triage| {
         triage.dispatch((week.get_untracked(), t));
@@ -82,6 +83,14 @@ fn Review(
         crate::components::format::date(week.sunday())
     );
     let live = view.agenda.is_some();
+    let hidden = view.hidden;
+    // "Show all" under a section the page cut short (a plain link: it works before hydration).
+    let show_all = move |left_out: usize, shown: usize, anchor: &'static str| {
+        (left_out > 0).then(|| view! {
+            <p class="muted section-more">{format!("The first {shown} of {} are shown. ", shown + left_out)}
+                <a href=format!("/review?week={week}&all=1#{anchor}")>{format!("Show all {}", shown + left_out)}</a></p>
+        })
+    };
     let past_list = view.past.clone();
     view! {
         <div class="review-head">
@@ -112,11 +121,13 @@ fn Review(
                     <RunningTable items=a.decisions empty="No decision is due this week." /></section>
                 <section class="review-section"><h2>{format!("Overdue ({})", a.overdue.len())}</h2>
                     <RunningTable items=a.overdue empty="Nothing is running past its planned end." /></section>
-                <section class="review-section"><h2>{format!("Running ({})", a.running.len())}</h2>
+                <section class="review-section" id="running"><h2>{format!("Running ({})", a.running.len() + hidden.running)}</h2>
+                    {show_all(hidden.running, a.running.len(), "running")}
                     <RunningTable items=a.running empty="Nothing is running." /></section>
                 <section class="review-section"><h2>{format!("Ended since the last review ({})", a.ended.len())}</h2>
                     <EndedList items=a.ended /></section>
-                <section class="review-section" id="triage"><h2>{format!("Proposed, to triage ({})", a.proposals.len())}</h2>
+                <section class="review-section" id="triage"><h2>{format!("Proposed, to triage ({})", a.proposals.len() + hidden.proposals)}</h2>
+                    {show_all(hidden.proposals, a.proposals.len(), "triage")}
                     <ProposalList items=a.proposals empty="No proposal is waiting." on_triage=Some(on_triage) problems /></section>
                 {(!a.parked.is_empty()).then(|| view! {
                     <details class="review-section"><summary>{format!("Parked ({})", a.parked.len())}</summary>

@@ -410,3 +410,46 @@ async fn the_list_view_sorts_by_lift_and_its_csv_has_exactly_the_filtered_rows_i
         .unwrap();
     assert_eq!(first_asc, *lifts.last().unwrap());
 }
+
+/// A long triage queue shows its oldest 50 with the true count and a "Show all" link (a plain
+/// link, so it works before hydration); the link's page lists every proposal.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_long_triage_queue_shows_its_oldest_fifty_and_a_link_to_all(pool: SqlitePool) {
+    let app = demo(&pool).await;
+    for i in 0..60 {
+        let (status, body) = call(
+            &app,
+            "create_experiment",
+            json!({"form": {"key": format!("bulk_idea_{i:03}"), "title": format!("Bulk idea {i}"), "hypothesis": "h", "owner": "Mo", "team": "Growth", "surface": "signup", "tags": ""}}),
+        )
+        .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (_, body) = call(&app, "get_review", json!({"week": "", "all": true})).await;
+    let total = serde_json::from_str::<serde_json::Value>(&body).unwrap()["agenda"]["proposals"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(total >= 60, "{total}");
+
+    let (status, html) = get(&app, "/review").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(&format!("Proposed, to triage ({total})")),
+        "the heading counts all"
+    );
+    assert!(
+        html.contains(&format!("Show all {total}")),
+        "the link says how many"
+    );
+    assert!(html.contains("bulk_idea_000"), "the oldest are shown");
+    assert!(
+        !html.contains("bulk_idea_059"),
+        "the newest wait behind the link"
+    );
+
+    let (status, html) = get(&app, "/review?all=1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("bulk_idea_059"));
+    assert!(!html.contains("Show all"));
+}

@@ -716,7 +716,7 @@ async fn read_functions_called_in_process_without_an_identity_refuse(pool: Sqlit
     );
     refused(pull::pull_status(key()).await.map(drop), "pull_status");
     refused(
-        review::get_review(String::new()).await.map(drop),
+        review::get_review(String::new(), false).await.map(drop),
         "get_review",
     );
     refused(
