@@ -6,7 +6,6 @@
 use std::io::Read;
 use std::time::Duration;
 
-use serde_json::Value;
 use tokio::sync::watch;
 
 use super::test_pg::{connect, layout, load_export, url};
@@ -95,47 +94,6 @@ fn generator_config() -> Config {
     config
 }
 
-/// The generator's own answer: exposed, converted, revenue in cents, multi-variant users.
-fn assert_truth(report: &Report, truth: &str) {
-    let truth: Value = serde_json::from_str(truth).expect("truth is JSON");
-    let experiments = truth["experiments"].as_object().expect("experiments");
-    assert_eq!(report.experiments.len(), experiments.len());
-    for (name, expected) in experiments {
-        let counts = &report.experiments[name];
-        assert_eq!(
-            counts.multi_arm_users,
-            expected["multi_variant_users"].as_u64().expect("n"),
-            "{name}"
-        );
-        for (variant, want) in expected["variants"].as_object().expect("variants") {
-            let got = &counts.arms[variant];
-            assert_eq!(got.exposed, want["exposed"].as_u64().expect("n"));
-            for metric in ["signup_completed", "purchase_completed"] {
-                assert_eq!(
-                    got.converted[metric],
-                    want["converted"][metric].as_u64().expect("n"),
-                    "{name}/{variant} {metric}"
-                );
-            }
-            let revenue = got.values["purchase_completed.amount"];
-            let cents = |q: crate::domain::attribution::Quantity, scale: u32| match q {
-                crate::domain::attribution::Quantity::Exact(d) => {
-                    d.units() * 10i128.pow(scale - d.scale())
-                }
-                other => panic!("inexact revenue {other:?}"),
-            };
-            assert_eq!(
-                cents(revenue.sum, 2),
-                i128::from(want["revenue_cents_sum"].as_i64().expect("cents"))
-            );
-            assert_eq!(
-                cents(revenue.sum_squares, 4),
-                i128::from(want["revenue_cents_sumsq"].as_i64().expect("cents"))
-            );
-        }
-    }
-}
-
 #[tokio::test]
 async fn generated_exports_give_the_file_engines_counts_and_the_truth() {
     for (name, export, truth) in [
@@ -154,7 +112,7 @@ async fn generated_exports_give_the_file_engines_counts_and_the_truth() {
             assert!(file.duplicates > 0, "{name} has duplicates to drop");
         }
         assert_same(&file, &warehouse);
-        assert_truth(&warehouse, truth);
+        crate::domain::attribution::tests::truth::assert_matches_truth(&warehouse, truth);
     }
 }
 

@@ -76,7 +76,7 @@ mod summary;
 mod tally;
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 pub use amount::{Decimal, Quantity};
 pub use attributor::{Attributor, Progress};

@@ -4,7 +4,7 @@ mod fidelity;
 mod inputs;
 mod metrics;
 mod rules;
-mod truth;
+pub(crate) mod truth;
 
 use super::{ArmCounts, Attributor, Config, ExposureConvention, Quantity, Report, ValueMetric};
 
