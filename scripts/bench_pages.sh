@@ -137,14 +137,30 @@ LUA
     echo "server log: $problems lines with 'database is locked', 'transaction depth' or a 500" | tee -a "$SUMMARY"
 done
 
-# The bundle: only from a release site build (BUNDLE=1 builds it: cargo leptos build --release,
-# several minutes), since target/site may hold a debug build.
+# The bundle: only from a release site build (BUNDLE=1 builds it: cargo leptos build --release
+# --split, several minutes), since target/site may hold a debug build. The bundle is a shell
+# (verdict.wasm) and lazily loaded pieces, each with the chunks it shares with others
+# (__wasm_split_manifest.json): a first visit downloads the shell and one piece with its chunks.
 if [[ "${BUNDLE:-0}" == 1 ]]; then
-    (cd "$ROOT" && source scripts/env.sh && cargo leptos build --release)
-    wasm="$(ls "$ROOT"/target/site/pkg/*.wasm | head -1)"
-    raw=$(stat -c %s "$wasm")
-    gz=$(gzip -9 -c "$wasm" | wc -c)
-    br=$(brotli -c -q 11 "$wasm" | wc -c)
-    echo "wasm bundle $(basename "$wasm"): raw $((raw / 1024)) KB, gzip $((gz / 1024)) KB, brotli $((br / 1024)) KB (budget 400 KB brotli)" | tee -a "$SUMMARY"
+    (cd "$ROOT" && source scripts/env.sh && cargo leptos build --release --split)
+    python3 - "$ROOT/target/site/pkg" <<'PY' | tee -a "$SUMMARY"
+import gzip, json, os, subprocess, sys
+pkg = sys.argv[1]
+def sizes(names):
+    raw = gz = br = 0
+    for name in names:
+        data = open(os.path.join(pkg, name + ".wasm"), "rb").read()
+        raw += len(data)
+        gz += len(gzip.compress(data, 9))
+        br += len(subprocess.run(["brotli", "-c", "-q", "11"], input=data, capture_output=True, check=True).stdout)
+    return f"raw {raw // 1024} KB, gzip {gz // 1024} KB, brotli {br // 1024} KB"
+manifest = json.load(open(os.path.join(pkg, "__wasm_split_manifest.json")))
+print(f"wasm shell verdict.wasm: {sizes(['verdict'])} (budget 400 KB brotli for the shell plus one piece)")
+for piece, files in sorted(manifest.items()):
+    name = piece.rsplit("_", 1)[0]
+    print(f"  first visit to a page of {name}: shell + {len(files)} files, {sizes(['verdict'] + files)}")
+every = sorted({f for files in manifest.values() for f in files})
+print(f"  every piece at once: {len(every) + 1} files, {sizes(['verdict'] + every)}")
+PY
 fi
 echo "summary in $SUMMARY"

@@ -40,7 +40,7 @@ if [ ! -x "$BIN" ]; then
     echo "== building $BIN"
     flag=()
     [ "$PROFILE" = release ] && flag=(--release)
-    nice -n 10 flock /tmp/verdict-e2e.lock cargo leptos build "${flag[@]}"
+    nice -n 10 flock /tmp/verdict-e2e.lock cargo leptos build --split "${flag[@]}"
 fi
 [ -x "$BIN" ] || die "no binary at $BIN"
 

@@ -39,7 +39,7 @@ done
 
 if [ ! -x "$BIN" ]; then
     echo "== building the release binary"
-    nice -n 10 flock /tmp/verdict-e2e.lock cargo leptos build --release
+    nice -n 10 flock /tmp/verdict-e2e.lock cargo leptos build --release --split
 fi
 [ -x "$BIN" ] || die "no binary at $BIN"
 

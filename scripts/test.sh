@@ -28,7 +28,7 @@ step "unit, database and HTTP tests"
 cargo test --workspace --all-targets
 
 step "build the app (server + wasm)"
-cargo leptos build
+cargo leptos build --split
 
 step "browser tests"
 rm -rf end2end/.data end2end/.auth && mkdir -p end2end/.data

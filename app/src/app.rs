@@ -3,14 +3,11 @@
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, LazyRoute, SsrMode};
 
 use crate::api::accounts::whoami;
 use crate::components::layout::{Layout, Nav};
-use crate::pages::{
-    board::BoardPage, experiment::ExperimentPage, new_experiment::NewExperimentPage,
-    not_found::NotFound,
-};
+use crate::pages::not_found::NotFound;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     content_security_policy();
@@ -59,13 +56,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     // Who is signed in, for the navigation: loaded once by the shell, not by the layout.
     let me = Resource::new(|| (), |_| whoami());
-    // Effects run only in the browser: this marks the page as hydrated, for people's scripts
-    // and for the browser tests, which must not click before the wasm is listening.
-    Effect::new(|_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
     view! {
         <Stylesheet id="leptos" href="/pkg/verdict.css" />
         <Title formatter=|t: String| if t.is_empty() { "Verdict".to_string() } else { format!("{t} · Verdict") } />
@@ -80,23 +70,142 @@ pub fn App() -> impl IntoView {
                 // Async: the page resolves before the first byte, so a missing experiment gets a
                 // real 404 status and pages read completely before hydration.
                 <Routes fallback=NotFound>
-                    <Route path=path!("/") view=BoardPage ssr=SsrMode::Async />
-                    <Route path=path!("/experiments") view=crate::pages::experiment_list::ExperimentListPage ssr=SsrMode::Async />
-                    <Route path=path!("/experiments/new") view=NewExperimentPage ssr=SsrMode::Async />
-                    <Route path=path!("/experiments/:key") view=ExperimentPage ssr=SsrMode::Async />
-                    <Route path=path!("/settings") view=crate::pages::settings::SettingsPage ssr=SsrMode::Async />
-                    <Route path=path!("/program") view=crate::pages::program::ProgramPage ssr=SsrMode::Async />
-                    <Route path=path!("/program/list") view=crate::pages::program_list::ProgramListPage ssr=SsrMode::Async />
-                    <Route path=path!("/review") view=crate::pages::review::ReviewPage ssr=SsrMode::Async />
-                    <Route path=path!("/learnings") view=crate::pages::learnings::LearningsPage ssr=SsrMode::Async />
-                    <Route path=path!("/account") view=crate::pages::account::AccountPage ssr=SsrMode::Async />
+                    <Route path=path!("/") view={Lazy::<Board>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/experiments") view={Lazy::<ExperimentList>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/experiments/new") view={Lazy::<NewExperiment>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/experiments/:key") view={Lazy::<Experiment>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/settings") view={Lazy::<Settings>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/program") view={Lazy::<Program>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/program/list") view={Lazy::<ProgramList>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/review") view={Lazy::<Review>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/learnings") view={Lazy::<Learnings>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/account") view={Lazy::<Account>::new()} ssr=SsrMode::Async />
                     <Route path=path!("/login") view=crate::pages::login::LoginPage ssr=SsrMode::Async />
                     <Route path=path!("/setup") view=crate::pages::login::SetupPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/users") view=crate::pages::admin_users::AdminUsersPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/tokens") view=crate::pages::admin_tokens::AdminTokensPage ssr=SsrMode::Async />
-                    <Route path=path!("/admin/audit") view=crate::pages::admin_audit::AdminAuditPage ssr=SsrMode::Async />
+                    <Route path=path!("/admin/users") view={Lazy::<AdminUsers>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/tokens") view={Lazy::<AdminTokens>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/admin/audit") view={Lazy::<AdminAudit>::new()} ssr=SsrMode::Async />
                 </Routes>
             </Layout>
         </Router>
     }
+}
+
+/// The pages come in four lazily loaded pieces of the bundle (`cargo leptos build --split`), by
+/// what people open together: browsing the program, one experiment, the program's numbers and
+/// meeting, and administration. A visit downloads the shell and one piece. Four pieces rather
+/// than one per page: the splitter puts code two pieces share into chunks of its own, and fifteen
+/// pieces made over two hundred small files for the experiment page alone. Sign-in stays in the
+/// shell (it is small and is the first page of a new session).
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Browse {
+    Board,
+    ExperimentList,
+    ProgramList,
+    Learnings,
+}
+
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum OneExperiment {
+    Existing,
+    New,
+}
+
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Numbers {
+    Program,
+    Review,
+}
+
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Admin {
+    Settings,
+    Users,
+    Tokens,
+    Audit,
+    Account,
+}
+
+#[lazy]
+fn browse_page(page: Browse) -> AnyView {
+    use crate::pages::*;
+    match page {
+        Browse::Board => board::BoardPage().into_any(),
+        Browse::ExperimentList => experiment_list::ExperimentListPage().into_any(),
+        Browse::ProgramList => program_list::ProgramListPage().into_any(),
+        Browse::Learnings => learnings::LearningsPage().into_any(),
+    }
+}
+
+#[lazy]
+fn experiment_page(page: OneExperiment) -> AnyView {
+    use crate::pages::*;
+    match page {
+        OneExperiment::Existing => experiment::ExperimentPage().into_any(),
+        OneExperiment::New => new_experiment::NewExperimentPage().into_any(),
+    }
+}
+
+#[lazy]
+fn numbers_page(page: Numbers) -> AnyView {
+    use crate::pages::*;
+    match page {
+        Numbers::Program => program::ProgramPage().into_any(),
+        Numbers::Review => review::ReviewPage().into_any(),
+    }
+}
+
+#[lazy]
+fn admin_page(page: Admin) -> AnyView {
+    use crate::pages::*;
+    match page {
+        Admin::Settings => settings::SettingsPage().into_any(),
+        Admin::Users => admin_users::AdminUsersPage().into_any(),
+        Admin::Tokens => admin_tokens::AdminTokensPage().into_any(),
+        Admin::Audit => admin_audit::AdminAuditPage().into_any(),
+        Admin::Account => account::AccountPage().into_any(),
+    }
+}
+
+/// A route whose page is in one of the pieces: `view` loads the piece (once) and draws the page.
+/// `preload` lets the router fetch the piece before a link is followed.
+macro_rules! lazy_pages {
+    ($($route:ident => $piece:ident($page:expr), $preload:ident;)*) => {$(
+        struct $route;
+
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            async fn view(_this: Self) -> AnyView {
+                $piece($page).await
+            }
+
+            async fn preload() {
+                #[cfg(feature = "hydrate")]
+                $preload().await;
+            }
+        }
+    )*};
+}
+
+lazy_pages! {
+    Board => browse_page(Browse::Board), __preload_browse_page;
+    ExperimentList => browse_page(Browse::ExperimentList), __preload_browse_page;
+    ProgramList => browse_page(Browse::ProgramList), __preload_browse_page;
+    Learnings => browse_page(Browse::Learnings), __preload_browse_page;
+    Experiment => experiment_page(OneExperiment::Existing), __preload_experiment_page;
+    NewExperiment => experiment_page(OneExperiment::New), __preload_experiment_page;
+    Program => numbers_page(Numbers::Program), __preload_numbers_page;
+    Review => numbers_page(Numbers::Review), __preload_numbers_page;
+    Settings => admin_page(Admin::Settings), __preload_admin_page;
+    AdminUsers => admin_page(Admin::Users), __preload_admin_page;
+    AdminTokens => admin_page(Admin::Tokens), __preload_admin_page;
+    AdminAudit => admin_page(Admin::Audit), __preload_admin_page;
+    Account => admin_page(Admin::Account), __preload_admin_page;
 }

@@ -29,5 +29,18 @@ pub mod warehouse;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // `leptos::mount::hydrate_lazy`, plus the mark: a page's code is a lazily loaded piece
+    // (app.rs), so the page is hydrated only when that piece has arrived and hydrated too.
+    // `data-hydrated` tells people's scripts and the browser tests that clicks now reach the wasm.
+    wasm_bindgen_futures::spawn_local(async {
+        let body = leptos::prelude::document()
+            .body()
+            .expect("the page has a body");
+        leptos::mount::hydrate_from_async(body, app::App)
+            .await
+            .forget();
+        if let Some(body) = leptos::prelude::document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 }

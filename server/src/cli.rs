@@ -222,6 +222,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
+/// The pages' code comes in lazily loaded pieces (`app::app`), which only `cargo leptos build
+/// --split` produces. A bundle built without it links to a loader that is not there, so every
+/// page would stay unhydrated with nothing but a console error: refuse to start instead. No
+/// bundle at all is fine (the pages still read; the HTTP tests run so).
+fn check_bundle(options: &leptos::config::LeptosOptions) -> anyhow::Result<()> {
+    let pkg = std::path::Path::new(&*options.site_root).join(&*options.site_pkg_dir);
+    let script = pkg.join(format!("{}.js", options.output_name));
+    if script.exists() && !pkg.join("__wasm_split_manifest.json").exists() {
+        anyhow::bail!(
+            "the bundle in {} was built without --split, so its pages cannot load their code: \
+             build with `cargo leptos build --split` (scripts/run.sh does)",
+            pkg.display()
+        );
+    }
+    Ok(())
+}
+
 async fn serve(config: Config) -> anyhow::Result<()> {
     let mut leptos_options = get_configuration(None)?.leptos_options;
     // cargo-leptos bakes the bundle's name in at build time, but a binary that plain `cargo`
@@ -233,6 +250,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     if let Some(addr) = config.site_addr {
         leptos_options.site_addr = addr;
     }
+    check_bundle(&leptos_options)?;
     let addr = leptos_options.site_addr;
     let pool = crate::open_database(&config).await?;
     let egress = app::pull::egress::Egress::from_env().map_err(|e| anyhow::anyhow!(e))?;

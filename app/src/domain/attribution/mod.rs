@@ -87,7 +87,9 @@ pub use config::{
 };
 pub use parser::{BlockParser, ParsedBlock};
 /// What a configuration measures, in the report's order and keys: the warehouse query
-/// (`crate::warehouse`) generates its SQL from the same plan, so both sources agree.
+/// (`crate::warehouse`) generates its SQL from the same plan, so both sources agree. The
+/// warehouse query runs only on the server.
+#[cfg(feature = "ssr")]
 pub(crate) use plan::{dedup, Plan};
 pub use report::{
     describe_lines, reached_words, ArmCounts, AttributionError, CovariateSums, ExperimentCounts,
