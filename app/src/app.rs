@@ -115,13 +115,6 @@ enum OneExperiment {
 
 #[derive(Clone, Copy)]
 #[repr(u8)]
-enum Numbers {
-    Program,
-    Review,
-}
-
-#[derive(Clone, Copy)]
-#[repr(u8)]
 enum Admin {
     Settings,
     Users,
@@ -151,12 +144,13 @@ fn experiment_page(page: OneExperiment) -> AnyView {
 }
 
 #[lazy]
-fn numbers_page(page: Numbers) -> AnyView {
-    use crate::pages::*;
-    match page {
-        Numbers::Program => program::ProgramPage().into_any(),
-        Numbers::Review => review::ReviewPage().into_any(),
-    }
+fn program_page() -> AnyView {
+    crate::pages::program::ProgramPage().into_any()
+}
+
+#[lazy]
+fn review_page() -> AnyView {
+    crate::pages::review::ReviewPage().into_any()
 }
 
 #[lazy]
@@ -174,7 +168,7 @@ fn admin_page(page: Admin) -> AnyView {
 /// A route whose page is in one of the pieces: `view` loads the piece (once) and draws the page.
 /// `preload` lets the router fetch the piece before a link is followed.
 macro_rules! lazy_pages {
-    ($($route:ident => $piece:ident($page:expr), $preload:ident;)*) => {$(
+    ($($route:ident => $piece:ident($($page:expr)?), $preload:ident;)*) => {$(
         struct $route;
 
         impl LazyRoute for $route {
@@ -183,7 +177,7 @@ macro_rules! lazy_pages {
             }
 
             async fn view(_this: Self) -> AnyView {
-                $piece($page).await
+                $piece($($page)?).await
             }
 
             async fn preload() {
@@ -201,8 +195,8 @@ lazy_pages! {
     Learnings => browse_page(Browse::Learnings), __preload_browse_page;
     Experiment => experiment_page(OneExperiment::Existing), __preload_experiment_page;
     NewExperiment => experiment_page(OneExperiment::New), __preload_experiment_page;
-    Program => numbers_page(Numbers::Program), __preload_numbers_page;
-    Review => numbers_page(Numbers::Review), __preload_numbers_page;
+    Program => program_page(), __preload_program_page;
+    Review => review_page(), __preload_review_page;
     Settings => admin_page(Admin::Settings), __preload_admin_page;
     AdminUsers => admin_page(Admin::Users), __preload_admin_page;
     AdminTokens => admin_page(Admin::Tokens), __preload_admin_page;

@@ -41,6 +41,7 @@ const READS: &[&str] = &[
     "list_experiments",
     "get_experiment",
     "get_results",
+    "get_results_section",
     "search_learnings",
     "pull_status",
     "get_review",

@@ -374,6 +374,54 @@ async fn a_running_fixed_horizon_test_hides_its_primary_result_until_the_planned
     );
 }
 
+/// The experiment page's results section arrives drawn (HTML, not the analysis): the no-peeking
+/// rule holds in it as in the analysis, and the hand-entry form starts from the latest counts.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn the_drawn_results_section_hides_a_blind_primary_lift_and_shows_a_sequential_one(
+    pool: SqlitePool,
+) {
+    let app = app(pool);
+    running(&app, "fixed", "frequentist").await;
+    running(&app, "sequential", "sequential").await;
+    for key in ["fixed", "sequential"] {
+        let path = format!("/api/v1/experiments/{key}/results");
+        assert_eq!(post(&app, &path, counts()).await.0, StatusCode::CREATED);
+    }
+    let section = |key: &'static str| {
+        let app = app.clone();
+        async move {
+            let (status, body) = call(&app, "get_results_section", json!({ "key": key })).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+            serde_json::from_str::<Value>(&body).unwrap()
+        }
+    };
+    let (fixed, sequential) = (section("fixed").await, section("sequential").await);
+    let (fixed_html, sequential_html) = (
+        fixed["panel_html"].as_str().unwrap(),
+        sequential["panel_html"].as_str().unwrap(),
+    );
+
+    let end = (Utc::now().date_naive() + Duration::days(14)).to_string();
+    assert!(
+        fixed_html.contains(&format!("Blind until {end}.")),
+        "{fixed_html}"
+    );
+    assert!(fixed_html.contains("Lift hidden until the planned end date."));
+    // The primary metric's lift (6000 -> 6900 of 60000: +15.0%) is nowhere in the blind page,
+    // while its guardrails' comparisons are.
+    assert!(!fixed_html.contains("+15.0%"), "{fixed_html}");
+    assert!(fixed_html.contains("Guardrail: refund"));
+    assert!(fixed_html.contains("class=\"comparisons\""));
+    assert!(!sequential_html.contains("Blind until"));
+    assert!(sequential_html.contains("+15.0%"), "{sequential_html}");
+    assert!(
+        sequential_html.contains("<svg"),
+        "the interval plots are drawn"
+    );
+    assert_eq!(fixed["latest_counts"]["arms"][1]["users"], 60000);
+    assert_eq!(fixed["brief"]["rule"]["engine"], "frequentist");
+}
+
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn the_list_filters_like_the_board(pool: SqlitePool) {
     let app = app(pool);

@@ -709,6 +709,12 @@ async fn read_functions_called_in_process_without_an_identity_refuse(pool: Sqlit
     );
     refused(results::get_results(key()).await.map(drop), "get_results");
     refused(
+        app::pages::experiment::results::get_results_section(key())
+            .await
+            .map(drop),
+        "get_results_section",
+    );
+    refused(
         learnings::search_learnings(Default::default())
             .await
             .map(drop),

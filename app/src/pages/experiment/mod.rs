@@ -27,7 +27,7 @@ mod conclusion;
 mod header;
 mod history;
 mod pull;
-mod results;
+pub mod results;
 
 use conclusion::ConclusionView;
 use header::Header;

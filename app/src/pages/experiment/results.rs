@@ -2,15 +2,46 @@
 //! or a finished pull refreshes only this part.
 
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+use server_fn::codec::Json;
 
 use super::pull::PullWatch;
-use crate::api::results::{get_results, record_results};
+use crate::api::results::record_results;
 use crate::components::error_view::{reasons, Problems};
 use crate::components::manual_entry::ManualEntry;
-use crate::components::results_panel::{AmendmentNotices, ResultsPanel};
+use crate::components::results_panel::AmendmentNotices;
 use crate::components::upload_form::UploadForm;
 use crate::domain::amendment::Amendment;
+use crate::domain::brief::Brief;
 use crate::domain::results::Counts;
+use crate::error::AppError;
+
+/// The results section as this page draws it. The panel (the sample-ratio check, each metric's
+/// table, interval plot and sentence, the decision's conditions, the lift over time, segments)
+/// is display only, so the server draws it and the browser receives its HTML: the analysis
+/// types' decoders and the code that draws them stay out of the experiment page's piece of the
+/// bundle. The hand-entry form is interactive, so it gets the brief and the latest counts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResultsSection {
+    pub panel_html: String,
+    pub brief: Brief,
+    pub latest_counts: Option<Counts>,
+}
+
+/// `get_results` (which checks the caller and applies the no-peeking rule), drawn.
+#[server(input = Json, endpoint = "get_results_section")]
+#[middleware(crate::auth::Gate::VIEWERS)]
+pub async fn get_results_section(key: String) -> Result<ResultsSection, AppError> {
+    use crate::components::results_panel::ResultsPanel;
+    use leptos::tachys::view::RenderHtml;
+
+    let view = crate::api::results::get_results(key).await?;
+    Ok(ResultsSection {
+        brief: view.brief.clone(),
+        latest_counts: view.latest.as_ref().map(|s| s.counts.clone()),
+        panel_html: view! { <ResultsPanel view /> }.to_html(),
+    })
+}
 
 /// The results section: its own resource, so recording counts refreshes only this part.
 #[component]
@@ -18,7 +49,10 @@ pub fn Results(key: String, amendments: Vec<Amendment>) -> impl IntoView {
     let version = RwSignal::new(0u32);
     let results = {
         let key = key.clone();
-        Resource::new(move || version.get(), move |_| get_results(key.clone()))
+        Resource::new(
+            move || version.get(),
+            move |_| get_results_section(key.clone()),
+        )
     };
     let problems = RwSignal::new(Vec::<String>::new());
     let recorder = Action::new(move |(key, counts): &(String, Counts)| {
@@ -49,13 +83,11 @@ pub fn Results(key: String, amendments: Vec<Amendment>) -> impl IntoView {
                     let upload_key = upload_key.clone();
                     Suspend::new(async move {
                         match results.await {
-                            Ok(view) => {
-                                let brief = view.brief.clone();
-                                let initial_open = view.latest.is_none();
-                                let initial = view.latest.as_ref().map(|s| s.counts.clone());
+                            Ok(ResultsSection { panel_html, brief, latest_counts: initial }) => {
+                                let initial_open = initial.is_none();
                                 let on_submit = Callback::new(move |counts: Counts| { recorder.dispatch((key.clone(), counts)); });
                                 view! {
-                                    <ResultsPanel view />
+                                    <div class="results-panel" inner_html=panel_html></div>
                                     <details class="entry" open=initial_open>
                                         <summary>"Type in results by hand"</summary>
                                         <ManualEntry brief initial on_submit problems />
