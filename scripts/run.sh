@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
 cargo leptos build --release --split
+scripts/compress_site.sh
 mkdir -p data
 export DATABASE_URL="${DATABASE_URL:-sqlite:data/verdict.db}"
 export LEPTOS_SITE_ADDR="${LEPTOS_SITE_ADDR:-127.0.0.1:3000}"

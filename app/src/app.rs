@@ -91,12 +91,15 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The pages come in four lazily loaded pieces of the bundle (`cargo leptos build --split`), by
-/// what people open together: browsing the program, one experiment, the program's numbers and
-/// meeting, and administration. A visit downloads the shell and one piece. Four pieces rather
-/// than one per page: the splitter puts code two pieces share into chunks of its own, and fifteen
-/// pieces made over two hundred small files for the experiment page alone. Sign-in stays in the
-/// shell (it is small and is the first page of a new session).
+/// The pages come in five lazily loaded pieces of the bundle (`cargo leptos build --split`), by
+/// what people open together: browsing the program, one experiment, the dashboard, the weekly
+/// review, and administration. A visit downloads the shell and one piece with the chunks it
+/// shares with others (`scripts/bench_pages.sh` with `BUNDLE=1` measures each). Five pieces
+/// rather than one per page: the splitter puts the code each set of pieces shares into a chunk
+/// of its own, and fifteen pieces made over two hundred small files for the experiment page.
+/// Smaller pieces inside the experiment page (the brief form, the close form) were measured too:
+/// they moved code back into the shell and made every page heavier. Sign-in stays in the shell
+/// (it is small and is the first page of a new session).
 #[derive(Clone, Copy)]
 #[repr(u8)]
 enum Browse {

@@ -23,6 +23,10 @@ pub struct ReviewView {
     /// Rows of the long sections the page left out (see [`SECTION_ROWS`]).
     #[serde(default)]
     pub hidden: Hidden,
+    /// Whether the caller may triage and record the meeting (an editor or admin): a viewer
+    /// reads the review without controls the server would refuse.
+    #[serde(default)]
+    pub can_edit: bool,
 }
 
 /// A long section shows this many rows until someone asks for all of them: at 10,000
@@ -64,7 +68,8 @@ pub async fn get_review(
             let who = crate::auth::Viewer::check()?;
             let pool = crate::state::pool(&who)?;
             let today = chrono::Utc::now().date_naive();
-            let view = ssr::review_view(&pool, ssr::parse_week(&week, today)?, today).await?;
+            let mut view = ssr::review_view(&pool, ssr::parse_week(&week, today)?, today).await?;
+            view.can_edit = who.identity().can(crate::domain::account::Role::Editor);
             Ok(if all { view } else { view.capped() })
         }
         .await,
@@ -207,6 +212,7 @@ pub mod ssr {
             record_html,
             past,
             hidden: Hidden::default(),
+            can_edit: false,
         })
     }
 

@@ -84,6 +84,9 @@ fn Review(
     );
     let live = view.agenda.is_some();
     let hidden = view.hidden;
+    let can_edit = view.can_edit;
+    // A viewer sees the proposals without the triage buttons (the server refuses a viewer's).
+    let on_triage = can_edit.then_some(on_triage);
     // "Show all" under a section the page cut short (a plain link: it works before hydration).
     let show_all = move |left_out: usize, shown: usize, anchor: &'static str| {
         (left_out > 0).then(|| view! {
@@ -128,10 +131,10 @@ fn Review(
                     <EndedList items=a.ended /></section>
                 <section class="review-section" id="triage"><h2>{format!("Proposed, to triage ({})", a.proposals.len() + hidden.proposals)}</h2>
                     {show_all(hidden.proposals, a.proposals.len(), "triage")}
-                    <ProposalList items=a.proposals empty="No proposal is waiting." on_triage=Some(on_triage) problems /></section>
+                    <ProposalList items=a.proposals empty="No proposal is waiting." on_triage problems /></section>
                 {(!a.parked.is_empty()).then(|| view! {
                     <details class="review-section"><summary>{format!("Parked ({})", a.parked.len())}</summary>
-                        <ProposalList items=a.parked empty="" on_triage=Some(on_triage) problems /></details>
+                        <ProposalList items=a.parked empty="" on_triage problems /></details>
                 })}
             }.into_any(),
             None => view! {
@@ -144,7 +147,7 @@ fn Review(
                 </section>
             }.into_any(),
         }}
-        <Meeting record=view.record live week save />
+        <Meeting record=view.record live can_edit week save />
         <section class="review-section no-print">
             <h2>"Past reviews"</h2>
             {if past_list.is_empty() {
@@ -159,11 +162,12 @@ fn Review(
     }
 }
 
-/// The meeting record: editable this week, read-only for a past week.
+/// The meeting record: editable this week by an editor, read-only for a past week or a viewer.
 #[component]
 fn Meeting(
     record: Option<crate::domain::review::record::ReviewRecord>,
     live: bool,
+    can_edit: bool,
     week: IsoWeek,
     save: ServerAction<crate::api::review::SaveReview>,
 ) -> impl IntoView {
@@ -182,7 +186,8 @@ fn Meeting(
         Some(Err(e)) => view! { <Problems items=reasons(&e) /> }.into_any(),
         None => ().into_any(),
     };
-    let editor = live.then(|| view! {
+    let editing = live && can_edit;
+    let editor = editing.then(|| view! {
         <form class="meeting no-print" on:submit=move |ev| {
             ev.prevent_default();
             save.dispatch(crate::api::review::SaveReview { week: week.to_string(), form: form.get_untracked() });
@@ -201,7 +206,7 @@ fn Meeting(
         <section class="review-section meeting-record">
             <h2>"The meeting"</h2>
             {editor}
-            <div class=if live { "print-only" } else { "recorded-meeting" }>
+            <div class=if editing { "print-only" } else { "recorded-meeting" }>
                 <p><strong>"Attendees: "</strong>{attendees}</p>
                 <p class="notes">{notes}</p>
             </div>

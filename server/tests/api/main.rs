@@ -2,6 +2,7 @@
 
 mod audit;
 mod auth;
+mod bundle;
 mod helpers;
 mod import;
 mod mixpanel;

@@ -453,3 +453,47 @@ async fn a_long_triage_queue_shows_its_oldest_fifty_and_a_link_to_all(pool: Sqli
     assert!(html.contains("bulk_idea_059"));
     assert!(!html.contains("Show all"));
 }
+
+/// A viewer reads this week's review without the controls the server would refuse them: no
+/// triage buttons, no meeting form (the recorded attendees and notes read as text instead); an
+/// editor's page has both.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_viewer_reads_the_review_without_triage_buttons_or_the_meeting_form(pool: SqlitePool) {
+    let app = demo(&pool).await;
+    let (status, body) = call(
+        &app,
+        "save_review",
+        json!({"week": "", "form": {"attendees": "Ana, Luis", "notes": "Kept short."}}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let viewer = crate::helpers::token(&pool, app::domain::account::Role::Viewer).await;
+    let page = |token: Option<String>| {
+        let app = app.clone();
+        async move {
+            let request = Request::get("/review").body(Body::empty()).unwrap();
+            let (status, html) = match token {
+                Some(t) => crate::helpers::send_as(&app, Some(&t), request).await,
+                None => crate::helpers::answer(&app, request).await,
+            };
+            assert_eq!(status, StatusCode::OK);
+            html
+        }
+    };
+    let (as_editor, as_viewer) = (page(None).await, page(Some(viewer)).await);
+
+    assert!(as_editor.contains("Promote to ready"));
+    assert!(as_editor.contains("Save the review"));
+    assert!(
+        as_viewer.contains("Proposed, to triage"),
+        "the proposals are listed"
+    );
+    assert!(!as_viewer.contains("Promote to ready"), "no triage buttons");
+    assert!(!as_viewer.contains("Reject</button>"));
+    assert!(!as_viewer.contains("Save the review"), "no meeting form");
+    assert!(as_viewer.contains("Ana, Luis") && as_viewer.contains("Kept short."));
+    assert!(
+        as_viewer.contains("class=\"recorded-meeting\""),
+        "the record reads on screen"
+    );
+}
