@@ -15,8 +15,25 @@ use tower::ServiceExt;
 /// token is a real one, created in this test's database on first use, so requests pass
 /// through the real auth middleware.
 pub fn app(pool: SqlitePool) -> Router {
+    test_log();
     let options = LeptosOptions::builder().output_name("verdict").build();
     signed_in_as_admin(server::router(options, pool.clone()), pool)
+}
+
+/// With `VERDICT_TEST_LOG` set to a tracing filter (`server=debug,sqlx=debug`), the tests' logs
+/// go to stderr, each line with its thread's name: libtest names a test's thread after the test,
+/// so a stalled request can be traced to the test and the query it waited on.
+fn test_log() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        if let Ok(filter) = std::env::var("VERDICT_TEST_LOG") {
+            let _ = tracing_subscriber::fmt()
+                .with_env_filter(filter)
+                .with_thread_names(true)
+                .with_writer(std::io::stderr)
+                .try_init();
+        }
+    });
 }
 
 /// Wraps a router so requests without credentials carry a test admin's bearer token.
@@ -29,7 +46,7 @@ pub fn signed_in_as_admin(router: Router, pool: SqlitePool) -> Router {
     let admin: Arc<OnceCell<String>> = Arc::new(OnceCell::new());
     let wal: Arc<OnceCell<()>> = Arc::new(OnceCell::new());
     let token_pool = pool;
-    router.layer(axum::middleware::map_request(
+    let router = router.layer(axum::middleware::map_request(
         move |mut req: Request<Body>| {
             let admin = admin.clone();
             let wal = wal.clone();
@@ -55,7 +72,36 @@ pub fn signed_in_as_admin(router: Router, pool: SqlitePool) -> Router {
                 req
             }
         },
-    ))
+    ));
+    router.layer(axum::middleware::from_fn(on_server_runtime))
+}
+
+/// The runtime every test request is served on: multi-threaded, as `verdict serve`'s is.
+/// `#[sqlx::test]` runs each test on a single-threaded runtime, where now and then a page's
+/// render never finished and the request ended in the 30 s timeout's 503 (about one run in 25
+/// of the program and page tests, each time a different page; Leptos' SSR on one thread, as in
+/// leptos-rs/leptos#4647). The test still drives the request from its own runtime.
+fn server_runtime() -> &'static tokio::runtime::Runtime {
+    static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("test-server")
+            .enable_all()
+            .build()
+            .expect("the test server's runtime starts")
+    })
+}
+
+async fn on_server_runtime(
+    req: Request<Body>,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    match server_runtime().spawn(next.run(req)).await {
+        Ok(response) => response,
+        // A panic in the app fails the test with the app's own message.
+        Err(e) => std::panic::resume_unwind(e.into_panic()),
+    }
 }
 
 /// A new bearer token with `role` in this test's database.
