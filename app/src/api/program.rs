@@ -73,10 +73,10 @@ pub async fn list_cohort(query: ProgramQuery, cohort: String) -> Result<CohortLi
                 report.keys(&cohort).into_iter().collect();
             let rows = entries
                 .iter()
-                .filter(|e| wanted.contains(&e.key))
+                .filter(|e| wanted.contains(&*e.key))
                 .map(|e| CohortRow {
                     verdict: e.conclusion.as_ref().map(|c| c.verdict.describe()),
-                    key: e.key.clone(),
+                    key: e.key.to_string(),
                     title: e.title.clone(),
                     team: e.team.clone(),
                     surface: e.surface.clone(),
@@ -104,7 +104,7 @@ pub mod ssr {
         pool: &sqlx::SqlitePool,
         query: &ProgramQuery,
         today: NaiveDate,
-    ) -> Result<(Report, std::sync::Arc<Vec<Entry>>), AppError> {
+    ) -> Result<(Report, std::sync::Arc<Vec<std::sync::Arc<Entry>>>), AppError> {
         let filter = ProgramFilter::parse(query).map_err(AppError::Invalid)?;
         let entries = crate::db::program_entries::entries(pool).await?;
         let report = crate::domain::program::report::report(&entries, &filter, today);

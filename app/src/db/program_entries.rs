@@ -59,7 +59,7 @@ impl EntryDoc {
                 post_mortem: Default::default(),
             });
         Entry {
-            key: self.key,
+            key: self.key.into(),
             title: self.title,
             team: self.team,
             surface: self.surface,
@@ -83,7 +83,8 @@ struct Cached {
     instance: String,
     version: i64,
     ids: Arc<Vec<i64>>,
-    entries: Arc<Vec<Entry>>,
+    /// Shared one by one: a patch after a write copies pointers, not 10,000 entries.
+    entries: Arc<Vec<Arc<Entry>>>,
 }
 
 static CACHE: Mutex<Option<Cached>> = Mutex::new(None);
@@ -95,7 +96,7 @@ pub(crate) const PATCH_LIMIT: usize = 200;
 /// while nothing the dashboard reads has changed (the `program_version` triggers count every
 /// write to experiments and snapshots); after a write only the experiments the change log
 /// names are re-read, so the first view after a write costs about what any view costs.
-pub async fn entries(pool: &SqlitePool) -> Result<Arc<Vec<Entry>>, AppError> {
+pub async fn entries(pool: &SqlitePool) -> Result<Arc<Vec<Arc<Entry>>>, AppError> {
     // Read the version before the entries: if a write lands in between, the entries are newer
     // than their label and the next call simply re-reads them; never the other way round.
     let (instance, version) = version_of(pool).await?;
@@ -120,7 +121,11 @@ pub async fn entries(pool: &SqlitePool) -> Result<Arc<Vec<Entry>>, AppError> {
 }
 
 async fn reloaded(pool: &SqlitePool, instance: String, version: i64) -> Result<Cached, AppError> {
-    let (ids, entries) = load_with_ids(pool, None).await?.into_iter().unzip();
+    let (ids, entries) = load_with_ids(pool, None)
+        .await?
+        .into_iter()
+        .map(|(id, entry)| (id, Arc::new(entry)))
+        .unzip();
     Ok(Cached {
         instance,
         version,
@@ -151,7 +156,7 @@ async fn patched(
             entries.push(entry.clone());
         } else if let Some(updated) = fresh.remove(id) {
             ids.push(*id);
-            entries.push(updated);
+            entries.push(Arc::new(updated));
         }
         // Changed and not found: deleted.
     }
@@ -160,7 +165,7 @@ async fn patched(
     added.sort_by_key(|(id, _)| *id);
     for (id, entry) in added {
         ids.push(id);
-        entries.push(entry);
+        entries.push(Arc::new(entry));
     }
     Ok(Some(Cached {
         instance: stale.instance.clone(),
@@ -268,7 +273,11 @@ async fn load_with_ids(
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use sqlx::SqlitePool;
+
+    use super::Cached;
 
     use crate::db::test_seed::{allow_raw_writes, as_tester, seed, Seed};
     use crate::domain::lifecycle::Status;
@@ -328,7 +337,7 @@ mod tests {
         slim.sort_by(|a, b| a.key.cmp(&b.key));
         full.sort_by(|a, b| a.key.cmp(&b.key));
         assert_eq!(slim, full);
-        assert_eq!(slim[2].key, "running");
+        assert_eq!(&*slim[2].key, "running");
         assert_eq!(slim[2].srm, crate::domain::program::SrmCheck::Failed);
     }
 
@@ -351,7 +360,7 @@ mod tests {
             .await
             .unwrap();
         let after = super::entries(&pool).await.unwrap();
-        let team = |es: &[Entry]| es.iter().find(|e| e.key == "first").unwrap().team.clone();
+        let team = |es: &[Arc<Entry>]| es.iter().find(|e| &*e.key == "first").unwrap().team.clone();
         assert_eq!(team(&after), "Pricing");
         let counts = mismatched_split();
         let at = crate::db::test_seed::at(11, 10);
@@ -366,15 +375,19 @@ mod tests {
         ))
         .await
         .unwrap();
-        let srm = |es: &[Entry]| es.iter().find(|e| e.key == "first").unwrap().srm;
+        let srm = |es: &[Arc<Entry>]| es.iter().find(|e| &*e.key == "first").unwrap().srm;
         assert_eq!(
             srm(&super::entries(&pool).await.unwrap()),
             crate::domain::program::SrmCheck::Failed
         );
         assert_eq!(
-            *super::entries(&pool).await.unwrap(),
+            unshared(&super::entries(&pool).await.unwrap()),
             super::load(&pool).await.unwrap()
         );
+    }
+
+    fn unshared(entries: &[Arc<Entry>]) -> Vec<Entry> {
+        entries.iter().map(|e| Entry::clone(e)).collect()
     }
 
     async fn version(pool: &SqlitePool) -> (String, i64) {
@@ -419,14 +432,48 @@ mod tests {
             .unwrap()
             .expect("the log reaches back to the cache");
         assert_eq!(patched.version, v1);
-        assert_eq!(*patched.entries, super::load(&pool).await.unwrap());
-        let keys: Vec<&str> = patched.entries.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(
+            unshared(&patched.entries),
+            super::load(&pool).await.unwrap()
+        );
+        let keys: Vec<&str> = patched.entries.iter().map(|e| &*e.key).collect();
         assert_eq!(keys, ["running", "done", "new"]);
         assert_eq!(
             patched.entries[0].srm,
             crate::domain::program::SrmCheck::Failed
         );
         assert_eq!(patched.entries[1].title, "Renamed");
+        let unchanged = seed(&pool, Seed::new("unchanged", Status::Proposed)).await;
+        let (instance, v2) = version(&pool).await;
+        let before = super::reloaded(&pool, instance, v2).await.unwrap();
+        as_tester(crate::db::results::insert(
+            &pool,
+            running.id,
+            Source::Manual,
+            &mismatched_split(),
+            0,
+            0,
+            crate::db::test_seed::at(11, 11),
+        ))
+        .await
+        .unwrap();
+        let (_, v3) = version(&pool).await;
+        let after = super::patched(&pool, &before, v3).await.unwrap().unwrap();
+        let find = |c: &Cached, id: i64| {
+            let at = c.ids.iter().position(|i| *i == id).unwrap();
+            c.entries[at].clone()
+        };
+        assert!(
+            Arc::ptr_eq(
+                &find(&before, unchanged.id.0),
+                &find(&after, unchanged.id.0)
+            ),
+            "an experiment no write touched is shared by the patched cache, not copied"
+        );
+        assert!(!Arc::ptr_eq(
+            &find(&before, running.id.0),
+            &find(&after, running.id.0)
+        ));
 
         // A log pruned past the cache's version: the cache is rebuilt, not patched wrongly.
         sqlx::query("DELETE FROM program_change WHERE version <= ?")
@@ -437,7 +484,7 @@ mod tests {
         assert!(super::patched(&pool, &stale, v1).await.unwrap().is_none());
         // Through the public door, the same answer either way.
         assert_eq!(
-            *super::entries(&pool).await.unwrap(),
+            unshared(&super::entries(&pool).await.unwrap()),
             super::load(&pool).await.unwrap()
         );
     }

@@ -189,11 +189,11 @@ impl Report {
             Cohort::StoppedEarly => Some(&self.durations.stopped_early),
             Cohort::BriefComplete => Some(&self.brief_complete),
             Cohort::BriefIncomplete => {
-                let complete: std::collections::HashSet<&String> =
-                    self.brief_complete.keys.iter().collect();
+                let complete: std::collections::HashSet<&str> =
+                    self.brief_complete.keys.iter().map(|k| &**k).collect();
                 return (self.launched.keys.iter())
-                    .filter(|k| !complete.contains(k))
-                    .cloned()
+                    .filter(|k| !complete.contains(&***k))
+                    .map(|k| k.to_string())
                     .collect();
             }
             Cohort::Decided => Some(&self.decisions.decided),
@@ -204,6 +204,8 @@ impl Report {
             Cohort::SrmFailed => Some(&self.srm.failed),
             Cohort::SrmUnchecked => Some(&self.srm.unchecked),
         };
-        group.map(|g| g.keys.to_vec()).unwrap_or_default()
+        group
+            .map(|g| g.keys.iter().map(|k| k.to_string()).collect())
+            .unwrap_or_default()
     }
 }

@@ -16,14 +16,20 @@ use crate::domain::verdict::{Verdict, VerdictKind};
 pub struct Group {
     pub n: u64,
     #[serde(skip)]
-    pub keys: std::sync::Arc<Vec<String>>,
+    pub keys: std::sync::Arc<Vec<std::sync::Arc<str>>>,
 }
 
 impl Group {
-    pub(super) fn add(&mut self, key: &str) {
+    pub(super) fn add(&mut self, key: &std::sync::Arc<str>) {
         self.n += 1;
-        // The report is still being built here, so the keys are not shared yet: no copy.
-        std::sync::Arc::make_mut(&mut self.keys).push(key.to_owned());
+        // The report is still being built here, so the keys are not shared yet: no copy. Each
+        // key is the entry's own, shared: a count of 10,000 experiments allocates no strings.
+        std::sync::Arc::make_mut(&mut self.keys).push(key.clone());
+    }
+
+    /// The experiments' keys, in the order they were counted.
+    pub fn key_names(&self) -> Vec<&str> {
+        self.keys.iter().map(|k| &**k).collect()
     }
 
     /// n of `of` as a fraction; None when `of` is empty.

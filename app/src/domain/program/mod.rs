@@ -147,7 +147,8 @@ impl SrmCheck {
 /// One experiment as the program metrics see it: small, so 2,000 of them stay cheap.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Entry {
-    pub key: String,
+    /// Shared with every count of the dashboard's report that includes this experiment.
+    pub key: std::sync::Arc<str>,
     pub title: String,
     pub team: String,
     pub surface: String,
@@ -172,7 +173,7 @@ impl Entry {
     pub fn new(e: &Experiment, latest: Option<&Counts>) -> Self {
         let day = |t: Option<DateTime<Utc>>| t.map(|t| t.date_naive());
         Self {
-            key: e.key.to_string(),
+            key: e.key.as_str().into(),
             title: e.title.clone(),
             team: e.team.clone(),
             surface: e.surface.clone(),

@@ -33,7 +33,12 @@ pub struct Report {
 }
 
 /// Computes the whole report. `today` fixes "running now" and the default chart window.
-pub fn report(entries: &[Entry], filter: &ProgramFilter, today: NaiveDate) -> Report {
+/// `entries` are plain or shared (`Arc<Entry>`, as the dashboard's cache holds them).
+pub fn report<E: std::borrow::Borrow<Entry>>(
+    entries: &[E],
+    filter: &ProgramFilter,
+    today: NaiveDate,
+) -> Report {
     let mut r = Report {
         today,
         ..Default::default()
@@ -54,11 +59,11 @@ pub fn report(entries: &[Entry], filter: &ProgramFilter, today: NaiveDate) -> Re
     let mut running: BTreeMap<String, Group> = BTreeMap::new();
     let (mut planned, mut actual) = (Vec::new(), Vec::new());
 
-    for e in entries.iter().filter(|e| filter.selects(e)) {
+    for e in entries.iter().map(E::borrow).filter(|e| filter.selects(e)) {
         r.selected.add(&e.key);
         if e.status == Status::Running {
             r.velocity.running.add(&e.key);
-            running.entry(e.surface.clone()).or_default().add(&e.key);
+            slot_for(&mut running, &e.surface).add(&e.key);
         }
         // The chart's bars obey the date range too, so a bar never counts what the totals don't.
         let slot = |day: Option<chrono::NaiveDate>| {
@@ -99,8 +104,8 @@ pub fn report(entries: &[Entry], filter: &ProgramFilter, today: NaiveDate) -> Re
         r.velocity.concluded.add(&e.key);
         r.win.add(e, kind);
         quarters.entry(Quarter::of(ended)).or_default().add(e, kind);
-        teams.entry(e.team.clone()).or_default().add(e, kind);
-        surfaces.entry(e.surface.clone()).or_default().add(e, kind);
+        slot_for(&mut teams, &e.team).add(e, kind);
+        slot_for(&mut surfaces, &e.surface).add(e, kind);
         decision(&mut r.decisions, e, c);
         if c.stopped_early.is_some() {
             r.durations.stopped_early.add(&e.key);
@@ -128,6 +133,15 @@ pub fn report(entries: &[Entry], filter: &ProgramFilter, today: NaiveDate) -> Re
     r
 }
 
+/// The value under `name`, made on first use. `entry(name.clone())` would copy the name once
+/// per experiment; this copies it once per team or surface.
+fn slot_for<'a, V: Default>(map: &'a mut BTreeMap<String, V>, name: &str) -> &'a mut V {
+    if !map.contains_key(name) {
+        map.insert(name.to_owned(), V::default());
+    }
+    map.get_mut(name).expect("inserted above")
+}
+
 fn decision(d: &mut Decisions, e: &Entry, c: &crate::domain::verdict::Conclusion) {
     let Some(computed) = &c.computed else {
         d.no_results.add(&e.key);
@@ -137,7 +151,7 @@ fn decision(d: &mut Decisions, e: &Entry, c: &crate::domain::verdict::Conclusion
     if c.overridden() {
         d.overridden.add(&e.key);
         d.overrides.push(Override {
-            key: e.key.clone(),
+            key: e.key.to_string(),
             title: e.title.clone(),
             verdict: c.verdict.clone(),
             computed: computed.clone(),
