@@ -76,11 +76,12 @@ pub fn signed_in_as_admin(router: Router, pool: SqlitePool) -> Router {
     router.layer(axum::middleware::from_fn(on_server_runtime))
 }
 
-/// The runtime every test request is served on: multi-threaded, as `verdict serve`'s is.
-/// `#[sqlx::test]` runs each test on a single-threaded runtime, where now and then a page's
-/// render never finished and the request ended in the 30 s timeout's 503 (about one run in 25
-/// of the program and page tests, each time a different page; Leptos' SSR on one thread, as in
-/// leptos-rs/leptos#4647). The test still drives the request from its own runtime.
+/// The runtime every test request is served on: multi-threaded, as `verdict serve`'s is
+/// (`#[sqlx::test]` runs each test on a single-threaded one); the test still drives the request
+/// from its own runtime. Now and then a page's render never finished and the request ended in
+/// the 30 s timeout's 503: once in 10 to 26 runs of the program and page tests on the test's own
+/// runtime, once in 47 on this one, none in 71 since server renders got their own reactive
+/// arena (`sandboxed-arenas`, app/Cargo.toml). The cause inside Leptos was not found.
 fn server_runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: std::sync::OnceLock<tokio::runtime::Runtime> = std::sync::OnceLock::new();
     RUNTIME.get_or_init(|| {
