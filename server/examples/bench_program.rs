@@ -386,6 +386,19 @@ async fn main() -> anyhow::Result<()> {
     )
     .await;
     time("GET /review (full server render)", 30, render("/review")).await;
+    let review = render("/review");
+    time("GET /review right after a write", 30, || {
+        let pool = pool.clone();
+        let review = review.clone();
+        async move {
+            sqlx::query("UPDATE experiment SET updated_at = updated_at WHERE id = 1")
+                .execute(&pool)
+                .await
+                .unwrap();
+            review().await
+        }
+    })
+    .await;
     // The board pages each column (25 cards); the list view analyses every matching experiment's
     // latest reading to sort by lift, then sends one page of 50.
     time("GET / (board, full server render)", 30, render("/")).await;

@@ -188,7 +188,7 @@ pub mod ssr {
                         .and_time(chrono::NaiveTime::MIN)
                         .and_utc()
                 });
-            let candidates = crate::db::program::for_review(pool, since).await?;
+            let candidates = crate::db::review_candidates::for_review(pool, since).await?;
             let parked = crate::db::reviews::parked(pool).await?;
             Some(crate::domain::review::agenda(
                 week,

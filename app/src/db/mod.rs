@@ -19,6 +19,7 @@ pub mod mixpanel_source;
 pub mod program;
 pub mod program_entries;
 pub mod results;
+pub mod review_candidates;
 pub mod reviews;
 pub mod sessions;
 pub mod signoffs;

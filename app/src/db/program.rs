@@ -97,6 +97,16 @@ pub async fn for_review(
     load(pool, Some(since), None).await
 }
 
+/// Those of the experiments with these ids that a weekly review since `since` can show: what
+/// the review's cache re-reads after a write.
+pub async fn review_of_ids(
+    pool: &SqlitePool,
+    since: DateTime<Utc>,
+    ids: &[i64],
+) -> Result<Vec<(Experiment, Option<Counts>)>, AppError> {
+    load(pool, Some(since), Some(ids)).await
+}
+
 /// The latest counts of every experiment that has results.
 pub async fn latest_counts(pool: &SqlitePool) -> Result<HashMap<ExperimentId, Counts>, AppError> {
     let rows = sqlx::query!(

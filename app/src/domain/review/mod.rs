@@ -113,16 +113,17 @@ pub struct Agenda {
 
 /// Builds the agenda from the experiments that can appear on it and their latest counts.
 /// `parked` holds the keys of proposals a review parked: they leave the triage queue.
-pub fn agenda(
+pub fn agenda<C: std::borrow::Borrow<(Experiment, Option<Counts>)>>(
     week: IsoWeek,
     today: NaiveDate,
     since: DateTime<Utc>,
-    candidates: &[(Experiment, Option<Counts>)],
+    candidates: &[C],
     parked: &HashSet<String>,
 ) -> Agenda {
     let as_of = today.min(week.sunday());
     let running: Vec<RunningItem> = candidates
         .iter()
+        .map(C::borrow)
         .filter(|(e, _)| e.status == Status::Running && !e.archived)
         .map(|(e, c)| running_item(e, c.as_ref(), as_of))
         .collect();
@@ -152,6 +153,7 @@ pub fn agenda(
     let week_end = week.sunday();
     let mut ended: Vec<EndedItem> = candidates
         .iter()
+        .map(C::borrow)
         .filter(|(e, _)| e.status == Status::Done)
         .filter(|(e, _)| {
             e.ended_at
@@ -163,6 +165,7 @@ pub fn agenda(
     let (mut proposals, mut parked_items) = (Vec::new(), Vec::new());
     for (e, _) in candidates
         .iter()
+        .map(C::borrow)
         .filter(|(e, _)| e.status == Status::Proposed && !e.archived)
     {
         let item = proposal_item(e, &running);
