@@ -144,35 +144,45 @@ async fn patched(
     let Some(changed) = changed_since(pool, stale.version, version).await? else {
         return Ok(None);
     };
-    let mut fresh: std::collections::HashMap<i64, Entry> = load_with_ids(pool, Some(&changed))
-        .await?
-        .into_iter()
-        .collect();
-    let mut ids = Vec::with_capacity(stale.ids.len() + fresh.len());
-    let mut entries = Vec::with_capacity(ids.capacity());
-    for (id, entry) in stale.ids.iter().zip(stale.entries.iter()) {
-        if !changed.contains(id) {
-            ids.push(*id);
-            entries.push(entry.clone());
-        } else if let Some(updated) = fresh.remove(id) {
-            ids.push(*id);
-            entries.push(Arc::new(updated));
-        }
-        // Changed and not found: deleted.
-    }
-    // New experiments, in id order as a full load lists them.
-    let mut added: Vec<(i64, Entry)> = fresh.into_iter().collect();
-    added.sort_by_key(|(id, _)| *id);
-    for (id, entry) in added {
-        ids.push(id);
-        entries.push(Arc::new(entry));
-    }
+    let fresh = load_with_ids(pool, Some(&changed)).await?;
+    let (ids, entries) = patch_by_id(&stale.ids, &stale.entries, &changed, fresh);
     Ok(Some(Cached {
         instance: stale.instance.clone(),
         version,
         ids: Arc::new(ids),
         entries: Arc::new(entries),
     }))
+}
+
+/// A cache's items (in id order, `ids[i]` being `items[i]`'s) after a write: each experiment in
+/// `changed` takes its re-read value from `fresh`, or is left out when `fresh` has none
+/// (deleted, or no longer wanted); experiments only `fresh` has join in id order, as a full
+/// load lists them. Every other item is shared, not copied. Shared by the caches that patch.
+pub(crate) fn patch_by_id<T>(
+    ids: &[i64],
+    items: &[Arc<T>],
+    changed: &[i64],
+    fresh: Vec<(i64, T)>,
+) -> (Vec<i64>, Vec<Arc<T>>) {
+    let changed: std::collections::HashSet<i64> = changed.iter().copied().collect();
+    let mut fresh: std::collections::BTreeMap<i64, T> = fresh.into_iter().collect();
+    let mut patched: Vec<(i64, Arc<T>)> = Vec::with_capacity(ids.len() + fresh.len());
+    for (id, item) in ids.iter().zip(items) {
+        if !changed.contains(id) {
+            patched.push((*id, item.clone()));
+        } else if let Some(updated) = fresh.remove(id) {
+            patched.push((*id, Arc::new(updated)));
+        }
+    }
+    let in_order = fresh
+        .keys()
+        .next()
+        .is_none_or(|first| patched.last().is_none_or(|(last, _)| last < first));
+    patched.extend(fresh.into_iter().map(|(id, item)| (id, Arc::new(item))));
+    if !in_order {
+        patched.sort_by_key(|(id, _)| *id);
+    }
+    patched.into_iter().unzip()
 }
 
 /// The database's identity and `program_version`: what every cache of program data is

@@ -5,13 +5,12 @@
 //! log names. At 10,000 experiments reading and decoding every candidate's brief was most of
 //! the review's render after a write.
 
-use std::collections::{BTreeMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 
-use super::program_entries::{changed_since, version_of};
+use super::program_entries::{changed_since, patch_by_id, version_of};
 use crate::domain::experiment::Experiment;
 use crate::domain::results::Counts;
 use crate::error::AppError;
@@ -86,28 +85,13 @@ async fn patched(
     let Some(changed) = changed_since(pool, stale.version, version).await? else {
         return Ok(None);
     };
-    let mut fresh: BTreeMap<i64, Candidate> =
-        super::program::review_of_ids(pool, stale.since, &changed)
-            .await?
-            .into_iter()
-            .map(|item| (item.0.id.0, Arc::new(item)))
-            .collect();
-    let changed: HashSet<i64> = changed.into_iter().collect();
-    let mut items = Vec::with_capacity(stale.items.len() + fresh.len());
-    for item in stale.items.iter() {
-        let id = item.0.id.0;
-        if !changed.contains(&id) {
-            items.push(item.clone());
-        } else if let Some(updated) = fresh.remove(&id) {
-            items.push(updated);
-        }
-        // Changed and gone from the review (ended before `since`, or deleted): left out.
-    }
-    // Experiments that became candidates (new proposals), in id order with the rest.
-    if !fresh.is_empty() {
-        items.extend(fresh.into_values());
-        items.sort_by_key(|item| item.0.id.0);
-    }
+    let fresh = super::program::review_of_ids(pool, stale.since, &changed)
+        .await?
+        .into_iter()
+        .map(|item| (item.0.id.0, item))
+        .collect();
+    let ids: Vec<i64> = stale.items.iter().map(|item| item.0.id.0).collect();
+    let (_, items) = patch_by_id(&ids, &stale.items, &changed, fresh);
     Ok(Some(Cached {
         instance: stale.instance.clone(),
         version,
