@@ -46,11 +46,16 @@ pub async fn get_board(filter: BoardFilter, until: Option<Cursors>) -> Result<Bo
             let pool = crate::state::pool(&who)?;
             let today = chrono::Utc::now().date_naive();
             let until = until.unwrap_or_default();
-            let counts = db::column_counts(&pool, &filter).await?;
+            // The menus first (they read through the pool), then every other query on one
+            // connection: one wait for the pool instead of one per query, and never a second
+            // connection wanted while this one is held.
+            let (teams, owners, tags) = db::facets(&pool).await?;
+            let mut conn = pool.acquire().await?;
+            let counts = db::column_counts(&mut conn, &filter).await?;
             let mut columns = Vec::with_capacity(Status::ALL.len());
             for ((status, until), count) in Status::ALL.iter().zip(&until).zip(counts) {
                 let (experiments, more) =
-                    db::column(&pool, &filter, *status, until.as_ref()).await?;
+                    db::column(&mut conn, &filter, *status, until.as_ref()).await?;
                 columns.push(Column {
                     cards: experiments
                         .iter()
@@ -60,13 +65,12 @@ pub async fn get_board(filter: BoardFilter, until: Option<Cursors>) -> Result<Bo
                     more,
                 });
             }
-            let (teams, owners, tags) = db::facets(&pool).await?;
             Ok(Board {
                 columns,
                 teams,
                 owners,
                 tags,
-                total: db::count(&pool).await?,
+                total: db::count(&mut *conn).await?,
             })
         }
         .await,

@@ -68,7 +68,7 @@ pub async fn list_cohort(query: ProgramQuery, cohort: String) -> Result<CohortLi
                 )
             })?;
             let (report, entries) =
-                ssr::report(&pool, &query, chrono::Utc::now().date_naive()).await?;
+                ssr::report(&pool, &query, chrono::Utc::now().date_naive(), true).await?;
             let wanted: std::collections::HashSet<String> =
                 report.keys(&cohort).into_iter().collect();
             let rows = entries
@@ -99,15 +99,22 @@ pub mod ssr {
     use super::*;
     use crate::domain::program::{Entry, ProgramFilter};
 
-    /// The report and the entries it was computed from (all of them, unfiltered).
+    /// The report and the entries it was computed from (all of them, unfiltered); with the
+    /// keys behind each number when `keys` (a cohort's list), without for the dashboard.
     pub async fn report(
         pool: &sqlx::SqlitePool,
         query: &ProgramQuery,
         today: NaiveDate,
+        keys: bool,
     ) -> Result<(Report, std::sync::Arc<Vec<std::sync::Arc<Entry>>>), AppError> {
+        use crate::domain::program::report;
         let filter = ProgramFilter::parse(query).map_err(AppError::Invalid)?;
         let entries = crate::db::program_entries::entries(pool).await?;
-        let report = crate::domain::program::report::report(&entries, &filter, today);
+        let report = if keys {
+            report::report(&entries, &filter, today)
+        } else {
+            report::numbers(&entries, &filter, today)
+        };
         Ok((report, entries))
     }
 
@@ -117,7 +124,7 @@ pub mod ssr {
         query: &ProgramQuery,
         today: NaiveDate,
     ) -> Result<ProgramView, AppError> {
-        let (report, entries) = report(pool, query, today).await?;
+        let (report, entries) = report(pool, query, today, false).await?;
         // Distinct names by reference first: cloning every experiment's team to sort and
         // dedup cost more than the report itself at 10,000 experiments.
         let sorted = |names: std::collections::BTreeSet<&str>| {

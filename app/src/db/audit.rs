@@ -21,6 +21,9 @@ use crate::error::AppError;
 /// the write and the stamp together.
 pub struct AuditedTx {
     tx: Transaction<'static, Sqlite>,
+    /// This writer's turn (`write_queue`). Declared after `tx`, so it is dropped after it: the
+    /// next writer's turn begins only once this transaction has committed or rolled back.
+    _turn: Option<tokio::sync::OwnedSemaphorePermit>,
 }
 
 impl AuditedTx {
@@ -37,9 +40,12 @@ impl AuditedTx {
         // IMMEDIATE: take the write lock before any statement runs, so a transaction never has
         // to upgrade a read snapshot to a write (SQLite refuses that at once with "database is
         // locked" when another writer committed meanwhile; the busy timeout does not apply).
+        // Our turn first, then SQLite's lock: writers queue in order here rather than in
+        // SQLite's busy handler, which sleeps between tries (see `write_queue`).
+        let turn = super::write_queue::turn(pool).await;
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
         stamp(&mut tx, &who, action).await?;
-        Ok(Self { tx })
+        Ok(Self { tx, _turn: turn })
     }
 
     /// Clears the stamp and commits: the write and its log entries become visible together.

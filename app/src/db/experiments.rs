@@ -237,17 +237,22 @@ pub async fn list_ids(pool: &SqlitePool, f: &BoardFilter) -> Result<Vec<i64>, Ap
         phrase,
     } = board::Bound::of(f);
     // One row holding every id: at 10,000 experiments a row per id cost more in the driver
-    // (each row crosses a channel from SQLite's thread) than the whole list render.
+    // (each row crosses a channel from SQLite's thread) than the whole list render. The ids
+    // are ordered in a subquery that reads them in order from `experiment_recent`: an ORDER BY
+    // inside `json_group_array` always sorts in a temporary B-tree (3-4 ms at 10,000). SQLite
+    // does not flatten an ordered subquery into an aggregate, so the array keeps its order
+    // (`list_ids_come_most_recent_first_from_the_index` checks both).
     let ids = sqlx::query_scalar!(
-        r#"SELECT json_group_array(id ORDER BY updated_at DESC, id DESC) AS "ids!: Json<Vec<i64>>"
-         FROM experiment
-         WHERE archived = ?1
-           AND (?2 IS NULL OR team = ?2)
-           AND (?3 IS NULL OR owner = ?3)
-           AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?4))
-           AND (?5 IS NULL OR key LIKE ?5 ESCAPE '\' OR title LIKE ?5 ESCAPE '\'
-                OR brief LIKE ?5 ESCAPE '\')
-           AND (?6 IS NULL OR id IN (SELECT rowid FROM board_search WHERE board_search MATCH ?6))"#,
+        r#"SELECT json_group_array(id) AS "ids!: Json<Vec<i64>>" FROM (
+           SELECT id FROM experiment
+           WHERE archived = ?1
+             AND (?2 IS NULL OR team = ?2)
+             AND (?3 IS NULL OR owner = ?3)
+             AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?4))
+             AND (?5 IS NULL OR key LIKE ?5 ESCAPE '\' OR title LIKE ?5 ESCAPE '\'
+                  OR brief LIKE ?5 ESCAPE '\')
+             AND (?6 IS NULL OR id IN (SELECT rowid FROM board_search WHERE board_search MATCH ?6))
+           ORDER BY updated_at DESC, id DESC)"#,
         archived,
         team,
         owner,
@@ -495,10 +500,11 @@ pub async fn running_on_surface(
     .await?)
 }
 
-pub async fn count(pool: &SqlitePool) -> Result<i64, AppError> {
+/// Takes the pool or a connection a caller holds (the board's).
+pub async fn count<'e>(db: impl sqlx::SqliteExecutor<'e>) -> Result<i64, AppError> {
     Ok(
         sqlx::query_scalar!(r#"SELECT count(*) AS "n!: i64" FROM experiment"#)
-            .fetch_one(pool)
+            .fetch_one(db)
             .await?,
     )
 }

@@ -3,7 +3,7 @@
 //! `experiment_board (archived, status, updated_at DESC, id DESC)` serves the order, so a column
 //! reads its page and stops, whatever the program's size.
 
-use sqlx::SqlitePool;
+use sqlx::SqliteConnection;
 
 use super::{ExperimentRow, Json};
 use crate::domain::board::{BoardFilter, Cursor, MAX_SHOWN, PAGE};
@@ -55,16 +55,21 @@ struct Key {
 
 /// One column under the filter: the cards down to `until` (the first page without it), and the
 /// cursor that shows one page more (None when nothing is left).
+/// On a connection the caller holds: the board runs all its queries on one (under load each
+/// query's wait for a pooled connection, a dozen times a render, was most of its latency).
 pub async fn column(
-    pool: &SqlitePool,
+    conn: &mut SqliteConnection,
     f: &BoardFilter,
     status: Status,
     until: Option<&Cursor>,
 ) -> Result<(Vec<Experiment>, Option<Cursor>), AppError> {
     let b = Bound::of(f);
     let (until_at, until_id) = until.map_or((None, 0), |c| (Some(c.at.as_str()), c.id));
-    let limit = if until.is_some() { MAX_SHOWN } else { PAGE } as i64;
-    let shown = sqlx::query_as!(
+    // The first page and the next one in one read: the next page's last card is the cursor of
+    // "show more". Past the first page the cards shown end at the cursor, and the next page is
+    // read after them.
+    let limit = if until.is_some() { MAX_SHOWN } else { 2 * PAGE } as i64;
+    let mut shown = sqlx::query_as!(
         Key,
         r#"SELECT id AS "id!", updated_at AS "at!: String" FROM experiment
          WHERE archived = ?1 AND status = ?2
@@ -88,15 +93,23 @@ pub async fn column(
         limit,
         b.phrase
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
+    let after = if until.is_none() {
+        shown.split_off(shown.len().min(PAGE))
+    } else {
+        Vec::new()
+    };
     let Some(last) = shown.last() else {
         return Ok((Vec::new(), None));
     };
     let page = PAGE as i64;
-    let after = sqlx::query_as!(
-        Key,
-        r#"SELECT id AS "id!", updated_at AS "at!: String" FROM experiment
+    let after = if until.is_none() {
+        after
+    } else {
+        sqlx::query_as!(
+            Key,
+            r#"SELECT id AS "id!", updated_at AS "at!: String" FROM experiment
          WHERE archived = ?1 AND status = ?2
            AND (?3 IS NULL OR team = ?3)
            AND (?4 IS NULL OR owner = ?4)
@@ -107,19 +120,20 @@ pub async fn column(
            AND (updated_at, id) < (?7, ?8)
          ORDER BY updated_at DESC, id DESC
          LIMIT ?9"#,
-        b.archived,
-        status,
-        b.team,
-        b.owner,
-        b.tag,
-        b.like,
-        last.at,
-        last.id,
-        page,
-        b.phrase
-    )
-    .fetch_all(pool)
-    .await?;
+            b.archived,
+            status,
+            b.team,
+            b.owner,
+            b.tag,
+            b.like,
+            last.at,
+            last.id,
+            page,
+            b.phrase
+        )
+        .fetch_all(&mut *conn)
+        .await?
+    };
     let more = after.last().map(|k| Cursor {
         at: k.at.clone(),
         id: k.id,
@@ -130,7 +144,7 @@ pub async fn column(
          ORDER BY updated_at DESC, id DESC",
         ids
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     // A card that changed column between the two reads shows in its new column only.
     let cards = rows
@@ -142,7 +156,10 @@ pub async fn column(
 }
 
 /// The exact number of experiments per column under the filter, in `Status::ALL` order.
-pub async fn column_counts(pool: &SqlitePool, f: &BoardFilter) -> Result<[i64; 4], AppError> {
+pub async fn column_counts(
+    conn: &mut SqliteConnection,
+    f: &BoardFilter,
+) -> Result<[i64; 4], AppError> {
     let b = Bound::of(f);
     let unfiltered = b.team.is_none()
         && b.owner.is_none()
@@ -157,7 +174,7 @@ pub async fn column_counts(pool: &SqlitePool, f: &BoardFilter) -> Result<[i64; 4
              WHERE archived = ?1 GROUP BY status"#,
             b.archived
         )
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
         return Ok(by_status(rows.into_iter().map(|r| (r.status, r.n))));
     }
@@ -169,7 +186,7 @@ pub async fn column_counts(pool: &SqlitePool, f: &BoardFilter) -> Result<[i64; 4
             team,
             b.archived
         )
-        .fetch_all(pool)
+        .fetch_all(&mut *conn)
         .await?;
         return Ok(by_status(rows.into_iter().map(|r| (r.status, r.n))));
     }
@@ -190,7 +207,7 @@ pub async fn column_counts(pool: &SqlitePool, f: &BoardFilter) -> Result<[i64; 4
         b.like,
         b.phrase
     )
-    .fetch_all(pool)
+    .fetch_all(&mut *conn)
     .await?;
     Ok(by_status(rows.into_iter().map(|r| (r.status, r.n))))
 }

@@ -312,11 +312,23 @@ async fn a_column_pages_by_keyset_and_never_skips_or_repeats_a_card_that_moves(p
     use crate::domain::board::PAGE;
     proposals(&pool, 60).await;
     let all = BoardFilter::default();
-    let (first, more) = column(&pool, &all, Status::Proposed, None).await.unwrap();
+    let (first, more) = column(
+        &mut pool.acquire().await.unwrap(),
+        &all,
+        Status::Proposed,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(first.len(), PAGE);
     assert_eq!(first[0].title, "p059", "newest change first");
     let more = more.expect("35 more cards");
-    assert_eq!(column_counts(&pool, &all).await.unwrap(), [60, 0, 0, 0]);
+    assert_eq!(
+        column_counts(&mut pool.acquire().await.unwrap(), &all)
+            .await
+            .unwrap(),
+        [60, 0, 0, 0]
+    );
 
     // Between two reads, a card of the first page changes (and so jumps to the top).
     let edited = by_key(&pool, "p040").await.unwrap();
@@ -331,9 +343,14 @@ async fn a_column_pages_by_keyset_and_never_skips_or_repeats_a_card_that_moves(p
     ))
     .await
     .unwrap();
-    let (second, _) = column(&pool, &all, Status::Proposed, Some(&more))
-        .await
-        .unwrap();
+    let (second, _) = column(
+        &mut pool.acquire().await.unwrap(),
+        &all,
+        Status::Proposed,
+        Some(&more),
+    )
+    .await
+    .unwrap();
     let shown = titles(&second);
     assert_eq!(shown[0], "p040", "the changed card is on top");
     let mut unique = shown.clone();
@@ -348,12 +365,22 @@ async fn a_column_pages_by_keyset_and_never_skips_or_repeats_a_card_that_moves(p
     }
     assert_eq!(shown.len(), 2 * PAGE);
     // The last page: everything shown, no cursor left.
-    let (_, more) = column(&pool, &all, Status::Proposed, Some(&more))
-        .await
-        .unwrap();
-    let (rest, none) = column(&pool, &all, Status::Proposed, more.as_ref())
-        .await
-        .unwrap();
+    let (_, more) = column(
+        &mut pool.acquire().await.unwrap(),
+        &all,
+        Status::Proposed,
+        Some(&more),
+    )
+    .await
+    .unwrap();
+    let (rest, none) = column(
+        &mut pool.acquire().await.unwrap(),
+        &all,
+        Status::Proposed,
+        more.as_ref(),
+    )
+    .await
+    .unwrap();
     assert_eq!(rest.len(), 60);
     assert_eq!(none, None);
     // Filters apply to pages and counts alike.
@@ -361,9 +388,21 @@ async fn a_column_pages_by_keyset_and_never_skips_or_repeats_a_card_that_moves(p
         team: "Odd".into(),
         ..Default::default()
     };
-    let (odd_cards, _) = column(&pool, &odd, Status::Proposed, None).await.unwrap();
+    let (odd_cards, _) = column(
+        &mut pool.acquire().await.unwrap(),
+        &odd,
+        Status::Proposed,
+        None,
+    )
+    .await
+    .unwrap();
     assert!(odd_cards.iter().all(|e| e.team == "Odd"));
-    assert_eq!(column_counts(&pool, &odd).await.unwrap()[0], 30);
+    assert_eq!(
+        column_counts(&mut pool.acquire().await.unwrap(), &odd)
+            .await
+            .unwrap()[0],
+        30
+    );
 }
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
@@ -431,7 +470,12 @@ async fn one_teams_counts_read_only_the_team_index(pool: SqlitePool) {
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert_eq!(column_counts(&pool, &odd).await.unwrap(), [direct, 0, 0, 0]);
+    assert_eq!(
+        column_counts(&mut pool.acquire().await.unwrap(), &odd)
+            .await
+            .unwrap(),
+        [direct, 0, 0, 0]
+    );
     assert_eq!(direct, 15);
 }
 
@@ -467,12 +511,32 @@ async fn the_search_box_finds_text_anywhere_in_key_title_and_brief_through_the_t
         assert!(list(&pool, &q(odd)).await.unwrap().is_empty(), "{odd}");
     }
     // Counts and the columns follow the same search; unfiltered, every proposal counts.
-    assert_eq!(column_counts(&pool, &q("heckou")).await.unwrap()[0], 1);
-    assert_eq!(column_counts(&pool, &q("")).await.unwrap(), [31, 0, 0, 0]);
-    assert_eq!(column_counts(&pool, &q("p0")).await.unwrap(), [30, 0, 0, 0]);
-    let (cards, _) = column(&pool, &q("p01"), Status::Proposed, None)
-        .await
-        .unwrap();
+    assert_eq!(
+        column_counts(&mut pool.acquire().await.unwrap(), &q("heckou"))
+            .await
+            .unwrap()[0],
+        1
+    );
+    assert_eq!(
+        column_counts(&mut pool.acquire().await.unwrap(), &q(""))
+            .await
+            .unwrap(),
+        [31, 0, 0, 0]
+    );
+    assert_eq!(
+        column_counts(&mut pool.acquire().await.unwrap(), &q("p0"))
+            .await
+            .unwrap(),
+        [30, 0, 0, 0]
+    );
+    let (cards, _) = column(
+        &mut pool.acquire().await.unwrap(),
+        &q("p01"),
+        Status::Proposed,
+        None,
+    )
+    .await
+    .unwrap();
     assert_eq!(cards.len(), 10, "p010..p019");
 
     // The index follows edits: a renamed experiment is found by its new title only.
@@ -502,4 +566,59 @@ async fn the_search_box_finds_text_anywhere_in_key_title_and_brief_through_the_t
     let text = plan_text(plan);
     assert!(text.contains("board_search VIRTUAL TABLE INDEX"), "{text}");
     assert!(!text.contains("SCAN experiment"), "{text}");
+}
+
+/// The list view's ids: most recently updated first (ties by id), read in that order from
+/// `experiment_recent` with no sort, also after updates reorder them.
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn list_ids_come_most_recent_first_from_the_index(pool: SqlitePool) {
+    proposals(&pool, 60).await;
+    crate::db::test_seed::allow_raw_writes(&pool).await;
+    // Reorder: every third experiment updated later than all the others, two with equal times.
+    sqlx::query(
+        "UPDATE experiment SET updated_at = '2030-01-01T00:00:00Z' || printf('%03d', id % 7) \
+         WHERE id % 3 = 0",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    let direct = |team: Option<&'static str>| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT id FROM experiment WHERE archived = 0 AND (?1 IS NULL OR team = ?1)
+                 ORDER BY updated_at DESC, id DESC",
+            )
+            .bind(team)
+            .fetch_all(&pool)
+            .await
+            .unwrap()
+        }
+    };
+    let all = list_ids(&pool, &BoardFilter::default()).await.unwrap();
+    assert_eq!(all, direct(None).await);
+    assert_eq!(all.len(), 60);
+    let odd = BoardFilter {
+        team: "Odd".into(),
+        ..Default::default()
+    };
+    assert_eq!(
+        list_ids(&pool, &odd).await.unwrap(),
+        direct(Some("Odd")).await
+    );
+
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "EXPLAIN QUERY PLAN SELECT json_group_array(id) FROM (
+           SELECT id FROM experiment WHERE archived = ?1 AND (?2 IS NULL OR team = ?2)
+           ORDER BY updated_at DESC, id DESC)",
+    )
+    .bind(false)
+    .bind(None::<String>)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let text = plan_text(plan);
+    assert!(text.contains("INDEX experiment_recent"), "{text}");
+    assert!(!text.contains("TEMP B-TREE"), "no sort: {text}");
 }

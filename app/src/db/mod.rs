@@ -28,9 +28,9 @@ pub(crate) mod test_seed;
 pub mod warehouse;
 pub mod warehouse_load;
 pub mod warehouse_source;
+mod write_queue;
 
 use std::str::FromStr;
-use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
@@ -94,7 +94,7 @@ pub async fn connect(url: &str) -> Result<SqlitePool, sqlx::Error> {
         .journal_mode(SqliteJournalMode::Wal)
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(10))
+        .busy_timeout(write_queue::WAIT)
         // 16 MiB of page cache per connection (SQLite's default is 2 MiB): the dashboard reads
         // every experiment, and with the default cache a 2,000-experiment program is re-read
         // from the OS on every request (measured: 31 ms -> 23 ms for the program query).

@@ -11,12 +11,12 @@ use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 
 use super::program_entries::{changed_since, patch_by_id, version_of};
-use crate::domain::experiment::Experiment;
-use crate::domain::results::Counts;
+use crate::domain::review;
 use crate::error::AppError;
 
-/// One candidate, shared between the cache and every agenda built from it.
-pub type Candidate = Arc<(Experiment, Option<Counts>)>;
+/// One candidate, shared between the cache and every agenda built from it (with what the
+/// agenda worked out from it: see `domain::review::Candidate`).
+pub type Candidate = Arc<review::Candidate>;
 
 #[derive(Clone)]
 struct Cached {
@@ -70,7 +70,12 @@ async fn reloaded(
         instance,
         version,
         since,
-        items: Arc::new(items.into_iter().map(Arc::new).collect()),
+        items: Arc::new(
+            items
+                .into_iter()
+                .map(|item| Arc::new(review::Candidate::from(item)))
+                .collect(),
+        ),
     })
 }
 
@@ -88,9 +93,13 @@ async fn patched(
     let fresh = super::program::review_of_ids(pool, stale.since, &changed)
         .await?
         .into_iter()
-        .map(|item| (item.0.id.0, item))
+        .map(|item| (item.0.id.0, review::Candidate::from(item)))
         .collect();
-    let ids: Vec<i64> = stale.items.iter().map(|item| item.0.id.0).collect();
+    let ids: Vec<i64> = stale
+        .items
+        .iter()
+        .map(|item| item.experiment.id.0)
+        .collect();
     let (_, items) = patch_by_id(&ids, &stale.items, &changed, fresh);
     Ok(Some(Cached {
         instance: stale.instance.clone(),

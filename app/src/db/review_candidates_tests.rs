@@ -10,7 +10,10 @@ use crate::domain::lifecycle::Status;
 use crate::domain::results::Counts;
 
 fn unshared(items: &[Candidate]) -> Vec<(Experiment, Option<Counts>)> {
-    items.iter().map(|item| (**item).clone()).collect()
+    items
+        .iter()
+        .map(|item| (item.experiment.clone(), item.counts.clone()))
+        .collect()
 }
 
 /// The review's candidates straight from the database, in id order.
@@ -21,7 +24,10 @@ async fn straight(pool: &SqlitePool, since: DateTime<Utc>) -> Vec<(Experiment, O
 }
 
 fn keys(items: &[Candidate]) -> Vec<String> {
-    items.iter().map(|item| item.0.key.to_string()).collect()
+    items
+        .iter()
+        .map(|item| item.experiment.key.to_string())
+        .collect()
 }
 
 #[sqlx::test(migrator = "crate::db::MIGRATOR")]
@@ -64,11 +70,11 @@ async fn the_kept_candidates_follow_every_write_and_share_what_no_write_touched(
     let after = for_review(&pool, since).await.unwrap();
     assert_eq!(unshared(&after), straight(&pool, since).await);
     assert_eq!(keys(&after), ["running", "untouched", "new"]);
-    assert_eq!(after[0].0.title, "Renamed");
+    assert_eq!(after[0].experiment.title, "Renamed");
     let find = |items: &[Candidate]| {
         items
             .iter()
-            .find(|item| item.0.id == untouched.id)
+            .find(|item| item.experiment.id == untouched.id)
             .unwrap()
             .clone()
     };

@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::period::IsoWeek;
 use crate::domain::program::win_rate::Tally;
-use crate::domain::program::Entry;
 use crate::domain::verdict::{Verdict, VerdictKind};
 
 /// A count and the experiments behind it. The keys stay on the server (`skip`): the page links
@@ -20,11 +19,14 @@ pub struct Group {
 }
 
 impl Group {
-    pub(super) fn add(&mut self, key: &std::sync::Arc<str>) {
+    /// Counts one experiment; its key is kept when given (see [`super::report::numbers`]).
+    pub(super) fn add(&mut self, key: Option<&std::sync::Arc<str>>) {
         self.n += 1;
         // The report is still being built here, so the keys are not shared yet: no copy. Each
         // key is the entry's own, shared: a count of 10,000 experiments allocates no strings.
-        std::sync::Arc::make_mut(&mut self.keys).push(key.clone());
+        if let Some(key) = key {
+            std::sync::Arc::make_mut(&mut self.keys).push(key.clone());
+        }
     }
 
     /// The experiments' keys, in the order they were counted.
@@ -48,14 +50,14 @@ pub struct WinRate {
 }
 
 impl WinRate {
-    pub(super) fn add(&mut self, e: &Entry, kind: VerdictKind) {
+    pub(super) fn add(&mut self, key: Option<&std::sync::Arc<str>>, kind: VerdictKind) {
         match kind {
-            VerdictKind::Invalid => self.invalid.add(&e.key),
+            VerdictKind::Invalid => self.invalid.add(key),
             VerdictKind::Ship => {
-                self.shipped.add(&e.key);
-                self.concluded.add(&e.key);
+                self.shipped.add(key);
+                self.concluded.add(key);
             }
-            VerdictKind::DontShip | VerdictKind::Inconclusive => self.concluded.add(&e.key),
+            VerdictKind::DontShip | VerdictKind::Inconclusive => self.concluded.add(key),
         }
     }
 

@@ -1,7 +1,8 @@
 //! Every number on the program dashboard, computed in one pass over the program's entries.
 //! Each count carries the keys of the experiments behind it, so any number can be traced.
 
-use std::collections::BTreeMap;
+use std::borrow::Borrow;
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{Days, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -32,12 +33,30 @@ pub struct Report {
     pub srm: SrmRate,
 }
 
-/// Computes the whole report. `today` fixes "running now" and the default chart window.
-/// `entries` are plain or shared (`Arc<Entry>`, as the dashboard's cache holds them).
-pub fn report<E: std::borrow::Borrow<Entry>>(
+/// Computes the whole report, each number with the keys of the experiments behind it.
+/// `today` fixes "running now" and the default chart window. `entries` are plain or shared
+/// (`Arc<Entry>`, as the dashboard's cache holds them).
+pub fn report<E: Borrow<Entry>>(entries: &[E], filter: &ProgramFilter, today: NaiveDate) -> Report {
+    build(entries, filter, today, true)
+}
+
+/// The same report without the keys behind the numbers: what the dashboard page shows (each
+/// number links to `/program/list`, which computes that number's keys with [`report`]).
+/// Collecting ~100,000 keys and dropping them again was a third of the dashboard's render after
+/// a write at 10,000 experiments.
+pub fn numbers<E: Borrow<Entry>>(
     entries: &[E],
     filter: &ProgramFilter,
     today: NaiveDate,
+) -> Report {
+    build(entries, filter, today, false)
+}
+
+fn build<E: Borrow<Entry>>(
+    entries: &[E],
+    filter: &ProgramFilter,
+    today: NaiveDate,
+    keep_keys: bool,
 ) -> Report {
     let mut r = Report {
         today,
@@ -52,46 +71,54 @@ pub fn report<E: std::borrow::Borrow<Entry>>(
             concluded: Group::default(),
         })
         .collect();
-    let week_slot = |w: IsoWeek| weeks_index(first, w);
+    // A day's bar: whole weeks since the first week's Monday (no ISO week worked out per day).
+    let first_monday = first.monday();
+    let week_slot = |d: NaiveDate| {
+        let days = (d - first_monday).num_days();
+        (days >= 0).then_some((days / 7) as usize)
+    };
     let mut quarters: BTreeMap<Quarter, WinRate> = BTreeMap::new();
-    let mut teams: BTreeMap<String, WinRate> = BTreeMap::new();
-    let mut surfaces: BTreeMap<String, WinRate> = BTreeMap::new();
-    let mut running: BTreeMap<String, Group> = BTreeMap::new();
+    // Keyed by the entries' own names: a lookup hashes the name instead of comparing it with
+    // others, and no name is copied until the end.
+    let mut teams: HashMap<&str, WinRate> = HashMap::new();
+    let mut surfaces: HashMap<&str, WinRate> = HashMap::new();
+    let mut running: HashMap<&str, Group> = HashMap::new();
     let (mut planned, mut actual) = (Vec::new(), Vec::new());
 
     for e in entries.iter().map(E::borrow).filter(|e| filter.selects(e)) {
-        r.selected.add(&e.key);
+        let key = keep_keys.then_some(&e.key);
+        r.selected.add(key);
         if e.status == Status::Running {
-            r.velocity.running.add(&e.key);
-            slot_for(&mut running, &e.surface).add(&e.key);
+            r.velocity.running.add(key);
+            running.entry(e.surface.as_str()).or_default().add(key);
         }
         // The chart's bars obey the date range too, so a bar never counts what the totals don't.
         let slot = |day: Option<chrono::NaiveDate>| {
             day.filter(|d| filter.in_range(Some(*d)))
-                .and_then(|d| week_slot(IsoWeek::of(d)))
+                .and_then(week_slot)
         };
         if let Some(w) = slot(e.started).and_then(|i| weeks.get_mut(i)) {
-            w.launched.add(&e.key);
+            w.launched.add(key);
         }
         if let Some(w) = slot(e.ended)
             .filter(|_| e.conclusion.is_some())
             .and_then(|i| weeks.get_mut(i))
         {
-            w.concluded.add(&e.key);
+            w.concluded.add(key);
         }
         if e.started.is_some() && filter.in_range(e.started) {
-            r.launched.add(&e.key);
-            r.velocity.launched.add(&e.key);
+            r.launched.add(key);
+            r.velocity.launched.add(key);
             if e.brief_complete {
-                r.brief_complete.add(&e.key);
+                r.brief_complete.add(key);
             }
             match e.srm {
-                SrmCheck::Healthy => r.srm.checked.add(&e.key),
+                SrmCheck::Healthy => r.srm.checked.add(key),
                 SrmCheck::Failed => {
-                    r.srm.checked.add(&e.key);
-                    r.srm.failed.add(&e.key);
+                    r.srm.checked.add(key);
+                    r.srm.failed.add(key);
                 }
-                SrmCheck::NoResults | SrmCheck::TooFewUsers => r.srm.unchecked.add(&e.key),
+                SrmCheck::NoResults | SrmCheck::TooFewUsers => r.srm.unchecked.add(key),
             }
         }
         let (Some(c), Some(ended)) = (&e.conclusion, e.ended) else {
@@ -101,55 +128,64 @@ pub fn report<E: std::borrow::Borrow<Entry>>(
             continue;
         }
         let kind = c.verdict.kind();
-        r.velocity.concluded.add(&e.key);
-        r.win.add(e, kind);
-        quarters.entry(Quarter::of(ended)).or_default().add(e, kind);
-        slot_for(&mut teams, &e.team).add(e, kind);
-        slot_for(&mut surfaces, &e.surface).add(e, kind);
-        decision(&mut r.decisions, e, c);
+        r.velocity.concluded.add(key);
+        r.win.add(key, kind);
+        quarters
+            .entry(Quarter::of(ended))
+            .or_default()
+            .add(key, kind);
+        teams.entry(e.team.as_str()).or_default().add(key, kind);
+        surfaces
+            .entry(e.surface.as_str())
+            .or_default()
+            .add(key, kind);
+        decision(&mut r.decisions, e, key, c);
         if c.stopped_early.is_some() {
-            r.durations.stopped_early.add(&e.key);
+            r.durations.stopped_early.add(key);
         }
         if let (Some(ps), Some(pe), Some(s)) = (e.planned_start, e.planned_end, e.started) {
             let (p, a) = ((pe - ps).num_days(), (ended - s).num_days());
-            r.durations.timed.add(&e.key);
+            r.durations.timed.add(key);
             planned.push(p);
             actual.push(a);
             if a > p {
-                r.durations.ran_over.add(&e.key);
+                r.durations.ran_over.add(key);
             }
         }
     }
     r.durations.planned_median_days = median(&mut planned);
     r.durations.actual_median_days = median(&mut actual);
     r.by_quarter = quarters.into_iter().collect();
-    r.by_team = teams.into_iter().collect();
-    r.by_surface = surfaces.into_iter().collect();
+    r.by_team = by_name(teams);
+    r.by_surface = by_name(surfaces);
     r.velocity.weeks = weeks;
-    r.velocity.by_surface = running
+    r.velocity.by_surface = by_name(running)
         .into_iter()
         .map(|(surface, running)| SurfaceLoad { surface, running })
         .collect();
     r
 }
 
-/// The value under `name`, made on first use. `entry(name.clone())` would copy the name once
-/// per experiment; this copies it once per team or surface.
-fn slot_for<'a, V: Default>(map: &'a mut BTreeMap<String, V>, name: &str) -> &'a mut V {
-    if !map.contains_key(name) {
-        map.insert(name.to_owned(), V::default());
-    }
-    map.get_mut(name).expect("inserted above")
+/// A map by name as the report lists it: names owned, in name order.
+fn by_name<V>(map: HashMap<&str, V>) -> Vec<(String, V)> {
+    let mut named: Vec<(String, V)> = map.into_iter().map(|(k, v)| (k.to_owned(), v)).collect();
+    named.sort_by(|a, b| a.0.cmp(&b.0));
+    named
 }
 
-fn decision(d: &mut Decisions, e: &Entry, c: &crate::domain::verdict::Conclusion) {
+fn decision(
+    d: &mut Decisions,
+    e: &Entry,
+    key: Option<&std::sync::Arc<str>>,
+    c: &crate::domain::verdict::Conclusion,
+) {
     let Some(computed) = &c.computed else {
-        d.no_results.add(&e.key);
+        d.no_results.add(key);
         return;
     };
-    d.decided.add(&e.key);
+    d.decided.add(key);
     if c.overridden() {
-        d.overridden.add(&e.key);
+        d.overridden.add(key);
         d.overrides.push(Override {
             key: e.key.to_string(),
             title: e.title.clone(),
@@ -158,7 +194,7 @@ fn decision(d: &mut Decisions, e: &Entry, c: &crate::domain::verdict::Conclusion
             reason: c.override_reason.clone().unwrap_or_default(),
         });
     } else {
-        d.followed.add(&e.key);
+        d.followed.add(key);
     }
 }
 
@@ -172,11 +208,6 @@ fn chart_weeks(filter: &ProgramFilter, today: NaiveDate) -> (IsoWeek, IsoWeek) {
         first = IsoWeek::of(cap);
     }
     (first, last)
-}
-
-fn weeks_index(first: IsoWeek, w: IsoWeek) -> Option<usize> {
-    let days = (w.monday() - first.monday()).num_days();
-    (days >= 0).then_some((days / 7) as usize)
 }
 
 /// Median of whole days (the mean of the middle two for an even count).

@@ -307,3 +307,41 @@ fn every_number_traces_back_to_its_experiments_through_a_cohort_slug() {
     );
     assert_eq!(Cohort::parse("shipped:planet:mars"), None);
 }
+
+#[test]
+fn the_dashboards_numbers_are_the_full_reports_without_the_keys() {
+    let growth = ProgramQuery {
+        team: "Growth".into(),
+        ..Default::default()
+    };
+    let q2 = ProgramQuery {
+        from: "2026-04-01".into(),
+        to: "2026-06-30".into(),
+        ..Default::default()
+    };
+    for q in [ProgramQuery::default(), growth, q2] {
+        let filter = ProgramFilter::parse(&q).unwrap();
+        let full = report(&portfolio(), &filter, today());
+        let shown = numbers(&portfolio(), &filter, today());
+        // The keys are never serialized: what a page receives is the same.
+        assert_eq!(
+            serde_json::to_value(&full).unwrap(),
+            serde_json::to_value(&shown).unwrap(),
+            "{q:?}"
+        );
+        assert!(
+            shown.selected.n > 0 && shown.selected.keys.is_empty(),
+            "{q:?}"
+        );
+        assert!(shown
+            .by_team
+            .iter()
+            .all(|(_, w)| w.concluded.keys.is_empty()));
+    }
+    let shown = numbers(&portfolio(), &ProgramFilter::default(), today());
+    let teams: Vec<&str> = shown.by_team.iter().map(|(t, _)| t.as_str()).collect();
+    let mut sorted = teams.clone();
+    sorted.sort();
+    assert_eq!(teams, sorted, "teams in name order");
+    assert_eq!(shown.velocity.running.n, 3);
+}

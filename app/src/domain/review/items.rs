@@ -115,12 +115,13 @@ pub(super) fn ended_item(e: &Experiment, counts: Option<&Counts>) -> Option<Ende
     })
 }
 
-pub(super) fn proposal_item(e: &Experiment, running: &[RunningItem]) -> ProposalItem {
-    let overlaps = running
-        .iter()
-        .filter(|r| !e.surface.is_empty() && r.surface == e.surface)
-        .map(|r| r.key.clone())
-        .collect();
+/// A proposal on the triage queue; `readiness` is the brief's (completeness, what is missing)
+/// and `overlaps` the running tests on its surface.
+pub(super) fn proposal_item(
+    e: &Experiment,
+    readiness: &(f64, Vec<String>),
+    overlaps: Vec<String>,
+) -> ProposalItem {
     ProposalItem {
         key: e.key.to_string(),
         title: e.title.clone(),
@@ -128,8 +129,8 @@ pub(super) fn proposal_item(e: &Experiment, running: &[RunningItem]) -> Proposal
         owner: e.owner.clone(),
         surface: e.surface.clone(),
         proposed: e.created_at.date_naive(),
-        completeness: e.brief.completeness(),
-        missing: e.brief.validate().into_iter().map(|f| f.message).collect(),
+        completeness: readiness.0,
+        missing: readiness.1.clone(),
         overlaps,
     }
 }

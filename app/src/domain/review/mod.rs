@@ -3,21 +3,22 @@
 //! from the experiments and their latest results, so the page, the Markdown export and the
 //! benchmark all read the same agenda.
 
-use std::collections::HashSet;
+use std::borrow::Borrow;
+use std::collections::{HashMap, HashSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+mod candidate;
 pub mod items;
 pub mod markdown;
 pub mod record;
 
-use crate::domain::experiment::Experiment;
 use crate::domain::lifecycle::Status;
 use crate::domain::period::IsoWeek;
 use crate::domain::program::SrmCheck;
-use crate::domain::results::Counts;
-use crate::domain::review::items::{ended_item, proposal_item, running_item};
+pub use crate::domain::review::candidate::Candidate;
+use crate::domain::review::items::{ended_item, proposal_item};
 pub use crate::domain::review::items::{primary_hidden, primary_lift};
 use crate::domain::verdict::Verdict;
 
@@ -113,7 +114,7 @@ pub struct Agenda {
 
 /// Builds the agenda from the experiments that can appear on it and their latest counts.
 /// `parked` holds the keys of proposals a review parked: they leave the triage queue.
-pub fn agenda<C: std::borrow::Borrow<(Experiment, Option<Counts>)>>(
+pub fn agenda<C: Borrow<Candidate>>(
     week: IsoWeek,
     today: NaiveDate,
     since: DateTime<Utc>,
@@ -121,14 +122,19 @@ pub fn agenda<C: std::borrow::Borrow<(Experiment, Option<Counts>)>>(
     parked: &HashSet<String>,
 ) -> Agenda {
     let as_of = today.min(week.sunday());
-    let running: Vec<RunningItem> = candidates
+    let mut running: Vec<RunningItem> = candidates
         .iter()
         .map(C::borrow)
-        .filter(|(e, _)| e.status == Status::Running && !e.archived)
-        .map(|(e, c)| running_item(e, c.as_ref(), as_of))
+        .filter(|c| c.experiment.status == Status::Running && !c.experiment.archived)
+        .map(|c| c.running_item(as_of))
         .collect();
-    let mut running = running;
-    running.sort_by_key(|r| (r.planned_end.is_none(), r.planned_end, r.key.clone()));
+    running.sort_by(|a, b| {
+        (a.planned_end.is_none(), a.planned_end, &a.key).cmp(&(
+            b.planned_end.is_none(),
+            b.planned_end,
+            &b.key,
+        ))
+    });
     let overdue = running
         .iter()
         .filter(|r| r.days_left.is_some_and(|d| d < 0))
@@ -154,28 +160,41 @@ pub fn agenda<C: std::borrow::Borrow<(Experiment, Option<Counts>)>>(
     let mut ended: Vec<EndedItem> = candidates
         .iter()
         .map(C::borrow)
-        .filter(|(e, _)| e.status == Status::Done)
-        .filter(|(e, _)| {
-            e.ended_at
+        .filter(|c| c.experiment.status == Status::Done)
+        .filter(|c| {
+            c.experiment
+                .ended_at
                 .is_some_and(|t| t > since && t.date_naive() <= week_end)
         })
-        .filter_map(|(e, c)| ended_item(e, c.as_ref()))
+        .filter_map(|c| ended_item(&c.experiment, c.counts.as_ref()))
         .collect();
     ended.sort_by(|a, b| b.ended.cmp(&a.ended).then(a.key.cmp(&b.key)));
+    // Running tests by surface, once: a proposal's overlaps are a lookup, not a scan.
+    let mut on_surface: HashMap<&str, Vec<String>> = HashMap::new();
+    for r in running.iter().filter(|r| !r.surface.is_empty()) {
+        on_surface
+            .entry(&r.surface)
+            .or_default()
+            .push(r.key.clone());
+    }
     let (mut proposals, mut parked_items) = (Vec::new(), Vec::new());
-    for (e, _) in candidates
+    for c in candidates
         .iter()
         .map(C::borrow)
-        .filter(|(e, _)| e.status == Status::Proposed && !e.archived)
+        .filter(|c| c.experiment.status == Status::Proposed && !c.experiment.archived)
     {
-        let item = proposal_item(e, &running);
-        if parked.contains(e.key.as_str()) {
+        let overlaps = on_surface
+            .get(c.experiment.surface.as_str())
+            .cloned()
+            .unwrap_or_default();
+        let item = proposal_item(&c.experiment, c.readiness(), overlaps);
+        if parked.contains(c.experiment.key.as_str()) {
             parked_items.push(item);
         } else {
             proposals.push(item);
         }
     }
-    proposals.sort_by_key(|p| (p.proposed, p.key.clone()));
+    proposals.sort_by(|a, b| (a.proposed, &a.key).cmp(&(b.proposed, &b.key)));
     Agenda {
         week,
         as_of,

@@ -6,9 +6,9 @@ use std::collections::HashSet;
 use chrono::TimeZone;
 
 use super::*;
-use crate::domain::experiment::ExperimentKey;
+use crate::domain::experiment::{Experiment, ExperimentKey};
 use crate::domain::fixtures::{complete_brief, date, experiment};
-use crate::domain::results::{ArmCount, MetricCounts, Observed};
+use crate::domain::results::{ArmCount, Counts, MetricCounts, Observed};
 use crate::domain::review::markdown::review_markdown;
 use crate::domain::review::record::{ReviewRecord, TriageOutcome, TriageRecord};
 use crate::domain::verdict::Conclusion;
@@ -109,13 +109,17 @@ fn program() -> Vec<(Experiment, Option<Counts>)> {
     ]
 }
 
+fn candidates() -> Vec<Candidate> {
+    program().into_iter().map(Candidate::from).collect()
+}
+
 fn build() -> Agenda {
     let parked: HashSet<String> = ["parked_idea".to_string()].into();
     agenda(
         IsoWeek::parse("2026-W47").unwrap(),
         date(2026, 11, 18),
         at(11, 10),
-        &program(),
+        &candidates(),
         &parked,
     )
 }
@@ -181,7 +185,7 @@ fn proposals_show_completeness_and_overlaps_and_parked_ones_leave_the_queue() {
 fn a_past_week_is_computed_as_of_its_sunday() {
     let parked = HashSet::new();
     let week = IsoWeek::parse("2026-W46").unwrap();
-    let a = agenda(week, date(2026, 11, 18), at(11, 1), &program(), &parked);
+    let a = agenda(week, date(2026, 11, 18), at(11, 1), &candidates(), &parked);
     assert_eq!(a.as_of, date(2026, 11, 15));
     assert_eq!(
         keys(&a.ended, |e| &e.key),
@@ -228,4 +232,26 @@ fn the_markdown_export_holds_every_section_the_record_and_the_triage() {
     ] {
         assert!(md.contains(needle), "missing {needle:?} in\n{md}");
     }
+}
+
+#[test]
+fn kept_candidates_give_the_same_agenda_and_count_days_from_each_new_day() {
+    let parked = HashSet::new();
+    let week = IsoWeek::parse("2026-W47").unwrap();
+    let kept = candidates();
+    let on = |day: u32, c: &[Candidate]| agenda(week, date(2026, 11, day), at(11, 10), c, &parked);
+    let first = on(18, &kept);
+    assert_eq!(
+        on(18, &kept),
+        first,
+        "the second agenda reads what the first kept"
+    );
+    assert_eq!(on(18, &candidates()), first);
+    // The next day every running test has one day less, kept items or not.
+    let next = on(19, &kept);
+    assert_eq!(next, on(19, &candidates()));
+    let days = |a: &Agenda| -> Vec<Option<i64>> { a.running.iter().map(|r| r.days_left).collect() };
+    let expected: Vec<Option<i64>> = days(&first).iter().map(|d| d.map(|d| d - 1)).collect();
+    assert_eq!(days(&next), expected);
+    assert!(!first.running.is_empty());
 }
