@@ -52,10 +52,20 @@ pub async fn get_board(filter: BoardFilter, until: Option<Cursors>) -> Result<Bo
             let (teams, owners, tags) = db::facets(&pool).await?;
             let mut conn = pool.acquire().await?;
             let counts = db::column_counts(&mut conn, &filter).await?;
+            // As the board opens, every column's first page in one read; after "show more",
+            // column by column down to each cursor.
+            let mut first = if until.iter().all(Option::is_none) {
+                db::first_pages(&mut conn, &filter).await?
+            } else {
+                Vec::new()
+            }
+            .into_iter();
             let mut columns = Vec::with_capacity(Status::ALL.len());
             for ((status, until), count) in Status::ALL.iter().zip(&until).zip(counts) {
-                let (experiments, more) =
-                    db::column(&mut conn, &filter, *status, until.as_ref()).await?;
+                let (experiments, more) = match first.next() {
+                    Some(page) => page,
+                    None => db::column(&mut conn, &filter, *status, until.as_ref()).await?,
+                };
                 columns.push(Column {
                     cards: experiments
                         .iter()

@@ -32,7 +32,7 @@ macro_rules! select_experiments {
 
 #[path = "experiments_board.rs"]
 mod board;
-pub use board::{column, column_counts};
+pub use board::{column, column_counts, first_pages};
 
 struct ExperimentRow {
     id: i64,

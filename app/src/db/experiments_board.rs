@@ -155,6 +155,94 @@ pub async fn column(
     Ok((cards, more))
 }
 
+/// Every column's first page under the filter, with each one's "show more" cursor: what the
+/// board shows as people open it. Two queries for the four columns (their keys, then the
+/// cards) instead of two per column: under load each query is a wait for SQLite's thread and
+/// then for the runtime, and the board's dozen of them made it the slowest page after writes.
+pub async fn first_pages(
+    conn: &mut SqliteConnection,
+    f: &BoardFilter,
+) -> Result<Vec<(Vec<Experiment>, Option<Cursor>)>, AppError> {
+    let b = Bound::of(f);
+    let limit = (2 * PAGE) as i64;
+    // Each branch reads its column's first two pages from `experiment_board` and stops (the
+    // CTE is inlined into each branch, not materialized: see the plan test).
+    let keys = sqlx::query!(
+        r#"WITH f AS NOT MATERIALIZED (
+             SELECT id, status, updated_at FROM experiment
+             WHERE archived = ?1
+               AND (?2 IS NULL OR team = ?2)
+               AND (?3 IS NULL OR owner = ?3)
+               AND (?4 IS NULL OR EXISTS (SELECT 1 FROM json_each(experiment.tags) WHERE value = ?4))
+               AND (?5 IS NULL OR key LIKE ?5 ESCAPE '\' OR title LIKE ?5 ESCAPE '\'
+                    OR brief LIKE ?5 ESCAPE '\')
+               AND (?6 IS NULL OR id IN (SELECT rowid FROM board_search WHERE board_search MATCH ?6)))
+           SELECT id AS "id!", status AS "status!: Status", updated_at AS "at!: String" FROM (
+             SELECT * FROM (SELECT * FROM f WHERE status = 'proposed'
+                            ORDER BY updated_at DESC, id DESC LIMIT ?7)
+             UNION ALL
+             SELECT * FROM (SELECT * FROM f WHERE status = 'ready'
+                            ORDER BY updated_at DESC, id DESC LIMIT ?7)
+             UNION ALL
+             SELECT * FROM (SELECT * FROM f WHERE status = 'running'
+                            ORDER BY updated_at DESC, id DESC LIMIT ?7)
+             UNION ALL
+             SELECT * FROM (SELECT * FROM f WHERE status = 'done'
+                            ORDER BY updated_at DESC, id DESC LIMIT ?7))"#,
+        b.archived,
+        b.team,
+        b.owner,
+        b.tag,
+        b.like,
+        b.phrase,
+        limit
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut columns: Vec<Vec<Key>> = Status::ALL.iter().map(|_| Vec::new()).collect();
+    for k in keys {
+        if let Some(i) = Status::ALL.iter().position(|s| *s == k.status) {
+            columns[i].push(Key { id: k.id, at: k.at });
+        }
+    }
+    let mut pages = Vec::with_capacity(columns.len());
+    let mut shown_ids = Vec::new();
+    for mut keys in columns {
+        // The column's order, whatever order the union returned the rows in.
+        keys.sort_by(|a, b| (&b.at, b.id).cmp(&(&a.at, a.id)));
+        let after = keys.split_off(keys.len().min(PAGE));
+        let more = after.last().map(|k| Cursor {
+            at: k.at.clone(),
+            id: k.id,
+        });
+        shown_ids.extend(keys.iter().map(|k| k.id));
+        pages.push((keys, more));
+    }
+    let shown_ids = Json(shown_ids);
+    let rows = select_experiments!(
+        r"FROM experiment WHERE id IN (SELECT value FROM json_each(?1))
+         ORDER BY updated_at DESC, id DESC",
+        shown_ids
+    )
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut by_id: std::collections::HashMap<i64, ExperimentRow> =
+        rows.into_iter().map(|r| (r.id, r)).collect();
+    let mut out = Vec::with_capacity(pages.len());
+    for ((keys, more), status) in pages.into_iter().zip(Status::ALL) {
+        // A card that changed column between the two reads shows in its new column only
+        // (once the board is read again), as in `column`.
+        let cards = keys
+            .iter()
+            .filter_map(|k| by_id.remove(&k.id))
+            .filter(|r| r.status == status)
+            .map(ExperimentRow::into_experiment)
+            .collect::<Result<_, _>>()?;
+        out.push((cards, more));
+    }
+    Ok(out)
+}
+
 /// The exact number of experiments per column under the filter, in `Status::ALL` order.
 pub async fn column_counts(
     conn: &mut SqliteConnection,

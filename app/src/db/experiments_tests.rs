@@ -622,3 +622,76 @@ async fn list_ids_come_most_recent_first_from_the_index(pool: SqlitePool) {
     assert!(text.contains("INDEX experiment_recent"), "{text}");
     assert!(!text.contains("TEMP B-TREE"), "no sort: {text}");
 }
+
+/// The board's one-read first pages are exactly what each column reads on its own, with the
+/// same "show more" cursors, unfiltered and filtered; and each column's branch reads its
+/// page from `experiment_board` in order (no scan, no sort).
+#[sqlx::test(migrator = "crate::db::MIGRATOR")]
+async fn first_pages_read_at_once_match_each_column_read_alone(pool: SqlitePool) {
+    use crate::domain::board::PAGE;
+    proposals(&pool, 2 * PAGE + 7).await;
+    // Some cards in other columns, one updated later than the rest.
+    crate::db::test_seed::allow_raw_writes(&pool).await;
+    sqlx::query("UPDATE experiment SET status = 'ready' WHERE id % 5 = 0")
+        .execute(&pool)
+        .await
+        .unwrap();
+    sqlx::query(
+        "UPDATE experiment SET status = 'ready', updated_at = '2031-01-01T00:00:00Z' WHERE id = 3",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    // Planned as a served database is (no statistics): each branch walks its column in order.
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "EXPLAIN QUERY PLAN WITH f AS NOT MATERIALIZED (
+           SELECT id, status, updated_at FROM experiment
+           WHERE archived = ?1 AND (?2 IS NULL OR team = ?2))
+         SELECT * FROM (SELECT * FROM f WHERE status = 'proposed'
+                        ORDER BY updated_at DESC, id DESC LIMIT 50)
+         UNION ALL
+         SELECT * FROM (SELECT * FROM f WHERE status = 'done'
+                        ORDER BY updated_at DESC, id DESC LIMIT 50)",
+    )
+    .bind(false)
+    .bind(None::<String>)
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let text = plan_text(plan);
+    assert!(text.contains("INDEX experiment_board"), "{text}");
+    assert!(!text.contains("SCAN experiment"), "{text}");
+    assert!(!text.contains("TEMP B-TREE"), "{text}");
+    assert!(
+        !text.contains("MATERIALIZE"),
+        "the filter is inlined: {text}"
+    );
+    sqlx::query("ANALYZE").execute(&pool).await.unwrap();
+    let odd = BoardFilter {
+        team: "Odd".into(),
+        ..Default::default()
+    };
+    let search = BoardFilter {
+        q: "p01".into(),
+        ..Default::default()
+    };
+    for f in [BoardFilter::default(), odd, search] {
+        let mut conn = pool.acquire().await.unwrap();
+        let at_once = first_pages(&mut conn, &f).await.unwrap();
+        assert_eq!(at_once.len(), 4);
+        for (page, status) in at_once.iter().zip(Status::ALL) {
+            let alone = column(&mut conn, &f, status, None).await.unwrap();
+            assert_eq!(page, &alone, "{status:?} under {f:?}");
+        }
+    }
+    let mut conn = pool.acquire().await.unwrap();
+    let all = first_pages(&mut conn, &BoardFilter::default())
+        .await
+        .unwrap();
+    assert_eq!(all[0].0.len(), PAGE, "a full first page of proposals");
+    assert!(all[0].1.is_some(), "and more to show");
+    let ready: Vec<i64> = all[1].0.iter().map(|e| e.id.0).collect();
+    assert_eq!(ready.first(), Some(&3), "the latest change first");
+    assert_eq!(ready.len(), 12);
+    assert!(all[2].0.is_empty() && all[3].0.is_empty() && all[3].1.is_none());
+}

@@ -8,7 +8,6 @@
 //! indexed, still cost 2 ms a render after a write.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Mutex;
 
 use sqlx::types::Json;
 use sqlx::SqlitePool;
@@ -86,28 +85,23 @@ impl Cached {
     }
 }
 
-static CACHE: Mutex<Option<Cached>> = Mutex::new(None);
+/// Held across a refresh (an async lock), so the board and the filtered board rendering at
+/// once after a write patch the menus once: with the cache taken out while one of them
+/// patched it, the other found it empty and re-read every experiment's tags.
+static CACHE: tokio::sync::Mutex<Option<Cached>> = tokio::sync::Mutex::const_new(None);
 
 /// The menus, served from memory while `program_version` is unchanged.
 pub async fn facets(pool: &SqlitePool) -> Result<Facets, AppError> {
+    let mut cache = CACHE.lock().await;
     // The version is read first: a write landing meanwhile makes the menus newer than their
     // label, and the next call reads that write again; never older.
     let (instance, version) = version_of(pool).await?;
-    let lock = || {
-        CACHE
-            .lock()
-            .expect("the facets cache lock is never held across a panic")
+    let stale = match cache.as_ref() {
+        Some(c) if c.instance == instance && c.version == version => return Ok(c.facets.clone()),
+        Some(c) if c.instance == instance && c.version < version => cache.take(),
+        _ => None,
     };
-    let stale = {
-        let mut cache = lock();
-        match cache.as_ref() {
-            Some(c) if c.instance == instance && c.version == version => {
-                return Ok(c.facets.clone())
-            }
-            Some(c) if c.instance == instance && c.version < version => cache.take(),
-            _ => None,
-        }
-    };
+    // On an error below the cache is left empty: the next call reads everything again.
     let mut fresh = match stale {
         Some(mut c) => match changed_since(pool, c.version, version).await? {
             Some(changed) => {
@@ -129,7 +123,7 @@ pub async fn facets(pool: &SqlitePool) -> Result<Facets, AppError> {
         fresh.tags.names(),
     );
     let facets = fresh.facets.clone();
-    *lock() = Some(fresh);
+    *cache = Some(fresh);
     Ok(facets)
 }
 
