@@ -53,8 +53,33 @@ struct Key {
     at: String,
 }
 
+impl Key {
+    fn cursor(&self) -> Cursor {
+        Cursor {
+            at: self.at.clone(),
+            id: self.id,
+        }
+    }
+}
+
+/// The rows of these experiments, newest change first (a deleted one has none).
+async fn rows_of(
+    conn: &mut SqliteConnection,
+    ids: Vec<i64>,
+) -> Result<Vec<ExperimentRow>, AppError> {
+    let ids = Json(ids);
+    Ok(select_experiments!(
+        r"FROM experiment WHERE id IN (SELECT value FROM json_each(?1))
+         ORDER BY updated_at DESC, id DESC",
+        ids
+    )
+    .fetch_all(conn)
+    .await?)
+}
+
 /// One column under the filter: the cards down to `until` (the first page without it), and the
 /// cursor that shows one page more (None when nothing is left).
+///
 /// On a connection the caller holds: the board runs all its queries on one (under load each
 /// query's wait for a pooled connection, a dozen times a render, was most of its latency).
 pub async fn column(
@@ -134,18 +159,8 @@ pub async fn column(
         .fetch_all(&mut *conn)
         .await?
     };
-    let more = after.last().map(|k| Cursor {
-        at: k.at.clone(),
-        id: k.id,
-    });
-    let ids = Json(shown.iter().map(|k| k.id).collect::<Vec<_>>());
-    let rows = select_experiments!(
-        r"FROM experiment WHERE id IN (SELECT value FROM json_each(?1))
-         ORDER BY updated_at DESC, id DESC",
-        ids
-    )
-    .fetch_all(&mut *conn)
-    .await?;
+    let more = after.last().map(Key::cursor);
+    let rows = rows_of(conn, shown.iter().map(|k| k.id).collect()).await?;
     // A card that changed column between the two reads shows in its new column only.
     let cards = rows
         .into_iter()
@@ -211,23 +226,15 @@ pub async fn first_pages(
         // The column's order, whatever order the union returned the rows in.
         keys.sort_by(|a, b| (&b.at, b.id).cmp(&(&a.at, a.id)));
         let after = keys.split_off(keys.len().min(PAGE));
-        let more = after.last().map(|k| Cursor {
-            at: k.at.clone(),
-            id: k.id,
-        });
+        let more = after.last().map(Key::cursor);
         shown_ids.extend(keys.iter().map(|k| k.id));
         pages.push((keys, more));
     }
-    let shown_ids = Json(shown_ids);
-    let rows = select_experiments!(
-        r"FROM experiment WHERE id IN (SELECT value FROM json_each(?1))
-         ORDER BY updated_at DESC, id DESC",
-        shown_ids
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let mut by_id: std::collections::HashMap<i64, ExperimentRow> =
-        rows.into_iter().map(|r| (r.id, r)).collect();
+    let mut by_id: std::collections::HashMap<i64, ExperimentRow> = rows_of(conn, shown_ids)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
     let mut out = Vec::with_capacity(pages.len());
     for ((keys, more), status) in pages.into_iter().zip(Status::ALL) {
         // A card that changed column between the two reads shows in its new column only
