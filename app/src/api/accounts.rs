@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::Json;
 
+use crate::api::codec::JsonOut;
+
 use crate::domain::account::{Identity, NewAccount, Role, TokenSummary, UserSummary};
 use crate::error::AppError;
 
@@ -16,13 +18,13 @@ pub struct CreatedToken {
 
 /// Who is signed in. Before sign-in (the login page renders the layout in-process, without an
 /// identity) it is refused like every other function, and the layout shows no navigation.
-#[server(input = Json, endpoint = "whoami")]
+#[server(output = JsonOut, input = Json, endpoint = "whoami")]
 #[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn whoami() -> Result<Option<Identity>, AppError> {
     Ok(Some(crate::auth::Viewer::check()?.into_identity()))
 }
 
-#[server(input = Json, endpoint = "list_users")]
+#[server(output = JsonOut, input = Json, endpoint = "list_users")]
 #[middleware(crate::auth::Gate::ADMINS)]
 pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
     crate::api::with_status(
@@ -34,7 +36,7 @@ pub async fn list_users() -> Result<Vec<UserSummary>, AppError> {
     )
 }
 
-#[server(input = Json, endpoint = "add_user")]
+#[server(output = JsonOut, input = Json, endpoint = "add_user")]
 #[middleware(crate::auth::Gate::ADMINS)]
 pub async fn add_user(account: NewAccount, role: Role) -> Result<UserSummary, AppError> {
     crate::api::with_status(
@@ -47,7 +49,7 @@ pub async fn add_user(account: NewAccount, role: Role) -> Result<UserSummary, Ap
     )
 }
 
-#[server(input = Json, endpoint = "update_user")]
+#[server(output = JsonOut, input = Json, endpoint = "update_user")]
 #[middleware(crate::auth::Gate::ADMINS)]
 pub async fn update_user(id: i64, role: Role, disabled: bool) -> Result<UserSummary, AppError> {
     crate::api::with_status(
@@ -60,7 +62,7 @@ pub async fn update_user(id: i64, role: Role, disabled: bool) -> Result<UserSumm
     )
 }
 
-#[server(input = Json, endpoint = "list_tokens")]
+#[server(output = JsonOut, input = Json, endpoint = "list_tokens")]
 #[middleware(crate::auth::Gate::ADMINS)]
 pub async fn list_tokens() -> Result<Vec<TokenSummary>, AppError> {
     crate::api::with_status(
@@ -72,7 +74,7 @@ pub async fn list_tokens() -> Result<Vec<TokenSummary>, AppError> {
     )
 }
 
-#[server(input = Json, endpoint = "create_token")]
+#[server(output = JsonOut, input = Json, endpoint = "create_token")]
 #[middleware(crate::auth::Gate::ADMINS)]
 /// A token owned by the admin creating it: it never exceeds their role, and stops working if
 /// they are disabled or demoted. `expires_days` None: never expires.
@@ -100,7 +102,7 @@ pub async fn create_token(
     )
 }
 
-#[server(input = Json, endpoint = "revoke_token")]
+#[server(output = JsonOut, input = Json, endpoint = "revoke_token")]
 #[middleware(crate::auth::Gate::ADMINS)]
 pub async fn revoke_token(id: i64) -> Result<TokenSummary, AppError> {
     crate::api::with_status(
@@ -115,7 +117,7 @@ pub async fn revoke_token(id: i64) -> Result<TokenSummary, AppError> {
 
 /// Resets someone's password: returns a generated one to show once; they must choose their
 /// own at the next sign-in, and every session of theirs ends now.
-#[server(input = Json, endpoint = "reset_password")]
+#[server(output = JsonOut, input = Json, endpoint = "reset_password")]
 #[middleware(crate::auth::Gate::ADMINS)]
 pub async fn reset_password(id: i64) -> Result<String, AppError> {
     crate::api::with_status(

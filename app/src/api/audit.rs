@@ -3,6 +3,8 @@
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
+use crate::api::codec::JsonOut;
+
 use crate::domain::audit::{AuditFilterForm, AuditPage};
 use crate::error::AppError;
 
@@ -10,7 +12,7 @@ use crate::error::AppError;
 pub const PAGE_SIZE: i64 = 50;
 
 /// One page of the log, newest first, filtered as the form says.
-#[server(input = Json, endpoint = "list_audit")]
+#[server(output = JsonOut, input = Json, endpoint = "list_audit")]
 #[middleware(crate::auth::Gate::ADMINS)]
 pub async fn list_audit(filter: AuditFilterForm) -> Result<AuditPage, AppError> {
     crate::api::with_status(

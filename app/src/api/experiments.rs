@@ -4,6 +4,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::Json;
 
+use crate::api::codec::JsonOut;
+
 use crate::domain::board::{Board, BoardFilter, Cursors};
 use crate::domain::brief::Brief;
 use crate::domain::experiment::{Experiment, NewExperimentForm};
@@ -33,7 +35,7 @@ pub struct Moved {
     pub warnings: Vec<String>,
 }
 
-#[server(input = Json, endpoint = "get_board")]
+#[server(output = JsonOut, input = Json, endpoint = "get_board")]
 #[middleware(crate::auth::Gate::VIEWERS)]
 /// `until`: per column how far "show more" went (omitted: the first page of each).
 pub async fn get_board(filter: BoardFilter, until: Option<Cursors>) -> Result<Board, AppError> {
@@ -88,7 +90,7 @@ pub async fn get_board(filter: BoardFilter, until: Option<Cursors>) -> Result<Bo
 }
 
 /// One page of the list view; the rows are filtered, sorted and paged on the server.
-#[server(input = Json, endpoint = "list_experiments")]
+#[server(output = JsonOut, input = Json, endpoint = "list_experiments")]
 #[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn list_experiments(params: ListParams) -> Result<ListPage, AppError> {
     crate::api::with_status(
@@ -104,7 +106,7 @@ pub async fn list_experiments(params: ListParams) -> Result<ListPage, AppError> 
     )
 }
 
-#[server(input = Json, endpoint = "get_experiment")]
+#[server(output = JsonOut, input = Json, endpoint = "get_experiment")]
 #[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn get_experiment(key: String) -> Result<ExperimentDetail, AppError> {
     crate::api::with_status(
@@ -140,7 +142,7 @@ pub async fn get_experiment(key: String) -> Result<ExperimentDetail, AppError> {
     )
 }
 
-#[server(input = Json, endpoint = "create_experiment")]
+#[server(output = JsonOut, input = Json, endpoint = "create_experiment")]
 #[middleware(crate::auth::Gate::EDITORS)]
 pub async fn create_experiment(form: NewExperimentForm) -> Result<String, AppError> {
     crate::api::with_status(
@@ -155,7 +157,7 @@ pub async fn create_experiment(form: NewExperimentForm) -> Result<String, AppErr
 }
 
 /// Saves the brief edited from `version`; a stale version is a conflict, never an overwrite.
-#[server(input = Json, endpoint = "save_brief")]
+#[server(output = JsonOut, input = Json, endpoint = "save_brief")]
 #[middleware(crate::auth::Gate::EDITORS)]
 pub async fn save_brief(key: String, version: i64, brief: Brief) -> Result<i64, AppError> {
     crate::api::with_status(
@@ -168,7 +170,7 @@ pub async fn save_brief(key: String, version: i64, brief: Brief) -> Result<i64, 
     )
 }
 
-#[server(input = Json, endpoint = "transition_experiment")]
+#[server(output = JsonOut, input = Json, endpoint = "transition_experiment")]
 #[middleware(crate::auth::Gate::EDITORS)]
 pub async fn transition_experiment(
     key: String,
@@ -191,7 +193,7 @@ pub async fn transition_experiment(
     )
 }
 
-#[server(input = Json, endpoint = "archive_experiment")]
+#[server(output = JsonOut, input = Json, endpoint = "archive_experiment")]
 #[middleware(crate::auth::Gate::EDITORS)]
 pub async fn archive_experiment(key: String, archived: bool) -> Result<(), AppError> {
     crate::api::with_status(
@@ -204,7 +206,7 @@ pub async fn archive_experiment(key: String, archived: bool) -> Result<(), AppEr
     )
 }
 
-#[server(input = Json, endpoint = "load_demo")]
+#[server(output = JsonOut, input = Json, endpoint = "load_demo")]
 #[middleware(crate::auth::Gate::ADMINS)]
 pub async fn load_demo() -> Result<usize, AppError> {
     crate::api::with_status(
@@ -218,7 +220,7 @@ pub async fn load_demo() -> Result<usize, AppError> {
 }
 
 /// Turns a done experiment's "next test idea" into a proposal linked to it; returns its key.
-#[server(input = Json, endpoint = "propose_follow_up")]
+#[server(output = JsonOut, input = Json, endpoint = "propose_follow_up")]
 #[middleware(crate::auth::Gate::EDITORS)]
 pub async fn propose_follow_up(key: String) -> Result<String, AppError> {
     crate::api::with_status(

@@ -3,13 +3,15 @@
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
+use crate::api::codec::JsonOut;
+
 use crate::domain::learning::{LearningQuery, Learnings};
 use crate::error::AppError;
 
 /// How many hits the page shows at most (the database's cap, known to both builds).
 pub const LIMIT_SHOWN: i64 = 200;
 
-#[server(input = Json, endpoint = "search_learnings")]
+#[server(output = JsonOut, input = Json, endpoint = "search_learnings")]
 #[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn search_learnings(query: LearningQuery) -> Result<Learnings, AppError> {
     crate::api::with_status(
@@ -36,7 +38,7 @@ pub async fn search_learnings(query: LearningQuery) -> Result<Learnings, AppErro
 
 /// Finished experiments similar to a proposal being typed (same surface, or a shared word in
 /// the title), shown beside the form so nobody re-runs last quarter's test unknowingly.
-#[server(input = Json, endpoint = "similar_experiments")]
+#[server(output = JsonOut, input = Json, endpoint = "similar_experiments")]
 #[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn similar_experiments(
     title: String,

@@ -9,6 +9,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod codec;
 pub mod experiments;
 pub mod learnings;
 #[cfg(feature = "ssr")]

@@ -5,6 +5,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::Json;
 
+use crate::api::codec::JsonOut;
+
 use crate::domain::lifecycle::Status;
 use crate::domain::program::report::Report;
 use crate::domain::program::ProgramQuery;
@@ -40,7 +42,7 @@ pub struct CohortList {
     pub rows: Vec<CohortRow>,
 }
 
-#[server(input = Json, endpoint = "get_program")]
+#[server(output = JsonOut, input = Json, endpoint = "get_program")]
 #[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn get_program(query: ProgramQuery) -> Result<ProgramView, AppError> {
     crate::api::with_status(
@@ -53,7 +55,7 @@ pub async fn get_program(query: ProgramQuery) -> Result<ProgramView, AppError> {
     )
 }
 
-#[server(input = Json, endpoint = "list_cohort")]
+#[server(output = JsonOut, input = Json, endpoint = "list_cohort")]
 #[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn list_cohort(query: ProgramQuery, cohort: String) -> Result<CohortList, AppError> {
     crate::api::with_status(
@@ -152,7 +154,7 @@ pub mod ssr {
 /// The secret calendar feed URL (a path) for a team, or for every team with an empty name, if
 /// an editor created one. Anyone who may read the program may subscribe; the URL works without
 /// signing in. A pure read: it never creates the feed (`create_calendar_feed` does).
-#[server(input = Json, endpoint = "calendar_feed_url")]
+#[server(output = JsonOut, input = Json, endpoint = "calendar_feed_url")]
 #[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn calendar_feed_url(team: String) -> Result<Option<String>, AppError> {
     crate::api::with_status(
@@ -168,7 +170,7 @@ pub async fn calendar_feed_url(team: String) -> Result<Option<String>, AppError>
 
 /// Creates a team's secret calendar feed, or with `rotate` replaces its secret (every existing
 /// subscription stops working). Returns the new URL (a path).
-#[server(endpoint = "create_calendar_feed")]
+#[server(output = JsonOut, endpoint = "create_calendar_feed")]
 #[middleware(crate::auth::Gate::EDITORS)]
 pub async fn create_calendar_feed(team: String, rotate: bool) -> Result<String, AppError> {
     crate::api::with_status(

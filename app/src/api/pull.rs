@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
+use crate::api::codec::JsonOut;
+
 use crate::error::AppError;
 use crate::pull::settings::{SettingsForm, SettingsView};
 use crate::pull::PullInfo;
@@ -11,7 +13,7 @@ use crate::pull::PullInfo;
 // `crate::pull::PullStatus` is spelled out: `pull_status` below generates its own `PullStatus`.
 
 /// Starts a pull of the experiment's run from Mixpanel; refused while one runs.
-#[server(input = Json, endpoint = "start_pull")]
+#[server(output = JsonOut, input = Json, endpoint = "start_pull")]
 #[middleware(crate::auth::Gate::EDITORS)]
 pub async fn start_pull(key: String) -> Result<crate::pull::PullStatus, AppError> {
     crate::api::with_status(
@@ -29,7 +31,7 @@ pub async fn start_pull(key: String) -> Result<crate::pull::PullStatus, AppError
 }
 
 /// The experiment's latest pull since the server started, and whether pulling is set up.
-#[server(input = Json, endpoint = "pull_status")]
+#[server(output = JsonOut, input = Json, endpoint = "pull_status")]
 #[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn pull_status(key: String) -> Result<PullInfo, AppError> {
     crate::api::with_status(
@@ -49,7 +51,7 @@ pub async fn pull_status(key: String) -> Result<PullInfo, AppError> {
 }
 
 /// Cancels the experiment's running pull: it stores nothing.
-#[server(input = Json, endpoint = "cancel_pull")]
+#[server(output = JsonOut, input = Json, endpoint = "cancel_pull")]
 #[middleware(crate::auth::Gate::EDITORS)]
 pub async fn cancel_pull(key: String) -> Result<(), AppError> {
     crate::api::with_status(
@@ -69,7 +71,7 @@ pub async fn cancel_pull(key: String) -> Result<(), AppError> {
     )
 }
 
-#[server(input = Json, endpoint = "get_mixpanel_settings")]
+#[server(output = JsonOut, input = Json, endpoint = "get_mixpanel_settings")]
 #[middleware(crate::auth::Gate::ADMINS)]
 pub async fn get_mixpanel_settings() -> Result<SettingsView, AppError> {
     crate::api::with_status(
@@ -86,7 +88,7 @@ pub async fn get_mixpanel_settings() -> Result<SettingsView, AppError> {
 }
 
 /// Saves the settings; an empty secret keeps the stored one.
-#[server(input = Json, endpoint = "save_mixpanel_settings")]
+#[server(output = JsonOut, input = Json, endpoint = "save_mixpanel_settings")]
 #[middleware(crate::auth::Gate::ADMINS)]
 pub async fn save_mixpanel_settings(form: SettingsForm) -> Result<SettingsView, AppError> {
     crate::api::with_status(

@@ -6,6 +6,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::Json;
 
+use crate::api::codec::JsonOut;
+
 use crate::domain::brief::Brief;
 use crate::domain::decision::Decision;
 use crate::domain::lifecycle::Status;
@@ -44,7 +46,7 @@ pub struct ResultsView {
     pub segments: Vec<SegmentBreakdown>,
 }
 
-#[server(input = Json, endpoint = "get_results")]
+#[server(output = JsonOut, input = Json, endpoint = "get_results")]
 #[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn get_results(key: String) -> Result<ResultsView, AppError> {
     crate::api::with_status(
@@ -58,7 +60,7 @@ pub async fn get_results(key: String) -> Result<ResultsView, AppError> {
     )
 }
 
-#[server(input = Json, endpoint = "record_results")]
+#[server(output = JsonOut, input = Json, endpoint = "record_results")]
 #[middleware(crate::auth::Gate::EDITORS)]
 pub async fn record_results(key: String, counts: Counts) -> Result<(), AppError> {
     crate::api::with_status(

@@ -5,6 +5,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::Json;
 
+use crate::api::codec::JsonOut;
+
 use crate::domain::period::IsoWeek;
 use crate::domain::review::record::{ReviewForm, ReviewRecord, ReviewSummary, TriageRequest};
 use crate::domain::review::Agenda;
@@ -57,7 +59,7 @@ impl ReviewView {
     }
 }
 
-#[server(input = Json, endpoint = "get_review")]
+#[server(output = JsonOut, input = Json, endpoint = "get_review")]
 #[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn get_review(
     week: String,
@@ -76,7 +78,7 @@ pub async fn get_review(
     )
 }
 
-#[server(input = Json, endpoint = "save_review")]
+#[server(output = JsonOut, input = Json, endpoint = "save_review")]
 #[middleware(crate::auth::Gate::EDITORS)]
 pub async fn save_review(week: String, form: ReviewForm) -> Result<(), AppError> {
     crate::api::with_status(
@@ -100,7 +102,7 @@ pub async fn save_review(week: String, form: ReviewForm) -> Result<(), AppError>
 
 /// Applies a triage outcome to a proposal and records it in the week's review. Returns what
 /// happened, in words, with any warnings.
-#[server(input = Json, endpoint = "triage_proposal")]
+#[server(output = JsonOut, input = Json, endpoint = "triage_proposal")]
 #[middleware(crate::auth::Gate::EDITORS)]
 pub async fn triage_proposal(week: String, request: TriageRequest) -> Result<String, AppError> {
     crate::api::with_status(

@@ -8,6 +8,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::Json;
 
+use crate::api::codec::JsonOut;
+
 use crate::domain::amendment::Amendment;
 use crate::domain::brief::Brief;
 // `SignOff` is spelled out: the `sign_off` server function below generates its own `SignOff`.
@@ -26,7 +28,7 @@ pub struct SignOffsView {
     pub can_edit: bool,
 }
 
-#[server(input = Json, endpoint = "get_sign_offs")]
+#[server(output = JsonOut, input = Json, endpoint = "get_sign_offs")]
 #[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn get_sign_offs(key: String) -> Result<SignOffsView, AppError> {
     crate::api::with_status(
@@ -49,7 +51,7 @@ pub async fn get_sign_offs(key: String) -> Result<SignOffsView, AppError> {
 
 /// Records the caller's sign-off for `role` on the brief as of `version` (the version the signer
 /// read: a brief that changed since is a conflict). Signing a role twice keeps the first record.
-#[server(input = Json, endpoint = "sign_off")]
+#[server(output = JsonOut, input = Json, endpoint = "sign_off")]
 #[middleware(crate::auth::Gate::EDITORS)]
 pub async fn sign_off(
     key: String,
@@ -74,7 +76,7 @@ pub async fn sign_off(
     )
 }
 
-#[server(input = Json, endpoint = "withdraw_sign_off")]
+#[server(output = JsonOut, input = Json, endpoint = "withdraw_sign_off")]
 #[middleware(crate::auth::Gate::EDITORS)]
 pub async fn withdraw_sign_off(key: String, role: SignOffRole) -> Result<(), AppError> {
     crate::api::with_status(
@@ -89,7 +91,7 @@ pub async fn withdraw_sign_off(key: String, role: SignOffRole) -> Result<(), App
 
 /// Amends a running experiment's brief, edited from `version`, with a written reason; returns
 /// the new version. The changed fields are computed on the server from the stored brief.
-#[server(input = Json, endpoint = "amend_brief")]
+#[server(output = JsonOut, input = Json, endpoint = "amend_brief")]
 #[middleware(crate::auth::Gate::EDITORS)]
 pub async fn amend_brief(
     key: String,
@@ -116,7 +118,7 @@ pub async fn amend_brief(
     )
 }
 
-#[server(input = Json, endpoint = "get_workspace_settings")]
+#[server(output = JsonOut, input = Json, endpoint = "get_workspace_settings")]
 #[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn get_workspace_settings() -> Result<WorkspaceSettings, AppError> {
     crate::api::with_status(
@@ -128,7 +130,7 @@ pub async fn get_workspace_settings() -> Result<WorkspaceSettings, AppError> {
     )
 }
 
-#[server(input = Json, endpoint = "save_workspace_settings")]
+#[server(output = JsonOut, input = Json, endpoint = "save_workspace_settings")]
 #[middleware(crate::auth::Gate::ADMINS)]
 pub async fn save_workspace_settings(
     settings: WorkspaceSettings,

@@ -4,10 +4,12 @@
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
+use crate::api::codec::JsonOut;
+
 use crate::error::AppError;
 use crate::warehouse::settings::{ProbeView, WarehouseForm, WarehouseView};
 
-#[server(input = Json, endpoint = "get_warehouse_settings")]
+#[server(output = JsonOut, input = Json, endpoint = "get_warehouse_settings")]
 #[middleware(crate::auth::Gate::ADMINS)]
 pub async fn get_warehouse_settings() -> Result<WarehouseView, AppError> {
     crate::api::with_status(
@@ -24,7 +26,7 @@ pub async fn get_warehouse_settings() -> Result<WarehouseView, AppError> {
 }
 
 /// Saves the settings; an empty URL keeps the stored one.
-#[server(input = Json, endpoint = "save_warehouse_settings")]
+#[server(output = JsonOut, input = Json, endpoint = "save_warehouse_settings")]
 #[middleware(crate::auth::Gate::ADMINS)]
 pub async fn save_warehouse_settings(form: WarehouseForm) -> Result<WarehouseView, AppError> {
     crate::api::with_status(
@@ -43,7 +45,7 @@ pub async fn save_warehouse_settings(form: WarehouseForm) -> Result<WarehouseVie
 
 /// Connects with the form as typed (the stored URL when the field is empty), checks the table
 /// and its columns, and counts the last day's events. Saves nothing.
-#[server(input = Json, endpoint = "test_warehouse")]
+#[server(output = JsonOut, input = Json, endpoint = "test_warehouse")]
 #[middleware(crate::auth::Gate::ADMINS)]
 pub async fn test_warehouse(form: WarehouseForm) -> Result<ProbeView, AppError> {
     crate::api::with_status(

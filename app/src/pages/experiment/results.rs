@@ -5,6 +5,8 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::Json;
 
+use crate::api::codec::JsonOut;
+
 use super::pull::PullWatch;
 use crate::api::results::record_results;
 use crate::components::error_view::{reasons, Problems};
@@ -29,7 +31,7 @@ pub struct ResultsSection {
 }
 
 /// `get_results` (which checks the caller and applies the no-peeking rule), drawn.
-#[server(input = Json, endpoint = "get_results_section")]
+#[server(output = JsonOut, input = Json, endpoint = "get_results_section")]
 #[middleware(crate::auth::Gate::VIEWERS)]
 pub async fn get_results_section(key: String) -> Result<ResultsSection, AppError> {
     use crate::components::results_panel::ResultsPanel;
