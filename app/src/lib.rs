@@ -44,3 +44,13 @@ pub fn hydrate() {
         }
     });
 }
+
+/// Room in the bundle's read-only data for `cargo leptos build --split`. The splitter moves each
+/// piece's constants (strings, tables) into that piece's own range of the data segment, aligning
+/// each range; when the aligned ranges no longer fit in the segment's original length (by a few
+/// dozen bytes), it gives up and puts the whole segment, every page's strings, into the shell
+/// ("Overlong segment 0 ... putting it in main module"). No code refers to these bytes, so no
+/// piece includes them and they are never downloaded: they only leave the splitter that room.
+#[cfg(feature = "hydrate")]
+#[used]
+static SPLIT_DATA_SLACK: [u8; 4096] = [0x5a; 4096];

@@ -235,10 +235,12 @@ pub fn AmendmentNotices(amendments: Vec<Amendment>) -> impl IntoView {
     })
 }
 
+/// The field labels are ours and ASCII, so ASCII casing is enough; `char::to_uppercase` would
+/// bring Unicode's 12 KB case table into the experiment page's bundle for one letter.
 fn capitalise(s: &str) -> String {
-    let mut chars = s.chars();
-    chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
+    let mut s = s.to_owned();
+    if let Some(first) = s.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    s
 }
