@@ -51,7 +51,8 @@ mod tests {
         let bytes = TextJsonEncoding::encode(&vec!["é".to_string(), "b".into()]).unwrap();
         let back: Vec<String> = TextJsonEncoding::decode(bytes).unwrap();
         assert_eq!(back, ["é", "b"]);
-        let bad = Decodes::<Vec<String>>::decode(Bytes::from_static(b"[\"\xff\"]"));
+        let bad =
+            <TextJsonEncoding as Decodes<Vec<String>>>::decode(Bytes::from_static(b"[\"\xff\"]"));
         assert!(
             bad.unwrap_err().to_string().contains("utf-8"),
             "names the encoding problem"
