@@ -77,6 +77,18 @@ pub fn router_with(state: AppState) -> Router {
     router_for(state, &config::Config::default())
 }
 
+/// The app's page routes, listed once per process. Listing them runs the app with leptos'
+/// process-wide "suppress resource loads" flag set, and a page render anywhere in the process
+/// whose data starts loading meanwhile waits forever (leptos_server 0.8's `SuppressResourceLoad`,
+/// leptos-rs/leptos#4773): the request then ends in the 30 s timeout. A server builds its router
+/// once before it serves, but the HTTP tests build one per test while other tests render pages,
+/// which is where that rare 503 came from.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(App)).clone()
+}
+
 /// The whole application: `main` passes the configuration it read from the environment.
 ///
 /// Layers, outermost first: the trace; the canonical-path check (400 for `..`, `//`, encoded
@@ -84,7 +96,7 @@ pub fn router_with(state: AppState) -> Router {
 /// session; authentication and the page policy (`auth`); the page cache (`page_cache`, which
 /// needs the caller); the request timeout and body limit (`limits`); then the routes. `/pkg` is a file service that never falls through to the app.
 pub fn router_for(state: AppState, config: &config::Config) -> Router {
-    let routes = generate_route_list(App);
+    let routes = route_list();
     let auth_state = auth::AuthState::new(state.pool.clone());
     if tokio::runtime::Handle::try_current().is_ok() {
         auth::limiter::spawn_pruning(auth_state.limiter.clone());

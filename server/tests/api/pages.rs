@@ -102,3 +102,49 @@ async fn every_page_forbids_framing_and_sniffing(pool: SqlitePool) {
         .contains("frame-ancestors 'none'"));
     assert_eq!(h["x-content-type-options"], "nosniff");
 }
+
+/// Building a router elsewhere in the process (another test, another server) while pages render
+/// must not stall a render. Listing the routes sets leptos' process-wide flag that parks any
+/// page data starting to load meanwhile, for good (leptos-rs/leptos#4773); this is where the
+/// suite's rare 30 s timeouts on a page came from. The router lists its routes once per process.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn building_routers_while_pages_render_stalls_no_page(pool: SqlitePool) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+
+    let router = app(pool.clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let builder = {
+        let (pool, stop) = (pool.clone(), stop.clone());
+        std::thread::spawn(move || {
+            // Listing the routes spawns tasks: this thread gets a runtime of its own, as
+            // another test's does.
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let _in_runtime = runtime.enter();
+            let mut built = 0;
+            while !stop.load(Ordering::Relaxed) {
+                let options = leptos::prelude::LeptosOptions::builder()
+                    .output_name("verdict")
+                    .build();
+                drop(server::router(options, pool.clone()));
+                built += 1;
+            }
+            built
+        })
+    };
+    // A query string of its own per request: each is a fresh render, not the page cache's copy.
+    for n in 0..40 {
+        let answered = tokio::time::timeout(
+            std::time::Duration::from_secs(10),
+            get(&router, &format!("/review?render={n}")),
+        )
+        .await;
+        let (status, html) = answered.unwrap_or_else(|_| panic!("render {n} stalled"));
+        assert_eq!(status, StatusCode::OK, "render {n}: {html}");
+    }
+    stop.store(true, Ordering::Relaxed);
+    assert!(builder.join().unwrap() > 0, "routers were built meanwhile");
+}
