@@ -2,7 +2,6 @@
 //! fix the problem; internal causes are logged on the server and never sent to the browser.
 
 use serde::{Deserialize, Serialize};
-use server_fn::codec::JsonEncoding;
 use server_fn::error::{FromServerFnError, ServerFnErrorErr};
 
 use crate::domain::experiment::FieldError;
@@ -92,7 +91,8 @@ impl From<TransitionError> for AppError {
 }
 
 impl FromServerFnError for AppError {
-    type Encoder = JsonEncoding;
+    // Read in the browser like every response (`api::codec`): one JSON parser in the bundle.
+    type Encoder = crate::api::codec::TextJsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         AppError::Transport(value.to_string())

@@ -29,7 +29,7 @@ pub fn AccountPage() -> impl IntoView {
     let problem = message(&param("error"));
     let changed = !param("changed").is_empty();
     let must_change = !param("must_change").is_empty();
-    let me = Resource::new(|| (), |_| whoami());
+    let me = crate::pages::resource(|| (), |_| whoami());
     view! {
         <Title text="Your account" />
         <section class="auth-card">

@@ -28,7 +28,7 @@ pub fn AdminAuditPage() -> impl IntoView {
             before: get("before"),
         }
     });
-    let page = Resource::new(move || filter.get(), list_audit);
+    let page = crate::pages::resource(move || filter.get(), list_audit);
     view! {
         <Title text="Audit log" />
         <Transition fallback=|| view! { <p class="loading">"Loading the log…"</p> }>

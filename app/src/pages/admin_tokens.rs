@@ -12,7 +12,7 @@ use crate::domain::account::{Role, TokenSummary};
 #[component]
 pub fn AdminTokensPage() -> impl IntoView {
     let changed = RwSignal::new(0u32);
-    let tokens = Resource::new(move || changed.get(), |_| list_tokens());
+    let tokens = crate::pages::resource(move || changed.get(), |_| list_tokens());
     let name = RwSignal::new(String::new());
     let role = RwSignal::new(Role::Viewer);
     let expires = RwSignal::new(String::from("90"));

@@ -12,7 +12,7 @@ use crate::domain::account::{NewAccount, Role, UserSummary};
 #[component]
 pub fn AdminUsersPage() -> impl IntoView {
     let changed = RwSignal::new(0u32);
-    let users = Resource::new(move || changed.get(), |_| list_users());
+    let users = crate::pages::resource(move || changed.get(), |_| list_users());
     view! {
         <Title text="Users" />
         <h1>"Users"</h1>

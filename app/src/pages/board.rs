@@ -65,7 +65,7 @@ pub fn BoardPage() -> impl IntoView {
         }
     });
     let demo = ServerAction::<crate::api::experiments::LoadDemo>::new();
-    let board = Resource::new(
+    let board = crate::pages::resource(
         move || {
             (
                 filter.get(),

@@ -11,7 +11,7 @@ use crate::components::calendar_link::CalendarLink;
 pub fn CalendarFeed(team: String, label: &'static str) -> impl IntoView {
     let create = ServerAction::<CreateCalendarFeed>::new();
     let for_link = StoredValue::new(team.clone());
-    let url = Resource::new(
+    let url = crate::pages::resource(
         move || (team.clone(), create.version().get()),
         |(team, _)| calendar_feed_url(team),
     );

@@ -32,7 +32,7 @@ pub fn ExperimentListPage() -> impl IntoView {
             page: get("page").parse().unwrap_or(1),
         }
     });
-    let list = Resource::new(move || params.get(), list_experiments);
+    let list = crate::pages::resource(move || params.get(), list_experiments);
     view! {
         <Title text="All experiments" />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -28,7 +28,7 @@ pub fn LearningsPage() -> impl IntoView {
             tag: get("tag"),
         }
     });
-    let results = Resource::new(move || query.get(), search_learnings);
+    let results = crate::pages::resource(move || query.get(), search_learnings);
     view! {
         <Title text="Learnings" />
         <Transition fallback=|| view! { <p class="loading">"Searching…"</p> }>

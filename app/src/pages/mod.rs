@@ -17,3 +17,25 @@ pub mod program_list;
 pub mod review;
 pub mod settings;
 pub mod warehouse_settings;
+
+use std::future::Future;
+
+use leptos::prelude::Resource;
+use serde::{de::DeserializeOwned, Serialize};
+
+use crate::api::codec::ValueJson;
+
+/// A page's data: `Resource::new`, read back in the browser through `api::codec::from_text` like
+/// every server function's response, so each type needs no JSON parser of its own in the bundle.
+#[track_caller]
+pub fn resource<T, S, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetcher: impl Fn(S) -> Fut + Send + Sync + 'static,
+) -> Resource<T, ValueJson>
+where
+    S: PartialEq + Clone + Send + Sync + 'static,
+    T: Serialize + DeserializeOwned + Send + Sync + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+{
+    Resource::new_with_options(source, fetcher, false)
+}

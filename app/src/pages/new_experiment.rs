@@ -73,7 +73,7 @@ pub fn NewExperimentPage() -> impl IntoView {
 fn SimilarPast(form: RwSignal<NewExperimentForm>) -> impl IntoView {
     let wanted =
         Memo::new(move |_| form.with(|f| (f.title.trim().to_owned(), f.surface.trim().to_owned())));
-    let similar = Resource::new(
+    let similar = crate::pages::resource(
         move || wanted.get(),
         |(title, surface)| async move {
             if title.chars().count() < 3 && surface.is_empty() {

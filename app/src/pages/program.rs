@@ -29,7 +29,7 @@ pub fn program_query(q: &leptos_router::params::ParamsMap) -> ProgramQuery {
 pub fn ProgramPage() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| program_query(&params.read()));
-    let program = Resource::new(move || query.get(), get_program);
+    let program = crate::pages::resource(move || query.get(), get_program);
     view! {
         <Title text="Program" />
         <Transition fallback=|| view! { <p class="loading">"Loading the program…"</p> }>

@@ -18,7 +18,7 @@ pub fn ProgramListPage() -> impl IntoView {
         let p = params.read();
         (program_query(&p), p.get("cohort").unwrap_or_default())
     });
-    let list = Resource::new(move || args.get(), |(q, c)| list_cohort(q, c));
+    let list = crate::pages::resource(move || args.get(), |(q, c)| list_cohort(q, c));
     view! {
         <Title text="Program list" />
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>

@@ -47,7 +47,7 @@ pub fn ReviewPage() -> impl IntoView {
         None => {}
     });
     let save = ServerAction::<crate::api::review::SaveReview>::new();
-    let review = Resource::new(
+    let review = crate::pages::resource(
         move || (week.get(), all.get(), changed.get(), save.version().get()),
         |(w, all, _, _)| get_review(w, all),
     );

@@ -14,8 +14,8 @@ use crate::pull::settings::{AuthMethod, Residency, SettingsForm, SettingsView};
 
 #[component]
 pub fn SettingsPage() -> impl IntoView {
-    let settings = Resource::new(|| (), |_| get_mixpanel_settings());
-    let workspace = Resource::new(|| (), |_| get_workspace_settings());
+    let settings = crate::pages::resource(|| (), |_| get_mixpanel_settings());
+    let workspace = crate::pages::resource(|| (), |_| get_workspace_settings());
     view! {
         <Title text="Settings" />
         <h1>"Settings"</h1>

@@ -12,7 +12,7 @@ use crate::warehouse::settings::{ProbeView, WarehouseForm, WarehouseView};
 
 #[component]
 pub fn WarehouseSection() -> impl IntoView {
-    let settings = Resource::new(|| (), |_| get_warehouse_settings());
+    let settings = crate::pages::resource(|| (), |_| get_warehouse_settings());
     view! {
         <Transition fallback=|| view! { <p class="loading">"Loading…"</p> }>
             {move || Suspend::new(async move {

@@ -39,7 +39,7 @@ pub fn ExperimentPage() -> impl IntoView {
     let params = use_params_map();
     let key = Memo::new(move |_| params.read().get("key").unwrap_or_default());
     let reload = RwSignal::new(0u32);
-    let detail = Resource::new(
+    let detail = crate::pages::resource(
         move || (key.get(), reload.get()),
         |(k, _)| async move {
             let detail = get_experiment(k.clone()).await?;

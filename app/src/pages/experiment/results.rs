@@ -51,7 +51,7 @@ pub fn Results(key: String, amendments: Vec<Amendment>) -> impl IntoView {
     let version = RwSignal::new(0u32);
     let results = {
         let key = key.clone();
-        Resource::new(
+        crate::pages::resource(
             move || version.get(),
             move |_| get_results_section(key.clone()),
         )
