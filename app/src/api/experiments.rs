@@ -83,6 +83,7 @@ pub async fn get_board(filter: BoardFilter, until: Option<Cursors>) -> Result<Bo
                 owners,
                 tags,
                 total: db::count(&mut *conn).await?,
+                can_move: who.identity().can(crate::domain::account::Role::Editor),
             })
         }
         .await,

@@ -8,6 +8,8 @@ use crate::domain::lifecycle::Status;
 #[component]
 pub fn BoardCard(
     card: Card,
+    /// Whether the reader may move it: without, no move buttons and no dragging.
+    movable: bool,
     /// Called with (key, target status) when a move button is pressed.
     on_move: Callback<(String, Status)>,
     /// Reasons the last move of this card was refused, if it was.
@@ -43,7 +45,7 @@ pub fn BoardCard(
     view! {
         <article
             class="card"
-            draggable="true"
+            draggable=if movable { "true" } else { "false" }
             data-key=key.clone()
             on:dragstart=move |ev: leptos::ev::DragEvent| {
                 if let Some(dt) = ev.data_transfer() {
@@ -68,7 +70,7 @@ pub fn BoardCard(
             {(!card.tags.is_empty()).then(|| view! {
                 <p class="tags">{card.tags.iter().map(|t| view! { <span class="tag">{t.clone()}</span> }).collect_view()}</p>
             })}
-            <div class="moves">{moves}</div>
+            {movable.then(|| view! { <div class="moves">{moves}</div> })}
             {move || refusal.get().map(|reasons| view! {
                 <div class="refusal" role="alert">
                     <strong>"Not moved:"</strong>

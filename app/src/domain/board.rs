@@ -148,6 +148,10 @@ pub struct Board {
     pub tags: Vec<String>,
     /// Experiments in the whole program, to tell "empty program" from "nothing matches".
     pub total: i64,
+    /// Whether the caller may move cards (an editor or admin): a viewer's board has no move
+    /// buttons and no dragging, since the server would refuse every move.
+    #[serde(default)]
+    pub can_move: bool,
 }
 
 impl Board {

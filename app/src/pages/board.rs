@@ -121,6 +121,7 @@ fn BoardView(
         .into_any();
     }
     let navigate = use_navigate();
+    let movable = board.can_move;
     let columns = Status::ALL.map(|status| {
         let column = board.column(status).cloned().unwrap_or_default();
         let (cards, count) = (column.cards, column.count);
@@ -157,6 +158,9 @@ fn BoardView(
         let navigate = navigate.clone();
         let on_drop = move |ev: leptos::ev::DragEvent| {
             ev.prevent_default();
+            if !movable {
+                return;
+            }
             let Some(key) = ev
                 .data_transfer()
                 .and_then(|dt| dt.get_data("text/plain").ok())
@@ -183,7 +187,7 @@ fn BoardView(
                     let card_refusal = Signal::derive(move || {
                         refusal.get().filter(|(k, _)| *k == key).map(|(_, r)| r)
                     });
-                    view! { <BoardCard card on_move refusal=card_refusal /> }
+                    view! { <BoardCard card movable on_move refusal=card_refusal /> }
                 }).collect_view()}
                 {(count == 0).then(|| view! { <p class="empty-column">"Nothing here"</p> })}
                 {more_href.map(|href| view! {

@@ -148,3 +148,66 @@ async fn building_routers_while_pages_render_stalls_no_page(pool: SqlitePool) {
     stop.store(true, Ordering::Relaxed);
     assert!(builder.join().unwrap() > 0, "routers were built meanwhile");
 }
+
+/// A viewer reads the board and a running experiment without the controls the server would
+/// refuse them (moves, dragging, closing, recording results); an editor has every one.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_viewer_gets_no_controls_the_server_would_refuse_them(pool: SqlitePool) {
+    use app::domain::account::Role;
+    use axum::body::Body;
+    use axum::http::Request;
+
+    use crate::helpers::{running_checkout, send_as, token};
+
+    let app = app(pool.clone());
+    running_checkout(&app, &pool, "checkout_controls").await;
+    let (s, body) = call(
+        &app,
+        "create_experiment",
+        json!({"form": {"key": "rough_controls", "title": "Rough idea", "hypothesis": "h", "owner": "Ana", "team": "Checkout", "surface": "", "tags": ""}}),
+    )
+    .await;
+    assert_eq!(s, StatusCode::OK, "{body}");
+    let viewer = token(&pool, Role::Viewer).await;
+    let editor = token(&pool, Role::Editor).await;
+    let read = |who: String, path: &'static str| {
+        let app = app.clone();
+        async move {
+            let request = Request::get(path).body(Body::empty()).unwrap();
+            let (status, html) = send_as(&app, Some(&who), request).await;
+            assert_eq!(status, StatusCode::OK, "{path}: {html}");
+            html
+        }
+    };
+
+    let board = read(editor.clone(), "/").await;
+    assert!(board.contains(">Mark ready<") && board.contains("draggable=\"true\""));
+    let board = read(viewer.clone(), "/").await;
+    assert!(board.contains("Rough idea") && board.contains("One-page checkout"));
+    assert!(
+        !board.contains(">Mark ready<"),
+        "no move buttons for a viewer"
+    );
+    assert!(
+        !board.contains("draggable=\"true\""),
+        "no dragging for a viewer"
+    );
+
+    let page = read(editor, "/experiments/checkout_controls").await;
+    for control in [
+        "Close with a verdict…",
+        "Type in results by hand",
+        "Upload an export",
+    ] {
+        assert!(page.contains(control), "an editor has {control}");
+    }
+    let page = read(viewer, "/experiments/checkout_controls").await;
+    assert!(page.contains("One-page checkout") && page.contains("Results"));
+    for control in [
+        "Close with a verdict…",
+        "Type in results by hand",
+        "Upload an export",
+    ] {
+        assert!(!page.contains(control), "a viewer has no {control}");
+    }
+}

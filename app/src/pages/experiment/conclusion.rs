@@ -6,7 +6,12 @@ use leptos::prelude::*;
 use crate::domain::verdict::Conclusion;
 
 #[component]
-pub fn ConclusionView(conclusion: Conclusion, on_follow_up: Callback<()>) -> impl IntoView {
+pub fn ConclusionView(
+    conclusion: Conclusion,
+    /// Whether the reader may propose the next idea (an editor): a viewer sees the idea only.
+    can_propose: bool,
+    on_follow_up: Callback<()>,
+) -> impl IntoView {
     let c = conclusion;
     view! {
         <div class="conclusion" data-testid="conclusion">
@@ -20,7 +25,9 @@ pub fn ConclusionView(conclusion: Conclusion, on_follow_up: Callback<()>) -> imp
                     {(!c.post_mortem.next_idea.is_empty()).then(|| view! {
                         <h4>"Next test idea"</h4>
                         <p>{c.post_mortem.next_idea.clone()} " "
-                            <button type="button" class="small" on:click=move |_| on_follow_up.run(())>"Propose it"</button>
+                            {can_propose.then(|| view! {
+                                <button type="button" class="small" on:click=move |_| on_follow_up.run(())>"Propose it"</button>
+                            })}
                         </p>
                     })}
                 </div>

@@ -192,8 +192,13 @@ fn Detail(
         saver.dispatch((version.get_untracked(), brief));
     });
 
-    let buttons = status
-        .allowed_transitions()
+    // A viewer reads the page without the controls the server would refuse them.
+    let transitions = if can_edit {
+        status.allowed_transitions()
+    } else {
+        &[]
+    };
+    let buttons = transitions
         .iter()
         .filter(|&&to| to != Status::Done)
         .map(|&to| {
@@ -256,13 +261,13 @@ fn Detail(
             <section class="lifecycle" aria-label="Status">
                 <div class="buttons">
                     {buttons}
-                    {(status == Status::Done).then(|| view! {
+                    {(status == Status::Done && can_edit).then(|| view! {
                         <button type="button" class="ghost" on:click=move |_| { archiver.dispatch(!archived); }>
                             {if archived { "Restore to the board" } else { "Archive" }}
                         </button>
                     })}
                     {archived.then(|| view! { <span class="badge">"Archived"</span> })}
-                    {(status == Status::Running).then(|| view! {
+                    {(status == Status::Running && can_edit).then(|| view! {
                         <button type="button" class="primary" aria-expanded=move || closing.get().to_string()
                             on:click=move |_| closing.update(|open| *open = !*open)>
                             {move || if closing.get() { "Cancel closing" } else { "Close with a verdict…" }}
@@ -274,15 +279,15 @@ fn Detail(
                     Ok(warnings) if !warnings.is_empty() => view! { <div class="warning" role="status"><Problems items=warnings /></div> }.into_any(),
                     Ok(_) => ().into_any(),
                 })}
-                {move || (status == Status::Running && closing.get()).then(|| view! {
+                {move || (status == Status::Running && can_edit && closing.get()).then(|| view! {
                     <CloseForm treatments=treatments.clone() planned_end=exp.brief.planned_end today computed=computed_verdict.clone() on_close />
                 })}
                 {exp.conclusion.clone().map(|c| view! {
-                    <ConclusionView conclusion=c on_follow_up=Callback::new(move |()| { follow_up.dispatch(()); }) />
+                    <ConclusionView conclusion=c can_propose=can_edit on_follow_up=Callback::new(move |()| { follow_up.dispatch(()); }) />
                 })}
             </section>
 
-            {status.accepts_results().then(|| view! { <Results key=key.clone() amendments=amendments.clone() /> })}
+            {status.accepts_results().then(|| view! { <Results key=key.clone() amendments=amendments.clone() can_edit /> })}
 
             <section class="brief">
                 <h2>"Brief"</h2>

@@ -47,7 +47,13 @@ pub async fn get_results_section(key: String) -> Result<ResultsSection, AppError
 
 /// The results section: its own resource, so recording counts refreshes only this part.
 #[component]
-pub fn Results(key: String, amendments: Vec<Amendment>) -> impl IntoView {
+pub fn Results(
+    key: String,
+    amendments: Vec<Amendment>,
+    /// Whether the reader may record results (an editor): a viewer gets no pull, upload or
+    /// hand-entry controls, which the server would refuse them.
+    can_edit: bool,
+) -> impl IntoView {
     let version = RwSignal::new(0u32);
     let results = {
         let key = key.clone();
@@ -78,7 +84,7 @@ pub fn Results(key: String, amendments: Vec<Amendment>) -> impl IntoView {
             <AmendmentNotices amendments />
             {move || query.with(|q| q.get("import_error")).map(|e| view! { <p class="refusal" role="alert" data-testid="import-error">{format!("Import failed, nothing was stored: {e}")}</p> })}
             {move || query.with(|q| q.get("imported")).map(|m| view! { <p class="notice" role="status" data-testid="imported">{m}</p> })}
-            <PullWatch key=key.clone() on_done=Callback::new(move |()| version.update(|v| *v += 1)) />
+            {can_edit.then(|| view! { <PullWatch key=key.clone() on_done=Callback::new(move |()| version.update(|v| *v += 1)) /> })}
             <Transition fallback=|| view! { <p class="loading">"Loading results…"</p> }>
                 {move || {
                     let key = key.clone();
@@ -90,14 +96,16 @@ pub fn Results(key: String, amendments: Vec<Amendment>) -> impl IntoView {
                                 let on_submit = Callback::new(move |counts: Counts| { recorder.dispatch((key.clone(), counts)); });
                                 view! {
                                     <div class="results-panel" inner_html=panel_html></div>
-                                    <details class="entry" open=initial_open>
-                                        <summary>"Type in results by hand"</summary>
-                                        <ManualEntry brief initial on_submit problems />
-                                    </details>
-                                    <details class="entry">
-                                        <summary>"Upload an export or a CSV"</summary>
-                                        <UploadForm key=upload_key />
-                                    </details>
+                                    {can_edit.then(|| view! {
+                                        <details class="entry" open=initial_open>
+                                            <summary>"Type in results by hand"</summary>
+                                            <ManualEntry brief initial on_submit problems />
+                                        </details>
+                                        <details class="entry">
+                                            <summary>"Upload an export or a CSV"</summary>
+                                            <UploadForm key=upload_key />
+                                        </details>
+                                    })}
                                 }.into_any()
                             }
                             Err(e) => view! { <Problems items=reasons(&e) /> }.into_any(),
