@@ -201,8 +201,13 @@ async fn a_viewer_gets_no_controls_the_server_would_refuse_them(pool: SqlitePool
     ] {
         assert!(page.contains(control), "an editor has {control}");
     }
+    assert!(!page.contains("aria-label=\"Status\" hidden"));
     let page = read(viewer, "/experiments/checkout_controls").await;
     assert!(page.contains("One-page checkout") && page.contains("Results"));
+    assert!(
+        page.contains("aria-label=\"Status\" hidden"),
+        "no empty box where the controls would be"
+    );
     for control in [
         "Close with a verdict…",
         "Type in results by hand",

@@ -258,7 +258,10 @@ fn Detail(
         <article class="experiment" data-status=status.slug()>
             <Header exp=exp.clone() overlapping decision_due=exp.decision_due(today) />
 
-            <section class="lifecycle" aria-label="Status">
+            // A viewer has no controls here: the section shows only for a conclusion or the
+            // archived mark, not as an empty box.
+            <section class="lifecycle" aria-label="Status"
+                hidden=!(can_edit || archived || exp.conclusion.is_some())>
                 <div class="buttons">
                     {buttons}
                     {(status == Status::Done && can_edit).then(|| view! {
