@@ -193,7 +193,7 @@ async fn a_viewer_gets_no_controls_the_server_would_refuse_them(pool: SqlitePool
         "no dragging for a viewer"
     );
 
-    let page = read(editor, "/experiments/checkout_controls").await;
+    let page = read(editor.clone(), "/experiments/checkout_controls").await;
     for control in [
         "Close with a verdict…",
         "Type in results by hand",
@@ -202,7 +202,7 @@ async fn a_viewer_gets_no_controls_the_server_would_refuse_them(pool: SqlitePool
         assert!(page.contains(control), "an editor has {control}");
     }
     assert!(!page.contains("aria-label=\"Status\" hidden"));
-    let page = read(viewer, "/experiments/checkout_controls").await;
+    let page = read(viewer.clone(), "/experiments/checkout_controls").await;
     assert!(page.contains("One-page checkout") && page.contains("Results"));
     assert!(
         page.contains("aria-label=\"Status\" hidden"),
@@ -215,4 +215,12 @@ async fn a_viewer_gets_no_controls_the_server_would_refuse_them(pool: SqlitePool
     ] {
         assert!(!page.contains(control), "a viewer has no {control}");
     }
+
+    // A draft: the editor gets the brief form, the viewer reads the brief.
+    let draft = read(editor.clone(), "/experiments/rough_controls").await;
+    assert!(draft.contains("Save brief") && draft.contains(">Mark ready<"));
+    let draft = read(viewer.clone(), "/experiments/rough_controls").await;
+    assert!(draft.contains("Rough idea") && draft.contains("A draft: editors change this brief"));
+    assert!(!draft.contains("Save brief"), "no brief form for a viewer");
+    assert!(!draft.contains(">Mark ready<"));
 }

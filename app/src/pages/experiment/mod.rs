@@ -294,7 +294,7 @@ fn Detail(
 
             <section class="brief">
                 <h2>"Brief"</h2>
-                {if status.brief_editable() {
+                {if status.brief_editable() && can_edit {
                     view! { <BriefEditor draft on_save saving=saver.pending().into() status=save_status /> }.into_any()
                 } else {
                     let brief = exp.brief.clone();
@@ -305,10 +305,11 @@ fn Detail(
                             view! { <AmendForm draft on_amend on_cancel=Callback::new(move |()| amending.set(false)) saving=amender.pending().into() status=amend_status /> }.into_any()
                         } else {
                             view! {
-                                <p class="locked">{if status == Status::Running {
-                                    "Locked at launch: the decision rule stays the one agreed before the data came in. An editor can amend it with a written reason; amendments are shown with the results."
-                                } else {
-                                    "Locked: the experiment is done, so its brief stays as it was judged."
+                                <p class="locked">{match status {
+                                    Status::Running => "Locked at launch: the decision rule stays the one agreed before the data came in. An editor can amend it with a written reason; amendments are shown with the results.",
+                                    Status::Done => "Locked: the experiment is done, so its brief stays as it was judged.",
+                                    // A viewer reading a draft.
+                                    Status::Proposed | Status::Ready => "A draft: editors change this brief until launch. This is how it reads now.",
                                 }}</p>
                                 {amendable.then(|| view! {
                                     <button type="button" class="ghost" on:click=move |_| amending.set(true)>"Amend brief"</button>
