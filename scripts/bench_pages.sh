@@ -144,22 +144,23 @@ done
 if [[ "${BUNDLE:-0}" == 1 ]]; then
     (cd "$ROOT" && source scripts/env.sh && cargo leptos build --release --split)
     python3 - "$ROOT/target/site/pkg" <<'PY' | tee -a "$SUMMARY"
-import gzip, json, os, subprocess, sys
+import functools, gzip, json, os, subprocess, sys
 pkg = sys.argv[1]
+@functools.cache
+def file_sizes(name):
+    """raw, gzip -9 and brotli -q 11 bytes of one file (each file is shared by several pieces)."""
+    data = open(os.path.join(pkg, name + ".wasm"), "rb").read()
+    br = subprocess.run(["brotli", "-c", "-q", "11"], input=data, capture_output=True, check=True).stdout
+    return len(data), len(gzip.compress(data, 9)), len(br)
 def sizes(names):
-    raw = gz = br = 0
-    for name in names:
-        data = open(os.path.join(pkg, name + ".wasm"), "rb").read()
-        raw += len(data)
-        gz += len(gzip.compress(data, 9))
-        br += len(subprocess.run(["brotli", "-c", "-q", "11"], input=data, capture_output=True, check=True).stdout)
+    raw, gz, br = (sum(kind) for kind in zip(*map(file_sizes, names)))
     return f"raw {raw // 1024} KB, gzip {gz // 1024} KB, brotli {br // 1024} KB"
 manifest = json.load(open(os.path.join(pkg, "__wasm_split_manifest.json")))
 print(f"wasm shell verdict.wasm: {sizes(['verdict'])} (budget 400 KB brotli for the shell plus one piece)")
 # The shell holds the runtime and the router (about 175 KB brotli). Much more means the splitter
 # gave up placing the read-only data piece by piece and put all of it in the shell: see
 # SPLIT_DATA_SLACK in app/src/lib.rs.
-shell_br = len(subprocess.run(["brotli", "-c", "-q", "11"], input=open(os.path.join(pkg, "verdict.wasm"), "rb").read(), capture_output=True, check=True).stdout)
+shell_br = file_sizes("verdict")[2]
 if shell_br > 200 * 1024:
     print(f"WARNING: the shell is {shell_br // 1024} KB brotli (about 175 expected): every page's strings may have gone into it; raise SPLIT_DATA_SLACK in app/src/lib.rs")
 for piece, files in sorted(manifest.items()):
