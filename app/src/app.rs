@@ -91,16 +91,23 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// The pages come in five lazily loaded pieces of the bundle (`cargo leptos build --split`), by
+/// The pages come in four lazily loaded pieces of the bundle (`cargo leptos build --split`), by
 /// what people open together: browsing the program (with the proposal form, reached from the
-/// board), one experiment, the dashboard, the weekly review, and administration. A visit
-/// downloads the shell and one piece with the chunks it shares with others
-/// (`scripts/bench_pages.sh` with `BUNDLE=1` measures each). Five pieces rather than one per
-/// page: the splitter puts the code each set of pieces shares into a chunk of its own, and
-/// fifteen pieces made over two hundred small files for the experiment page. The brief form as
-/// a piece of its own was measured too: reading an experiment got 27 KB lighter, editing one
-/// 35 KB heavier (the code the form shares with the page went into extra chunks). Sign-in stays
-/// in the shell (it is small and is the first page of a new session).
+/// board), one experiment, the lead's pages (the dashboard and the weekly review, which the
+/// review meeting opens side by side), and administration. A visit downloads the shell and one
+/// piece with the chunks it shares with others (`scripts/bench_pages.sh` with `BUNDLE=1`
+/// measures each). Few pieces rather than one per page: the splitter puts the code each set of
+/// pieces shares into a chunk of its own, every file is compressed on its own, and each extra
+/// piece doubles the chunks a page may need. Measured (brotli, first visit): five pieces, with
+/// the dashboard and the review apart, gave the experiment page 460 KB in 17 files; four give it
+/// 453 KB in 9 (the board 352 -> 342, the dashboard 327 -> 379, the review 350 -> 379). Fifteen
+/// pieces made over two hundred small files for the experiment page; three (administration with
+/// the lead's pages) took that piece to 450 KB. Splitting the experiment page in two by mode (an
+/// editor's draft with the brief form; reading, with the results) was measured too: drafting
+/// 440 KB and reading 435 KB, but a piece chosen inside a page did not hydrate reliably (the
+/// browser must have the piece before it hydrates the page), so it was not kept. The brief form
+/// as a piece of its own made editing heavier. Sign-in stays in the shell (it is small and is
+/// the first page of a new session).
 #[derive(Clone, Copy)]
 #[repr(u8)]
 enum Browse {
@@ -138,14 +145,19 @@ fn experiment_page() -> AnyView {
     crate::pages::experiment::ExperimentPage().into_any()
 }
 
-#[lazy]
-fn program_page() -> AnyView {
-    crate::pages::program::ProgramPage().into_any()
+#[derive(Clone, Copy)]
+#[repr(u8)]
+enum Lead {
+    Program,
+    Review,
 }
 
 #[lazy]
-fn review_page() -> AnyView {
-    crate::pages::review::ReviewPage().into_any()
+fn lead_page(page: Lead) -> AnyView {
+    match page {
+        Lead::Program => crate::pages::program::ProgramPage().into_any(),
+        Lead::Review => crate::pages::review::ReviewPage().into_any(),
+    }
 }
 
 #[lazy]
@@ -190,8 +202,8 @@ lazy_pages! {
     Learnings => browse_page(Browse::Learnings), __preload_browse_page;
     Experiment => experiment_page(), __preload_experiment_page;
     NewExperiment => browse_page(Browse::NewExperiment), __preload_browse_page;
-    Program => program_page(), __preload_program_page;
-    Review => review_page(), __preload_review_page;
+    Program => lead_page(Lead::Program), __preload_lead_page;
+    Review => lead_page(Lead::Review), __preload_lead_page;
     Settings => admin_page(Admin::Settings), __preload_admin_page;
     AdminUsers => admin_page(Admin::Users), __preload_admin_page;
     AdminTokens => admin_page(Admin::Tokens), __preload_admin_page;

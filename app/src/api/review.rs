@@ -121,7 +121,7 @@ pub async fn triage_proposal(week: String, request: TriageRequest) -> Result<Str
                 return Err(AppError::Conflict(format!(
                     "{} is no longer waiting for triage (it is {}{})",
                     exp.key,
-                    exp.status.label().to_lowercase(),
+                    exp.status.label().to_ascii_lowercase(),
                     if exp.archived { ", archived" } else { "" }
                 )));
             }
@@ -139,7 +139,7 @@ pub async fn triage_proposal(week: String, request: TriageRequest) -> Result<Str
             Ok(format!(
                 "{}: {}",
                 exp.key,
-                request.outcome.done_label().to_lowercase()
+                request.outcome.done_label().to_ascii_lowercase()
             ))
         }
         .await,

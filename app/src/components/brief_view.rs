@@ -35,9 +35,9 @@ pub fn BriefView(brief: Brief, notes_html: String) -> impl IntoView {
             "{} (event {}, {}{}, {})",
             m.name,
             m.event,
-            m.kind.label().to_lowercase(),
+            m.kind.label().to_ascii_lowercase(),
             extra,
-            m.direction.label().to_lowercase()
+            m.direction.label().to_ascii_lowercase()
         )
     };
     let baseline = match brief.primary.statistic() {
@@ -83,7 +83,7 @@ pub fn BriefView(brief: Brief, notes_html: String) -> impl IntoView {
                 {(!brief.segments.is_empty()).then(|| view! { <dt>"Segments (exploratory)"</dt><dd>{brief.segments.join(", ")}</dd> })}
                 <dt>"Decision rule"</dt><dd>{format!(
                     "ship if the primary metric lifts at least {} ({} engine, {} correction) and no guardrail drops more than {}",
-                    opt_pct(brief.rule.min_lift), brief.rule.engine.label().to_lowercase(), brief.rule.correction.label(), opt_pct(brief.rule.max_guardrail_drop)
+                    opt_pct(brief.rule.min_lift), brief.rule.engine.label().to_ascii_lowercase(), brief.rule.correction.label(), opt_pct(brief.rule.max_guardrail_drop)
                 )}</dd>
                 {(!brief.design_doc.is_empty()).then(|| view! { <dt>"Design doc"</dt><dd><a href=brief.design_doc.clone() rel="noopener noreferrer">{brief.design_doc.clone()}</a></dd> })}
                 {(!brief.ticket.is_empty()).then(|| view! { <dt>"Ticket"</dt><dd><a href=brief.ticket.clone() rel="noopener noreferrer">{brief.ticket.clone()}</a></dd> })}

@@ -171,7 +171,7 @@ fn MetricTable(
     }).collect_view();
     view! {
         <section class="metric-result" data-metric=metric.name.clone()>
-            <h3>{format!("{role}: {}", metric.name)} <small class="muted">{format!(" ({}, {})", metric.kind.label().to_lowercase(), metric.direction.label().to_lowercase())}</small></h3>
+            <h3>{format!("{role}: {}", metric.name)} <small class="muted">{format!(" ({}, {})", metric.kind.label().to_ascii_lowercase(), metric.direction.label().to_ascii_lowercase())}</small></h3>
             <table class="arms">
                 <thead><tr><th>"Arm"</th><th class="num">"n"</th><th class="num">{if metric.kind == MetricKind::Proportion { "Rate" } else { "Mean" }}</th></tr></thead>
                 <tbody>{arms}</tbody>

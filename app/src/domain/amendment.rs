@@ -82,7 +82,7 @@ impl Amendment {
 /// Why an amendment is refused.
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize, Deserialize)]
 pub enum AmendmentError {
-    #[error("only a running experiment's brief is amended; this one is {}: {}", .0.label().to_lowercase(), if .0.brief_editable() { "edit the brief directly" } else { "its brief is locked for good" })]
+    #[error("only a running experiment's brief is amended; this one is {}: {}", .0.label().to_ascii_lowercase(), if .0.brief_editable() { "edit the brief directly" } else { "its brief is locked for good" })]
     NotRunning(Status),
     #[error("an amendment needs a written reason: say why the brief changes mid-test")]
     ReasonRequired,

@@ -295,7 +295,7 @@ impl Counts {
                         format!(
                             "'{}' is a {} metric",
                             spec.name,
-                            spec.kind.label().to_lowercase()
+                            spec.kind.label().to_ascii_lowercase()
                         ),
                     )),
                 }

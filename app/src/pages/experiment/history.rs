@@ -14,7 +14,7 @@ pub fn History(history: Vec<StatusChange>) -> impl IntoView {
                 {history.into_iter().map(|h| view! {
                     <li>
                         <time>{timestamp(h.at)}</time> " "
-                        {match h.from { Some(f) => format!("{} → {}", f.label(), h.to.label()), None => format!("created as {}", h.to.label().to_lowercase()) }}
+                        {match h.from { Some(f) => format!("{} → {}", f.label(), h.to.label()), None => format!("created as {}", h.to.label().to_ascii_lowercase()) }}
                         {(!h.note.is_empty()).then(|| format!(" — {}", h.note))}
                     </li>
                 }).collect_view()}
