@@ -240,7 +240,7 @@ fn DateField(
             <input type="date" name=name
                 value=value.get_untracked().map(|d| d.to_string()).unwrap_or_default()
                 prop:value=move || value.get().map(|d| d.to_string()).unwrap_or_default()
-                on:input=move |ev| on_date.run(NaiveDate::parse_from_str(&event_target_value(&ev), "%Y-%m-%d").ok()) />
+                on:input=move |ev| on_date.run(super::format::parse_date(&event_target_value(&ev))) />
             {move || error.get().map(|e| view! { <small class="field-error">{e}</small> })}
         </label>
     }
