@@ -35,6 +35,9 @@ test('a proposal goes from proposed to done in the browser and stays done after 
   await expect(page.getByTestId('conclusion')).toContainText('Ship treatment');
 
   await page.reload();
+  // "Propose it" below is a script button: the click must come after hydration (on a loaded
+  // machine a click right after the reload landed before it, and nothing happened).
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
   await expect(page.getByTestId('status')).toHaveText('Done');
   await expect(page.getByTestId('conclusion')).toContainText('Stopped early: clear winner');
   await expect(page.locator('.history li')).toHaveCount(4);
