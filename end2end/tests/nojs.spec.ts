@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { launchWithReading, TYPICAL_READING, uniqueTitle } from './support/act';
+import { completeBrief, launchWithReading, propose, TYPICAL_READING, uniqueTitle } from './support/act';
 
 // Reading needs no script: every page is rendered on the server, so a slow laptop (or a
 // browser with scripts off) reads the board, the list, an experiment and the dashboard before
@@ -33,6 +33,41 @@ test.describe('with JavaScript disabled', () => {
     await plain.goto(`${base}/program`);
     await expect(plain.getByRole('heading', { name: 'Program', exact: true })).toBeVisible();
     await expect(plain.getByText(/Win rate/).first()).toBeVisible();
+    await context.close();
+  });
+});
+
+// The lifecycle buttons are forms that post to the server, so an editor moves an experiment
+// before the page's script has loaded (or without it): the move lands, or the page comes back
+// listing the gate's reasons.
+test.describe('moving an experiment with JavaScript disabled', () => {
+  test('an incomplete brief is refused with its reasons; a complete one is marked ready and sent back', async ({ page, browser }) => {
+    // Arrange (with scripts): one proposal left as proposed, one with its brief complete.
+    const bare = await propose(page, uniqueTitle('No script refusal'));
+    const key = await propose(page, uniqueTitle('No script move'));
+    await completeBrief(page);
+    await page.getByRole('button', { name: 'Save brief' }).click();
+    await expect(page.getByText('Saved.')).toBeVisible();
+    const state = await page.context().storageState();
+    const context = await browser.newContext({ javaScriptEnabled: false, storageState: state });
+    const plain = await context.newPage();
+    const base = new URL(page.url()).origin;
+
+    // Act and assert: the incomplete brief is refused, the gate's reasons on the page.
+    await plain.goto(`${base}/experiments/${bare}`);
+    await plain.getByRole('button', { name: 'Mark ready' }).click();
+    await expect(plain.getByTestId('move-refusal')).toContainText('Not moved:');
+    await expect(plain.getByTestId('move-refusal')).toContainText('minimum detectable effect is required');
+    await expect(plain.getByTestId('status')).toHaveText('Proposed');
+
+    // The complete one moves to ready, then back to drafting.
+    await plain.goto(`${base}/experiments/${key}`);
+    await plain.getByRole('button', { name: 'Mark ready' }).click();
+    await expect(plain.getByTestId('status')).toHaveText('Ready');
+    await expect(plain.getByTestId('move-refusal')).toHaveCount(0);
+    await plain.getByRole('button', { name: 'Back to drafting' }).click();
+    await expect(plain.getByTestId('status')).toHaveText('Proposed');
+    await expect(plain.locator('body[data-hydrated="true"]')).toHaveCount(0);
     await context.close();
   });
 });

@@ -14,6 +14,7 @@ pub mod export;
 pub mod import;
 pub mod limits;
 pub mod page_cache;
+pub mod page_forms;
 pub mod serve;
 
 use app::app::{shell, App};
@@ -118,6 +119,19 @@ pub fn router_for(state: AppState, config: &config::Config) -> Router {
         .route(
             "/experiments/{key}/import",
             axum::routing::post(import::import).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        // The experiment page's lifecycle buttons, as plain form posts (`page_forms`).
+        .route(
+            "/experiments/{key}/move",
+            axum::routing::post(page_forms::move_experiment),
+        )
+        .route(
+            "/experiments/{key}/archive",
+            axum::routing::post(page_forms::archive_experiment),
+        )
+        .route(
+            "/experiments/{key}/follow-up",
+            axum::routing::post(page_forms::propose_follow_up),
         )
         .route("/calendar.ics", get(calendar::feed))
         .route("/calendar/{file}", get(calendar::secret_feed))

@@ -228,19 +228,7 @@ pub async fn propose_follow_up(key: String) -> Result<String, AppError> {
         async move {
             let who = crate::auth::Editor::check()?;
             let pool = crate::state::pool(&who)?;
-            let done = crate::db::experiments::by_key(&pool, &key).await?;
-            let mut form = done.follow_up().map_err(|e| AppError::Invalid(vec![e]))?;
-            // The suggested key, made unique with a suffix if a proposal already took it.
-            let base = form.key.clone();
-            let mut n = 2;
-            while crate::db::experiments::by_key(&pool, &form.key)
-                .await
-                .is_ok()
-            {
-                form.key = format!("{base}_{n}");
-                n += 1;
-            }
-            let created = ssr::create(&pool, &form, chrono::Utc::now()).await?;
+            let created = ssr::propose_follow_up(&pool, &key, chrono::Utc::now()).await?;
             Ok(created.key.to_string())
         }
         .await,
@@ -295,6 +283,24 @@ pub mod ssr {
             ));
         }
         db::save_brief(pool, key, version, brief, now).await
+    }
+
+    /// A proposal made from a done experiment's next test idea, under the suggested key made
+    /// unique with a suffix if a proposal already took it.
+    pub async fn propose_follow_up(
+        pool: &SqlitePool,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Experiment, AppError> {
+        let done = db::by_key(pool, key).await?;
+        let mut form = done.follow_up().map_err(|e| AppError::Invalid(vec![e]))?;
+        let base = form.key.clone();
+        let mut n = 2;
+        while db::by_key(pool, &form.key).await.is_ok() {
+            form.key = format!("{base}_{n}");
+            n += 1;
+        }
+        create(pool, &form, now).await
     }
 
     /// Checks the gate for the move and applies it; returns the moved experiment and the

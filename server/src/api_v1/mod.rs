@@ -7,7 +7,7 @@
 
 pub mod error;
 mod experiments;
-mod extract;
+pub(crate) mod extract;
 pub mod openapi;
 mod results;
 mod stats;

@@ -8,6 +8,7 @@ mod import;
 mod mixpanel;
 mod openapi;
 mod page_cache;
+mod page_forms;
 mod pages;
 mod program;
 mod rest_v1;

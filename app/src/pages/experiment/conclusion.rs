@@ -10,6 +10,8 @@ pub fn ConclusionView(
     conclusion: Conclusion,
     /// Whether the reader may propose the next idea (an editor): a viewer sees the idea only.
     can_propose: bool,
+    /// Where "Propose it" posts before the script has loaded (after, `on_follow_up` runs).
+    follow_up_action: String,
     on_follow_up: Callback<()>,
 ) -> impl IntoView {
     let c = conclusion;
@@ -24,11 +26,16 @@ pub fn ConclusionView(
                     {(!c.post_mortem.segment_notes.is_empty()).then(|| view! { <h4>"Segment notes"</h4><p>{c.post_mortem.segment_notes.clone()}</p> })}
                     {(!c.post_mortem.next_idea.is_empty()).then(|| view! {
                         <h4>"Next test idea"</h4>
-                        <p>{c.post_mortem.next_idea.clone()} " "
+                        // A div, not a p: the parser would close a p at the form, and the page
+                        // would no longer hydrate.
+                        <div class="next-idea">{c.post_mortem.next_idea.clone()} " "
                             {can_propose.then(|| view! {
-                                <button type="button" class="small" on:click=move |_| on_follow_up.run(())>"Propose it"</button>
+                                <form class="inline" method="post" action=follow_up_action.clone()
+                                    on:submit=move |ev| { ev.prevent_default(); on_follow_up.run(()); }>
+                                    <button type="submit" class="small">"Propose it"</button>
+                                </form>
                             })}
-                        </p>
+                        </div>
                     })}
                 </div>
             })}

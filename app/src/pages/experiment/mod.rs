@@ -198,19 +198,34 @@ fn Detail(
     } else {
         &[]
     };
+    // Each button is a form that posts to the server (`server/src/page_forms.rs`), so it works
+    // before the script has loaded; once it runs, the move goes through the server function and
+    // its outcome shows here without a reload.
+    let path = format!("/experiments/{}", crate::domain::url::encode(&key));
     let buttons = transitions
         .iter()
         .filter(|&&to| to != Status::Done)
         .map(|&to| {
             let label = status.action_label(to);
             view! {
-                <button type="button" class=if to == Status::Proposed { "ghost" } else { "primary" }
-                    on:click=move |_| { mover.dispatch(TransitionRequest::to(to)); }>
-                    {label}
-                </button>
+                <form method="post" action=format!("{path}/move")
+                    on:submit=move |ev| { ev.prevent_default(); mover.dispatch(TransitionRequest::to(to)); }>
+                    <input type="hidden" name="to" value=to.slug() />
+                    <button type="submit" class=if to == Status::Proposed { "ghost" } else { "primary" }>{label}</button>
+                </form>
             }
         })
         .collect_view();
+    // What a move posted without the script came back with.
+    let query = leptos_router::hooks::use_query_map();
+    let posted = move |name: &str| {
+        query.with(|q| q.get(name)).map(|text| {
+            text.lines()
+                .map(str::to_owned)
+                .filter(|l| !l.is_empty())
+                .collect::<Vec<_>>()
+        })
+    };
     let archived = exp.archived;
     let archiver = {
         let key = key.clone();
@@ -265,9 +280,13 @@ fn Detail(
                 <div class="buttons">
                     {buttons}
                     {(status == Status::Done && can_edit).then(|| view! {
-                        <button type="button" class="ghost" on:click=move |_| { archiver.dispatch(!archived); }>
-                            {if archived { "Restore to the board" } else { "Archive" }}
-                        </button>
+                        <form method="post" action=format!("{path}/archive")
+                            on:submit=move |ev| { ev.prevent_default(); archiver.dispatch(!archived); }>
+                            <input type="hidden" name="archived" value=(!archived).to_string() />
+                            <button type="submit" class="ghost">
+                                {if archived { "Restore to the board" } else { "Archive" }}
+                            </button>
+                        </form>
                     })}
                     {archived.then(|| view! { <span class="badge">"Archived"</span> })}
                     {(status == Status::Running && can_edit).then(|| view! {
@@ -277,16 +296,19 @@ fn Detail(
                         </button>
                     })}
                 </div>
-                {move || move_result.get().map(|r| match r {
-                    Err(reasons) => view! { <div class="refusal"><strong>"Not moved:"</strong><Problems items=reasons /></div> }.into_any(),
-                    Ok(warnings) if !warnings.is_empty() => view! { <div class="warning" role="status"><Problems items=warnings /></div> }.into_any(),
-                    Ok(_) => ().into_any(),
-                })}
+                {move || move_result.get()
+                    .or_else(|| posted("move_error").map(Err))
+                    .or_else(|| posted("move_warning").map(Ok))
+                    .map(|r| match r {
+                        Err(reasons) => view! { <div class="refusal" data-testid="move-refusal"><strong>"Not moved:"</strong><Problems items=reasons /></div> }.into_any(),
+                        Ok(warnings) if !warnings.is_empty() => view! { <div class="warning" role="status"><Problems items=warnings /></div> }.into_any(),
+                        Ok(_) => ().into_any(),
+                    })}
                 {move || (status == Status::Running && can_edit && closing.get()).then(|| view! {
                     <CloseForm treatments=treatments.clone() planned_end=exp.brief.planned_end today computed=computed_verdict.clone() on_close />
                 })}
                 {exp.conclusion.clone().map(|c| view! {
-                    <ConclusionView conclusion=c can_propose=can_edit on_follow_up=Callback::new(move |()| { follow_up.dispatch(()); }) />
+                    <ConclusionView conclusion=c can_propose=can_edit follow_up_action=format!("{path}/follow-up") on_follow_up=Callback::new(move |()| { follow_up.dispatch(()); }) />
                 })}
             </section>
 

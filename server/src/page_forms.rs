@@ -1,0 +1,126 @@
+//! The experiment page's lifecycle buttons as plain HTML forms: a move to the next stage (or
+//! back to drafting), archiving, and proposing the next test idea work before the page's
+//! script has loaded, and without it. Each form posts here and comes back to the page with its
+//! outcome in the query string (`move_error`, `move_warning`), which the page shows where the
+//! buttons are. Once the script runs, the page sends the same moves through its server
+//! functions instead and shows the outcome without a reload; both run the same gates
+//! (`app::api::experiments::ssr`).
+//!
+//! Closing with a verdict is not here: it is a form with a verdict, a summary and a post-mortem
+//! that the page opens on request.
+
+use app::api::experiments::ssr;
+use app::auth::acting_as;
+use app::components::error_view::reasons;
+use app::domain::lifecycle::{Status, TransitionRequest};
+use app::domain::url::encode;
+use app::state::AppState;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use serde::Deserialize;
+
+use crate::api_v1::extract::Editor;
+
+/// The form's one field: the stage to move to, by its slug (`ready`, `running`, `proposed`).
+#[derive(Deserialize)]
+pub struct MoveForm {
+    to: String,
+}
+
+/// The form's one field: `true` to archive, `false` to put back on the board.
+#[derive(Deserialize)]
+pub struct ArchiveForm {
+    archived: bool,
+}
+
+/// Back to the experiment page, with `query` (already encoded) when there is something to say.
+fn back(key: &str, query: Option<String>) -> Response {
+    let page = format!("/experiments/{}", encode(key));
+    Redirect::to(&match query {
+        Some(query) => format!("{page}?{query}"),
+        None => page,
+    })
+    .into_response()
+}
+
+/// Every reason a move was refused, one per line, for the page to list.
+fn refusal(key: &str, reasons: &[String]) -> Response {
+    back(
+        key,
+        Some(format!("move_error={}", encode(&reasons.join("\n")))),
+    )
+}
+
+pub async fn move_experiment(
+    Editor(who): Editor,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Form(form): Form<MoveForm>,
+) -> Response {
+    // Done needs the closing form's verdict and summary: it is not a button's move.
+    let to = match Status::from_slug(&form.to) {
+        Some(to) if to != Status::Done => to,
+        _ => {
+            let shown: String = form.to.chars().take(40).collect();
+            return refusal(
+                &key,
+                &[format!(
+                    "\"{shown}\" is not a stage a button moves to: use ready, running or proposed"
+                )],
+            );
+        }
+    };
+    let moved = acting_as(
+        who,
+        ssr::transition(
+            &state.pool,
+            &key,
+            &TransitionRequest::to(to),
+            chrono::Utc::now(),
+        ),
+    )
+    .await;
+    match moved {
+        Ok((_, warnings)) if warnings.is_empty() => back(&key, None),
+        Ok((_, warnings)) => back(
+            &key,
+            Some(format!("move_warning={}", encode(&warnings.join("\n")))),
+        ),
+        Err(e) => refusal(&key, &reasons(&e)),
+    }
+}
+
+pub async fn archive_experiment(
+    Editor(who): Editor,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Form(form): Form<ArchiveForm>,
+) -> Response {
+    let archived = acting_as(
+        who,
+        app::db::experiments::set_archived(&state.pool, &key, form.archived, chrono::Utc::now()),
+    )
+    .await;
+    match archived {
+        Ok(()) => back(&key, None),
+        Err(e) => refusal(&key, &reasons(&e)),
+    }
+}
+
+/// Proposes the done experiment's next test idea and opens the new proposal.
+pub async fn propose_follow_up(
+    Editor(who): Editor,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+) -> Response {
+    let created = acting_as(
+        who,
+        ssr::propose_follow_up(&state.pool, &key, chrono::Utc::now()),
+    )
+    .await;
+    match created {
+        Ok(new) => back(&new.key.to_string(), None),
+        Err(e) => refusal(&key, &reasons(&e)),
+    }
+}

@@ -1,0 +1,167 @@
+//! The experiment page's lifecycle buttons posted as plain forms (no script): each move runs
+//! the same gate as the server function, lands or comes back with its reasons on the page,
+//! and a viewer's post changes nothing.
+
+use axum::body::Body;
+use axum::http::{header, Request, StatusCode};
+use serde_json::json;
+use sqlx::SqlitePool;
+
+use app::domain::account::Role;
+use app::domain::lifecycle::Status;
+
+use crate::helpers::{allow_raw_writes, app, call, get, send_as, token};
+
+/// A form post as a browser without the script sends it: urlencoded, from the same site.
+fn form_post(path: &str, body: &str) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "same-origin")
+        .body(Body::from(body.to_owned()))
+        .unwrap()
+}
+
+/// Posts through the router and returns the status and where it sends the browser.
+async fn post(app: &axum::Router, path: &str, body: &str) -> (StatusCode, String) {
+    use tower::ServiceExt;
+    let response = app.clone().oneshot(form_post(path, body)).await.unwrap();
+    let location = response
+        .headers()
+        .get(header::LOCATION)
+        .map(|l| l.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (response.status(), location)
+}
+
+async fn status_of(pool: &SqlitePool, key: &str) -> Status {
+    app::db::experiments::by_key(pool, key)
+        .await
+        .unwrap()
+        .status
+}
+
+async fn proposal(app: &axum::Router, title: &str) {
+    let (status, body) = call(app, "create_experiment", json!({"form": {"key": "", "title": title, "hypothesis": "draft", "owner": "Ana", "team": "Checkout", "surface": "checkout", "tags": ""}})).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_refused_move_comes_back_to_the_page_with_every_reason_and_changes_nothing(
+    pool: SqlitePool,
+) {
+    let app = app(pool.clone());
+    proposal(&app, "Plain post").await;
+
+    let (status, location) = post(&app, "/experiments/plain_post/move", "to=ready").await;
+
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        location.starts_with("/experiments/plain_post?move_error="),
+        "{location}"
+    );
+    assert_eq!(status_of(&pool, "plain_post").await, Status::Proposed);
+    // The page it comes back to lists the gate's reasons where the buttons are.
+    let (status, page) = get(&app, &location).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("Not moved:"), "no refusal on the page");
+    assert!(
+        page.contains("minimum detectable effect is required"),
+        "the gate's reason is not on the page"
+    );
+    assert!(page.contains("planned end date is required"));
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn an_allowed_move_lands_and_comes_back_to_the_page(pool: SqlitePool) {
+    let app = app(pool.clone());
+    proposal(&app, "Back to drafting").await;
+    allow_raw_writes(&pool).await;
+    sqlx::query("UPDATE experiment SET status = 'ready' WHERE key = 'back_to_drafting'")
+        .execute(&pool)
+        .await
+        .unwrap();
+
+    let (status, location) = post(&app, "/experiments/back_to_drafting/move", "to=proposed").await;
+
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, "/experiments/back_to_drafting");
+    assert_eq!(status_of(&pool, "back_to_drafting").await, Status::Proposed);
+    // The page it lands on offers the next move as a form that works without the script.
+    let (_, page) = get(&app, &location).await;
+    assert!(
+        page.contains(r#"action="/experiments/back_to_drafting/move""#),
+        "no move form on the page"
+    );
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn closing_or_an_unknown_stage_is_not_a_buttons_move(pool: SqlitePool) {
+    let app = app(pool.clone());
+    proposal(&app, "Skip ahead").await;
+
+    for body in ["to=done", "to=shipped", "to="] {
+        let (status, location) = post(&app, "/experiments/skip_ahead/move", body).await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+        assert!(location.contains("move_error="), "{body}: {location}");
+        assert!(location.contains("not%20a%20stage"), "{body}: {location}");
+    }
+    // A form without its field is the framework's 4xx, not a move.
+    let (status, _) = post(&app, "/experiments/skip_ahead/move", "").await;
+    assert!(status.is_client_error(), "{status}");
+    assert_eq!(status_of(&pool, "skip_ahead").await, Status::Proposed);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_viewer_posting_the_forms_changes_nothing(pool: SqlitePool) {
+    let app = app(pool.clone());
+    proposal(&app, "Viewer tries").await;
+    allow_raw_writes(&pool).await;
+    sqlx::query("UPDATE experiment SET status = 'ready' WHERE key = 'viewer_tries'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let viewer = token(&pool, Role::Viewer).await;
+
+    for (path, body) in [
+        ("/experiments/viewer_tries/move", "to=proposed"),
+        ("/experiments/viewer_tries/archive", "archived=true"),
+        ("/experiments/viewer_tries/follow-up", ""),
+    ] {
+        let (status, _) = send_as(&app, Some(&viewer), form_post(path, body)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
+    let exp = app::db::experiments::by_key(&pool, "viewer_tries")
+        .await
+        .unwrap();
+    assert_eq!((exp.status, exp.archived), (Status::Ready, false));
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_done_experiment_is_archived_and_restored_by_form(pool: SqlitePool) {
+    let app = app(pool.clone());
+    proposal(&app, "Finished").await;
+    allow_raw_writes(&pool).await;
+    sqlx::query(
+        "UPDATE experiment SET status = 'done', verdict = 'inconclusive', \
+         started_at = '2026-01-01T00:00:00Z', ended_at = '2026-01-15T00:00:00Z' WHERE key = 'finished'",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let (status, location) = post(&app, "/experiments/finished/archive", "archived=true").await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/experiments/finished")
+    );
+    let archived = |pool: SqlitePool| async move {
+        app::db::experiments::by_key(&pool, "finished")
+            .await
+            .unwrap()
+            .archived
+    };
+    assert!(archived(pool.clone()).await);
+
+    post(&app, "/experiments/finished/archive", "archived=false").await;
+    assert!(!archived(pool.clone()).await);
+}
