@@ -41,7 +41,7 @@ test.describe('with JavaScript disabled', () => {
 // before the page's script has loaded (or without it): the move lands, or the page comes back
 // listing the gate's reasons.
 test.describe('moving an experiment with JavaScript disabled', () => {
-  test('an incomplete brief is refused with its reasons; a complete one is marked ready and sent back', async ({ page, browser }) => {
+  test('an incomplete brief is refused with its reasons; a complete one is marked ready, signed off and launched', async ({ page, browser }) => {
     // Arrange (with scripts): one proposal left as proposed, one with its brief complete.
     const bare = await propose(page, uniqueTitle('No script refusal'));
     const key = await propose(page, uniqueTitle('No script move'));
@@ -67,6 +67,22 @@ test.describe('moving an experiment with JavaScript disabled', () => {
     await expect(plain.getByTestId('move-refusal')).toHaveCount(0);
     await plain.getByRole('button', { name: 'Back to drafting' }).click();
     await expect(plain.getByTestId('status')).toHaveText('Proposed');
+
+    // Marked ready again, signed off in the three roles and launched, all without scripts.
+    await plain.getByRole('button', { name: 'Mark ready' }).click();
+    await expect(plain.getByTestId('status')).toHaveText('Ready');
+    const box = plain.getByTestId('sign-offs');
+    for (const role of ['product', 'engineering', 'design']) {
+      await box.getByRole('button', { name: `Sign off as ${role}` }).click();
+      await expect(box.locator(`li[data-role="${role}"]`)).toContainText('signed off by');
+    }
+    await box.locator('li[data-role="design"]').getByRole('button', { name: 'Withdraw' }).click();
+    await expect(box.locator('li[data-role="design"]')).toContainText('not yet');
+    await plain.getByRole('button', { name: 'Launch' }).click();
+    await expect(plain.getByTestId('move-refusal')).toContainText('design');
+    await box.getByRole('button', { name: 'Sign off as design' }).click();
+    await plain.getByRole('button', { name: 'Launch' }).click();
+    await expect(plain.getByTestId('status')).toHaveText('Running');
     await expect(plain.locator('body[data-hydrated="true"]')).toHaveCount(0);
     await context.close();
   });

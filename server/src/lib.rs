@@ -133,6 +133,10 @@ pub fn router_for(state: AppState, config: &config::Config) -> Router {
             "/experiments/{key}/follow-up",
             axum::routing::post(page_forms::propose_follow_up),
         )
+        .route(
+            "/experiments/{key}/sign-off",
+            axum::routing::post(page_forms::sign_off),
+        )
         .route("/calendar.ics", get(calendar::feed))
         .route("/calendar/{file}", get(calendar::secret_feed))
         .route("/experiments.csv", get(export::experiments_csv))

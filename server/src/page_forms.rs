@@ -6,13 +6,15 @@
 //! functions instead and shows the outcome without a reload; both run the same gates
 //! (`app::api::experiments::ssr`).
 //!
-//! Closing with a verdict is not here: it is a form with a verdict, a summary and a post-mortem
+//! The sign-off box's buttons post here too (`sign_off`), so a brief is signed off and launched
+//! without the script. Closing with a verdict is not here: it is a form with a verdict, a summary and a post-mortem
 //! that the page opens on request.
 
 use app::api::experiments::ssr;
 use app::auth::acting_as;
 use app::components::error_view::reasons;
 use app::domain::lifecycle::{Status, TransitionRequest};
+use app::domain::signoff::SignOffRole;
 use app::domain::url::encode;
 use app::state::AppState;
 use axum::extract::{Path, State};
@@ -122,5 +124,47 @@ pub async fn propose_follow_up(
     match created {
         Ok(new) => back(&new.key.to_string(), None),
         Err(e) => refusal(&key, &reasons(&e)),
+    }
+}
+
+/// A sign-off for the brief as the page showed it (`version`), or its withdrawal.
+#[derive(Deserialize)]
+pub struct SignOffForm {
+    role: String,
+    version: i64,
+    #[serde(default)]
+    withdraw: bool,
+}
+
+/// Signs the brief off (or withdraws a sign-off) in one role; a refusal (the brief changed
+/// since the page was drawn, the experiment launched meanwhile) comes back as `sign_off_error`.
+pub async fn sign_off(
+    Editor(who): Editor,
+    State(state): State<AppState>,
+    Path(key): Path<String>,
+    Form(form): Form<SignOffForm>,
+) -> Response {
+    let refused =
+        |message: String| back(&key, Some(format!("sign_off_error={}", encode(&message))));
+    let Some(role) = SignOffRole::from_slug(&form.role) else {
+        let shown: String = form.role.chars().take(40).collect();
+        return refused(format!(
+            "\"{shown}\" is not a sign-off role: use product, engineering or design"
+        ));
+    };
+    let now = chrono::Utc::now();
+    let done = if form.withdraw {
+        acting_as(who, app::db::signoffs::withdraw(&state.pool, &key, role)).await
+    } else {
+        acting_as(
+            who.clone(),
+            app::db::signoffs::sign_off(&state.pool, &key, form.version, role, &who, now),
+        )
+        .await
+        .map(|_| ())
+    };
+    match done {
+        Ok(()) => back(&key, None),
+        Err(e) => refused(e.to_string()),
     }
 }

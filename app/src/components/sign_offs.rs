@@ -17,11 +17,16 @@ pub fn SignOffBox(
     launch_next: bool,
     on_sign: Callback<SignOffRole>,
     on_withdraw: Callback<SignOffRole>,
+    /// Where the buttons post before the script has loaded (`/experiments/{key}/sign-off`),
+    /// with the brief's version as the page drew it; after, `on_sign` and `on_withdraw` run.
+    action: String,
+    version: i64,
     #[prop(into)] problem: Signal<Option<String>>,
 ) -> impl IntoView {
     let rows = SignOffRole::ALL
         .into_iter()
         .map(|role| {
+            let action = action.clone();
             let record = move || sign_offs.with(|all| all.iter().find(|s| s.role == role).cloned());
             view! {
                 <li data-role=role.slug() class:signed=move || record().is_some()>
@@ -30,14 +35,12 @@ pub fn SignOffBox(
                         Some(s) => view! {
                             <span class="who">{format!("signed off by {} on {}", s.name, timestamp(s.at))}</span>
                             {editable.then(|| view! {
-                                <button type="button" class="small ghost" on:click=move |_| on_withdraw.run(role)>"Withdraw"</button>
+                                <SignOffForm action=action.clone() role version withdraw=true on_submit=on_withdraw label="Withdraw".to_owned() />
                             })}
                         }.into_any(),
                         None if editable => view! {
                             <span class="who muted">"not yet"</span>
-                            <button type="button" class="small" on:click=move |_| on_sign.run(role)>
-                                {format!("Sign off as {}", role.slug())}
-                            </button>
+                            <SignOffForm action=action.clone() role version withdraw=false on_submit=on_sign label=format!("Sign off as {}", role.slug()) />
                         }.into_any(),
                         None => view! { <span class="who muted">"no sign-off"</span> }.into_any(),
                     }}
@@ -75,5 +78,26 @@ pub fn SignOffBox(
             })}
             {move || problem.get().map(|p| view! { <p class="refusal" role="alert">{p}</p> })}
         </section>
+    }
+}
+
+/// One sign-off button's form: a plain post without the script, `on_submit` with it.
+#[component]
+fn SignOffForm(
+    action: String,
+    role: SignOffRole,
+    version: i64,
+    withdraw: bool,
+    on_submit: Callback<SignOffRole>,
+    label: String,
+) -> impl IntoView {
+    view! {
+        <form class="inline" method="post" action=action
+            on:submit=move |ev| { ev.prevent_default(); on_submit.run(role); }>
+            <input type="hidden" name="role" value=role.slug() />
+            <input type="hidden" name="version" value=version.to_string() />
+            <input type="hidden" name="withdraw" value=withdraw.to_string() />
+            <button type="submit" class=if withdraw { "small ghost" } else { "small" }>{label}</button>
+        </form>
     }
 }

@@ -126,6 +126,10 @@ async fn a_viewer_posting_the_forms_changes_nothing(pool: SqlitePool) {
         ("/experiments/viewer_tries/move", "to=proposed"),
         ("/experiments/viewer_tries/archive", "archived=true"),
         ("/experiments/viewer_tries/follow-up", ""),
+        (
+            "/experiments/viewer_tries/sign-off",
+            "role=product&version=1",
+        ),
     ] {
         let (status, _) = send_as(&app, Some(&viewer), form_post(path, body)).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
@@ -164,4 +168,103 @@ async fn a_done_experiment_is_archived_and_restored_by_form(pool: SqlitePool) {
 
     post(&app, "/experiments/finished/archive", "archived=false").await;
     assert!(!archived(pool.clone()).await);
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn propose_it_opens_the_next_idea_as_a_proposal_and_an_idea_less_one_says_so(
+    pool: SqlitePool,
+) {
+    let app = app(pool.clone());
+    proposal(&app, "Coupon first").await;
+    proposal(&app, "No idea left").await;
+    allow_raw_writes(&pool).await;
+    sqlx::query(
+        "UPDATE experiment SET status = 'done', verdict = 'inconclusive', \
+         started_at = '2026-01-01T00:00:00Z', ended_at = '2026-01-15T00:00:00Z', \
+         next_idea = CASE key WHEN 'coupon_first' THEN 'Remove the coupon field' ELSE NULL END \
+         WHERE key IN ('coupon_first', 'no_idea_left')",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+
+    let (status, location) = post(&app, "/experiments/coupon_first/follow-up", "").await;
+
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(location, "/experiments/remove_the_coupon_field");
+    let created = app::db::experiments::by_key(&pool, "remove_the_coupon_field")
+        .await
+        .unwrap();
+    assert_eq!(created.status, Status::Proposed);
+    assert_eq!(created.follows.as_deref(), Some("coupon_first"));
+    // Twice: the second proposal gets a key of its own instead of overwriting the first.
+    let (_, again) = post(&app, "/experiments/coupon_first/follow-up", "").await;
+    assert_eq!(again, "/experiments/remove_the_coupon_field_2");
+
+    let (status, location) = post(&app, "/experiments/no_idea_left/follow-up", "").await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(
+        location.starts_with("/experiments/no_idea_left?move_error="),
+        "{location}"
+    );
+    assert!(location.contains("no%20next%20test%20idea"), "{location}");
+}
+
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn sign_offs_are_recorded_and_withdrawn_by_form_and_a_stale_one_is_refused(pool: SqlitePool) {
+    let app = app(pool.clone());
+    proposal(&app, "Signed by form").await;
+    let exp = app::db::experiments::by_key(&pool, "signed_by_form")
+        .await
+        .unwrap();
+    let roles = |pool: SqlitePool| async move {
+        let mut roles: Vec<String> = sqlx::query_scalar("SELECT role FROM sign_off ORDER BY role")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        roles.sort();
+        roles
+    };
+
+    let body = format!("role=product&version={}", exp.version);
+    let (status, location) = post(&app, "/experiments/signed_by_form/sign-off", &body).await;
+    assert_eq!(
+        (status, location.as_str()),
+        (StatusCode::SEE_OTHER, "/experiments/signed_by_form")
+    );
+    assert_eq!(roles(pool.clone()).await, ["product"]);
+    // The page it comes back to names the signer.
+    let (_, page) = get(&app, &location).await;
+    assert!(page.contains("signed off by"), "no sign-off on the page");
+
+    // A sign-off of a brief that has changed since the page was drawn is refused, on the page.
+    let stale = format!("role=design&version={}", exp.version - 1);
+    let (_, location) = post(&app, "/experiments/signed_by_form/sign-off", &stale).await;
+    assert!(
+        location.starts_with("/experiments/signed_by_form?sign_off_error="),
+        "{location}"
+    );
+    assert_eq!(roles(pool.clone()).await, ["product"]);
+    let (_, page) = get(&app, &location).await;
+    assert!(
+        page.contains("the brief changed since you opened it"),
+        "no refusal shown"
+    );
+
+    let (_, location) = post(
+        &app,
+        "/experiments/signed_by_form/sign-off",
+        &format!("role=product&version={}&withdraw=true", exp.version),
+    )
+    .await;
+    assert_eq!(location, "/experiments/signed_by_form");
+    assert!(roles(pool.clone()).await.is_empty());
+
+    let (_, location) = post(
+        &app,
+        "/experiments/signed_by_form/sign-off",
+        &format!("role=ceo&version={}", exp.version),
+    )
+    .await;
+    assert!(location.contains("not%20a%20sign-off%20role"), "{location}");
 }

@@ -346,7 +346,8 @@ fn Detail(
             {(status.brief_editable() || !signed.with_untracked(Vec::is_empty)).then(|| view! {
                 <SignOffBox sign_offs=Signal::from(signed) required=settings.require_sign_offs
                     editable=status.brief_editable() && can_edit launch_next=status == Status::Ready
-                    on_sign on_withdraw problem=sign_problem />
+                    on_sign on_withdraw action=format!("{path}/sign-off") version=exp.version
+                    problem=Signal::derive(move || sign_problem.get().or_else(|| posted("sign_off_error").map(|lines| lines.join(" ")))) />
             })}
 
             <History history />
