@@ -1,7 +1,8 @@
 //! The experiment page's lifecycle buttons as plain HTML forms: a move to the next stage (or
 //! back to drafting), archiving, and proposing the next test idea work before the page's
 //! script has loaded, and without it. Each form posts here and comes back to the page with its
-//! outcome in the query string (`move_error`, `move_warning`), which the page shows where the
+//! outcome in the query string (`move_error`, `move_warning`, `follow_up_error`,
+//! `sign_off_error`), which the page shows where the
 //! buttons are. Once the script runs, the page sends the same moves through its server
 //! functions instead and shows the outcome without a reload; both run the same gates
 //! (`app::api::experiments::ssr`).
@@ -123,7 +124,13 @@ pub async fn propose_follow_up(
     .await;
     match created {
         Ok(new) => back(&new.key.to_string(), None),
-        Err(e) => refusal(&key, &reasons(&e)),
+        Err(e) => back(
+            &key,
+            Some(format!(
+                "follow_up_error={}",
+                encode(&reasons(&e).join("\n"))
+            )),
+        ),
     }
 }
 

@@ -204,10 +204,15 @@ async fn propose_it_opens_the_next_idea_as_a_proposal_and_an_idea_less_one_says_
     let (status, location) = post(&app, "/experiments/no_idea_left/follow-up", "").await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert!(
-        location.starts_with("/experiments/no_idea_left?move_error="),
+        location.starts_with("/experiments/no_idea_left?follow_up_error="),
         "{location}"
     );
-    assert!(location.contains("no%20next%20test%20idea"), "{location}");
+    let (_, page) = get(&app, &location).await;
+    assert!(page.contains("Not proposed:"), "no refusal on the page");
+    assert!(
+        page.contains("no next test idea"),
+        "the reason is not on the page"
+    );
 }
 
 #[sqlx::test(migrator = "app::db::MIGRATOR")]

@@ -307,6 +307,14 @@ fn Detail(
                 {move || (status == Status::Running && can_edit && closing.get()).then(|| view! {
                     <CloseForm treatments=treatments.clone() planned_end=exp.brief.planned_end today computed=computed_verdict.clone() on_close />
                 })}
+                // A next idea that could not become a proposal says why (with the script, from
+                // the action; without, from the form's answer).
+                {move || match follow_up.value().get() {
+                    Some(Err(e)) => Some(reasons(&e)),
+                    _ => posted("follow_up_error"),
+                }.map(|items| view! {
+                    <div class="refusal" data-testid="follow-up-refusal"><strong>"Not proposed:"</strong><Problems items /></div>
+                })}
                 {exp.conclusion.clone().map(|c| view! {
                     <ConclusionView conclusion=c can_propose=can_edit follow_up_action=format!("{path}/follow-up") on_follow_up=Callback::new(move |()| { follow_up.dispatch(()); }) />
                 })}
