@@ -118,3 +118,14 @@ impl From<sqlx::Error> for AppError {
         }
     }
 }
+
+/// The reasons an error carries, one line each: every field's message, every reason a gate
+/// refused, else the error's own message.
+pub fn reasons(error: &AppError) -> Vec<String> {
+    use crate::domain::lifecycle::TransitionError;
+    match error {
+        AppError::Invalid(fields) => fields.iter().map(|f| f.message.clone()).collect(),
+        AppError::Transition(TransitionError::Refused { reasons, .. }) => reasons.clone(),
+        other => vec![other.to_string()],
+    }
+}

@@ -120,23 +120,8 @@ pub fn router_for(state: AppState, config: &config::Config) -> Router {
             "/experiments/{key}/import",
             axum::routing::post(import::import).layer(axum::extract::DefaultBodyLimit::disable()),
         )
-        // The experiment page's lifecycle buttons, as plain form posts (`page_forms`).
-        .route(
-            "/experiments/{key}/move",
-            axum::routing::post(page_forms::move_experiment),
-        )
-        .route(
-            "/experiments/{key}/archive",
-            axum::routing::post(page_forms::archive_experiment),
-        )
-        .route(
-            "/experiments/{key}/follow-up",
-            axum::routing::post(page_forms::propose_follow_up),
-        )
-        .route(
-            "/experiments/{key}/sign-off",
-            axum::routing::post(page_forms::sign_off),
-        )
+        // The experiment page's lifecycle buttons, as plain form posts.
+        .merge(page_forms::routes())
         .route("/calendar.ics", get(calendar::feed))
         .route("/calendar/{file}", get(calendar::secret_feed))
         .route("/experiments.csv", get(export::experiments_csv))

@@ -1,26 +1,27 @@
 //! The experiment page's lifecycle buttons as plain HTML forms: a move to the next stage (or
 //! back to drafting), archiving, and proposing the next test idea work before the page's
 //! script has loaded, and without it. Each form posts here and comes back to the page with its
-//! outcome in the query string (`move_error`, `move_warning`, `follow_up_error`,
-//! `sign_off_error`), which the page shows where the
-//! buttons are. Once the script runs, the page sends the same moves through its server
+//! outcome in the query string (`app::pages::experiment::notice::Notice`), which the page
+//! shows where the buttons are. Once the script runs, the page sends the same moves through its server
 //! functions instead and shows the outcome without a reload; both run the same gates
 //! (`app::api::experiments::ssr`).
 //!
 //! The sign-off box's buttons post here too (`sign_off`), so a brief is signed off and launched
-//! without the script. Closing with a verdict is not here: it is a form with a verdict, a summary and a post-mortem
-//! that the page opens on request.
+//! without the script. Closing with a verdict is not here: it is a form with a verdict, a summary
+//! and a post-mortem that the page opens on request.
 
 use app::api::experiments::ssr;
 use app::auth::acting_as;
-use app::components::error_view::reasons;
 use app::domain::lifecycle::{Status, TransitionRequest};
 use app::domain::signoff::SignOffRole;
 use app::domain::url::encode;
+use app::error::reasons;
+use app::pages::experiment::notice::Notice;
 use app::state::AppState;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
+use axum::routing::post;
+use axum::{Form, Router};
 use serde::Deserialize;
 
 use crate::api_v1::extract::Editor;
@@ -37,22 +38,23 @@ pub struct ArchiveForm {
     archived: bool,
 }
 
-/// Back to the experiment page, with `query` (already encoded) when there is something to say.
-fn back(key: &str, query: Option<String>) -> Response {
+/// The routes the page's forms post to.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/experiments/{key}/move", post(move_experiment))
+        .route("/experiments/{key}/archive", post(archive_experiment))
+        .route("/experiments/{key}/follow-up", post(propose_follow_up))
+        .route("/experiments/{key}/sign-off", post(sign_off))
+}
+
+/// Back to the experiment page, with a notice when there is something to say.
+fn back(key: &str, notice: Option<(Notice, Vec<String>)>) -> Response {
     let page = format!("/experiments/{}", encode(key));
-    Redirect::to(&match query {
-        Some(query) => format!("{page}?{query}"),
+    Redirect::to(&match notice {
+        Some((notice, lines)) => format!("{page}?{}", notice.query(&lines)),
         None => page,
     })
     .into_response()
-}
-
-/// Every reason a move was refused, one per line, for the page to list.
-fn refusal(key: &str, reasons: &[String]) -> Response {
-    back(
-        key,
-        Some(format!("move_error={}", encode(&reasons.join("\n")))),
-    )
 }
 
 pub async fn move_experiment(
@@ -66,11 +68,14 @@ pub async fn move_experiment(
         Some(to) if to != Status::Done => to,
         _ => {
             let shown: String = form.to.chars().take(40).collect();
-            return refusal(
+            return back(
                 &key,
-                &[format!(
-                    "\"{shown}\" is not a stage a button moves to: use ready, running or proposed"
-                )],
+                Some((
+                    Notice::MoveRefused,
+                    vec![format!(
+                        "\"{shown}\" is not a stage a button moves to: use ready, running or proposed"
+                    )],
+                )),
             );
         }
     };
@@ -86,11 +91,8 @@ pub async fn move_experiment(
     .await;
     match moved {
         Ok((_, warnings)) if warnings.is_empty() => back(&key, None),
-        Ok((_, warnings)) => back(
-            &key,
-            Some(format!("move_warning={}", encode(&warnings.join("\n")))),
-        ),
-        Err(e) => refusal(&key, &reasons(&e)),
+        Ok((_, warnings)) => back(&key, Some((Notice::MoveWarned, warnings))),
+        Err(e) => back(&key, Some((Notice::MoveRefused, reasons(&e)))),
     }
 }
 
@@ -107,7 +109,7 @@ pub async fn archive_experiment(
     .await;
     match archived {
         Ok(()) => back(&key, None),
-        Err(e) => refusal(&key, &reasons(&e)),
+        Err(e) => back(&key, Some((Notice::MoveRefused, reasons(&e)))),
     }
 }
 
@@ -124,13 +126,7 @@ pub async fn propose_follow_up(
     .await;
     match created {
         Ok(new) => back(&new.key.to_string(), None),
-        Err(e) => back(
-            &key,
-            Some(format!(
-                "follow_up_error={}",
-                encode(&reasons(&e).join("\n"))
-            )),
-        ),
+        Err(e) => back(&key, Some((Notice::FollowUpRefused, reasons(&e)))),
     }
 }
 
@@ -144,20 +140,20 @@ pub struct SignOffForm {
 }
 
 /// Signs the brief off (or withdraws a sign-off) in one role; a refusal (the brief changed
-/// since the page was drawn, the experiment launched meanwhile) comes back as `sign_off_error`.
+/// since the page was drawn, the experiment launched meanwhile) comes back as
+/// `Notice::SignOffRefused`.
 pub async fn sign_off(
     Editor(who): Editor,
     State(state): State<AppState>,
     Path(key): Path<String>,
     Form(form): Form<SignOffForm>,
 ) -> Response {
-    let refused =
-        |message: String| back(&key, Some(format!("sign_off_error={}", encode(&message))));
+    let refused = |lines: Vec<String>| back(&key, Some((Notice::SignOffRefused, lines)));
     let Some(role) = SignOffRole::from_slug(&form.role) else {
         let shown: String = form.role.chars().take(40).collect();
-        return refused(format!(
+        return refused(vec![format!(
             "\"{shown}\" is not a sign-off role: use product, engineering or design"
-        ));
+        )]);
     };
     let now = chrono::Utc::now();
     let done = if form.withdraw {
@@ -172,6 +168,6 @@ pub async fn sign_off(
     };
     match done {
         Ok(()) => back(&key, None),
-        Err(e) => refused(e.to_string()),
+        Err(e) => refused(reasons(&e)),
     }
 }

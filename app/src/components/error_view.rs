@@ -35,12 +35,6 @@ pub fn Problems(#[prop(into)] items: Vec<String>) -> impl IntoView {
     })
 }
 
-/// The reasons an error carries, one line each.
-pub fn reasons(error: &AppError) -> Vec<String> {
-    use crate::domain::lifecycle::TransitionError;
-    match error {
-        AppError::Invalid(fields) => fields.iter().map(|f| f.message.clone()).collect(),
-        AppError::Transition(TransitionError::Refused { reasons, .. }) => reasons.clone(),
-        other => vec![other.to_string()],
-    }
-}
+/// The reasons an error carries, one line each (defined beside the error, so the server's
+/// plain-form handlers list them the same way).
+pub use crate::error::reasons;

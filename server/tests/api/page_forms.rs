@@ -40,6 +40,12 @@ async fn status_of(pool: &SqlitePool, key: &str) -> Status {
         .status
 }
 
+/// An arrangement written as raw SQL (a stage the test starts from).
+async fn raw(pool: &SqlitePool, sql: &str) {
+    allow_raw_writes(pool).await;
+    sqlx::query(sql).execute(pool).await.unwrap();
+}
+
 async fn proposal(app: &axum::Router, title: &str) {
     let (status, body) = call(app, "create_experiment", json!({"form": {"key": "", "title": title, "hypothesis": "draft", "owner": "Ana", "team": "Checkout", "surface": "checkout", "tags": ""}})).await;
     assert_eq!(status, StatusCode::OK, "{body}");
@@ -75,11 +81,11 @@ async fn a_refused_move_comes_back_to_the_page_with_every_reason_and_changes_not
 async fn an_allowed_move_lands_and_comes_back_to_the_page(pool: SqlitePool) {
     let app = app(pool.clone());
     proposal(&app, "Back to drafting").await;
-    allow_raw_writes(&pool).await;
-    sqlx::query("UPDATE experiment SET status = 'ready' WHERE key = 'back_to_drafting'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    raw(
+        &pool,
+        "UPDATE experiment SET status = 'ready' WHERE key = 'back_to_drafting'",
+    )
+    .await;
 
     let (status, location) = post(&app, "/experiments/back_to_drafting/move", "to=proposed").await;
 
@@ -115,11 +121,11 @@ async fn closing_or_an_unknown_stage_is_not_a_buttons_move(pool: SqlitePool) {
 async fn a_viewer_posting_the_forms_changes_nothing(pool: SqlitePool) {
     let app = app(pool.clone());
     proposal(&app, "Viewer tries").await;
-    allow_raw_writes(&pool).await;
-    sqlx::query("UPDATE experiment SET status = 'ready' WHERE key = 'viewer_tries'")
-        .execute(&pool)
-        .await
-        .unwrap();
+    raw(
+        &pool,
+        "UPDATE experiment SET status = 'ready' WHERE key = 'viewer_tries'",
+    )
+    .await;
     let viewer = token(&pool, Role::Viewer).await;
 
     for (path, body) in [
@@ -144,14 +150,8 @@ async fn a_viewer_posting_the_forms_changes_nothing(pool: SqlitePool) {
 async fn a_done_experiment_is_archived_and_restored_by_form(pool: SqlitePool) {
     let app = app(pool.clone());
     proposal(&app, "Finished").await;
-    allow_raw_writes(&pool).await;
-    sqlx::query(
-        "UPDATE experiment SET status = 'done', verdict = 'inconclusive', \
-         started_at = '2026-01-01T00:00:00Z', ended_at = '2026-01-15T00:00:00Z' WHERE key = 'finished'",
-    )
-    .execute(&pool)
-    .await
-    .unwrap();
+    raw(&pool, "UPDATE experiment SET status = 'done', verdict = 'inconclusive', \
+         started_at = '2026-01-01T00:00:00Z', ended_at = '2026-01-15T00:00:00Z' WHERE key = 'finished'",).await;
 
     let (status, location) = post(&app, "/experiments/finished/archive", "archived=true").await;
     assert_eq!(
@@ -177,16 +177,14 @@ async fn propose_it_opens_the_next_idea_as_a_proposal_and_an_idea_less_one_says_
     let app = app(pool.clone());
     proposal(&app, "Coupon first").await;
     proposal(&app, "No idea left").await;
-    allow_raw_writes(&pool).await;
-    sqlx::query(
+    raw(
+        &pool,
         "UPDATE experiment SET status = 'done', verdict = 'inconclusive', \
          started_at = '2026-01-01T00:00:00Z', ended_at = '2026-01-15T00:00:00Z', \
          next_idea = CASE key WHEN 'coupon_first' THEN 'Remove the coupon field' ELSE NULL END \
          WHERE key IN ('coupon_first', 'no_idea_left')",
     )
-    .execute(&pool)
-    .await
-    .unwrap();
+    .await;
 
     let (status, location) = post(&app, "/experiments/coupon_first/follow-up", "").await;
 

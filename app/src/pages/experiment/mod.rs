@@ -26,12 +26,14 @@ use crate::error::AppError;
 mod conclusion;
 mod header;
 mod history;
+pub mod notice;
 mod pull;
 pub mod results;
 
 use conclusion::ConclusionView;
 use header::Header;
 use history::History;
+use notice::Notice;
 use results::Results;
 
 #[component]
@@ -218,14 +220,7 @@ fn Detail(
         .collect_view();
     // What a move posted without the script came back with.
     let query = leptos_router::hooks::use_query_map();
-    let posted = move |name: &str| {
-        query.with(|q| q.get(name)).map(|text| {
-            text.lines()
-                .map(str::to_owned)
-                .filter(|l| !l.is_empty())
-                .collect::<Vec<_>>()
-        })
-    };
+    let posted = move |notice: Notice| query.with(|q| notice.lines(q));
     let archived = exp.archived;
     let archiver = {
         let key = key.clone();
@@ -297,8 +292,8 @@ fn Detail(
                     })}
                 </div>
                 {move || move_result.get()
-                    .or_else(|| posted("move_error").map(Err))
-                    .or_else(|| posted("move_warning").map(Ok))
+                    .or_else(|| posted(Notice::MoveRefused).map(Err))
+                    .or_else(|| posted(Notice::MoveWarned).map(Ok))
                     .map(|r| match r {
                         Err(reasons) => view! { <div class="refusal" data-testid="move-refusal"><strong>"Not moved:"</strong><Problems items=reasons /></div> }.into_any(),
                         Ok(warnings) if !warnings.is_empty() => view! { <div class="warning" role="status"><Problems items=warnings /></div> }.into_any(),
@@ -311,7 +306,7 @@ fn Detail(
                 // the action; without, from the form's answer).
                 {move || match follow_up.value().get() {
                     Some(Err(e)) => Some(reasons(&e)),
-                    _ => posted("follow_up_error"),
+                    _ => posted(Notice::FollowUpRefused),
                 }.map(|items| view! {
                     <div class="refusal" data-testid="follow-up-refusal"><strong>"Not proposed:"</strong><Problems items /></div>
                 })}
@@ -355,7 +350,7 @@ fn Detail(
                 <SignOffBox sign_offs=Signal::from(signed) required=settings.require_sign_offs
                     editable=status.brief_editable() && can_edit launch_next=status == Status::Ready
                     on_sign on_withdraw action=format!("{path}/sign-off") version=exp.version
-                    problem=Signal::derive(move || sign_problem.get().or_else(|| posted("sign_off_error").map(|lines| lines.join(" ")))) />
+                    problem=Signal::derive(move || sign_problem.get().or_else(|| posted(Notice::SignOffRefused).map(|lines| lines.join(" ")))) />
             })}
 
             <History history />
