@@ -141,11 +141,12 @@ done
 # --split, several minutes), since target/site may hold a debug build. The bundle is a shell
 # (verdict.wasm) and lazily loaded pieces, each with the chunks it shares with others
 # (__wasm_split_manifest.json): a first visit downloads the shell and one piece with its chunks.
-if [[ "${BUNDLE:-0}" == 1 ]]; then
-    (cd "$ROOT" && source scripts/env.sh && cargo leptos build --release --split)
-    python3 - "$ROOT/target/site/pkg" <<'PY' | tee -a "$SUMMARY"
+# `verdict pack-bundle` then packs each piece with its chunks into one file for a first visit
+# (scripts/run.sh does too): measured as built, file by file, and packed.
+measure_bundle() {
+    python3 - "$ROOT/target/site/pkg" "$1" <<'PY' | tee -a "$SUMMARY"
 import functools, gzip, json, os, subprocess, sys
-pkg = sys.argv[1]
+pkg, label = sys.argv[1], sys.argv[2]
 @functools.cache
 def file_sizes(name):
     """raw, gzip -9 and brotli -q 11 bytes of one file (each file is shared by several pieces)."""
@@ -156,18 +157,29 @@ def sizes(names):
     raw, gz, br = (sum(kind) for kind in zip(*map(file_sizes, names)))
     return f"raw {raw // 1024} KB, gzip {gz // 1024} KB, brotli {br // 1024} KB"
 manifest = json.load(open(os.path.join(pkg, "__wasm_split_manifest.json")))
-print(f"wasm shell verdict.wasm: {sizes(['verdict'])} (budget 400 KB brotli for the shell plus one piece)")
+print(f"{label}: wasm shell verdict.wasm: {sizes(['verdict'])} (budget 400 KB brotli for a first visit)")
 # The shell holds the runtime and the router (about 175 KB brotli). Much more means the splitter
 # gave up placing the read-only data piece by piece and put all of it in the shell: see
 # SPLIT_DATA_SLACK in app/src/lib.rs.
 shell_br = file_sizes("verdict")[2]
 if shell_br > 200 * 1024:
     print(f"WARNING: the shell is {shell_br // 1024} KB brotli (about 175 expected): every page's strings may have gone into it; raise SPLIT_DATA_SLACK in app/src/lib.rs")
-for piece, files in sorted(manifest.items()):
-    name = piece.rsplit("_", 1)[0]
+pieces = {piece.rsplit("_", 1)[0]: files for piece, files in manifest.items()}
+for name, files in sorted(pieces.items()):
     print(f"  first visit to a page of {name}: shell + {len(files)} files, {sizes(['verdict'] + files)}")
-every = sorted({f for files in manifest.values() for f in files})
-print(f"  every piece at once: {len(every) + 1} files, {sizes(['verdict'] + every)}")
+# A draft opens with the brief form: the experiment page's piece and the form's.
+if "experiment_page" in pieces and "brief_form" in pieces:
+    draft = sorted(set(pieces["experiment_page"]) | set(pieces["brief_form"]))
+    print(f"  first visit to a draft (experiment page + brief form): shell + {len(draft)} files, {sizes(['verdict'] + draft)}")
+if not any(f.endswith(".pack") for files in pieces.values() for f in files):
+    every = sorted({f for files in manifest.values() for f in files})
+    print(f"  every piece at once: {len(every) + 1} files, {sizes(['verdict'] + every)}")
 PY
+}
+if [[ "${BUNDLE:-0}" == 1 ]]; then
+    (cd "$ROOT" && source scripts/env.sh && cargo leptos build --release --split)
+    measure_bundle "as built, file by file"
+    "$ROOT/target/release/verdict" pack-bundle "$ROOT/target/site/pkg" > /dev/null
+    measure_bundle "packed (verdict pack-bundle)"
 fi
 echo "summary in $SUMMARY"

@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 source scripts/env.sh
 cargo leptos build --release --split
+target/release/verdict pack-bundle
 scripts/compress_site.sh
 mkdir -p data
 export DATABASE_URL="${DATABASE_URL:-sqlite:data/verdict.db}"

@@ -27,8 +27,9 @@ scripts/sqlx-prepare.sh --check
 step "unit, database and HTTP tests"
 cargo test --workspace --all-targets
 
-step "build the app (server + wasm)"
+step "build the app (server + wasm), a page piece and its chunks packed per first visit"
 cargo leptos build --split
+target/debug/verdict pack-bundle
 
 step "browser tests"
 rm -rf end2end/.data end2end/.auth && mkdir -p end2end/.data

@@ -7,6 +7,7 @@ use leptos_router::{path, Lazy, LazyRoute, SsrMode};
 
 use crate::api::accounts::whoami;
 use crate::components::layout::{Layout, Nav};
+use crate::pages::experiment;
 use crate::pages::not_found::NotFound;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -94,20 +95,18 @@ pub fn App() -> impl IntoView {
 /// The pages come in four lazily loaded pieces of the bundle (`cargo leptos build --split`), by
 /// what people open together: browsing the program (with the proposal form, reached from the
 /// board), one experiment, the lead's pages (the dashboard and the weekly review, which the
-/// review meeting opens side by side), and administration. A visit downloads the shell and one
-/// piece with the chunks it shares with others (`scripts/bench_pages.sh` with `BUNDLE=1`
-/// measures each). Few pieces rather than one per page: the splitter puts the code each set of
-/// pieces shares into a chunk of its own, every file is compressed on its own, and each extra
-/// piece doubles the chunks a page may need. Measured (brotli, first visit): five pieces, with
-/// the dashboard and the review apart, gave the experiment page 460 KB in 17 files; four give it
-/// 453 KB in 9 (the board 352 -> 342, the dashboard 327 -> 379, the review 350 -> 379). Fifteen
-/// pieces made over two hundred small files for the experiment page; three (administration with
-/// the lead's pages) took that piece to 450 KB. Splitting the experiment page in two by mode (an
-/// editor's draft with the brief form; reading, with the results) was measured too: drafting
-/// 440 KB and reading 435 KB, but a piece chosen inside a page did not hydrate reliably (the
-/// browser must have the piece before it hydrates the page), so it was not kept. The brief form
-/// as a piece of its own made editing heavier. Sign-in stays in the shell (it is small and is
-/// the first page of a new session).
+/// review meeting opens side by side), and administration; the brief form is a fifth piece,
+/// loaded after the experiment page's (`pages/experiment/brief.rs`). A visit downloads the
+/// shell and one piece with the chunks it shares with others; `verdict pack-bundle`
+/// (`server/src/pack.rs`) packs those into one file per piece for a first visit
+/// (`scripts/bench_pages.sh` with `BUNDLE=1` measures both). Few pieces rather than one per
+/// page: the splitter puts the code each set of pieces shares into a chunk of its own, and each
+/// extra piece doubles the chunks a page may need. Measured (brotli, first visit, file by
+/// file): five pieces, with the dashboard and the review apart, gave the experiment page 460 KB
+/// in 17 files; four gave it 453 KB in 9. Fifteen pieces made over two hundred small files for
+/// the experiment page. The brief form apart: reading an experiment 445 -> 416 KB, a draft 479
+/// (378 and 436 packed). Sign-in stays in the shell (it is small and is the first page of a new
+/// session).
 #[derive(Clone, Copy)]
 #[repr(u8)]
 enum Browse {
@@ -142,7 +141,37 @@ fn browse_page(page: Browse) -> AnyView {
 
 #[lazy]
 fn experiment_page() -> AnyView {
-    crate::pages::experiment::ExperimentPage().into_any()
+    experiment::ExperimentPage().into_any()
+}
+
+/// One experiment. A draft's page, for an editor, opens with the brief form, whose code is a
+/// piece of its own (`pages/experiment/brief.rs`). When the server drew that form, the router
+/// fetches the form's piece with the page's before it hydrates (`preload`, which it awaits
+/// first), so the form is in hand when its part of the page hydrates; a wait inside the page's
+/// view instead made the page hydrate as if still loading, and fail. Reading, most visits,
+/// leaves the form out. (Choosing from the page's data, loaded by the route, put that data's
+/// decoding in the shell every page downloads: 175 -> 214 KB, measured.)
+struct Experiment;
+
+impl LazyRoute for Experiment {
+    fn data() -> Self {
+        Self
+    }
+
+    async fn view(_this: Self) -> AnyView {
+        experiment_page().await
+    }
+
+    async fn preload() {
+        #[cfg(feature = "hydrate")]
+        {
+            // The page's piece first: the form's pack holds only what the page's lacks.
+            __preload_experiment_page().await;
+            if experiment::brief::drawn_by_server() {
+                experiment::brief::preload().await;
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -200,7 +229,6 @@ lazy_pages! {
     ExperimentList => browse_page(Browse::ExperimentList), __preload_browse_page;
     ProgramList => browse_page(Browse::ProgramList), __preload_browse_page;
     Learnings => browse_page(Browse::Learnings), __preload_browse_page;
-    Experiment => experiment_page(), __preload_experiment_page;
     NewExperiment => browse_page(Browse::NewExperiment), __preload_browse_page;
     Program => lead_page(Lead::Program), __preload_lead_page;
     Review => lead_page(Lead::Review), __preload_lead_page;

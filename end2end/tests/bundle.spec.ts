@@ -1,5 +1,5 @@
 import { test, expect } from '@playwright/test';
-import { completeBrief, open, propose, uniqueTitle } from './support/act';
+import { completeBrief, launch, open, propose, uniqueTitle } from './support/act';
 
 // The pages' code comes in lazily loaded pieces (cargo leptos build --split): the board hydrates
 // with the shell and its own piece, and an experiment page's larger piece (brief editor,
@@ -29,4 +29,54 @@ test('the board loads its own piece of the code, and the experiment piece only w
   await completeBrief(board);
   await expect(board.getByTestId('n-per-arm')).toHaveText('57,763');
   await fresh.close();
+});
+
+/** Records the wasm files a page asks for, by name. */
+function wasmRequests(page: import('@playwright/test').Page) {
+  const files: string[] = [];
+  page.on('request', (r) => {
+    const path = new URL(r.url()).pathname;
+    if (path.endsWith('.wasm')) files.push(path.split('/').pop()!);
+  });
+  return files;
+}
+
+// `verdict pack-bundle` (scripts/test.sh and run.sh run it after the build): a first visit takes
+// its page's piece and every chunk it needs as one file, compressed as one stream. Reading a
+// running experiment leaves the brief form out; a draft brings it with the page, so the form
+// hydrates in place and works at once; "Amend brief" fetches it when asked.
+test('a first visit downloads one pack per piece, and only a draft brings the brief form', async ({ page, browser }) => {
+  const running = await propose(page, uniqueTitle('Packed reading'));
+  await completeBrief(page);
+  await launch(page);
+  const draft = await propose(page, uniqueTitle('Packed draft'));
+  const storageState = await page.context().storageState();
+
+  const readerContext = await browser.newContext({ storageState });
+  const reader = await readerContext.newPage();
+  const read = wasmRequests(reader);
+  await open(reader, `/experiments/${running}`);
+  await expect(reader.getByTestId('status')).toHaveText('Running');
+  expect(read).toContain('verdict.wasm');
+  expect(read.filter((f) => /^split_experiment_page_\w+\.pack\.wasm$/.test(f))).toHaveLength(1);
+  expect(read.filter((f) => f.startsWith('chunk_'))).toEqual([]);
+  expect(read.filter((f) => f.includes('brief_form'))).toEqual([]);
+  await reader.getByRole('button', { name: 'Amend brief' }).click();
+  await expect(reader.getByTestId('amend-form')).toBeVisible();
+  await expect(reader.getByLabel('Baseline conversion rate')).toHaveValue('10');
+  expect(read.some((f) => f.includes('brief_form'))).toBe(true);
+
+  const editorContext = await browser.newContext({ storageState });
+  const editor = await editorContext.newPage();
+  const edit = wasmRequests(editor);
+  await open(editor, `/experiments/${draft}`);
+  expect(edit.filter((f) => f.endsWith('.pack.wasm')).map((f) => f.replace(/_\d+\.pack\.wasm$/, '')).sort())
+    .toEqual(['split_brief_form', 'split_experiment_page']);
+  expect(edit.filter((f) => f.startsWith('chunk_'))).toEqual([]);
+  await completeBrief(editor);
+  await expect(editor.getByTestId('n-per-arm')).toHaveText('57,763');
+  await editor.getByRole('button', { name: 'Save brief' }).click();
+  await expect(editor.getByText('Saved.')).toBeVisible();
+  await readerContext.close();
+  await editorContext.close();
 });

@@ -35,6 +35,14 @@ pub enum Command {
     Backup { file: std::path::PathBuf },
     /// Replace the database with the backup FILE (stop the app first).
     Restore { file: std::path::PathBuf },
+    /// After `cargo leptos build --split`: pack each page piece of the built bundle with the
+    /// chunks it needs into one file, so a first visit downloads one compressed stream
+    /// (scripts/run.sh and scripts/test.sh run it).
+    PackBundle {
+        /// The bundle's folder.
+        #[arg(default_value = "target/site/pkg")]
+        dir: std::path::PathBuf,
+    },
     /// Manage accounts (e.g. the first admin, when nobody can reach the setup page).
     #[command(subcommand)]
     User(UserCommand),
@@ -120,9 +128,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     {
         return crate::attribute_cmd::load_warehouse(warehouse, table, file, *replace);
     }
+    if let Some(Command::PackBundle { dir }) = &cli.command {
+        match crate::pack::pack(dir)? {
+            crate::pack::Packed::Already => println!("{}: already packed", dir.display()),
+            crate::pack::Packed::Written(packs) => {
+                for (file, parts) in packs {
+                    println!("{}: {parts} parts", dir.join(file).display());
+                }
+            }
+        }
+        return Ok(());
+    }
     let config = Config::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
-        Command::Attribute(_) | Command::Warehouse(_) => unreachable!("handled above"),
+        Command::Attribute(_) | Command::Warehouse(_) | Command::PackBundle { .. } => {
+            unreachable!("handled above")
+        }
         Command::Backup { file } => {
             let pool = crate::open_database(&config).await?;
             crate::backup::backup(&pool, &file).await?;

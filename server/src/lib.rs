@@ -13,6 +13,7 @@ pub mod csv_cell;
 pub mod export;
 pub mod import;
 pub mod limits;
+pub mod pack;
 pub mod page_cache;
 pub mod page_forms;
 pub mod serve;

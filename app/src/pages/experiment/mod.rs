@@ -12,8 +12,6 @@ use crate::api::experiments::{
     ExperimentDetail,
 };
 use crate::api::signoffs::{amend_brief, get_sign_offs, sign_off, withdraw_sign_off, SignOffsView};
-use crate::components::amend_form::AmendForm;
-use crate::components::brief_editor::BriefEditor;
 use crate::components::brief_view::BriefView;
 use crate::components::close_form::CloseForm;
 use crate::components::error_view::{reasons, ErrorView, Problems};
@@ -23,6 +21,7 @@ use crate::domain::lifecycle::{Status, TransitionRequest};
 use crate::domain::signoff::SignOffRole;
 use crate::error::AppError;
 
+pub mod brief;
 mod conclusion;
 mod header;
 mod history;
@@ -30,6 +29,7 @@ pub mod notice;
 mod pull;
 pub mod results;
 
+use brief::{BriefForm, BriefFormPiece};
 use conclusion::ConclusionView;
 use header::Header;
 use history::History;
@@ -320,14 +320,16 @@ fn Detail(
             <section class="brief">
                 <h2>"Brief"</h2>
                 {if status.brief_editable() && can_edit {
-                    view! { <BriefEditor draft on_save saving=saver.pending().into() status=save_status /> }.into_any()
+                    let form = BriefForm::Draft { draft, on_save, saving: saver.pending().into(), status: save_status.into() };
+                    view! { <BriefFormPiece form /> }.into_any()
                 } else {
                     let brief = exp.brief.clone();
                     let notes_html = notes_html.clone();
                     let amendable = status == Status::Running && can_edit;
                     view! {
                         {move || if amending.get() {
-                            view! { <AmendForm draft on_amend on_cancel=Callback::new(move |()| amending.set(false)) saving=amender.pending().into() status=amend_status /> }.into_any()
+                            let form = BriefForm::Amend { draft, on_amend, on_cancel: Callback::new(move |()| amending.set(false)), saving: amender.pending().into(), status: amend_status.into() };
+                            view! { <BriefFormPiece form /> }.into_any()
                         } else {
                             view! {
                                 <p class="locked">{match status {

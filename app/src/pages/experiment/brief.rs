@@ -1,0 +1,80 @@
+//! The brief's form (drafting, and amending a running brief) is a piece of the bundle of its
+//! own: it is the page's largest part (the fields, the metric rows, the live calculator: about
+//! 47 KB of brotli), and most visits only read. A draft an editor may change opens with it: the
+//! page's piece fetches this one before hydrating when the server drew the form (`app.rs`), so
+//! the form below is ready on the first poll and hydrates in place. Elsewhere it arrives when it is asked for:
+//! "Amend brief", or a page that became a draft after it loaded (a move back, a follow-up).
+//! `verdict pack-bundle` knows this piece comes after the page's (`server/src/pack.rs`,
+//! `LOADED_AFTER`): its pack holds only what the page's lacks.
+
+use leptos::prelude::*;
+
+use crate::components::amend_form::AmendForm;
+use crate::components::brief_editor::BriefEditor;
+use crate::domain::brief::Brief;
+
+type Status = Signal<Option<Result<String, String>>>;
+
+/// Which form, with what the page wires it to.
+#[derive(Clone)]
+pub enum BriefForm {
+    Draft {
+        draft: RwSignal<Brief>,
+        on_save: Callback<Brief>,
+        saving: Signal<bool>,
+        status: Status,
+    },
+    Amend {
+        draft: RwSignal<Brief>,
+        on_amend: Callback<(Brief, String)>,
+        on_cancel: Callback<()>,
+        saving: Signal<bool>,
+        status: Status,
+    },
+}
+
+#[leptos::lazy]
+fn brief_form(form: BriefForm) -> AnyView {
+    match form {
+        BriefForm::Draft {
+            draft,
+            on_save,
+            saving,
+            status,
+        } => view! { <BriefEditor draft on_save saving status /> }.into_any(),
+        BriefForm::Amend {
+            draft,
+            on_amend,
+            on_cancel,
+            saving,
+            status,
+        } => view! { <AmendForm draft on_amend on_cancel saving status /> }.into_any(),
+    }
+}
+
+/// Fetches the form's piece (in the browser; the server has every piece).
+pub async fn preload() {
+    #[cfg(feature = "hydrate")]
+    __preload_brief_form().await;
+}
+
+/// Whether the page in the browser holds a brief form the server drew (the page about to
+/// hydrate opens with the form).
+#[cfg(feature = "hydrate")]
+pub fn drawn_by_server() -> bool {
+    leptos::prelude::document()
+        .query_selector("form.brief-editor")
+        .ok()
+        .flatten()
+        .is_some()
+}
+
+/// The form, drawn once its piece is here.
+#[component]
+pub fn BriefFormPiece(form: BriefForm) -> impl IntoView {
+    view! {
+        <Suspense fallback=|| view! { <p class="loading">"Loading the form…"</p> }>
+            {move || Suspend::new(brief_form(form.clone()))}
+        </Suspense>
+    }
+}
