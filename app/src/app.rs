@@ -104,8 +104,8 @@ pub fn App() -> impl IntoView {
 /// extra piece doubles the chunks a page may need. Measured (brotli, first visit, file by
 /// file): five pieces, with the dashboard and the review apart, gave the experiment page 460 KB
 /// in 17 files; four gave it 453 KB in 9. Fifteen pieces made over two hundred small files for
-/// the experiment page. The brief form apart: reading an experiment 445 -> 416 KB, a draft 479
-/// (378 and 436 packed). Sign-in stays in the shell (it is small and is the first page of a new
+/// the experiment page. The brief form apart: reading an experiment 445 -> 414 KB, a draft 478
+/// (376 and 434 packed). Sign-in stays in the shell (it is small and is the first page of a new
 /// session).
 #[derive(Clone, Copy)]
 #[repr(u8)]

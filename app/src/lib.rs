@@ -53,4 +53,4 @@ pub fn hydrate() {
 /// piece includes them and they are never downloaded: they only leave the splitter that room.
 #[cfg(feature = "hydrate")]
 #[used]
-static SPLIT_DATA_SLACK: [u8; 8192] = [0x5a; 8192];
+static SPLIT_DATA_SLACK: [u8; 4096] = [0x5a; 4096];

@@ -1,9 +1,10 @@
 //! The brief's form (drafting, and amending a running brief) is a piece of the bundle of its
 //! own: it is the page's largest part (the fields, the metric rows, the live calculator: about
-//! 47 KB of brotli), and most visits only read. A draft an editor may change opens with it: the
-//! page's piece fetches this one before hydrating when the server drew the form (`app.rs`), so
-//! the form below is ready on the first poll and hydrates in place. Elsewhere it arrives when it is asked for:
-//! "Amend brief", or a page that became a draft after it loaded (a move back, a follow-up).
+//! 47 KB of brotli), and most visits only read. A draft an editor may change opens with it:
+//! when the server drew the form, the route fetches this piece before the page hydrates
+//! (`app.rs`), so the form below is ready on its first poll and hydrates in place. Elsewhere
+//! it arrives when asked for: "Amend brief", or a draft reached by a link (a follow-up, the
+//! board), which shows "Loading the form…" for that moment.
 //! `verdict pack-bundle` knows this piece comes after the page's (`server/src/pack.rs`,
 //! `LOADED_AFTER`): its pack holds only what the page's lacks.
 
