@@ -55,6 +55,8 @@ fn content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    #[cfg(feature = "ssr")]
+    provide_context(crate::preload::Preloaded::default());
     // Who is signed in, for the navigation: loaded once by the shell, not by the layout.
     let me = crate::pages::resource(|| (), |_| whoami());
     view! {
@@ -159,6 +161,8 @@ impl LazyRoute for Experiment {
     }
 
     async fn view(_this: Self) -> AnyView {
+        #[cfg(feature = "ssr")]
+        crate::preload::piece("experiment_page");
         experiment_page().await
     }
 
@@ -201,8 +205,9 @@ fn admin_page(page: Admin) -> AnyView {
     }
 }
 
-/// A route whose page is in one of the pieces: `view` loads the piece (once) and draws the page.
-/// `preload` lets the router fetch the piece before a link is followed.
+/// A route whose page is in one of the pieces: `view` loads the piece (once) and draws the page,
+/// and on the server asks the page's head to preload the piece's file. `preload` lets the
+/// router fetch the piece before a link is followed.
 macro_rules! lazy_pages {
     ($($route:ident => $piece:ident($($page:expr)?), $preload:ident;)*) => {$(
         struct $route;
@@ -213,6 +218,8 @@ macro_rules! lazy_pages {
             }
 
             async fn view(_this: Self) -> AnyView {
+                #[cfg(feature = "ssr")]
+                crate::preload::piece(stringify!($piece));
                 $piece($($page)?).await
             }
 

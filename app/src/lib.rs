@@ -18,6 +18,8 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod preload;
 pub mod pull;
 #[cfg(feature = "ssr")]
 pub mod secret;

@@ -77,3 +77,59 @@ async fn the_wasm_goes_out_compressed_to_browsers_that_accept_it(pool: SqlitePoo
     assert_eq!(body, b"the build's brotli twin");
     std::fs::remove_dir_all(pkg.parent().unwrap()).unwrap();
 }
+
+/// A page's head preloads the file of the bundle's piece it hydrates with (beside the shell's) (after
+/// `verdict pack-bundle`, its pack), so the browser fetches it beside the shell; a draft's page
+/// for an editor preloads the brief form's too, a page read without it does not.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_page_preloads_the_pieces_it_hydrates_with(pool: SqlitePool) {
+    let root = std::env::temp_dir().join(format!("verdict-site-preload-{}", std::process::id()));
+    let pkg = root.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let manifest = serde_json::json!({
+        "browse_page_1": ["split_browse_page_1.pack"],
+        "experiment_page_2": ["split_experiment_page_2.pack"],
+        "brief_form_3": ["split_brief_form_3.pack"],
+    });
+    std::fs::write(pkg.join("__wasm_split_manifest.json"), manifest.to_string()).unwrap();
+    let options = LeptosOptions::builder()
+        .output_name("verdict")
+        .site_root(root.to_string_lossy().to_string())
+        .build();
+    let app = crate::helpers::signed_in_as_admin(server::router(options, pool.clone()), pool);
+    let preloads = |html: &str| {
+        let head = &html[..html.find("</head>").expect("a head")];
+        let mut files: Vec<String> = head
+            .split("<link ")
+            .skip(1)
+            .filter(|link| link.contains("rel=\"preload\"") && link.contains("as=\"fetch\""))
+            .filter_map(|link| link.split("href=\"/pkg/").nth(1))
+            .filter_map(|rest| rest.split('"').next())
+            .filter(|file| file.starts_with("split_"))
+            .map(str::to_owned)
+            .collect();
+        files.sort();
+        files
+    };
+
+    let (status, board) = crate::helpers::get(&app, "/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(preloads(&board), ["split_browse_page_1.pack.wasm"]);
+
+    let (status, _) = crate::helpers::call(&app, "create_experiment", serde_json::json!({"form": {"key": "", "title": "Preloaded", "hypothesis": "h", "owner": "Sara", "team": "Growth", "surface": "home", "tags": ""}})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, draft) = crate::helpers::get(&app, "/experiments/preloaded").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        draft.contains("Save brief"),
+        "the editor's draft has its form"
+    );
+    assert_eq!(
+        preloads(&draft),
+        [
+            "split_brief_form_3.pack.wasm",
+            "split_experiment_page_2.pack.wasm"
+        ]
+    );
+    let _ = std::fs::remove_dir_all(root);
+}

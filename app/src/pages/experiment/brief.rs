@@ -73,6 +73,10 @@ pub fn drawn_by_server() -> bool {
 /// The form, drawn once its piece is here.
 #[component]
 pub fn BriefFormPiece(form: BriefForm) -> impl IntoView {
+    // Drawn on the server only for a draft's editor: the page's head preloads the form's piece
+    // too.
+    #[cfg(feature = "ssr")]
+    crate::preload::piece("brief_form");
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the form…"</p> }>
             {move || Suspend::new(brief_form(form.clone()))}
