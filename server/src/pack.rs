@@ -20,7 +20,8 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-const MANIFEST: &str = "__wasm_split_manifest.json";
+use app::preload::{piece_of, Manifest, MANIFEST};
+
 const PACK: &str = ".pack";
 
 /// Pieces loaded only after another one: (piece, the piece before it), by function name.
@@ -65,33 +66,27 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), PackError> {
     })
 }
 
-/// The piece a manifest key names: `brief_form_9674612656343777417` -> `brief_form`.
-fn function_name(key: &str) -> &str {
-    key.rsplit_once('_').map_or(key, |(name, _)| name)
-}
-
-/// The parts each piece's pack holds, by manifest key, in the manifest's order.
-fn pack_parts(
-    manifest: &BTreeMap<String, Vec<String>>,
-) -> Result<BTreeMap<String, Vec<String>>, PackError> {
+/// Each piece's module and the parts its pack holds (in the manifest's order), by manifest key.
+fn pack_parts(manifest: &Manifest) -> Result<BTreeMap<String, (String, Vec<String>)>, PackError> {
     let by_name: BTreeMap<&str, &Vec<String>> = manifest
         .iter()
-        .map(|(key, parts)| (function_name(key), parts))
+        .map(|(key, parts)| (piece_of(key), parts))
         .collect();
     manifest
         .iter()
         .map(|(key, parts)| {
             let before: BTreeSet<&String> = LOADED_AFTER
                 .iter()
-                .filter(|(piece, _)| *piece == function_name(key))
+                .filter(|(piece, _)| *piece == piece_of(key))
                 .filter_map(|(_, before)| by_name.get(before))
                 .flat_map(|parts| parts.iter())
                 .collect();
-            if !parts.iter().any(|p| p.starts_with("split_")) {
-                return Err(PackError::NoModule(key.clone()));
-            }
+            let module = parts
+                .iter()
+                .find(|p| p.starts_with("split_"))
+                .ok_or_else(|| PackError::NoModule(key.clone()))?;
             let own = parts.iter().filter(|p| !before.contains(p)).cloned();
-            Ok((key.clone(), own.collect()))
+            Ok((key.clone(), (module.clone(), own.collect())))
         })
         .collect()
 }
@@ -246,22 +241,14 @@ fn loader_path(pkg: &Path) -> Result<PathBuf, PackError> {
 /// Packs the split bundle in `pkg` (e.g. `target/site/pkg`) in place.
 pub fn pack(pkg: &Path) -> Result<Packed, PackError> {
     let manifest_path = pkg.join(MANIFEST);
-    let manifest: BTreeMap<String, Vec<String>> = serde_json::from_slice(&read(&manifest_path)?)
+    let manifest: Manifest = serde_json::from_slice(&read(&manifest_path)?)
         .map_err(|e| PackError::Manifest(manifest_path.clone(), e))?;
     if manifest.values().flatten().any(|part| part.ends_with(PACK)) {
         return Ok(Packed::Already);
     }
-    let parts = pack_parts(&manifest)?;
-    let packs: BTreeMap<String, (String, Vec<String>)> = parts
+    let packs: BTreeMap<String, (String, Vec<String>)> = pack_parts(&manifest)?
         .into_iter()
-        .map(|(key, parts)| {
-            let module = parts
-                .iter()
-                .find(|p| p.starts_with("split_"))
-                .cloned()
-                .unwrap_or_else(|| format!("split_{key}"));
-            (key, (format!("{module}{PACK}"), parts))
-        })
+        .map(|(key, (module, parts))| (key, (format!("{module}{PACK}"), parts)))
         .collect();
 
     let loader = loader_path(pkg)?;
