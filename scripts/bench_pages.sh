@@ -164,13 +164,23 @@ print(f"{label}: wasm shell verdict.wasm: {sizes(['verdict'])} (budget 400 KB br
 shell_br = file_sizes("verdict")[2]
 if shell_br > 200 * 1024:
     print(f"WARNING: the shell is {shell_br // 1024} KB brotli (about 175 expected): every page's strings may have gone into it; raise SPLIT_DATA_SLACK in app/src/lib.rs")
-pieces = {piece.rsplit("_", 1)[0]: files for piece, files in manifest.items()}
+pieces = {piece.rsplit("_", 1)[0]: files for piece, files in manifest.items() if "+" not in piece}
+# Pairs pack-bundle packed together: "<page key>+<follower key>" -> the pair's one pack.
+pairs = {tuple(k.rsplit("_", 1)[0] for k in key.split("+")): files
+         for key, files in manifest.items() if "+" in key}
+followers = ("brief_form", "results_part")  # never a first visit's only piece: see below
 for name, files in sorted(pieces.items()):
+    if name in followers:
+        continue
     print(f"  first visit to a page of {name}: shell + {len(files)} files, {sizes(['verdict'] + files)}")
-# A draft opens with the brief form: the experiment page's piece and the form's.
-if "experiment_page" in pieces and "brief_form" in pieces:
-    draft = sorted(set(pieces["experiment_page"]) | set(pieces["brief_form"]))
-    print(f"  first visit to a draft (experiment page + brief form): shell + {len(draft)} files, {sizes(['verdict'] + draft)}")
+# The server draws an experiment page with a second piece: a draft with its brief form (for an
+# editor), a launched experiment with its results (experiment_page alone above: a viewer's
+# draft). Packed, each pair is one file; as built, both pieces' files.
+for follower, what in zip(followers, ("a draft, for an editor (experiment page + brief form)",
+                                     "a launched experiment (experiment page + results)")):
+    if "experiment_page" in pieces and follower in pieces:
+        files = pairs.get(("experiment_page", follower)) or sorted(set(pieces["experiment_page"]) | set(pieces[follower]))
+        print(f"  first visit to {what}: shell + {len(files)} files, {sizes(['verdict'] + files)}")
 if not any(f.endswith(".pack") for files in pieces.values() for f in files):
     every = sorted({f for files in manifest.values() for f in files})
     print(f"  every piece at once: {len(every) + 1} files, {sizes(['verdict'] + every)}")

@@ -56,7 +56,16 @@ fn content_security_policy() {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     #[cfg(feature = "ssr")]
-    provide_context(crate::preload::Preloaded::default());
+    {
+        provide_context(crate::preload::Preloaded::default());
+        // Leptos' own preload hints for lazily loaded pieces stay off: a `#[lazy]` function
+        // called on the server records itself in the nearest `PrefetchLazyFn`, and this one,
+        // nearer than the integration's, is never read. Those hints name each piece's own file,
+        // so beside ours (`preload.rs`, which names the pack a first visit really takes) they
+        // doubled the download. They appeared or not from render to render: the integration
+        // reads the manifest with `use_context` after the render, outside the page's owner.
+        provide_context(leptos::PrefetchLazyFn::default());
+    }
     // Who is signed in, for the navigation: loaded once by the shell, not by the layout.
     let me = crate::pages::resource(|| (), |_| whoami());
     view! {
@@ -161,8 +170,8 @@ impl LazyRoute for Experiment {
     }
 
     async fn view(_this: Self) -> AnyView {
-        #[cfg(feature = "ssr")]
-        crate::preload::piece("experiment_page");
+        // The page's head preloads its piece once the page knows what it draws with it
+        // (`pages/experiment/mod.rs`).
         experiment_page().await
     }
 
@@ -173,6 +182,9 @@ impl LazyRoute for Experiment {
             __preload_experiment_page().await;
             if experiment::brief::drawn_by_server() {
                 experiment::brief::preload().await;
+            }
+            if experiment::results_part::drawn_by_server() {
+                experiment::results_part::preload().await;
             }
         }
     }

@@ -38,33 +38,85 @@ fn manifest(pkg: PathBuf) -> Option<Arc<Manifest>> {
     Some(manifest)
 }
 
+/// A piece the server draws together with the page's piece before it (a draft's brief form for
+/// its editor, a launched experiment's results), so a first visit hydrates with both.
+/// `verdict pack-bundle` packs each pair into one file too (one brotli stream is smaller than
+/// two), keyed `<page key>+<follower key>` in the manifest, and the loader in the browser takes
+/// that file when `drawn`, a CSS selector, matches the page about to hydrate.
+pub struct Follower {
+    pub piece: &'static str,
+    pub after: &'static str,
+    pub drawn: &'static str,
+}
+
+pub const FOLLOWERS: &[Follower] = &[
+    Follower {
+        piece: "brief_form",
+        after: "experiment_page",
+        drawn: crate::pages::experiment::brief::DRAWN,
+    },
+    Follower {
+        piece: "results_part",
+        after: "experiment_page",
+        drawn: crate::pages::experiment::results_part::DRAWN,
+    },
+];
+
 /// The pieces a response already preloads: the server may draw a part of a page more than
 /// once (a `Suspense` does), and each link is written once. Provided by `App` per request.
 #[derive(Clone, Default)]
 pub struct Preloaded(Arc<Mutex<BTreeSet<String>>>);
 
 /// Adds a preload link for each file the manifest lists for `piece` (a `#[lazy]` function's
-/// name, e.g. `experiment_page`). Nothing without a split build's manifest.
+/// name, e.g. `browse_page`). Nothing without a split build's manifest.
 pub fn piece(piece: &str) {
+    links(piece, |key| piece_of(key) == piece);
+}
+
+/// A first visit to a page whose piece `page` the server drew with `with` (a [`Follower`]):
+/// their one pack when `verdict pack-bundle` wrote it, else each piece's files.
+pub fn pieces(page: &str, with: Option<&str>) {
+    let Some(with) = with else {
+        return piece(page);
+    };
+    let together = |key: &str| {
+        key.split_once('+')
+            .is_some_and(|(a, b)| piece_of(a) == page && piece_of(b) == with)
+    };
+    if manifest_here().is_some_and(|m| m.keys().any(|key| together(key))) {
+        links(&format!("{page}+{with}"), together);
+    } else {
+        piece(page);
+        piece(with);
+    }
+}
+
+fn manifest_here() -> Option<Arc<Manifest>> {
+    let state = use_context::<crate::state::AppState>()?;
+    let options = &state.leptos_options;
+    manifest(PathBuf::from(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref()))
+}
+
+/// A link for each file of the manifest's entries `wanted` picks, once per response and `name`.
+fn links(name: &str, wanted: impl Fn(&str) -> bool) {
     if let Some(Preloaded(done)) = use_context::<Preloaded>() {
         let mut done = done
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !done.insert(piece.to_owned()) {
+        if !done.insert(name.to_owned()) {
             return;
         }
     }
     let Some(state) = use_context::<crate::state::AppState>() else {
         return;
     };
-    let options = &state.leptos_options;
-    let pkg = options.site_pkg_dir.to_string();
-    let Some(manifest) = manifest(PathBuf::from(options.site_root.as_ref()).join(&pkg)) else {
+    let pkg = state.leptos_options.site_pkg_dir.to_string();
+    let Some(manifest) = manifest_here() else {
         return;
     };
     let files = manifest
         .iter()
-        .filter(|(key, _)| piece_of(key) == piece)
+        .filter(|(key, _)| wanted(key))
         .flat_map(|(_, files)| files);
     for file in files {
         // Drawn into the head by the meta context; nothing is added to the page's body.

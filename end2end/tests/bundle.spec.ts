@@ -42,10 +42,11 @@ function wasmRequests(page: import('@playwright/test').Page) {
 }
 
 // `verdict pack-bundle` (scripts/test.sh and run.sh run it after the build): a first visit takes
-// its page's piece and every chunk it needs as one file, compressed as one stream. Reading a
-// running experiment leaves the brief form out; a draft brings it with the page, so the form
-// hydrates in place and works at once; "Amend brief" fetches it when asked.
-test('a first visit downloads one pack per piece, and only a draft brings the brief form', async ({ page, browser }) => {
+// its page's piece, the piece the server drew beside it and every chunk they need as one file,
+// compressed as one stream. A running experiment comes with its results and without the brief
+// form; a draft with the form and without the results, so the form hydrates in place and works
+// at once; "Amend brief" fetches the form when asked.
+test('a first visit downloads one pack, with the results for a running experiment and the brief form for a draft', async ({ page, browser }) => {
   const running = await propose(page, uniqueTitle('Packed reading'));
   await completeBrief(page);
   await launch(page);
@@ -58,9 +59,19 @@ test('a first visit downloads one pack per piece, and only a draft brings the br
   await open(reader, `/experiments/${running}`);
   await expect(reader.getByTestId('status')).toHaveText('Running');
   expect(read).toContain('verdict.wasm');
-  expect(read.filter((f) => /^split_experiment_page_\w+\.pack\.wasm$/.test(f))).toHaveLength(1);
+  expect(read.filter((f) => f.endsWith('.pack.wasm'))).toEqual([
+    expect.stringMatching(/^split_experiment_page_\d+\.with_results_part\.pack\.wasm$/),
+  ]);
   expect(read.filter((f) => f.startsWith('chunk_'))).toEqual([]);
   expect(read.filter((f) => f.includes('brief_form'))).toEqual([]);
+  // The results came with the page (hand entry is open, with no results yet), and the close
+  // form opens without fetching anything more.
+  const before = read.length;
+  await expect(reader.getByRole('button', { name: 'Record results' })).toBeVisible();
+  await reader.getByRole('button', { name: 'Close with a verdict…' }).click();
+  await expect(reader.getByRole('button', { name: 'Cancel closing' })).toBeVisible();
+  await expect(reader.getByLabel('Summary')).toBeVisible();
+  expect(read.slice(before)).toEqual([]);
   await reader.getByRole('button', { name: 'Amend brief' }).click();
   await expect(reader.getByTestId('amend-form')).toBeVisible();
   await expect(reader.getByLabel('Baseline conversion rate')).toHaveValue('10');
@@ -70,8 +81,10 @@ test('a first visit downloads one pack per piece, and only a draft brings the br
   const editor = await editorContext.newPage();
   const edit = wasmRequests(editor);
   await open(editor, `/experiments/${draft}`);
-  expect(edit.filter((f) => f.endsWith('.pack.wasm')).map((f) => f.replace(/_\d+\.pack\.wasm$/, '')).sort())
-    .toEqual(['split_brief_form', 'split_experiment_page']);
+  expect(edit.filter((f) => f.endsWith('.pack.wasm'))).toEqual([
+    expect.stringMatching(/^split_experiment_page_\d+\.with_brief_form\.pack\.wasm$/),
+  ]);
+  expect(edit.filter((f) => f.includes('results_part'))).toEqual([]);
   expect(edit.filter((f) => f.startsWith('chunk_'))).toEqual([]);
   await completeBrief(editor);
   await expect(editor.getByTestId('n-per-arm')).toHaveText('57,763');

@@ -115,6 +115,7 @@ fn packs_hold_what_a_first_visit_needs_and_the_loader_reads_them() {
             "experiment_page_11": ["split_experiment_page_11.pack"],
             "brief_form_22": ["split_brief_form_22.pack"],
             "browse_page_33": ["split_browse_page_33.pack"],
+            "experiment_page_11+brief_form_22": ["split_experiment_page_11.with_brief_form.pack"],
         })
     );
     let read = |name: &str| std::fs::read(dir.path().join(name)).unwrap();
@@ -135,6 +136,20 @@ fn packs_hold_what_a_first_visit_needs_and_the_loader_reads_them() {
         unpack(&read("split_brief_form_22.pack.wasm")),
         [("split_brief_form_22".to_owned(), b"\0asm form".to_vec())]
     );
+    // A draft's first visit, which the server draws with the form, takes both in one pack.
+    let names =
+        |parts: Vec<(String, Vec<u8>)>| parts.into_iter().map(|(n, _)| n).collect::<Vec<_>>();
+    assert_eq!(
+        names(unpack(&read(
+            "split_experiment_page_11.with_brief_form.pack.wasm"
+        ))),
+        [
+            "chunk_1",
+            "chunk_2",
+            "split_experiment_page_11",
+            "split_brief_form_22"
+        ]
+    );
     assert_eq!(unpack(&read("split_browse_page_33.pack.wasm")).len(), 2);
     // The files as built stay: a later navigation fetches the chunks it still lacks one by one.
     assert_eq!(read("chunk_1.wasm"), b"\0asm one");
@@ -145,14 +160,19 @@ fn packs_hold_what_a_first_visit_needs_and_the_loader_reads_them() {
         "every part goes through the packs: {js}"
     );
     assert!(js.contains("__part(\"chunk_1\")"));
-    assert!(js.contains("function makeLoad(fetcher, deps, pack)"));
+    assert!(js.contains("function makeLoad(fetcher, deps, packs)"));
     for piece in ["experiment_page_11", "brief_form_22", "browse_page_33"] {
         assert!(
             js.contains(&format!("], __packs[\"{piece}\"]));")),
             "{piece}'s loader names its pack"
         );
     }
-    assert!(js.contains(r#""experiment_page_11":{"file":"split_experiment_page_11.pack","parts":["chunk_1","chunk_2","split_experiment_page_11"]}"#));
+    // The page's packs in the order the loader tries them: with the form when the page holds
+    // one the server drew, else its own.
+    assert!(js.contains(r#""experiment_page_11":[{"file":"split_experiment_page_11.with_brief_form.pack","parts":["chunk_1","chunk_2","split_experiment_page_11","split_brief_form_22"],"when":"form.brief-editor"},{"file":"split_experiment_page_11.pack","parts":["chunk_1","chunk_2","split_experiment_page_11"]}]"#), "{js}");
+    assert!(js.contains(
+        r#""brief_form_22":[{"file":"split_brief_form_22.pack","parts":["split_brief_form_22"]}]"#
+    ));
     assert!(
         !dir.path().join(format!("{LOADER}.br")).exists(),
         "a stale compressed twin of the loader would be served instead"

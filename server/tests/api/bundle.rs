@@ -78,6 +78,22 @@ async fn the_wasm_goes_out_compressed_to_browsers_that_accept_it(pool: SqlitePoo
     std::fs::remove_dir_all(pkg.parent().unwrap()).unwrap();
 }
 
+/// The split files a page's head asks the browser to preload, sorted.
+fn preloads(html: &str) -> Vec<String> {
+    let head = &html[..html.find("</head>").expect("a head")];
+    let mut files: Vec<String> = head
+        .split("<link ")
+        .skip(1)
+        .filter(|link| link.contains("rel=\"preload\"") && link.contains("as=\"fetch\""))
+        .filter_map(|link| link.split("href=\"/pkg/").nth(1))
+        .filter_map(|rest| rest.split('"').next())
+        .filter(|file| file.starts_with("split_"))
+        .map(str::to_owned)
+        .collect();
+    files.sort();
+    files
+}
+
 /// A page's head preloads the file of the bundle's piece it hydrates with (beside the shell's) (after
 /// `verdict pack-bundle`, its pack), so the browser fetches it beside the shell; a draft's page
 /// for an editor preloads the brief form's too, a page read without it does not.
@@ -97,21 +113,7 @@ async fn a_page_preloads_the_pieces_it_hydrates_with(pool: SqlitePool) {
         .site_root(root.to_string_lossy().to_string())
         .build();
     let app = crate::helpers::signed_in_as_admin(server::router(options, pool.clone()), pool);
-    let preloads = |html: &str| {
-        let head = &html[..html.find("</head>").expect("a head")];
-        let mut files: Vec<String> = head
-            .split("<link ")
-            .skip(1)
-            .filter(|link| link.contains("rel=\"preload\"") && link.contains("as=\"fetch\""))
-            .filter_map(|link| link.split("href=\"/pkg/").nth(1))
-            .filter_map(|rest| rest.split('"').next())
-            .filter(|file| file.starts_with("split_"))
-            .map(str::to_owned)
-            .collect();
-        files.sort();
-        files
-    };
-
+    let preloads = |html: &str| preloads(html);
     let (status, board) = crate::helpers::get(&app, "/").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(preloads(&board), ["split_browse_page_1.pack.wasm"]);
@@ -131,5 +133,67 @@ async fn a_page_preloads_the_pieces_it_hydrates_with(pool: SqlitePool) {
             "split_experiment_page_2.pack.wasm"
         ]
     );
+    let _ = std::fs::remove_dir_all(root);
+}
+
+/// After `verdict pack-bundle` packed each page with the piece the server draws beside it, a
+/// first visit preloads that one pack: an editor's draft the page with its form, a launched
+/// experiment the page with its results, a viewer's draft the page alone.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_first_visit_preloads_the_page_packed_with_what_the_server_drew_beside_it(
+    pool: SqlitePool,
+) {
+    let root = std::env::temp_dir().join(format!("verdict-site-pairs-{}", std::process::id()));
+    let pkg = root.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    let manifest = serde_json::json!({
+        "experiment_page_2": ["split_experiment_page_2.pack"],
+        "brief_form_3": ["split_brief_form_3.pack"],
+        "results_part_4": ["split_results_part_4.pack"],
+        "experiment_page_2+brief_form_3": ["split_experiment_page_2.with_brief_form.pack"],
+        "experiment_page_2+results_part_4": ["split_experiment_page_2.with_results_part.pack"],
+    });
+    std::fs::write(pkg.join("__wasm_split_manifest.json"), manifest.to_string()).unwrap();
+    let options = LeptosOptions::builder()
+        .output_name("verdict")
+        .site_root(root.to_string_lossy().to_string())
+        .build();
+    let router = server::router(options, pool.clone());
+    let app = crate::helpers::signed_in_as_admin(router.clone(), pool.clone());
+
+    let (status, _) = crate::helpers::call(&app, "create_experiment", serde_json::json!({"form": {"key": "draft", "title": "A draft", "hypothesis": "h", "owner": "Sara", "team": "Growth", "surface": "home", "tags": ""}})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, draft) = crate::helpers::get(&app, "/experiments/draft").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        draft.contains("Save brief"),
+        "the editor's draft has its form"
+    );
+    assert_eq!(
+        preloads(&draft),
+        ["split_experiment_page_2.with_brief_form.pack.wasm"]
+    );
+
+    crate::helpers::running_checkout(&app, &pool, "running").await;
+    let (status, running) = crate::helpers::get(&app, "/experiments/running").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        running.contains("id=\"results\""),
+        "a running experiment has its results"
+    );
+    assert_eq!(
+        preloads(&running),
+        ["split_experiment_page_2.with_results_part.pack.wasm"]
+    );
+
+    let token = crate::helpers::token(&pool, app::domain::account::Role::Viewer).await;
+    let request = axum::http::Request::get("/experiments/draft")
+        .header("authorization", format!("Bearer {token}"))
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let (status, read) = crate::helpers::answer(&router, request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!read.contains("Save brief"), "a viewer reads the draft");
+    assert_eq!(preloads(&read), ["split_experiment_page_2.pack.wasm"]);
     let _ = std::fs::remove_dir_all(root);
 }

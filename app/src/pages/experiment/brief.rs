@@ -5,8 +5,8 @@
 //! (`app.rs`), so the form below is ready on its first poll and hydrates in place. Elsewhere
 //! it arrives when asked for: "Amend brief", or a draft reached by a link (a follow-up, the
 //! board), which shows "Loading the form…" for that moment.
-//! `verdict pack-bundle` knows this piece comes after the page's (`server/src/pack.rs`,
-//! `LOADED_AFTER`): its pack holds only what the page's lacks.
+//! It is one of `app::preload::FOLLOWERS`: `verdict pack-bundle` packs it with the page's piece
+//! for a draft's first visit, and on its own with only what the page's pack lacks.
 
 use leptos::prelude::*;
 
@@ -59,12 +59,14 @@ pub async fn preload() {
     __preload_brief_form().await;
 }
 
-/// Whether the page in the browser holds a brief form the server drew (the page about to
-/// hydrate opens with the form).
+/// What the form draws: the page about to hydrate opens with the form when this matches.
+pub const DRAWN: &str = "form.brief-editor";
+
+/// Whether the page in the browser holds a brief form the server drew.
 #[cfg(feature = "hydrate")]
 pub fn drawn_by_server() -> bool {
     leptos::prelude::document()
-        .query_selector("form.brief-editor")
+        .query_selector(DRAWN)
         .ok()
         .flatten()
         .is_some()
@@ -73,10 +75,6 @@ pub fn drawn_by_server() -> bool {
 /// The form, drawn once its piece is here.
 #[component]
 pub fn BriefFormPiece(form: BriefForm) -> impl IntoView {
-    // Drawn on the server only for a draft's editor: the page's head preloads the form's piece
-    // too.
-    #[cfg(feature = "ssr")]
-    crate::preload::piece("brief_form");
     view! {
         <Suspense fallback=|| view! { <p class="loading">"Loading the form…"</p> }>
             {move || Suspend::new(brief_form(form.clone()))}

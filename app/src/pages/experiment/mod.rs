@@ -13,7 +13,6 @@ use crate::api::experiments::{
 };
 use crate::api::signoffs::{amend_brief, get_sign_offs, sign_off, withdraw_sign_off, SignOffsView};
 use crate::components::brief_view::BriefView;
-use crate::components::close_form::CloseForm;
 use crate::components::error_view::{reasons, ErrorView, Problems};
 use crate::components::sign_offs::SignOffBox;
 use crate::domain::brief::Brief;
@@ -28,13 +27,14 @@ mod history;
 pub mod notice;
 mod pull;
 pub mod results;
+pub mod results_part;
 
 use brief::{BriefForm, BriefFormPiece};
 use conclusion::ConclusionView;
 use header::Header;
 use history::History;
 use notice::Notice;
-use results::Results;
+use results_part::{ResultsPart, ResultsPartPiece};
 
 #[component]
 pub fn ExperimentPage() -> impl IntoView {
@@ -53,10 +53,28 @@ pub fn ExperimentPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match detail.await {
                     Ok((d, sign_offs)) => view! { <Detail detail=d sign_offs reload /> }.into_any(),
-                    Err(e) => view! { <Title text="Not found" /> <ErrorView error=e /> }.into_any(),
+                    Err(e) => {
+                        #[cfg(feature = "ssr")]
+                        crate::preload::piece("experiment_page");
+                        view! { <Title text="Not found" /> <ErrorView error=e /> }.into_any()
+                    }
                 }
             })}
         </Transition>
+    }
+}
+
+/// The piece the server draws with the page's, if any: a draft's brief form for its editor, a
+/// launched experiment's results. A first visit's head preloads the two together (one pack
+/// after `verdict pack-bundle`), as the route's `preload` fetches them (`app.rs`).
+#[cfg(feature = "ssr")]
+fn drawn_with(status: Status, can_edit: bool) -> Option<&'static str> {
+    if status.brief_editable() && can_edit {
+        Some("brief_form")
+    } else if status.accepts_results() {
+        Some("results_part")
+    } else {
+        None
     }
 }
 
@@ -75,6 +93,8 @@ fn Detail(
     } = detail;
     let key = exp.key.to_string();
     let status = exp.status;
+    #[cfg(feature = "ssr")]
+    crate::preload::pieces("experiment_page", drawn_with(status, sign_offs.can_edit));
     let today = chrono::Utc::now().date_naive();
 
     // Moves: the outcome (reasons or warnings) is shown beside the controls.
@@ -255,6 +275,11 @@ fn Detail(
             closing.set(true);
         }
     });
+    // The results section's data (see `results::section_resource`).
+    let results = status.accepts_results().then(|| {
+        let version = RwSignal::new(0u32);
+        (results::section_resource(key.clone(), version), version)
+    });
     let treatments: Vec<String> = exp
         .brief
         .arms
@@ -300,7 +325,7 @@ fn Detail(
                         Ok(_) => ().into_any(),
                     })}
                 {move || (status == Status::Running && can_edit && closing.get()).then(|| view! {
-                    <CloseForm treatments=treatments.clone() planned_end=exp.brief.planned_end today computed=computed_verdict.clone() on_close />
+                    <ResultsPartPiece part=ResultsPart::Close { treatments: treatments.clone(), planned_end: exp.brief.planned_end, today, computed: computed_verdict.clone(), on_close } />
                 })}
                 // A next idea that could not become a proposal says why (with the script, from
                 // the action; without, from the form's answer).
@@ -315,7 +340,7 @@ fn Detail(
                 })}
             </section>
 
-            {status.accepts_results().then(|| view! { <Results key=key.clone() amendments=amendments.clone() can_edit /> })}
+            {results.map(|(results, version)| view! { <ResultsPartPiece part=ResultsPart::Results { key: key.clone(), amendments: amendments.clone(), can_edit, results, version } /> })}
 
             <section class="brief">
                 <h2>"Brief"</h2>

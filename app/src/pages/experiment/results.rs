@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 use server_fn::codec::Json;
 
-use crate::api::codec::JsonOut;
+use crate::api::codec::{JsonOut, ValueJson};
 
 use super::pull::PullWatch;
 use crate::api::results::record_results;
@@ -45,6 +45,20 @@ pub async fn get_results_section(key: String) -> Result<ResultsSection, AppError
     })
 }
 
+/// The section's data, and what reloads it.
+pub type SectionResource = Resource<Result<ResultsSection, AppError>, ValueJson>;
+
+/// The results section's resource for experiment `key`, reloaded when `version` moves. The
+/// page creates it, not the section: the section is a lazily loaded piece (`results_part`),
+/// and a resource created inside it came out of order when the page hydrated, so it found no
+/// data from the server and the section failed to hydrate.
+pub fn section_resource(key: String, version: RwSignal<u32>) -> SectionResource {
+    crate::pages::resource(
+        move || version.get(),
+        move |_| get_results_section(key.clone()),
+    )
+}
+
 /// The results section: its own resource, so recording counts refreshes only this part.
 #[component]
 pub fn Results(
@@ -53,15 +67,9 @@ pub fn Results(
     /// Whether the reader may record results (an editor): a viewer gets no pull, upload or
     /// hand-entry controls, which the server would refuse them.
     can_edit: bool,
+    results: SectionResource,
+    version: RwSignal<u32>,
 ) -> impl IntoView {
-    let version = RwSignal::new(0u32);
-    let results = {
-        let key = key.clone();
-        crate::pages::resource(
-            move || version.get(),
-            move |_| get_results_section(key.clone()),
-        )
-    };
     let problems = RwSignal::new(Vec::<String>::new());
     let recorder = Action::new(move |(key, counts): &(String, Counts)| {
         let (key, counts) = (key.clone(), counts.clone());
