@@ -116,14 +116,15 @@ const MAKE_LOAD: &str = "function makeLoad(fetcher, deps) {
 
 const MAKE_LOAD_PACKED: &str = "function makeLoad(fetcher, deps, packs) {
     const loader = async () => {
-        // A piece none of whose parts has been asked for yet takes them all from its pack: the
-        // first of its packs whose selector matches the page (one that also holds the piece the
-        // server drew with it), else its own. (A chunk's own loader, without packs, keeps the
-        // piece's.)
+        // A piece none of whose parts has been asked for yet (for a follower, of the parts no
+        // other follower holds) takes them all from its pack: the first of its packs whose
+        // selector matches the page (one that also holds the piece the server drew with it),
+        // else its own. Parts already loaded are not fetched again: each part's loader keeps
+        // its load. (A chunk's own loader, without packs, keeps the piece's.)
         const outer = __pack;
         if (packs) {
             const pack = packs.find(p => !p.when || document.querySelector(p.when));
-            __pack = pack.parts.some(p => __asked.has(p)) ? undefined : pack;
+            __pack = (pack.fresh || pack.parts).some(p => __asked.has(p)) ? undefined : pack;
         }
         let parallelStuff, instantiate;
         try {
@@ -189,11 +190,36 @@ struct Pack {
     parts: Vec<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     when: Option<&'static str>,
+    /// A follower's own pack: the parts no other follower of the same page holds, the only
+    /// ones the loader checks before taking the pack. Followers of one page share chunks
+    /// (the brief form and the results: the fields, the metric rows); with the results loaded,
+    /// checking those too sent "Amend brief" to eight files instead of its pack.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fresh: Option<Vec<String>>,
 }
 
 /// Each piece's packs by manifest key, the piece's own last; and the pairs packed together,
 /// as `<page key>+<follower key>` -> file.
 type Packs = (BTreeMap<String, Vec<Pack>>, BTreeMap<String, String>);
+
+/// For a follower's own pack (`parts[key]`): the parts no other follower of the same page
+/// holds; None for a page's piece, or a follower sharing nothing with its siblings.
+fn fresh(parts: &BTreeMap<String, (String, Vec<String>)>, key: &str) -> Option<Vec<String>> {
+    let me = FOLLOWERS.iter().find(|f| f.piece == piece_of(key))?;
+    let siblings: BTreeSet<&String> = FOLLOWERS
+        .iter()
+        .filter(|f| f.after == me.after && f.piece != me.piece)
+        .flat_map(|f| parts.iter().filter(move |(k, _)| piece_of(k) == f.piece))
+        .flat_map(|(_, (_, own))| own)
+        .collect();
+    let own = &parts[key].1;
+    let fresh: Vec<String> = own
+        .iter()
+        .filter(|p| !siblings.contains(p))
+        .cloned()
+        .collect();
+    (fresh.len() < own.len()).then_some(fresh)
+}
 
 fn packs(manifest: &Manifest) -> Result<Packs, PackError> {
     let parts = pack_parts(manifest)?;
@@ -204,6 +230,7 @@ fn packs(manifest: &Manifest) -> Result<Packs, PackError> {
                 file: format!("{module}{PACK}"),
                 parts: own.clone(),
                 when: None,
+                fresh: fresh(&parts, key),
             };
             (key.clone(), vec![own])
         })
@@ -220,6 +247,7 @@ fn packs(manifest: &Manifest) -> Result<Packs, PackError> {
             file: file.clone(),
             parts: first.iter().chain(then).cloned().collect(),
             when: Some(follower.drawn),
+            fresh: None,
         };
         let variants = packs.get_mut(after).expect("every key has its own pack");
         variants.insert(variants.len() - 1, pair);

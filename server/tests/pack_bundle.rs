@@ -185,6 +185,51 @@ fn packs_hold_what_a_first_visit_needs_and_the_loader_reads_them() {
     assert_eq!(String::from_utf8(read(LOADER)).unwrap(), js);
 }
 
+/// The brief form and the results both follow the experiment page and share a chunk: each
+/// one's own pack names the parts only it holds, which the loader checks before taking the
+/// pack, so with the results loaded "Amend brief" still takes the form's one pack.
+#[test]
+fn followers_of_one_page_are_checked_on_the_parts_only_they_hold() {
+    let dir = TempDir::new("followers");
+    bundle(dir.path());
+    let manifest = serde_json::json!({
+        "experiment_page_11": ["chunk_1", "split_experiment_page_11"],
+        "brief_form_22": ["chunk_1", "chunk_2", "split_brief_form_22"],
+        "results_part_44": ["chunk_1", "chunk_2", "split_results_part_44"],
+        "browse_page_33": ["chunk_2", "split_browse_page_33"],
+    });
+    std::fs::write(
+        dir.path().join("__wasm_split_manifest.json"),
+        manifest.to_string(),
+    )
+    .unwrap();
+    std::fs::write(
+        dir.path().join("split_results_part_44.wasm"),
+        b"\0asm results",
+    )
+    .unwrap();
+    let js = loader().replace(
+        "export const __wasm_split_load_browse_page_33",
+        "export const __wasm_split_load_results_part_44 = wrapAsyncCb(makeLoad(() => {\n    const src = fetch(new URL(\"./split_results_part_44.wasm\", import.meta.url));\n    return async (imports) => (WebAssembly.instantiateStreaming(src, imports));\n}\n, [__chunk_1, __chunk_2]));\nexport const __wasm_split_load_browse_page_33",
+    );
+    std::fs::write(dir.path().join(LOADER), js).unwrap();
+    let out = pack(dir.path());
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let js = std::fs::read_to_string(dir.path().join(LOADER)).unwrap();
+    assert!(
+        js.contains(r#""brief_form_22":[{"file":"split_brief_form_22.pack","parts":["chunk_2","split_brief_form_22"],"fresh":["split_brief_form_22"]}]"#),
+        "{js}"
+    );
+    assert!(js.contains(r#""results_part_44":[{"file":"split_results_part_44.pack","parts":["chunk_2","split_results_part_44"],"fresh":["split_results_part_44"]}]"#));
+    assert!(js.contains("(pack.fresh || pack.parts).some(p => __asked.has(p))"));
+    // A page's own pack is checked on all its parts.
+    assert!(js.contains(r#"{"file":"split_experiment_page_11.pack","parts":["chunk_1","split_experiment_page_11"]}]"#));
+}
+
 #[test]
 fn a_loader_of_another_shape_is_left_as_built() {
     let dir = TempDir::new("other");
