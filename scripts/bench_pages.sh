@@ -80,9 +80,17 @@ for n in $SIZES; do
     fi
     # shellcheck disable=SC1090
     source "$db.env"
+    # Each run serves a copy of the seeded program: the runs' writes (thousands of readings on
+    # the running experiments) would otherwise pile up in the seeded file from run to run, and
+    # no two runs would measure the same program.
+    run_db="$BENCH_DIR/run_$n.db"
+    rm -f "$run_db" "$run_db-wal" "$run_db-shm"
+    for suffix in "" -wal -shm; do
+        if [[ -f "$db$suffix" ]]; then cp "$db$suffix" "$run_db$suffix"; fi
+    done
     site="$BENCH_DIR/site"
     mkdir -p "$site/pkg"
-    RUST_LOG=warn DATABASE_URL="sqlite:$db" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" \
+    RUST_LOG=warn DATABASE_URL="sqlite:$run_db" LEPTOS_SITE_ADDR="127.0.0.1:$PORT" \
         LEPTOS_SITE_ROOT="$site" "$BIN" serve > "$BENCH_DIR/server_$n.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 100); do curl -fs "$BASE/healthz" > /dev/null && break; sleep 0.2; done
