@@ -180,10 +180,10 @@ impl LazyRoute for Experiment {
         {
             // The page's piece first: the form's pack holds only what the page's lacks.
             __preload_experiment_page().await;
-            if experiment::brief::drawn_by_server() {
+            if experiment::drawn_by_server(experiment::brief::DRAWN) {
                 experiment::brief::preload().await;
             }
-            if experiment::results_part::drawn_by_server() {
+            if experiment::drawn_by_server(experiment::results_part::DRAWN) {
                 experiment::results_part::preload().await;
             }
         }

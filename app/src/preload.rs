@@ -1,8 +1,8 @@
 //! Preload hints for the pieces of the bundle a page needs (`app.rs`), in the page's `<head>`:
 //! the browser then fetches a piece's file (after `verdict pack-bundle`, one pack) while it
-//! fetches the shell, instead of after the shell has started and asked for it. Leptos 0.8
-//! means to write these itself (`prefetch_lazy_fn_on_server`) but reads its manifest outside
-//! the page's reactive owner, finds none, and writes nothing.
+//! fetches the shell, instead of after the shell has started and asked for it. Leptos 0.8's
+//! own hints (`prefetch_lazy_fn_on_server`) are switched off in `App`: they name each piece's
+//! own file, not the pack a first visit takes, and appeared only on some renders.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -70,60 +70,70 @@ pub struct Preloaded(Arc<Mutex<BTreeSet<String>>>);
 /// Adds a preload link for each file the manifest lists for `piece` (a `#[lazy]` function's
 /// name, e.g. `browse_page`). Nothing without a split build's manifest.
 pub fn piece(piece: &str) {
-    links(piece, |key| piece_of(key) == piece);
+    if let Some(site) = Site::here() {
+        site.links(piece, |key| piece_of(key) == piece);
+    }
 }
 
 /// A first visit to a page whose piece `page` the server drew with `with` (a [`Follower`]):
 /// their one pack when `verdict pack-bundle` wrote it, else each piece's files.
 pub fn pieces(page: &str, with: Option<&str>) {
+    let Some(site) = Site::here() else {
+        return;
+    };
     let Some(with) = with else {
-        return piece(page);
+        return site.links(page, |key| piece_of(key) == page);
     };
     let together = |key: &str| {
         key.split_once('+')
             .is_some_and(|(a, b)| piece_of(a) == page && piece_of(b) == with)
     };
-    if manifest_here().is_some_and(|m| m.keys().any(|key| together(key))) {
-        links(&format!("{page}+{with}"), together);
+    if site.manifest.keys().any(|key| together(key)) {
+        site.links(&format!("{page}+{with}"), together);
     } else {
-        piece(page);
-        piece(with);
+        site.links(page, |key| piece_of(key) == page);
+        site.links(with, |key| piece_of(key) == with);
     }
 }
 
-fn manifest_here() -> Option<Arc<Manifest>> {
-    let state = use_context::<crate::state::AppState>()?;
-    let options = &state.leptos_options;
-    manifest(PathBuf::from(options.site_root.as_ref()).join(options.site_pkg_dir.as_ref()))
+/// This server's bundle: the folder its URLs start with, and its manifest.
+struct Site {
+    pkg: String,
+    manifest: Arc<Manifest>,
 }
 
-/// A link for each file of the manifest's entries `wanted` picks, once per response and `name`.
-fn links(name: &str, wanted: impl Fn(&str) -> bool) {
-    if let Some(Preloaded(done)) = use_context::<Preloaded>() {
-        let mut done = done
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if !done.insert(name.to_owned()) {
-            return;
-        }
+impl Site {
+    fn here() -> Option<Self> {
+        let state = use_context::<crate::state::AppState>()?;
+        let options = &state.leptos_options;
+        let pkg = options.site_pkg_dir.to_string();
+        let manifest = manifest(PathBuf::from(options.site_root.as_ref()).join(&pkg))?;
+        Some(Self { pkg, manifest })
     }
-    let Some(state) = use_context::<crate::state::AppState>() else {
-        return;
-    };
-    let pkg = state.leptos_options.site_pkg_dir.to_string();
-    let Some(manifest) = manifest_here() else {
-        return;
-    };
-    let files = manifest
-        .iter()
-        .filter(|(key, _)| wanted(key))
-        .flat_map(|(_, files)| files);
-    for file in files {
-        // Drawn into the head by the meta context; nothing is added to the page's body.
-        let _ = view! {
-            <leptos_meta::Link rel="preload" href=format!("/{pkg}/{file}.wasm") as_="fetch"
-                type_="application/wasm" crossorigin="anonymous" />
+
+    /// A link for each file of the manifest's entries `wanted` picks, once per response and
+    /// `name`.
+    fn links(&self, name: &str, wanted: impl Fn(&str) -> bool) {
+        if let Some(Preloaded(done)) = use_context::<Preloaded>() {
+            let mut done = done
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !done.insert(name.to_owned()) {
+                return;
+            }
         }
-        .to_html();
+        let files = self
+            .manifest
+            .iter()
+            .filter(|(key, _)| wanted(key))
+            .flat_map(|(_, files)| files);
+        for file in files {
+            // Drawn into the head by the meta context; nothing is added to the page's body.
+            let _ = view! {
+                <leptos_meta::Link rel="preload" href=format!("/{}/{file}.wasm", self.pkg)
+                    as_="fetch" type_="application/wasm" crossorigin="anonymous" />
+            }
+            .to_html();
+        }
     }
 }

@@ -78,6 +78,24 @@ async fn the_wasm_goes_out_compressed_to_browsers_that_accept_it(pool: SqlitePoo
     std::fs::remove_dir_all(pkg.parent().unwrap()).unwrap();
 }
 
+/// A site folder holding only a split build's `manifest`, and a router serving pages from it:
+/// the router (signed in as the caller chooses) and the folder to remove.
+fn split_site(
+    pool: SqlitePool,
+    name: &str,
+    manifest: serde_json::Value,
+) -> (axum::Router, std::path::PathBuf) {
+    let root = std::env::temp_dir().join(format!("verdict-site-{name}-{}", std::process::id()));
+    let pkg = root.join("pkg");
+    std::fs::create_dir_all(&pkg).unwrap();
+    std::fs::write(pkg.join("__wasm_split_manifest.json"), manifest.to_string()).unwrap();
+    let options = LeptosOptions::builder()
+        .output_name("verdict")
+        .site_root(root.to_string_lossy().to_string())
+        .build();
+    (server::router(options, pool), root)
+}
+
 /// The split files a page's head asks the browser to preload, sorted.
 fn preloads(html: &str) -> Vec<String> {
     let head = &html[..html.find("</head>").expect("a head")];
@@ -99,21 +117,13 @@ fn preloads(html: &str) -> Vec<String> {
 /// for an editor preloads the brief form's too, a page read without it does not.
 #[sqlx::test(migrator = "app::db::MIGRATOR")]
 async fn a_page_preloads_the_pieces_it_hydrates_with(pool: SqlitePool) {
-    let root = std::env::temp_dir().join(format!("verdict-site-preload-{}", std::process::id()));
-    let pkg = root.join("pkg");
-    std::fs::create_dir_all(&pkg).unwrap();
     let manifest = serde_json::json!({
         "browse_page_1": ["split_browse_page_1.pack"],
         "experiment_page_2": ["split_experiment_page_2.pack"],
         "brief_form_3": ["split_brief_form_3.pack"],
     });
-    std::fs::write(pkg.join("__wasm_split_manifest.json"), manifest.to_string()).unwrap();
-    let options = LeptosOptions::builder()
-        .output_name("verdict")
-        .site_root(root.to_string_lossy().to_string())
-        .build();
-    let app = crate::helpers::signed_in_as_admin(server::router(options, pool.clone()), pool);
-    let preloads = |html: &str| preloads(html);
+    let (router, root) = split_site(pool.clone(), "preload", manifest);
+    let app = crate::helpers::signed_in_as_admin(router, pool);
     let (status, board) = crate::helpers::get(&app, "/").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(preloads(&board), ["split_browse_page_1.pack.wasm"]);
@@ -143,9 +153,6 @@ async fn a_page_preloads_the_pieces_it_hydrates_with(pool: SqlitePool) {
 async fn a_first_visit_preloads_the_page_packed_with_what_the_server_drew_beside_it(
     pool: SqlitePool,
 ) {
-    let root = std::env::temp_dir().join(format!("verdict-site-pairs-{}", std::process::id()));
-    let pkg = root.join("pkg");
-    std::fs::create_dir_all(&pkg).unwrap();
     let manifest = serde_json::json!({
         "experiment_page_2": ["split_experiment_page_2.pack"],
         "brief_form_3": ["split_brief_form_3.pack"],
@@ -153,12 +160,7 @@ async fn a_first_visit_preloads_the_page_packed_with_what_the_server_drew_beside
         "experiment_page_2+brief_form_3": ["split_experiment_page_2.with_brief_form.pack"],
         "experiment_page_2+results_part_4": ["split_experiment_page_2.with_results_part.pack"],
     });
-    std::fs::write(pkg.join("__wasm_split_manifest.json"), manifest.to_string()).unwrap();
-    let options = LeptosOptions::builder()
-        .output_name("verdict")
-        .site_root(root.to_string_lossy().to_string())
-        .build();
-    let router = server::router(options, pool.clone());
+    let (router, root) = split_site(pool.clone(), "pairs", manifest);
     let app = crate::helpers::signed_in_as_admin(router.clone(), pool.clone());
 
     let (status, _) = crate::helpers::call(&app, "create_experiment", serde_json::json!({"form": {"key": "draft", "title": "A draft", "hypothesis": "h", "owner": "Sara", "team": "Growth", "surface": "home", "tags": ""}})).await;

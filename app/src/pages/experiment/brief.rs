@@ -62,22 +62,8 @@ pub async fn preload() {
 /// What the form draws: the page about to hydrate opens with the form when this matches.
 pub const DRAWN: &str = "form.brief-editor";
 
-/// Whether the page in the browser holds a brief form the server drew.
-#[cfg(feature = "hydrate")]
-pub fn drawn_by_server() -> bool {
-    leptos::prelude::document()
-        .query_selector(DRAWN)
-        .ok()
-        .flatten()
-        .is_some()
-}
-
 /// The form, drawn once its piece is here.
 #[component]
 pub fn BriefFormPiece(form: BriefForm) -> impl IntoView {
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading the form…"</p> }>
-            {move || Suspend::new(brief_form(form.clone()))}
-        </Suspense>
-    }
+    super::lazy_part("Loading the form…", move || brief_form(form.clone()))
 }

@@ -64,6 +64,29 @@ pub fn ExperimentPage() -> impl IntoView {
     }
 }
 
+/// Whether the page in the browser holds what `selector` matches, drawn by the server: the page
+/// about to hydrate opens with that piece (`brief::DRAWN`, `results_part::DRAWN`).
+#[cfg(feature = "hydrate")]
+pub fn drawn_by_server(selector: &str) -> bool {
+    document().query_selector(selector).ok().flatten().is_some()
+}
+
+/// A part of the page whose code is a piece of its own (`brief`, `results_part`): `fallback`
+/// until the piece is here, then what `load` draws with it.
+fn lazy_part<Fut>(
+    fallback: &'static str,
+    load: impl Fn() -> Fut + Send + Sync + 'static,
+) -> impl IntoView
+where
+    Fut: std::future::Future<Output = AnyView> + Send + 'static,
+{
+    view! {
+        <Suspense fallback=move || view! { <p class="loading">{fallback}</p> }>
+            {move || Suspend::new(load())}
+        </Suspense>
+    }
+}
+
 /// The piece the server draws with the page's, if any: a draft's brief form for its editor, a
 /// launched experiment's results. A first visit's head preloads the two together (one pack
 /// after `verdict pack-bundle`), as the route's `preload` fetches them (`app.rs`).

@@ -65,22 +65,8 @@ pub async fn preload() {
 /// this matches.
 pub const DRAWN: &str = "section.results";
 
-/// Whether the page in the browser holds a results section the server drew.
-#[cfg(feature = "hydrate")]
-pub fn drawn_by_server() -> bool {
-    leptos::prelude::document()
-        .query_selector(DRAWN)
-        .ok()
-        .flatten()
-        .is_some()
-}
-
 /// The part, drawn once its piece is here.
 #[component]
 pub fn ResultsPartPiece(part: ResultsPart) -> impl IntoView {
-    view! {
-        <Suspense fallback=|| view! { <p class="loading">"Loading…"</p> }>
-            {move || Suspend::new(results_part(part.clone()))}
-        </Suspense>
-    }
+    super::lazy_part("Loading…", move || results_part(part.clone()))
 }
