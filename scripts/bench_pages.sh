@@ -10,9 +10,10 @@
 #      /review) with CONNECTIONS connections for DURATION: req/s and p50/p99;
 #   2. a static file of the board's size from the same server (/pkg, the same layers): the board
 #      should serve at least half its req/s;
-#   3. /program right after writes: every other request posts a reading (the dashboard's cache
-#      is then stale), p99 over both kinds; then /program read by 48 connections while 16 others
-#      post readings back to back, each kind's p99 apart;
+#   3. /program right after writes: every other request posts a reading (each differs from the
+#      last, as a day's pull does: the lifts move, so the list and the review render again), p99
+#      over both kinds; then /program read by 48 connections while 16 others post readings back
+#      to back, each kind's p99 apart;
 #   4. a MIXED_DURATION mixed run: 90% page reads in turn, 10% readings posted; errors and p99.
 # With BUNDLE=1, then builds the release site and measures the wasm bundle (raw, gzip, brotli).
 #
@@ -111,6 +112,12 @@ local keys = {}
 for key in string.gmatch("$RUNNING_KEYS", "%S+") do keys[#keys + 1] = key end
 local reads = { "/", "/?team=Growth", "/experiments?sort=lift", "/experiments/$DONE_KEY", "/program", "/review" }
 local body = [[$body]]
+-- Every reading differs from the last, as a day's pull does: each arm's users and conversions
+-- move by a little (the lifts change; the split stays healthy).
+local function reading()
+    return (body:gsub('"users":(%d+)', function(u) return '"users":' .. (tonumber(u) + math.random(0, 40)) end)
+                :gsub('"conversions":(%d+)', function(c) return '"conversions":' .. (tonumber(c) + math.random(0, 30)) end))
+end
 local write_every = tonumber(os.getenv("WRITE_EVERY"))
 local only = os.getenv("READ_ONLY_PATH")
 local count = 0
@@ -119,7 +126,7 @@ request = function()
     if count % write_every == 0 then
         local key = keys[math.floor(count / write_every) % #keys + 1]
         return wrk.format("POST", "/api/v1/experiments/" .. key .. "/results",
-            { ["Authorization"] = "Bearer $EDITOR_TOKEN", ["Content-Type"] = "application/json" }, body)
+            { ["Authorization"] = "Bearer $EDITOR_TOKEN", ["Content-Type"] = "application/json" }, reading())
     end
     local path = only or reads[count % #reads + 1]
     return wrk.format("GET", path, { ["Authorization"] = "Bearer $VIEWER_TOKEN" })

@@ -41,8 +41,10 @@ const MAX_PAGES: usize = 4_096;
 pub struct Stamp {
     generation: u64,
     instance: String,
-    version: i64,
     day: chrono::NaiveDate,
+    /// The counters the page follows ([`Follows::counters`]), each of which never moves back
+    /// past a change: a change always takes them higher than any value seen before it.
+    counters: [i64; 2],
 }
 
 impl Stamp {
@@ -52,7 +54,70 @@ impl Stamp {
         self.instance == need.instance
             && self.day == need.day
             && self.generation >= need.generation
-            && self.version >= need.version
+            && self
+                .counters
+                .iter()
+                .zip(need.counters)
+                .all(|(had, needed)| *had >= needed)
+    }
+}
+
+/// What a kept page's content follows in the database, besides this process's writes (the
+/// generation), the day and the user. Each page follows the narrowest counters its loaders
+/// read: a reading recorded on one running experiment then leaves the board, the dashboard and
+/// every other experiment's page as they were, instead of re-rendering all of them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Follows {
+    /// Experiments and their readings, any of them: `program_version`.
+    Program,
+    /// Experiment rows alone (the board reads no reading).
+    ExperimentRows,
+    /// Experiment rows (its page lists others running on its surface), and this experiment's
+    /// own readings.
+    Experiment(String),
+    /// The dashboard's entries ([`app::db::program_entries::Content`]): the dashboard and its
+    /// lists show nothing else from the database.
+    Entries,
+}
+
+impl Follows {
+    fn of(path: &str) -> Follows {
+        let route = crate::auth::policy::route_path(path);
+        match route.as_str() {
+            "/" => Follows::ExperimentRows,
+            "/program" | "/program/list" => Follows::Entries,
+            r if is_kept_page(r) && r.starts_with("/experiments/") => {
+                // The key as the router reads it: decoded, not lowercased like the route.
+                let raw = path
+                    .trim_end_matches('/')
+                    .trim_start_matches("/experiments/");
+                let key = crate::auth::policy::percent_decode(raw)
+                    .ok()
+                    .and_then(|k| String::from_utf8(k).ok());
+                key.map_or(Follows::Program, Follows::Experiment)
+            }
+            _ => Follows::Program,
+        }
+    }
+
+    async fn counters(&self, pool: &SqlitePool) -> Option<(String, [i64; 2])> {
+        use app::db::program_entries::{entries_at, versions};
+        let key = match self {
+            Follows::Experiment(key) => Some(key.as_str()),
+            _ => None,
+        };
+        let v = versions(pool, key).await.ok()?;
+        let counters = match self {
+            Follows::Program => [v.version, 0],
+            Follows::ExperimentRows => [v.rows, 0],
+            Follows::Experiment(_) => [v.rows, v.experiment],
+            Follows::Entries => {
+                // The entries as of the version just read, or newer.
+                let (_, content) = entries_at(pool, &v.instance, v.version).await.ok()?;
+                [content.number(), 0]
+            }
+        };
+        Some((v.instance, counters))
     }
 }
 
@@ -113,17 +178,15 @@ impl PageCache {
         }
     }
 
-    async fn stamp(&self) -> Option<Stamp> {
+    async fn stamp(&self, follows: &Follows) -> Option<Stamp> {
         // Read the generation before the database: a write finishing in between then moves
         // one of the two on, and the page is labelled older than what it may show, never newer.
         let generation = self.generation.load(Ordering::Acquire);
-        let (instance, version) = app::db::program_entries::version_of(&self.pool)
-            .await
-            .ok()?;
+        let (instance, counters) = follows.counters(&self.pool).await?;
         Some(Stamp {
             generation,
             instance,
-            version,
+            counters,
             day: chrono::Utc::now().date_naive(),
         })
     }
@@ -198,13 +261,29 @@ fn only_reads(method: &Method, path: &str) -> bool {
     }
 }
 
+/// Requests whose only write is a reading (a snapshot, and its audit line, which no kept page
+/// shows): the database's change log counts those, so each page sees them through the counters
+/// it follows ([`Follows`]) and the generation need not move. Recording by hand (the results
+/// form's server function) and over REST (`POST /api/v1/experiments/{key}/results`).
+fn counted_by_database(method: &Method, path: &str) -> bool {
+    if *method != Method::POST {
+        return false;
+    }
+    let route = crate::auth::policy::route_path(path);
+    route == "/api/record_results"
+        || route
+            .strip_prefix("/api/v1/experiments/")
+            .and_then(|rest| rest.strip_suffix("/results"))
+            .is_some_and(|key| !key.is_empty() && !key.contains('/'))
+}
+
 /// The middleware: inside authentication (it reads the caller), outside the routes.
 pub async fn serve(State(cache): State<PageCache>, req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_owned();
     if method != Method::GET {
         let response = next.run(req).await;
-        if !only_reads(&method, &path) {
+        if !only_reads(&method, &path) && !counted_by_database(&method, &path) {
             cache.note_write();
         }
         return response;
@@ -222,7 +301,8 @@ pub async fn serve(State(cache): State<PageCache>, req: Request, next: Next) -> 
     if !is_kept_page(&path) {
         return next.run(req).await;
     }
-    let Some(stamp) = cache.stamp().await else {
+    let follows = Follows::of(&path);
+    let Some(stamp) = cache.stamp(&follows).await else {
         return next.run(req).await;
     };
     let target = req
@@ -242,7 +322,7 @@ pub async fn serve(State(cache): State<PageCache>, req: Request, next: Next) -> 
     // The render is labelled with the stamp read as it begins (never older than this
     // request's), so it also serves everyone who queued behind it. A render that cannot be
     // kept (not a 200, no nonce, too large) goes back to its own request only.
-    let began = cache.stamp().await.unwrap_or(stamp);
+    let began = cache.stamp(&follows).await.unwrap_or(stamp);
     match keep(next.run(req).await).await {
         Ok(page) => {
             let page = Arc::new(page);
@@ -376,6 +456,42 @@ mod tests {
         assert!(!only_reads(&Method::POST, "/experiments/x/import"));
         assert!(!only_reads(&Method::PATCH, "/api/v1/experiments/x"));
         assert!(!only_reads(&Method::POST, "/api/get_board/../save_brief"));
+        // A reading moves the database's counters instead; nothing else posted there does.
+        assert!(counted_by_database(
+            &Method::POST,
+            "/api/v1/experiments/x/results"
+        ));
+        assert!(counted_by_database(&Method::POST, "/api/record_results"));
+        assert!(!counted_by_database(
+            &Method::PATCH,
+            "/api/v1/experiments/x/results"
+        ));
+        assert!(!counted_by_database(
+            &Method::POST,
+            "/api/v1/experiments/x/transition"
+        ));
+        assert!(!counted_by_database(
+            &Method::POST,
+            "/api/v1/experiments/x/results/../transition"
+        ));
+    }
+
+    #[test]
+    fn each_kept_page_follows_what_it_shows() {
+        assert_eq!(Follows::of("/"), Follows::ExperimentRows);
+        assert_eq!(Follows::of("/program"), Follows::Entries);
+        assert_eq!(Follows::of("/program/list"), Follows::Entries);
+        assert_eq!(
+            Follows::of("/experiments/checkout_cta"),
+            Follows::Experiment("checkout_cta".into())
+        );
+        assert_eq!(
+            Follows::of("/experiments/checkout%5Fcta/"),
+            Follows::Experiment("checkout_cta".into())
+        );
+        for path in ["/experiments", "/review", "/learnings"] {
+            assert_eq!(Follows::of(path), Follows::Program, "{path}");
+        }
     }
 
     #[test]

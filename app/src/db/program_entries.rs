@@ -3,6 +3,7 @@
 //! program metrics read is selected: no summaries, post-mortems or full results readings, just
 //! the latest reading's users per arm for the sample ratio check.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
@@ -85,9 +86,64 @@ struct Cached {
     ids: Arc<Vec<i64>>,
     /// Shared one by one: a patch after a write copies pointers, not 10,000 entries.
     entries: Arc<Vec<Arc<Entry>>>,
+    /// Moves on only when an entry changed (see [`Content`]).
+    content: Content,
 }
 
-static CACHE: Mutex<Option<Cached>> = Mutex::new(None);
+/// One per database served, most recently stored last. A server serves one; tests open many at
+/// once, and each keeps its own entries (and so its content numbers) while the others run.
+static CACHE: Mutex<Vec<Cached>> = Mutex::new(Vec::new());
+
+/// Databases whose entries are kept at once.
+const DATABASES_KEPT: usize = 8;
+
+fn cached(instance: &str) -> Option<Cached> {
+    CACHE
+        .lock()
+        .expect("the program cache lock is never held across a panic")
+        .iter()
+        .find(|c| c.instance == instance)
+        .cloned()
+}
+
+/// Keeps `fresh` unless entries of a later version are already kept (a slower patch that
+/// began earlier finishing last).
+fn keep(fresh: Cached) {
+    let mut kept = CACHE
+        .lock()
+        .expect("the program cache lock is never held across a panic");
+    if let Some(at) = kept.iter().position(|c| c.instance == fresh.instance) {
+        if kept[at].version > fresh.version {
+            return;
+        }
+        kept.remove(at);
+    }
+    if kept.len() >= DATABASES_KEPT {
+        kept.remove(0);
+    }
+    kept.push(fresh);
+}
+
+/// Which entries a caller got, as a number that moves on whenever the entries differ from the
+/// last ones loaded, and only then. Most writes leave every entry as it was: a reading on a
+/// running experiment changes its entry only when its sample ratio check flips. So the
+/// dashboard, which shows nothing but the entries, is still right for the same number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Content(u64);
+
+impl Content {
+    /// As a counter beside `program_version`'s.
+    pub fn number(self) -> i64 {
+        i64::try_from(self.0).unwrap_or(i64::MAX)
+    }
+}
+
+/// Never reused in this process: every load of unknown content takes the next number.
+static CONTENT: AtomicU64 = AtomicU64::new(1);
+
+fn next_content() -> Content {
+    Content(CONTENT.fetch_add(1, Ordering::AcqRel))
+}
 
 /// Past this many changed experiments a full load is cheaper than patching.
 pub(crate) const PATCH_LIMIT: usize = 200;
@@ -97,27 +153,50 @@ pub(crate) const PATCH_LIMIT: usize = 200;
 /// write to experiments and snapshots); after a write only the experiments the change log
 /// names are re-read, so the first view after a write costs about what any view costs.
 pub async fn entries(pool: &SqlitePool) -> Result<Arc<Vec<Arc<Entry>>>, AppError> {
+    Ok(entries_and_content(pool).await?.0)
+}
+
+/// [`entries`] with the number of their content: the same number means the same entries.
+pub async fn entries_and_content(
+    pool: &SqlitePool,
+) -> Result<(Arc<Vec<Arc<Entry>>>, Content), AppError> {
+    let (instance, version) = version_of(pool).await?;
+    entries_at(pool, &instance, version).await
+}
+
+/// One patch at a time: under a stream of writes every reader finds the entries behind, and
+/// each patching them read the same rows again, while the writers queued for a connection
+/// behind those reads. A reader that waited here finds the patch done and reads nothing.
+static PATCHING: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// The entries as of `version` of database `instance` (read by the caller), or newer.
+pub async fn entries_at(
+    pool: &SqlitePool,
+    instance: &str,
+    version: i64,
+) -> Result<(Arc<Vec<Arc<Entry>>>, Content), AppError> {
+    let hit = |c: Cached| (c.entries, c.content);
+    if let Some(kept) = cached(instance).filter(|c| c.version >= version) {
+        return Ok(hit(kept));
+    }
+    let _turn = PATCHING.lock().await;
+    if let Some(kept) = cached(instance).filter(|c| c.version >= version) {
+        return Ok(hit(kept));
+    }
     // Read the version before the entries: if a write lands in between, the entries are newer
     // than their label and the next call simply re-reads them; never the other way round.
     let (instance, version) = version_of(pool).await?;
-    let cached = CACHE
-        .lock()
-        .expect("the program cache lock is never held across a panic")
-        .clone()
-        .filter(|c| c.instance == instance && c.version <= version);
-    let fresh = match cached {
-        Some(hit) if hit.version == version => return Ok(hit.entries),
+    let fresh = match cached(&instance).filter(|c| c.version <= version) {
+        Some(kept) if kept.version == version => return Ok(hit(kept)),
         Some(stale) => match patched(pool, &stale, version).await? {
             Some(patched) => patched,
             None => reloaded(pool, instance, version).await?,
         },
         None => reloaded(pool, instance, version).await?,
     };
-    let entries = fresh.entries.clone();
-    *CACHE
-        .lock()
-        .expect("the program cache lock is never held across a panic") = Some(fresh);
-    Ok(entries)
+    let got = (fresh.entries.clone(), fresh.content);
+    keep(fresh);
+    Ok(got)
 }
 
 async fn reloaded(pool: &SqlitePool, instance: String, version: i64) -> Result<Cached, AppError> {
@@ -131,6 +210,7 @@ async fn reloaded(pool: &SqlitePool, instance: String, version: i64) -> Result<C
         version,
         ids: Arc::new(ids),
         entries: Arc::new(entries),
+        content: next_content(),
     })
 }
 
@@ -146,11 +226,18 @@ async fn patched(
     };
     let fresh = load_with_ids(pool, Some(&changed)).await?;
     let (ids, entries) = patch_by_id(&stale.ids, &stale.entries, &changed, fresh);
+    // Only the changed experiments can differ; the rest are the same shared entries.
+    let same = ids == *stale.ids
+        && entries
+            .iter()
+            .zip(stale.entries.iter())
+            .all(|(new, old)| Arc::ptr_eq(new, old) || new == old);
     Ok(Some(Cached {
         instance: stale.instance.clone(),
         version,
         ids: Arc::new(ids),
         entries: Arc::new(entries),
+        content: if same { stale.content } else { next_content() },
     }))
 }
 
@@ -192,6 +279,40 @@ pub async fn version_of(pool: &SqlitePool) -> Result<(String, i64), AppError> {
         .fetch_one(pool)
         .await?;
     Ok((row.instance, row.version))
+}
+
+/// The counters a kept page may follow, read in one row: see `server::page_cache::Follows`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Versions {
+    /// The database's identity.
+    pub instance: String,
+    /// Every write to experiments and their readings.
+    pub version: i64,
+    /// Writes to experiment rows alone (not readings).
+    pub rows: i64,
+    /// The `program_version` of the last change the log still holds to the experiment with
+    /// the key asked for (its row or its readings); 0 when none, or no such experiment.
+    pub experiment: i64,
+}
+
+/// [`Versions`], with the last change to the experiment `key` if one is named.
+pub async fn versions(pool: &SqlitePool, key: Option<&str>) -> Result<Versions, AppError> {
+    let row = sqlx::query!(
+        r#"SELECT instance, version, rows,
+                  coalesce((SELECT max(c.version) FROM program_change c
+                             WHERE c.experiment_id = (SELECT id FROM experiment WHERE key = ?1)),
+                           0) AS "experiment!: i64"
+           FROM program_version WHERE id = 1"#,
+        key
+    )
+    .fetch_one(pool)
+    .await?;
+    Ok(Versions {
+        instance: row.instance,
+        version: row.version,
+        rows: row.rows,
+        experiment: row.experiment,
+    })
 }
 
 /// The id range a query for `only` needs (everything without it). SQLite cannot search by
@@ -497,5 +618,62 @@ mod tests {
             unshared(&super::entries(&pool).await.unwrap()),
             super::load(&pool).await.unwrap()
         );
+    }
+
+    /// 10,000 vs 10,050 users on a 50/50 plan: no mismatch.
+    fn balanced_split() -> Counts {
+        let mut counts = mismatched_split();
+        counts.arms[1].users = 10_050;
+        counts
+    }
+
+    /// The dashboard's page is kept while the content number stays: a reading that leaves
+    /// every entry as it was keeps it, one that flips the sample ratio check moves it, and so
+    /// does any edit the dashboard shows.
+    #[sqlx::test(migrator = "crate::db::MIGRATOR")]
+    async fn the_content_number_moves_when_and_only_when_an_entry_changes(pool: SqlitePool) {
+        let running = seed(&pool, Seed::new("running", Status::Running)).await;
+        seed(&pool, Seed::new("other", Status::Proposed)).await;
+        let reading = |counts: Counts, day: u32| {
+            let pool = pool.clone();
+            async move {
+                as_tester(crate::db::results::insert(
+                    &pool,
+                    running.id,
+                    Source::Manual,
+                    &counts,
+                    0,
+                    0,
+                    crate::db::test_seed::at(11, 10 + day),
+                ))
+                .await
+                .unwrap();
+            }
+        };
+        let content = || async { super::entries_and_content(&pool).await.unwrap().1 };
+        reading(balanced_split(), 0).await;
+        let first = content().await;
+        assert_eq!(content().await, first, "nothing written: the same number");
+
+        reading(balanced_split(), 1).await;
+        assert_eq!(
+            content().await,
+            first,
+            "another healthy reading changes no entry"
+        );
+
+        reading(mismatched_split(), 2).await;
+        let flipped = content().await;
+        assert!(flipped > first, "the check flipped: the number moves on");
+
+        allow_raw_writes(&pool).await;
+        sqlx::query("UPDATE experiment SET title = 'Renamed' WHERE key = 'other'")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let renamed = content().await;
+        assert!(renamed > flipped, "a title the dashboard lists");
+        let (entries, _) = super::entries_and_content(&pool).await.unwrap();
+        assert_eq!(unshared(&entries), super::load(&pool).await.unwrap());
     }
 }
