@@ -3,15 +3,16 @@
 //!
 //! A page is kept per signed-in user (the navigation names them, and roles see different
 //! buttons) and per path with its query, labelled with a [`Stamp`]: this process's write
-//! generation (moved on by every request that may write, when it finishes), the database's
-//! `program_version` (moved on by triggers, so a pull finishing in the background or another
-//! process writing an experiment is seen too), and the UTC day (pages hide results until a
-//! date and count days). A page is served to a request when its render began after everything
-//! the request's stamp counts: same database and day, generation and version no older. Each
-//! page renders once at a time: a request that finds a render under way waits for it and is
-//! served by it if it began late enough, else renders next, for every request that queued
-//! meanwhile. So under a steady stream of writes a page renders back to back at most, instead
-//! of once per reader, and every reader still sees every write that finished before it asked.
+//! generation (moved on by every request that may write, when it finishes, except readings,
+//! which the database counts), the database counters the page follows ([`Follows`]: moved on
+//! by triggers, so a pull finishing in the background or another process writing an experiment
+//! is seen too), and the UTC day (pages hide results until a date and count days). A page is
+//! served to a request when its render began after everything the request's stamp counts: same
+//! database and day, generation and counters no older. Each page renders once at a time: a
+//! request that finds a render under way waits for it and is served by it if it began late
+//! enough, else renders next, for every request that queued meanwhile. So under a steady
+//! stream of writes a page renders back to back at most, instead of once per reader, and every
+//! reader still sees every write that finished before it asked.
 //!
 //! Only the reading pages are kept (board, list, experiment, program, review, learnings), only
 //! a 200 with a script nonce, and every response served from here gets a fresh nonce in both
@@ -72,8 +73,8 @@ pub enum Follows {
     Program,
     /// Experiment rows alone (the board reads no reading).
     ExperimentRows,
-    /// Experiment rows (its page lists others running on its surface), and this experiment's
-    /// own readings.
+    /// Experiment rows (its page lists others running on its surface), and how many times
+    /// this experiment's row or readings changed (`experiment_change`).
     Experiment(String),
     /// The dashboard's entries ([`app::db::program_entries::Content`]): the dashboard and its
     /// lists show nothing else from the database.
@@ -250,6 +251,7 @@ fn only_reads(method: &Method, path: &str) -> bool {
         Some(name) if !name.contains('/') => {
             name == "whoami"
                 || name == "pull_status"
+                || name == "calendar_feed_url"
                 || name == "search_learnings"
                 || name == "similar_experiments"
                 || name.starts_with("get_")
@@ -451,6 +453,7 @@ mod tests {
     fn writes_move_the_generation_and_named_reads_do_not() {
         assert!(only_reads(&Method::POST, "/api/get_board"));
         assert!(only_reads(&Method::POST, "/api/whoami"));
+        assert!(only_reads(&Method::POST, "/api/calendar_feed_url"));
         assert!(!only_reads(&Method::POST, "/api/save_brief"));
         assert!(!only_reads(&Method::POST, "/api/transition_experiment"));
         assert!(!only_reads(&Method::POST, "/experiments/x/import"));

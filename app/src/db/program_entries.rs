@@ -94,8 +94,9 @@ struct Cached {
 /// once, and each keeps its own entries (and so its content numbers) while the others run.
 static CACHE: Mutex<Vec<Cached>> = Mutex::new(Vec::new());
 
-/// Databases whose entries are kept at once.
-const DATABASES_KEPT: usize = 8;
+/// Databases whose entries are kept at once: one in a server, one per test running at once
+/// (a database pushed out only reloads, under a new content number).
+const DATABASES_KEPT: usize = 64;
 
 fn cached(instance: &str) -> Option<Cached> {
     CACHE
@@ -290,8 +291,8 @@ pub struct Versions {
     pub version: i64,
     /// Writes to experiment rows alone (not readings).
     pub rows: i64,
-    /// The `program_version` of the last change the log still holds to the experiment with
-    /// the key asked for (its row or its readings); 0 when none, or no such experiment.
+    /// How many times the experiment with the key asked for has changed (its row or its
+    /// readings; `experiment_change`, never pruned); 0 when it has not, or there is none.
     pub experiment: i64,
 }
 
@@ -299,7 +300,7 @@ pub struct Versions {
 pub async fn versions(pool: &SqlitePool, key: Option<&str>) -> Result<Versions, AppError> {
     let row = sqlx::query!(
         r#"SELECT instance, version, rows,
-                  coalesce((SELECT max(c.version) FROM program_change c
+                  coalesce((SELECT c.changes FROM experiment_change c
                              WHERE c.experiment_id = (SELECT id FROM experiment WHERE key = ?1)),
                            0) AS "experiment!: i64"
            FROM program_version WHERE id = 1"#,

@@ -355,3 +355,24 @@ async fn send(app: &Router, method: Method, path: &str) {
         response.status()
     );
 }
+
+/// The change log keeps only its last 10,000 steps. A reading recorded on an experiment whose
+/// page nobody opened since, then pushed out of the log by later writes, still shows the next
+/// time the page is read.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn a_reading_shows_even_after_the_change_log_dropped_it(pool: SqlitePool) {
+    use crate::rest_v1::{counts, post, running};
+    let app = app(pool.clone());
+    running(&app, "checkout", "sequential").await;
+    let (_, _, before) = page(&app, "/experiments/checkout", None).await;
+    assert!(!before.contains("60,000"));
+    let (status, body) = post(&app, "/api/v1/experiments/checkout/results", counts()).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    // What 10,000 later writes elsewhere would do to the log.
+    sqlx::query("DELETE FROM program_change")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let (_, _, after) = page(&app, "/experiments/checkout", None).await;
+    assert!(after.contains("60,000"), "the page shows the reading");
+}
