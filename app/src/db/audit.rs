@@ -43,9 +43,27 @@ impl AuditedTx {
         // Our turn first, then SQLite's lock: writers queue in order here rather than in
         // SQLite's busy handler, which sleeps between tries (see `write_queue`).
         let turn = super::write_queue::turn(pool).await;
+        let mut tx = Self::begin_holding_turn(pool, &who, action).await?;
+        tx._turn = turn;
+        Ok(tx)
+    }
+
+    /// Begins a transaction acting as `who`, for a caller that already holds the write turn
+    /// (`snapshot_batch`, which writes queued readings of several callers in one turn).
+    pub(crate) async fn begin_holding_turn(
+        pool: &SqlitePool,
+        who: &Identity,
+        action: &str,
+    ) -> Result<Self, AppError> {
         let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
-        stamp(&mut tx, &who, action).await?;
-        Ok(Self { tx, _turn: turn })
+        stamp(&mut tx, who, action).await?;
+        Ok(Self { tx, _turn: None })
+    }
+
+    /// Acts as `who` for the statements that follow, until the next stamp or the commit: the
+    /// triggers log each change under the stamp in place when it ran.
+    pub(crate) async fn restamp(&mut self, who: &Identity, action: &str) -> Result<(), AppError> {
+        stamp(&mut self.tx, who, action).await
     }
 
     /// Clears the stamp and commits: the write and its log entries become visible together.

@@ -23,6 +23,7 @@ pub mod review_candidates;
 pub mod reviews;
 pub mod sessions;
 pub mod signoffs;
+mod snapshot_batch;
 #[cfg(test)]
 pub(crate) mod test_seed;
 pub mod warehouse;

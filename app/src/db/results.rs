@@ -3,7 +3,6 @@
 use chrono::{DateTime, Utc};
 use sqlx::SqlitePool;
 
-use super::audit::AuditedTx;
 use crate::domain::experiment::ExperimentId;
 use crate::domain::results::{Counts, Snapshot, Source};
 use crate::error::AppError;
@@ -30,8 +29,9 @@ impl SnapshotRow {
     }
 }
 
-/// Stores one snapshot, in its own audited transaction: a snapshot is always a unit of work of
-/// its own (typed in, imported or pulled).
+/// Stores one snapshot, audited as its own action (typed in, imported or pulled). Readings
+/// that arrive together share a write turn and a commit (`snapshot_batch`); each still gets its
+/// own answer and its own line in the audit log.
 pub async fn insert(
     pool: &SqlitePool,
     experiment: ExperimentId,
@@ -46,22 +46,23 @@ pub async fn insert(
         Source::File | Source::Csv => "import results",
         Source::Mixpanel | Source::Warehouse => "pull results",
     };
-    let mut tx = AuditedTx::begin(pool, action).await?;
-    let (counts, lines, skipped) = (sqlx::types::Json(counts), lines as i64, skipped as i64);
-    let id = sqlx::query_scalar!(
-        r#"INSERT INTO snapshot (experiment_id, taken_at, source, counts, lines, skipped_lines)
-         VALUES (?, ?, ?, ?, ?, ?) RETURNING id AS "id!: i64""#,
-        experiment.0,
-        at,
+    let who = crate::auth::acting().ok_or_else(|| {
+        AppError::internal(
+            "audit: a write ran outside acting_as",
+            format!("action '{action}'"),
+        )
+    })?;
+    let snapshot = super::snapshot_batch::NewSnapshot {
+        who,
+        action,
+        experiment,
         source,
-        counts,
+        counts: counts.clone(),
         lines,
-        skipped
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(id)
+        skipped,
+        at,
+    };
+    super::snapshot_batch::insert(pool, snapshot).await
 }
 
 /// All snapshots of an experiment, oldest first (the lift-over-time chart reads them in order).
