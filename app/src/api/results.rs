@@ -131,10 +131,7 @@ pub mod ssr {
         exp: &Experiment,
         today: NaiveDate,
     ) -> Result<Option<crate::domain::verdict::Verdict>, AppError> {
-        let latest = crate::db::results::list(pool, exp.id)
-            .await?
-            .into_iter()
-            .last();
+        let latest = crate::db::results::latest(pool, exp.id).await?;
         Ok(latest.and_then(|s| {
             let a = analyze(&exp.brief, &s.counts).ok()?;
             let check = pre_period::check(&exp.brief, &s.counts);

@@ -79,6 +79,24 @@ pub async fn list(pool: &SqlitePool, experiment: ExperimentId) -> Result<Vec<Sna
     Ok(rows.into_iter().map(SnapshotRow::into_snapshot).collect())
 }
 
+/// The experiment's latest snapshot, if any: the one the decision reads. A scheduled pull every
+/// hour leaves a thousand or more on a long test, and the rule needs only this one.
+pub async fn latest(
+    pool: &SqlitePool,
+    experiment: ExperimentId,
+) -> Result<Option<Snapshot>, AppError> {
+    let row = sqlx::query_as!(
+        SnapshotRow,
+        r#"SELECT id AS "id!", taken_at AS "taken_at: _", source AS "source: _",
+           counts AS "counts: _", lines, skipped_lines
+           FROM snapshot WHERE experiment_id = ? ORDER BY taken_at DESC, id DESC LIMIT 1"#,
+        experiment.0
+    )
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(SnapshotRow::into_snapshot))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -145,5 +163,11 @@ mod tests {
         );
         assert_eq!(all[1].counts, counts);
         assert_eq!((all[0].lines, all[0].skipped_lines), (100, 1));
+        let last = latest(&pool, exp.id).await.unwrap().expect("a latest snapshot");
+        assert_eq!(
+            (last.id, last.source),
+            (all[1].id, Source::Manual),
+            "the latest is the one taken last, not the one stored last"
+        );
     }
 }
