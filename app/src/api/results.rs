@@ -39,7 +39,11 @@ pub struct ResultsView {
     pub decision: Option<Decision>,
     /// Set while the primary result is hidden (fixed-horizon or Bayesian test before its end).
     pub blind_until: Option<NaiveDate>,
+    /// The readings charted: all of them up to 60, else each day's last (`domain::lift_history`).
     pub lift_history: Vec<LiftPoint>,
+    /// How the charted readings were chosen, and how many readings there are in all.
+    pub lift_thinning: crate::domain::lift_history::Thinning,
+    pub readings: usize,
     /// The retro A/A check and CUPED's narrowing, when the reading has pre-period data.
     pub pre_period: Option<PrePeriodCheck>,
     /// Per segment property, exploratory (empty while blind or without segments).
@@ -145,8 +149,10 @@ pub mod ssr {
         let brief = exp.brief.clone();
         let blind_until = exp.blind_until(today);
         let mut lift_history = Vec::new();
+        let taken: Vec<_> = snapshots.iter().map(|s| s.taken_at).collect();
+        let (charted, lift_thinning) = crate::domain::lift_history::shown(&taken);
         if blind_until.is_none() {
-            for s in &snapshots {
+            for s in charted.iter().map(|&i| &snapshots[i]) {
                 if let Ok(a) = analyze(&brief, &s.counts) {
                     if let Some(m) = a.metrics.iter().find(|m| m.role == MetricRole::Primary) {
                         for c in &m.comparisons {
@@ -164,6 +170,7 @@ pub mod ssr {
                 }
             }
         }
+        let readings = snapshots.len();
         let latest = snapshots.into_iter().last();
         // The reason travels to the page in words.
         let mut analysis = latest
@@ -205,6 +212,8 @@ pub mod ssr {
             decision,
             blind_until,
             lift_history,
+            lift_thinning,
+            readings,
             pre_period,
             segments,
         }

@@ -10,6 +10,7 @@ use super::segment_tables::SegmentTables;
 use crate::api::results::ResultsView;
 use crate::domain::amendment::Amendment;
 use crate::domain::analysis::{p_value, sentence, signed_pct};
+use crate::domain::lift_history::Thinning;
 use crate::domain::metric::{Direction, MetricKind, MetricRole};
 use crate::domain::stats::{AnalyzeResponse, Evidence, MetricResult, SrmStatus};
 
@@ -115,7 +116,9 @@ fn Analysis(analysis: AnalyzeResponse, view: ResultsView) -> impl IntoView {
             </section>
         })}
         {metrics}
-        {(view.lift_history.len() > 1).then(|| view! { <LiftHistory points=view.lift_history.clone() /> })}
+        {(view.lift_history.len() > 1).then(|| view! {
+            <LiftHistory points=view.lift_history.clone() thinning=view.lift_thinning readings=view.readings />
+        })}
         <SegmentTables segments=view.segments.clone() />
     }
 }
@@ -192,7 +195,26 @@ fn MetricTable(
 
 /// The primary lift with its interval at each snapshot, oldest first.
 #[component]
-fn LiftHistory(points: Vec<crate::api::results::LiftPoint>) -> impl IntoView {
+fn LiftHistory(
+    points: Vec<crate::api::results::LiftPoint>,
+    thinning: Thinning,
+    readings: usize,
+) -> impl IntoView {
+    // Said under the heading whenever some readings are left out, so nobody reads the chart
+    // as every pull.
+    let charted = points
+        .iter()
+        .map(|p| p.at)
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    let chosen = thinning.describe();
+    let note = chosen.map(|how| {
+        view! {
+            <p class="muted" data-testid="lift-history-thinned">
+                {format!("Showing {how}: {charted} of {} readings.", int(readings as u64))}
+            </p>
+        }
+    });
     let scale = points
         .iter()
         .map(|p| p.low.abs().max(p.high.abs()))
@@ -200,6 +222,7 @@ fn LiftHistory(points: Vec<crate::api::results::LiftPoint>) -> impl IntoView {
     view! {
         <section class="lift-history">
             <h3>"Primary lift over snapshots"</h3>
+            {note}
             <table>
                 <tbody>
                     {points.into_iter().map(|p| view! {

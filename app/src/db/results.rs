@@ -163,7 +163,10 @@ mod tests {
         );
         assert_eq!(all[1].counts, counts);
         assert_eq!((all[0].lines, all[0].skipped_lines), (100, 1));
-        let last = latest(&pool, exp.id).await.unwrap().expect("a latest snapshot");
+        let last = latest(&pool, exp.id)
+            .await
+            .unwrap()
+            .expect("a latest snapshot");
         assert_eq!(
             (last.id, last.source),
             (all[1].id, Source::Manual),

@@ -46,6 +46,7 @@ pub mod export_window;
 pub mod import;
 pub mod learning;
 pub mod lifecycle;
+pub mod lift_history;
 pub mod metric;
 pub mod period;
 pub mod plan;

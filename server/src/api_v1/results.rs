@@ -35,8 +35,12 @@ pub struct Analysis {
     pub analysis: Option<AnalyzeResponse>,
     /// Why the latest reading could not be analysed, in words.
     pub unavailable: Option<String>,
-    /// The primary metric's lift at each reading (empty while blind).
+    /// The primary metric's lift over time (empty while blind): at every reading while there
+    /// are at most 60, else at the last reading of each day (of every few days past 60 days),
+    /// always ending with the latest.
     pub lift_history: Vec<LiftPoint>,
+    /// How many readings the experiment has in all.
+    pub readings: usize,
     /// The pre-period (retro A/A) check and CUPED's narrowing; null without pre-period data.
     pub pre_period: Option<PrePeriodCheck>,
     /// Per segment property of the brief, every value analysed on its own (exploratory: the
@@ -78,6 +82,7 @@ impl From<ResultsView> for Analysis {
             analysis,
             unavailable,
             lift_history: v.lift_history,
+            readings: v.readings,
             pre_period: v.pre_period,
             segments: v
                 .segments

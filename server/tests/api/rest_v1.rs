@@ -758,3 +758,47 @@ async fn the_analysis_has_the_pre_period_check_and_segments_and_the_rule_lists_t
         "{body}"
     );
 }
+
+/// Three days of hourly pulls (73 readings) chart the last reading of every three hours, say
+/// so above the chart, and end with the latest; the REST analysis says how many readings
+/// there are. A table row per reading had made such a page megabytes long.
+#[sqlx::test(migrator = "app::db::MIGRATOR")]
+async fn hourly_readings_chart_one_point_per_period_and_say_so(pool: SqlitePool) {
+    use app::domain::results::{Counts, Source};
+    let app = app(pool.clone());
+    running(&app, "hourly", "sequential").await;
+    let exp = app::db::experiments::by_key(&pool, "hourly").await.unwrap();
+    let counts: Counts = serde_json::from_value(counts()).unwrap();
+    let last = Utc::now() - Duration::minutes(5);
+    for hours_ago in (0..73).rev() {
+        let at = last - Duration::hours(hours_ago);
+        let who = app::domain::account::Identity::system("hourly pull");
+        let insert = app::db::results::insert(&pool, exp.id, Source::Mixpanel, &counts, 1, 0, at);
+        app::auth::acting_as(who, insert).await.unwrap();
+    }
+
+    let (status, body) = call(&app, "get_results_section", json!({ "key": "hourly" })).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let section: Value = serde_json::from_str(&body).unwrap();
+    let html = section["panel_html"].as_str().unwrap();
+    let chart = &html[html.find("class=\"lift-history\"").expect("a lift chart")..];
+    let chart = &chart[..chart.find("</section>").unwrap()];
+    let rows = chart.matches("<tr").count();
+    assert!((20..=30).contains(&rows), "{rows} rows: {chart}");
+    assert!(
+        chart.contains(&format!(
+            "Showing the last reading of every 3 hours: {rows} of 73 readings."
+        )),
+        "{chart}"
+    );
+
+    let (_, analysis) = get(&app, "/api/v1/experiments/hourly/analysis").await;
+    assert_eq!(analysis["readings"], 73);
+    let history = analysis["lift_history"].as_array().unwrap();
+    assert_eq!(history.len(), rows, "one treatment arm: a point per row");
+    assert_eq!(
+        history.last().unwrap()["at"],
+        analysis["snapshot"]["taken_at"],
+        "the chart ends with the latest reading"
+    );
+}
