@@ -39,7 +39,8 @@ pub struct ResultsView {
     pub decision: Option<Decision>,
     /// Set while the primary result is hidden (fixed-horizon or Bayesian test before its end).
     pub blind_until: Option<NaiveDate>,
-    /// The readings charted: all of them up to 60, else each day's last (`domain::lift_history`).
+    /// The readings charted: all of them up to 60, else the last of each hour, day, week ...
+    /// (`domain::lift_history`).
     pub lift_history: Vec<LiftPoint>,
     /// How the charted readings were chosen, and how many readings there are in all.
     pub lift_thinning: crate::domain::lift_history::Thinning,

@@ -31,12 +31,7 @@ impl AuditedTx {
     /// so it takes SQLite's write lock at once (waiting out other writers with the busy timeout)
     /// and every read after it sees the latest committed data.
     pub async fn begin(pool: &SqlitePool, action: &str) -> Result<Self, AppError> {
-        let who = crate::auth::acting().ok_or_else(|| {
-            AppError::internal(
-                "audit: a write ran outside acting_as",
-                format!("action '{action}'"),
-            )
-        })?;
+        let who = acting_for(action)?;
         // IMMEDIATE: take the write lock before any statement runs, so a transaction never has
         // to upgrade a read snapshot to a write (SQLite refuses that at once with "database is
         // locked" when another writer committed meanwhile; the busy timeout does not apply).
@@ -97,6 +92,17 @@ impl DerefMut for AuditedTx {
     fn deref_mut(&mut self) -> &mut SqliteConnection {
         &mut self.tx
     }
+}
+
+/// Who the current task acts as, for a write doing `action`; a write outside `acting_as` is a
+/// bug, refused rather than logged under nobody.
+pub(crate) fn acting_for(action: &str) -> Result<Identity, AppError> {
+    crate::auth::acting().ok_or_else(|| {
+        AppError::internal(
+            "audit: a write ran outside acting_as",
+            format!("action '{action}'"),
+        )
+    })
 }
 
 /// The time is SQLite's, read once the write lock is held, so entries' times follow their ids

@@ -46,14 +46,8 @@ pub async fn insert(
         Source::File | Source::Csv => "import results",
         Source::Mixpanel | Source::Warehouse => "pull results",
     };
-    let who = crate::auth::acting().ok_or_else(|| {
-        AppError::internal(
-            "audit: a write ran outside acting_as",
-            format!("action '{action}'"),
-        )
-    })?;
     let snapshot = super::snapshot_batch::NewSnapshot {
-        who,
+        who: super::audit::acting_for(action)?,
         action,
         experiment,
         source,

@@ -36,8 +36,8 @@ pub struct Analysis {
     /// Why the latest reading could not be analysed, in words.
     pub unavailable: Option<String>,
     /// The primary metric's lift over time (empty while blind): at every reading while there
-    /// are at most 60, else at the last reading of each day (of every few days past 60 days),
-    /// always ending with the latest.
+    /// are at most 60, else at the last reading of each hour, day, week ... (the shortest such
+    /// period that leaves at most 60), always ending with the latest.
     pub lift_history: Vec<LiftPoint>,
     /// How many readings the experiment has in all.
     pub readings: usize,
